@@ -1,0 +1,96 @@
+// Package config holds the settings of every dailypapers command, filled
+// from flags with DAILYPAPERS_* environment variables as their defaults.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole configuration. Each subcommand registers the flags it uses.
+type Config struct {
+	Addr     string // serve: listen address
+	DataDir  string // directory of the SQLite database
+	Demo     bool   // serve: load the built-in demo set into an empty database
+	LogLevel slog.Level
+}
+
+// Var describes one setting, for --help and the README.
+type Var struct {
+	Flag, Env, Default, Usage string
+}
+
+// Vars lists every setting; the README's table is made from the same facts.
+var Vars = []Var{
+	{"addr", "DAILYPAPERS_ADDR", "127.0.0.1:8080", "address the web server listens on"},
+	{"data", "DAILYPAPERS_DATA", "./data", "directory that holds the database (created if missing)"},
+	{"demo", "DAILYPAPERS_DEMO", "true", "load the built-in demo papers when the database is empty"},
+	{"log-level", "DAILYPAPERS_LOG_LEVEL", "info", "debug, info, warn or error"},
+}
+
+func lookup(flagName string) Var {
+	for _, v := range Vars {
+		if v.Flag == flagName {
+			return v
+		}
+	}
+	panic("config: no setting " + flagName)
+}
+
+// env returns the environment's value for a setting, else its default.
+func env(flagName string) string {
+	v := lookup(flagName)
+	if s, ok := os.LookupEnv(v.Env); ok {
+		return s
+	}
+	return v.Default
+}
+
+func usage(flagName string) string {
+	v := lookup(flagName)
+	return fmt.Sprintf("%s (env %s)", v.Usage, v.Env)
+}
+
+// DataFlags registers the flags of every command that opens the database.
+func (c *Config) DataFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data", env("data"), usage("data"))
+	fs.Func("log-level", usage("log-level")+" (default "+env("log-level")+")", func(s string) error {
+		return c.LogLevel.UnmarshalText([]byte(s))
+	})
+	_ = c.LogLevel.UnmarshalText([]byte(env("log-level")))
+}
+
+// ServeFlags registers the flags of the serve command.
+func (c *Config) ServeFlags(fs *flag.FlagSet) {
+	c.DataFlags(fs)
+	fs.StringVar(&c.Addr, "addr", env("addr"), usage("addr"))
+	demo, _ := strconv.ParseBool(env("demo"))
+	fs.BoolVar(&c.Demo, "demo", demo, usage("demo"))
+}
+
+// DBPath is the SQLite database file.
+func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "dailypapers.db") }
+
+// Validate checks the settings after parsing, naming what is wrong.
+func (c *Config) Validate() error {
+	var errs []error
+	if strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, errors.New("--data must name a directory"))
+	}
+	if c.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			errs = append(errs, fmt.Errorf("--addr %q: want host:port, such as 127.0.0.1:8080", c.Addr))
+		}
+	}
+	if _, err := strconv.ParseBool(env("demo")); err != nil {
+		errs = append(errs, fmt.Errorf("DAILYPAPERS_DEMO=%q: want true or false", os.Getenv("DAILYPAPERS_DEMO")))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,424 @@
+package ingest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// Format names a kind of input file.
+type Format string
+
+// The formats the importer reads.
+const (
+	// FormatHFAPI is the hosted API's daily-papers JSON: an array of
+	// {paper, submittedBy, numComments, ...} items (or one item per line).
+	FormatHFAPI Format = "hf-api"
+	// FormatHFJSONL is the hosted feed flattened to one row per (feed day, paper).
+	FormatHFJSONL Format = "hf-jsonl"
+	// FormatArxivJSONL is arXiv metadata with an arxiv_id field, one paper per line.
+	FormatArxivJSONL Format = "arxiv-jsonl"
+	// FormatKaggle is the arxiv-metadata-oai-snapshot.json of Kaggle's arXiv dataset.
+	FormatKaggle Format = "kaggle"
+)
+
+// Formats lists every format, for help texts and validation.
+var Formats = []Format{FormatHFAPI, FormatHFJSONL, FormatArxivJSONL, FormatKaggle}
+
+// ParseFormat validates a --format value; "" and "auto" mean detect.
+func ParseFormat(s string) (Format, error) {
+	if s == "" || s == "auto" {
+		return "", nil
+	}
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown format %q (want auto, %s, %s, %s or %s)", s, Formats[0], Formats[1], Formats[2], Formats[3])
+}
+
+// detectFormat tells the format from the field names of a first record.
+func detectFormat(first []byte) (Format, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(first, &keys); err != nil {
+		return "", fmt.Errorf("first record is not a JSON object: %w", err)
+	}
+	has := func(k string) bool { _, ok := keys[k]; return ok }
+	switch {
+	case has("paper"):
+		return FormatHFAPI, nil
+	case has("feed_date"):
+		return FormatHFJSONL, nil
+	case has("arxiv_id"):
+		return FormatArxivJSONL, nil
+	case has("id") && (has("authors_parsed") || has("versions") || has("update_date")):
+		return FormatKaggle, nil
+	}
+	return "", errors.New("unrecognised records: expected the hosted daily-papers JSON, its JSONL, arXiv metadata JSONL or the Kaggle arXiv snapshot (use --format to force one)")
+}
+
+// decodeRecord turns one JSON record of format f into a store record.
+func decodeRecord(f Format, data []byte) (store.Record, error) {
+	switch f {
+	case FormatHFAPI:
+		return decodeHFAPI(data)
+	case FormatHFJSONL:
+		return decodeHFJSONL(data)
+	case FormatArxivJSONL:
+		return decodeArxivJSONL(data)
+	case FormatKaggle:
+		return decodeKaggle(data)
+	}
+	return store.Record{}, fmt.Errorf("unknown format %q", f)
+}
+
+// hfRow is one line of hf-daily-papers.jsonl.
+type hfRow struct {
+	FeedDate          string   `json:"feed_date"`
+	ArxivID           string   `json:"arxiv_id"`
+	Title             string   `json:"title"`
+	Abstract          string   `json:"abstract"`
+	Authors           []string `json:"authors"`
+	PublishedAt       string   `json:"published_at"`
+	SubmittedOnDaily  string   `json:"submitted_on_daily_at"`
+	Upvotes           int      `json:"upvotes"`
+	NumComments       int      `json:"num_comments"`
+	SubmittedBy       string   `json:"submitted_by"`
+	SubmittedFullname string   `json:"submitted_by_fullname"`
+	GitHubRepo        string   `json:"github_repo"`
+	GitHubStars       int      `json:"github_stars"`
+	ProjectPage       string   `json:"project_page"`
+}
+
+func decodeHFJSONL(data []byte) (store.Record, error) {
+	var r hfRow
+	if err := json.Unmarshal(data, &r); err != nil {
+		return store.Record{}, jsonError(err)
+	}
+	p, err := basePaper(r.ArxivID, r.Title, r.Abstract)
+	if err != nil {
+		return store.Record{}, err
+	}
+	for _, name := range r.Authors {
+		p.Authors = appendAuthor(p.Authors, name, "")
+	}
+	if p.Published, err = parseTime("published_at", r.PublishedAt); err != nil {
+		return store.Record{}, err
+	}
+	p.Upvotes, p.NumComments = max(r.Upvotes, 0), max(r.NumComments, 0)
+	p.GitHubRepo, p.GitHubStars, p.ProjectPage = cleanURL(r.GitHubRepo), max(r.GitHubStars, 0), cleanURL(r.ProjectPage)
+	sub, err := submission(r.FeedDate, r.SubmittedOnDaily, r.SubmittedBy, r.SubmittedFullname)
+	if err != nil {
+		return store.Record{}, err
+	}
+	p.AsOf = sub.SubmittedAt
+	return store.Record{Paper: p, Submission: sub}, nil
+}
+
+// hfItem is one item of the hosted API's GET /api/daily_papers.
+type hfItem struct {
+	Paper struct {
+		ID      string `json:"id"`
+		Authors []struct {
+			Name   string `json:"name"`
+			Hidden bool   `json:"hidden"`
+			User   *struct {
+				User string `json:"user"`
+			} `json:"user"`
+		} `json:"authors"`
+		PublishedAt        string `json:"publishedAt"`
+		SubmittedOnDailyAt string `json:"submittedOnDailyAt"`
+		Title              string `json:"title"`
+		Summary            string `json:"summary"`
+		Upvotes            int    `json:"upvotes"`
+		GitHubRepo         string `json:"githubRepo"`
+		GitHubStars        int    `json:"githubStars"`
+		ProjectPage        string `json:"projectPage"`
+		SubmittedOnDailyBy *struct {
+			User     string `json:"user"`
+			Fullname string `json:"fullname"`
+		} `json:"submittedOnDailyBy"`
+	} `json:"paper"`
+	NumComments int `json:"numComments"`
+	SubmittedBy *struct {
+		Name     string `json:"name"`
+		Fullname string `json:"fullname"`
+	} `json:"submittedBy"`
+}
+
+func decodeHFAPI(data []byte) (store.Record, error) {
+	var it hfItem
+	if err := json.Unmarshal(data, &it); err != nil {
+		return store.Record{}, jsonError(err)
+	}
+	hp := &it.Paper
+	p, err := basePaper(hp.ID, hp.Title, hp.Summary)
+	if err != nil {
+		return store.Record{}, err
+	}
+	for _, a := range hp.Authors {
+		user := ""
+		if a.User != nil {
+			user = a.User.User
+		}
+		p.Authors = appendAuthor(p.Authors, a.Name, user)
+	}
+	if p.Published, err = parseTime("publishedAt", hp.PublishedAt); err != nil {
+		return store.Record{}, err
+	}
+	p.Upvotes, p.NumComments = max(hp.Upvotes, 0), max(it.NumComments, 0)
+	p.GitHubRepo, p.GitHubStars, p.ProjectPage = cleanURL(hp.GitHubRepo), max(hp.GitHubStars, 0), cleanURL(hp.ProjectPage)
+	var username, fullname string
+	switch {
+	case it.SubmittedBy != nil:
+		username, fullname = it.SubmittedBy.Name, it.SubmittedBy.Fullname
+	case hp.SubmittedOnDailyBy != nil:
+		username, fullname = hp.SubmittedOnDailyBy.User, hp.SubmittedOnDailyBy.Fullname
+	}
+	// The API has no feed-day field: an item is on the feed of the (UTC) day it was submitted.
+	day := ""
+	if len(hp.SubmittedOnDailyAt) >= 10 {
+		day = hp.SubmittedOnDailyAt[:10]
+	}
+	sub, err := submission(day, hp.SubmittedOnDailyAt, username, fullname)
+	if err != nil {
+		return store.Record{}, err
+	}
+	p.AsOf = sub.SubmittedAt
+	return store.Record{Paper: p, Submission: sub}, nil
+}
+
+// arxivRow is one line of the shared arXiv metadata files (daily listings and archive).
+type arxivRow struct {
+	ArxivID         string   `json:"arxiv_id"`
+	Title           string   `json:"title"`
+	Abstract        string   `json:"abstract"`
+	Authors         []string `json:"authors"`
+	Categories      []string `json:"categories"`
+	PrimaryCategory string   `json:"primary_category"`
+	Comment         string   `json:"comment"`
+	Comments        string   `json:"comments"`
+	ListingDate     string   `json:"listing_date"`
+	Created         string   `json:"created"`
+	Updated         string   `json:"updated"`
+	DOI             string   `json:"doi"`
+}
+
+func decodeArxivJSONL(data []byte) (store.Record, error) {
+	var r arxivRow
+	if err := json.Unmarshal(data, &r); err != nil {
+		return store.Record{}, jsonError(err)
+	}
+	p, err := basePaper(r.ArxivID, r.Title, r.Abstract)
+	if err != nil {
+		return store.Record{}, err
+	}
+	for _, name := range r.Authors {
+		p.Authors = appendAuthor(p.Authors, name, "")
+	}
+	p.Categories = primaryFirst(r.PrimaryCategory, r.Categories)
+	p.Comments = paper.CleanText(r.Comments + r.Comment)
+	p.DOI = strings.TrimSpace(r.DOI)
+	if r.ListingDate != "" {
+		if _, err := time.Parse(time.DateOnly, r.ListingDate); err != nil {
+			return store.Record{}, fmt.Errorf("listing_date %q is not a date", r.ListingDate)
+		}
+		p.Listed = r.ListingDate
+	}
+	if p.Published, err = parseTime("created", r.Created); err != nil {
+		return store.Record{}, err
+	}
+	if p.Updated, err = parseTime("updated", r.Updated); err != nil {
+		return store.Record{}, err
+	}
+	p.Withdrawn = isWithdrawn(p.Comments)
+	return store.Record{Paper: p}, nil
+}
+
+// kaggleRow is one line of Kaggle's arxiv-metadata-oai-snapshot.json.
+type kaggleRow struct {
+	ID         string `json:"id"`
+	Authors    string `json:"authors"`
+	Title      string `json:"title"`
+	Comments   string `json:"comments"`
+	JournalRef string `json:"journal-ref"`
+	DOI        string `json:"doi"`
+	Categories string `json:"categories"`
+	Abstract   string `json:"abstract"`
+	Versions   []struct {
+		Version string `json:"version"`
+		Created string `json:"created"`
+	} `json:"versions"`
+	UpdateDate    string     `json:"update_date"`
+	AuthorsParsed [][]string `json:"authors_parsed"`
+}
+
+func decodeKaggle(data []byte) (store.Record, error) {
+	var r kaggleRow
+	if err := json.Unmarshal(data, &r); err != nil {
+		return store.Record{}, jsonError(err)
+	}
+	p, err := basePaper(r.ID, paper.DeLaTeX(r.Title), r.Abstract)
+	if err != nil {
+		return store.Record{}, err
+	}
+	if len(r.AuthorsParsed) > 0 {
+		for _, parts := range r.AuthorsParsed {
+			p.Authors = appendAuthor(p.Authors, parsedName(parts), "")
+		}
+	} else {
+		for _, name := range splitAuthors(r.Authors) {
+			p.Authors = appendAuthor(p.Authors, name, "")
+		}
+	}
+	p.Categories = strings.Fields(r.Categories)
+	p.Comments = paper.CleanText(r.Comments)
+	p.JournalRef = paper.CleanText(r.JournalRef)
+	p.DOI = strings.TrimSpace(r.DOI)
+	for _, v := range r.Versions {
+		var n int
+		if _, err := fmt.Sscanf(v.Version, "v%d", &n); err != nil || n < 1 {
+			return store.Record{}, fmt.Errorf("version %q is not vN", v.Version)
+		}
+		date, err := time.Parse(time.RFC1123, v.Created)
+		if err != nil {
+			return store.Record{}, fmt.Errorf("version %s date %q: want RFC 1123", v.Version, v.Created)
+		}
+		p.Versions = append(p.Versions, paper.Version{N: n, Date: date.UTC()})
+	}
+	for _, v := range p.Versions {
+		if v.N == 1 || p.Published.IsZero() || v.Date.Before(p.Published) {
+			p.Published = v.Date
+		}
+		if v.Date.After(p.Updated) {
+			p.Updated = v.Date
+		}
+	}
+	if p.AsOf, err = parseTime("update_date", r.UpdateDate); err != nil {
+		return store.Record{}, err
+	}
+	p.Withdrawn = isWithdrawn(p.Comments)
+	return store.Record{Paper: p}, nil
+}
+
+// basePaper checks what every record must have: a valid arXiv id and a title.
+func basePaper(rawID, title, abstract string) (paper.Paper, error) {
+	if strings.TrimSpace(rawID) == "" {
+		return paper.Paper{}, errors.New("missing arXiv id")
+	}
+	id, _, err := paper.ParseID(rawID)
+	if err != nil {
+		return paper.Paper{}, err
+	}
+	title = paper.CleanText(title)
+	if title == "" {
+		return paper.Paper{}, fmt.Errorf("paper %s has no title", id)
+	}
+	return paper.Paper{ID: id, Title: title, Abstract: paper.CleanText(abstract)}, nil
+}
+
+func appendAuthor(list []paper.Author, name, user string) []paper.Author {
+	name = paper.CleanText(paper.DeLaTeX(name))
+	if name == "" {
+		return list
+	}
+	return append(list, paper.Author{Name: name, User: user})
+}
+
+// parsedName joins Kaggle's [last, first, suffix] into "First Last Suffix".
+func parsedName(parts []string) string {
+	var b []string
+	if len(parts) > 1 && strings.TrimSpace(parts[1]) != "" {
+		b = append(b, parts[1])
+	}
+	if len(parts) > 0 {
+		b = append(b, parts[0])
+	}
+	if len(parts) > 2 && strings.TrimSpace(parts[2]) != "" {
+		b = append(b, parts[2])
+	}
+	return strings.Join(b, " ")
+}
+
+// splitAuthors splits arXiv's free-text author list on commas and "and".
+func splitAuthors(s string) []string {
+	s = strings.ReplaceAll(paper.CleanText(s), " and ", ", ")
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func primaryFirst(primary string, cats []string) []string {
+	out := make([]string, 0, len(cats)+1)
+	if primary != "" {
+		out = append(out, primary)
+	}
+	for _, c := range cats {
+		if c != primary && c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// isWithdrawn recognises arXiv's withdrawal notices in the comments field.
+func isWithdrawn(comments string) bool {
+	c := strings.ToLower(comments)
+	return strings.Contains(c, "has been withdrawn") || strings.Contains(c, "withdrawn by the author") ||
+		strings.HasPrefix(c, "withdrawn")
+}
+
+func submission(day, at, username, fullname string) (*store.Submission, error) {
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return nil, fmt.Errorf("feed day %q is not a date", day)
+	}
+	t, err := parseTime("submitted_on_daily_at", at)
+	if err != nil {
+		return nil, err
+	}
+	if t.IsZero() {
+		t, _ = time.Parse(time.DateOnly, day)
+	}
+	return &store.Submission{Day: day, Submitter: strings.TrimSpace(username), Fullname: strings.TrimSpace(fullname), SubmittedAt: t}, nil
+}
+
+// parseTime reads RFC 3339 timestamps and plain dates; "" is the zero time.
+func parseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s %q is not a date", field, s)
+}
+
+// cleanURL keeps http(s) links only, so that a record cannot smuggle a javascript: URL onto a page.
+func cleanURL(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
+		return s
+	}
+	return ""
+}
+
+// jsonError shortens encoding/json's messages to what a person can act on.
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("field %q should be %s, not %s", te.Field, te.Type, te.Value)
+	}
+	return fmt.Errorf("bad JSON: %w", err)
+}

@@ -1,0 +1,210 @@
+package paper
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Author is one author of a paper, in the paper's order.
+type Author struct {
+	Name string `json:"name"`
+	// User is the author's username on the site, when the author claimed the paper.
+	User string `json:"user,omitempty"`
+}
+
+// Version is one arXiv version of a paper.
+type Version struct {
+	N    int       `json:"v"`
+	Date time.Time `json:"date"`
+}
+
+// Paper is one paper in the catalogue: one entry however many arXiv
+// versions it has.
+type Paper struct {
+	ID       ID
+	Title    string
+	Abstract string
+	Authors  []Author
+	// Categories lists arXiv categories, the primary one first.
+	Categories []string
+	Versions   []Version
+	// Published is when the first version appeared; Updated when the latest did.
+	Published time.Time
+	Updated   time.Time
+	// Listed is the day arXiv first announced the paper, "" when unknown.
+	Listed     string
+	DOI        string
+	JournalRef string
+	Comments   string
+	Withdrawn  bool
+
+	GitHubRepo  string
+	GitHubStars int // meaningful only when GitHubRepo is set
+	ProjectPage string
+
+	Upvotes     int
+	NumComments int
+
+	// AsOf is when the source described the paper as it is here (a feed
+	// submission, a metadata update); Merge lets fresher records win.
+	AsOf time.Time
+}
+
+// PrimaryCategory is the paper's main arXiv category, or "".
+func (p *Paper) PrimaryCategory() string {
+	if len(p.Categories) == 0 {
+		return ""
+	}
+	return p.Categories[0]
+}
+
+// LatestVersion is the highest version number known, 0 when none is.
+func (p *Paper) LatestVersion() int {
+	n := 0
+	for _, v := range p.Versions {
+		n = max(n, v.N)
+	}
+	return n
+}
+
+// freshness is the date a record describes the paper as of: the latest
+// version, else the last update, else the first publication.
+func (p *Paper) freshness() time.Time {
+	t := p.Updated
+	if p.AsOf.After(t) {
+		t = p.AsOf
+	}
+	for _, v := range p.Versions {
+		if v.Date.After(t) {
+			t = v.Date
+		}
+	}
+	if t.IsZero() {
+		t = p.Published
+	}
+	return t
+}
+
+// Merge folds a newly read record of the same paper into what is stored.
+// Metadata from a record at least as fresh as the stored one wins field by
+// field where the record has a value; an older record only fills gaps, so
+// importing an old snapshot after a new one loses nothing and importing
+// the same records again changes nothing. Versions are united, and counts
+// only grow (an older capture of the hosted feed has lower counts).
+func Merge(old, rec Paper) Paper {
+	m := old
+	newer := !rec.freshness().Before(old.freshness())
+	pick := func(dst *string, v string) {
+		if v != "" && (newer || *dst == "") {
+			*dst = v
+		}
+	}
+	pick(&m.Title, rec.Title)
+	pick(&m.Abstract, rec.Abstract)
+	pick(&m.Listed, rec.Listed)
+	pick(&m.DOI, rec.DOI)
+	pick(&m.JournalRef, rec.JournalRef)
+	pick(&m.Comments, rec.Comments)
+	if len(rec.Authors) > 0 && (newer || len(m.Authors) == 0) {
+		m.Authors = mergeAuthors(old.Authors, rec.Authors)
+	}
+	if len(rec.Categories) > 0 && (newer || len(m.Categories) == 0) {
+		m.Categories = rec.Categories
+	}
+	if !rec.Published.IsZero() && (m.Published.IsZero() || rec.Published.Before(m.Published)) {
+		m.Published = rec.Published
+	}
+	if rec.Updated.After(m.Updated) {
+		m.Updated = rec.Updated
+	}
+	m.Versions = mergeVersions(old.Versions, rec.Versions)
+	if newer && rec.Withdrawn {
+		m.Withdrawn = true
+	}
+	if rec.GitHubRepo != "" && (newer || m.GitHubRepo == "") {
+		if rec.GitHubRepo != m.GitHubRepo || rec.GitHubStars > m.GitHubStars {
+			m.GitHubStars = rec.GitHubStars
+		}
+		m.GitHubRepo = rec.GitHubRepo
+	}
+	pick(&m.ProjectPage, rec.ProjectPage)
+	if rec.AsOf.After(m.AsOf) {
+		m.AsOf = rec.AsOf
+	}
+	m.Upvotes = max(m.Upvotes, rec.Upvotes)
+	m.NumComments = max(m.NumComments, rec.NumComments)
+	return m
+}
+
+// mergeAuthors takes the new list but keeps usernames the old list knew
+// for the same names.
+func mergeAuthors(old, rec []Author) []Author {
+	users := make(map[string]string, len(old))
+	for _, a := range old {
+		if a.User != "" {
+			users[a.Name] = a.User
+		}
+	}
+	out := slices.Clone(rec)
+	for i := range out {
+		if out[i].User == "" {
+			out[i].User = users[out[i].Name]
+		}
+	}
+	return out
+}
+
+func mergeVersions(a, b []Version) []Version {
+	if len(b) == 0 {
+		return a
+	}
+	if len(a) == 0 {
+		return b
+	}
+	byN := make(map[int]time.Time, len(a)+len(b))
+	for _, v := range a {
+		byN[v.N] = v.Date
+	}
+	for _, v := range b {
+		if d, ok := byN[v.N]; !ok || d.IsZero() {
+			byN[v.N] = v.Date
+		}
+	}
+	out := make([]Version, 0, len(byN))
+	for n, d := range byN {
+		out = append(out, Version{N: n, Date: d})
+	}
+	slices.SortFunc(out, func(x, y Version) int { return x.N - y.N })
+	return out
+}
+
+// Equal reports whether two papers hold the same data.
+func Equal(a, b Paper) bool {
+	return a.ID == b.ID && a.Title == b.Title && a.Abstract == b.Abstract &&
+		slices.Equal(a.Authors, b.Authors) && slices.Equal(a.Categories, b.Categories) &&
+		slices.EqualFunc(a.Versions, b.Versions, func(x, y Version) bool { return x.N == y.N && x.Date.Equal(y.Date) }) &&
+		a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated) && a.Listed == b.Listed &&
+		a.DOI == b.DOI && a.JournalRef == b.JournalRef && a.Comments == b.Comments &&
+		a.Withdrawn == b.Withdrawn && a.GitHubRepo == b.GitHubRepo && a.GitHubStars == b.GitHubStars &&
+		a.ProjectPage == b.ProjectPage && a.Upvotes == b.Upvotes && a.NumComments == b.NumComments &&
+		a.AsOf.Equal(b.AsOf)
+}
+
+// AuthorNames lists the authors' names in order.
+func (p *Paper) AuthorNames() []string {
+	names := make([]string, len(p.Authors))
+	for i, a := range p.Authors {
+		names[i] = a.Name
+	}
+	return names
+}
+
+// CleanText folds the line breaks and runs of spaces that arXiv metadata
+// carries (abstracts are wrapped at 80 columns) into single spaces.
+func CleanText(s string) string {
+	if !strings.ContainsAny(s, "\n\r\t") && !strings.Contains(s, "  ") {
+		return strings.TrimSpace(s)
+	}
+	return strings.Join(strings.Fields(s), " ")
+}

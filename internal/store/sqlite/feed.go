@@ -1,0 +1,146 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// feedCols follows paperCols in feed queries; scanFeedItem reads both.
+const feedCols = paperCols + `, f.day, f.submitted_at, u.id, u.username, u.fullname, u.avatar_url`
+
+const feedFrom = ` FROM feed_entries f
+	JOIN papers p ON p.seq = f.paper_seq
+	LEFT JOIN users u ON u.id = f.submitter_id`
+
+func scanFeedItem(sc scanner) (store.FeedItem, error) {
+	var (
+		it                    store.FeedItem
+		submitted             int64
+		uid                   sql.NullInt64
+		uname, ufull, uavatar sql.NullString
+	)
+	p, err := scanPaper(sc, &it.Day, &submitted, &uid, &uname, &ufull, &uavatar)
+	if err != nil {
+		return it, err
+	}
+	it.Paper = p
+	it.SubmittedAt = time.UnixMilli(submitted).UTC()
+	if uid.Valid {
+		it.Submitter = &store.User{ID: uid.Int64, Username: uname.String, Fullname: ufull.String, AvatarURL: uavatar.String}
+	}
+	return it, nil
+}
+
+func (s *Store) feedItems(ctx context.Context, what, query string, args ...any) ([]store.FeedItem, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var items []store.FeedItem
+	for rows.Next() {
+		it, err := scanFeedItem(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return items, nil
+}
+
+// Feed lists visible feed entries between two days, most upvoted first.
+func (s *Store) Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedItem, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	return s.feedItems(ctx, "feed "+q.From+".."+q.To, `SELECT `+feedCols+feedFrom+`
+		WHERE f.day BETWEEN ? AND ? AND f.hidden = 0
+		ORDER BY p.upvotes DESC, f.submitted_at DESC, p.id
+		LIMIT ? OFFSET ?`, q.From, q.To, limit, max(q.Offset, 0))
+}
+
+// FeedCount counts visible feed entries between two days.
+func (s *Store) FeedCount(ctx context.Context, from, to string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM feed_entries WHERE day BETWEEN ? AND ? AND hidden = 0`, from, to).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: feed count: %w", err)
+	}
+	return n, nil
+}
+
+// FeedDays counts visible papers per day.
+func (s *Store) FeedDays(ctx context.Context, from, to string) ([]store.DayCount, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT day, count(*) FROM feed_entries
+		WHERE day BETWEEN ? AND ? AND hidden = 0 GROUP BY day ORDER BY day`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: feed days: %w", err)
+	}
+	defer rows.Close()
+	var out []store.DayCount
+	for rows.Next() {
+		var d store.DayCount
+		if err := rows.Scan(&d.Day, &d.Papers); err != nil {
+			return nil, fmt.Errorf("store: feed days: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// LatestFeedDay is the newest day with visible papers.
+func (s *Store) LatestFeedDay(ctx context.Context) (string, error) {
+	var day sql.NullString
+	if err := s.r.QueryRowContext(ctx, `SELECT max(day) FROM feed_entries WHERE hidden = 0`).Scan(&day); err != nil {
+		return "", fmt.Errorf("store: latest feed day: %w", err)
+	}
+	if !day.Valid {
+		return "", fmt.Errorf("store: latest feed day: %w", store.ErrNotFound)
+	}
+	return day.String, nil
+}
+
+// AdjacentFeedDays finds the nearest days with visible papers around day.
+func (s *Store) AdjacentFeedDays(ctx context.Context, day string) (string, string, error) {
+	var prev, next sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT max(day) FROM feed_entries WHERE day < ?1 AND hidden = 0),
+		(SELECT min(day) FROM feed_entries WHERE day > ?1 AND hidden = 0)`, day).Scan(&prev, &next)
+	if err != nil {
+		return "", "", fmt.Errorf("store: days around %s: %w", day, err)
+	}
+	return prev.String, next.String, nil
+}
+
+// SubmittedSince lists visible feed entries submitted at or after t.
+func (s *Store) SubmittedSince(ctx context.Context, t time.Time) ([]store.FeedItem, error) {
+	return s.feedItems(ctx, "submitted since", `SELECT `+feedCols+feedFrom+`
+		WHERE f.submitted_at >= ? AND f.hidden = 0`, t.UnixMilli())
+}
+
+// LatestSubmission is the time of the newest visible feed entry.
+func (s *Store) LatestSubmission(ctx context.Context) (time.Time, error) {
+	var ms sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT max(submitted_at) FROM feed_entries WHERE hidden = 0`).Scan(&ms); err != nil {
+		return time.Time{}, fmt.Errorf("store: latest submission: %w", err)
+	}
+	if !ms.Valid {
+		return time.Time{}, fmt.Errorf("store: latest submission: %w", store.ErrNotFound)
+	}
+	return time.UnixMilli(ms.Int64).UTC(), nil
+}
+
+// Submissions lists the feed entries of one paper, oldest first.
+func (s *Store) Submissions(ctx context.Context, id paper.ID) ([]store.FeedItem, error) {
+	return s.feedItems(ctx, "submissions of "+string(id), `SELECT `+feedCols+feedFrom+`
+		WHERE p.id = ? ORDER BY f.day`, string(id))
+}

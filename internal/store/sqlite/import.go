@@ -1,0 +1,206 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// importTx is one import: a write transaction with its statements prepared once.
+type importTx struct {
+	tx                       *sql.Tx
+	insertPaper, updatePaper *sql.Stmt
+	feedEntry, upsertFeed    *sql.Stmt
+	users                    map[string]int64 // username (lower case) -> id, filled as submitters are met
+	done                     bool
+}
+
+// BeginImport starts the single write transaction of an import.
+func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin import: %w", err)
+	}
+	im := &importTx{tx: tx, users: map[string]int64{}}
+	prepare := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = tx.PrepareContext(ctx, q)
+		return st
+	}
+	im.insertPaper = prepare(`INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
+		listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page, upvotes, num_comments, as_of,
+		created_at, modified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`)
+	im.updatePaper = prepare(`UPDATE papers SET id = ?, title = ?, abstract = ?, authors = ?, categories = ?, versions = ?,
+		published_at = ?, updated_at = ?, listed = ?, doi = ?, journal_ref = ?, comments = ?, withdrawn = ?,
+		github_repo = ?, github_stars = ?, project_page = ?, upvotes = ?, num_comments = ?, as_of = ?, modified_at = ?
+		WHERE seq = ?`)
+	im.feedEntry = prepare(`SELECT submitter_id, submitted_at FROM feed_entries WHERE paper_seq = ? AND day = ?`)
+	im.upsertFeed = prepare(`INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (paper_seq, day) DO UPDATE SET submitter_id = excluded.submitter_id, submitted_at = excluded.submitted_at`)
+	if err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("store: begin import: %w", err)
+	}
+	return im, nil
+}
+
+type existing struct {
+	seq   int64
+	paper paper.Paper
+}
+
+// Write merges records into the papers and feed tables.
+func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.ImportCounts, error) {
+	var counts store.ImportCounts
+	known, err := im.load(ctx, recs)
+	if err != nil {
+		return counts, err
+	}
+	now := time.Now().UnixMilli()
+	for i := range recs {
+		rec := &recs[i]
+		id := rec.Paper.ID
+		old, found := known[id]
+		changed := false
+		if !found {
+			args, err := paperArgs(&rec.Paper)
+			if err != nil {
+				return counts, fmt.Errorf("store: import %s: %w", id, err)
+			}
+			args = append(args, now, now)
+			if err := im.insertPaper.QueryRowContext(ctx, args...).Scan(&old.seq); err != nil {
+				return counts, fmt.Errorf("store: import %s: %w", id, mapErr(err))
+			}
+			old.paper = rec.Paper
+			counts.Added++
+		} else if merged := paper.Merge(old.paper, rec.Paper); !paper.Equal(merged, old.paper) {
+			args, err := paperArgs(&merged)
+			if err != nil {
+				return counts, fmt.Errorf("store: import %s: %w", id, err)
+			}
+			if _, err := im.updatePaper.ExecContext(ctx, append(args, now, old.seq)...); err != nil {
+				return counts, fmt.Errorf("store: import %s: %w", id, mapErr(err))
+			}
+			old.paper = merged
+			changed = true
+		}
+		// A batch may hold the same paper twice: later records merge into earlier ones.
+		known[id] = old
+		if rec.Submission != nil {
+			subChanged, err := im.submit(ctx, old.seq, rec.Submission)
+			if err != nil {
+				return counts, fmt.Errorf("store: import %s: %w", id, err)
+			}
+			changed = changed || subChanged
+		}
+		if found {
+			if changed {
+				counts.Updated++
+			} else {
+				counts.Unchanged++
+			}
+		}
+	}
+	return counts, nil
+}
+
+// load reads the stored versions of the batch's papers with one query.
+func (im *importTx) load(ctx context.Context, recs []store.Record) (map[paper.ID]existing, error) {
+	known := make(map[paper.ID]existing, len(recs))
+	if len(recs) == 0 {
+		return known, nil
+	}
+	args := make([]any, len(recs))
+	for i := range recs {
+		args[i] = string(recs[i].Paper.ID)
+	}
+	q := `SELECT ` + paperCols + `, p.seq FROM papers p WHERE p.id IN (?` + strings.Repeat(",?", len(recs)-1) + `)`
+	rows, err := im.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: import: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e existing
+		if e.paper, err = scanPaper(rows, &e.seq); err != nil {
+			return nil, fmt.Errorf("store: import: %w", err)
+		}
+		known[e.paper.ID] = e
+	}
+	return known, rows.Err()
+}
+
+// submit records a paper's place on a feed day; it reports whether anything changed.
+func (im *importTx) submit(ctx context.Context, seq int64, sub *store.Submission) (bool, error) {
+	var uid sql.NullInt64
+	if sub.Submitter != "" {
+		id, err := im.user(ctx, sub.Submitter, sub.Fullname)
+		if err != nil {
+			return false, err
+		}
+		uid = sql.NullInt64{Int64: id, Valid: true}
+	}
+	at := sub.SubmittedAt.UnixMilli()
+	var oldUID sql.NullInt64
+	var oldAt int64
+	err := im.feedEntry.QueryRowContext(ctx, seq, sub.Day).Scan(&oldUID, &oldAt)
+	switch {
+	case err == nil:
+		if oldUID == uid && oldAt == at {
+			return false, nil
+		}
+		if !uid.Valid && oldUID.Valid {
+			uid = oldUID // a record without a submitter does not erase a known one
+		}
+	case err != sql.ErrNoRows:
+		return false, err
+	}
+	if _, err := im.upsertFeed.ExecContext(ctx, seq, sub.Day, uid, at); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// user finds or creates the submitter named username.
+func (im *importTx) user(ctx context.Context, username, fullname string) (int64, error) {
+	key := strings.ToLower(username)
+	if id, ok := im.users[key]; ok {
+		return id, nil
+	}
+	var id int64
+	err := im.tx.QueryRowContext(ctx, `INSERT INTO users (username, fullname, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (username) DO UPDATE SET fullname = CASE WHEN excluded.fullname <> '' THEN excluded.fullname ELSE users.fullname END
+		RETURNING id`, username, fullname, time.Now().UnixMilli()).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("user %q: %w", username, mapErr(err))
+	}
+	im.users[key] = id
+	return id, nil
+}
+
+func (im *importTx) Commit() error {
+	if im.done {
+		return nil
+	}
+	im.done = true
+	if err := im.tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit import: %w", err)
+	}
+	return nil
+}
+
+func (im *importTx) Rollback() error {
+	if im.done {
+		return nil
+	}
+	im.done = true
+	return im.tx.Rollback()
+}

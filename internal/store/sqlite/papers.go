@@ -1,0 +1,112 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// paperCols is the column list every paper query selects, in scanPaper's order.
+const paperCols = `p.id, p.title, p.abstract, p.authors, p.categories, p.versions, p.published_at, p.updated_at,
+	p.listed, p.doi, p.journal_ref, p.comments, p.withdrawn, p.github_repo, p.github_stars, p.project_page,
+	p.upvotes, p.num_comments, p.as_of`
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanPaper reads paperCols, then any extra columns into extra.
+func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
+	var (
+		p                        paper.Paper
+		id                       string
+		authors, versions        string
+		categories               string
+		published, updated, asOf sql.NullInt64
+	)
+	dest := append([]any{&id, &p.Title, &p.Abstract, &authors, &categories, &versions, &published, &updated,
+		&p.Listed, &p.DOI, &p.JournalRef, &p.Comments, &p.Withdrawn, &p.GitHubRepo, &p.GitHubStars, &p.ProjectPage,
+		&p.Upvotes, &p.NumComments, &asOf}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return p, err
+	}
+	p.ID = paper.ID(id)
+	if err := json.Unmarshal([]byte(authors), &p.Authors); err != nil {
+		return p, fmt.Errorf("paper %s: authors: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(versions), &p.Versions); err != nil {
+		return p, fmt.Errorf("paper %s: versions: %w", id, err)
+	}
+	if categories != "" {
+		p.Categories = strings.Fields(categories)
+	}
+	p.Published = fromMillis(published)
+	p.Updated = fromMillis(updated)
+	p.AsOf = fromMillis(asOf)
+	return p, nil
+}
+
+// paperArgs are the values of the writable columns, in insert order.
+func paperArgs(p *paper.Paper) ([]any, error) {
+	authors, err := json.Marshal(nonNil(p.Authors))
+	if err != nil {
+		return nil, err
+	}
+	versions, err := json.Marshal(nonNil(p.Versions))
+	if err != nil {
+		return nil, err
+	}
+	return []any{string(p.ID), p.Title, p.Abstract, string(authors), strings.Join(p.Categories, " "), string(versions),
+		toMillis(p.Published), toMillis(p.Updated), p.Listed, p.DOI, p.JournalRef, p.Comments, p.Withdrawn,
+		p.GitHubRepo, p.GitHubStars, p.ProjectPage, p.Upvotes, p.NumComments, toMillis(p.AsOf)}, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func toMillis(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+// Paper returns one paper by canonical id.
+func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {
+	row := s.r.QueryRowContext(ctx, `SELECT `+paperCols+` FROM papers p WHERE p.id = ?`, string(id))
+	p, err := scanPaper(row)
+	if err != nil {
+		return paper.Paper{}, fmt.Errorf("store: paper %q: %w", id, mapErr(err))
+	}
+	return p, nil
+}
+
+// Stats counts what the store holds.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	var st store.Stats
+	var first, last sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM papers), (SELECT count(*) FROM feed_entries), (SELECT count(*) FROM users),
+		(SELECT min(day) FROM feed_entries), (SELECT max(day) FROM feed_entries)`).
+		Scan(&st.Papers, &st.FeedEntries, &st.Users, &first, &last)
+	if err != nil {
+		return st, fmt.Errorf("store: stats: %w", err)
+	}
+	st.FirstDay, st.LastDay = first.String, last.String
+	return st, nil
+}

@@ -1,0 +1,124 @@
+// Package store defines what Daily Papers keeps and how the rest of the
+// program asks for it. It holds no SQL: each backend (sqlite, postgres)
+// implements Store in its own package and passes the storetest suite.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+)
+
+// Sentinel errors. Backends wrap them; callers test with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// User is an account or, for imported data, a submitter known by name.
+type User struct {
+	ID        int64
+	Username  string
+	Fullname  string
+	AvatarURL string
+	CreatedAt time.Time
+}
+
+// Submission puts a paper on the feed of one day.
+type Submission struct {
+	Day         string // YYYY-MM-DD
+	Submitter   string // username, "" when unknown
+	Fullname    string
+	SubmittedAt time.Time
+}
+
+// Record is one imported paper and, when it came from the daily feed, the
+// submission that put it there.
+type Record struct {
+	Paper      paper.Paper
+	Submission *Submission
+}
+
+// ImportCounts says what an import did with the records it was given.
+type ImportCounts struct {
+	Added     int // papers that were not there before
+	Updated   int // papers or submissions that changed
+	Unchanged int // records that held nothing new
+}
+
+// Add sums counts.
+func (c *ImportCounts) Add(o ImportCounts) {
+	c.Added += o.Added
+	c.Updated += o.Updated
+	c.Unchanged += o.Unchanged
+}
+
+// Import writes records in one transaction: all of it lands or none does.
+type Import interface {
+	// Write merges a batch of records into the store (see paper.Merge).
+	Write(ctx context.Context, recs []Record) (ImportCounts, error)
+	Commit() error
+	// Rollback undoes everything written; after Commit it does nothing.
+	Rollback() error
+}
+
+// FeedItem is a paper as it appears on the feed.
+type FeedItem struct {
+	Paper       paper.Paper
+	Day         string
+	Submitter   *User // nil when unknown
+	SubmittedAt time.Time
+}
+
+// FeedQuery selects feed entries between two days, inclusive.
+type FeedQuery struct {
+	From, To string // YYYY-MM-DD
+	Limit    int
+	Offset   int
+}
+
+// DayCount is the number of papers on one feed day.
+type DayCount struct {
+	Day    string
+	Papers int
+}
+
+// Stats summarises the store's contents.
+type Stats struct {
+	Papers      int
+	FeedEntries int
+	Users       int
+	FirstDay    string
+	LastDay     string
+}
+
+// Store is the one source of truth of Daily Papers.
+type Store interface {
+	// Paper returns the paper with the canonical id, or ErrNotFound.
+	Paper(ctx context.Context, id paper.ID) (paper.Paper, error)
+	// Submissions lists when and by whom a paper was put on the feed, oldest first.
+	Submissions(ctx context.Context, id paper.ID) ([]FeedItem, error)
+
+	// Feed lists the papers on the feed between two days, most upvoted first.
+	Feed(ctx context.Context, q FeedQuery) ([]FeedItem, error)
+	// FeedCount counts the papers on the feed between two days.
+	FeedCount(ctx context.Context, from, to string) (int, error)
+	// FeedDays counts papers per day between two days, for calendars.
+	FeedDays(ctx context.Context, from, to string) ([]DayCount, error)
+	// LatestFeedDay is the newest day with papers, or ErrNotFound on an empty feed.
+	LatestFeedDay(ctx context.Context) (string, error)
+	// AdjacentFeedDays returns the nearest days with papers before and after day ("" when none).
+	AdjacentFeedDays(ctx context.Context, day string) (prev, next string, err error)
+	// SubmittedSince lists feed entries submitted at or after t, for trending.
+	SubmittedSince(ctx context.Context, t time.Time) ([]FeedItem, error)
+	// LatestSubmission is the time of the newest feed entry, or ErrNotFound.
+	LatestSubmission(ctx context.Context) (time.Time, error)
+
+	// BeginImport starts an import transaction.
+	BeginImport(ctx context.Context) (Import, error)
+
+	Stats(ctx context.Context) (Stats, error)
+	Close() error
+}
