@@ -46,7 +46,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	dsn := func(extra string) string {
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32000)"} {
+		// page_size only takes effect when the file is created (before WAL);
+		// 8 KiB pages halve the writes of an import against the 4 KiB default.
+		for _, p := range []string{"page_size(8192)", "journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)",
+			"synchronous(NORMAL)", "temp_store(MEMORY)", "cache_size(-65536)"} {
 			q.Add("_pragma", p)
 		}
 		return "file:" + path + "?" + q.Encode() + extra
