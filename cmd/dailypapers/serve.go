@@ -1,3 +1,83 @@
 package main
 
-var serveCmd = command{}
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/config"
+	"github.com/dailypapers/dailypapers/internal/demo"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+	"github.com/dailypapers/dailypapers/internal/web"
+)
+
+var serveCmd = command{
+	name:    "serve",
+	summary: "run the web site",
+	help: `Serve runs the web site on --addr with the SQLite database in --data,
+creating both the directory and the database when they do not exist. On
+first start with an empty database it loads a built-in demo set of real
+papers (the last 60 days of the Hugging Face Daily Papers feed) unless
+--demo=false. It stops cleanly on SIGINT or SIGTERM, finishing requests in
+flight.`,
+	flags: func(c *config.Config, fs *flag.FlagSet) { c.ServeFlags(fs) },
+	run:   runServe,
+}
+
+func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("serve takes no arguments, got %q", args)}
+	}
+	st, err := sqlite.Open(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if cfg.Demo {
+		loaded, sums, err := demo.LoadIfEmpty(ctx, st, stderr)
+		if err != nil {
+			return err
+		}
+		if loaded {
+			for _, s := range sums {
+				slog.Info("loaded demo data", "file", s.File, "papers", s.Read, "added", s.Added)
+			}
+		}
+	}
+	site, err := web.New(st, web.Options{Logger: slog.Default()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           site.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	fmt.Fprintf(stdout, "Daily Papers is serving http://%s/ (database %s)\n", ln.Addr(), cfg.DBPath())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,85 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// handlerFunc is a page handler that reports failure by returning an error;
+// handle turns errors into pages.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// httpError is an error with a status and a message that is safe to show.
+type httpError struct {
+	status int
+	msg    string
+	err    error // the cause, for the log
+}
+
+func (e *httpError) Error() string {
+	if e.err != nil {
+		return fmt.Sprintf("%d %s: %v", e.status, e.msg, e.err)
+	}
+	return fmt.Sprintf("%d %s", e.status, e.msg)
+}
+
+func (e *httpError) Unwrap() error { return e.err }
+
+func notFound(msg string) error   { return &httpError{status: http.StatusNotFound, msg: msg} }
+func badRequest(msg string) error { return &httpError{status: http.StatusBadRequest, msg: msg} }
+
+// errorPage is the page shown for any error.
+type errorPage struct {
+	layout
+	Status  int
+	Message string
+	Hint    string // extra guidance, such as a link to arXiv
+	HintURL string
+}
+
+// handle adapts a handlerFunc: 5xx are logged with the request at error
+// level and shown as a generic message, 4xx are logged at info and shown
+// with their message.
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		var he *httpError
+		if !errors.As(err, &he) {
+			if errors.Is(err, store.ErrNotFound) {
+				he = &httpError{status: http.StatusNotFound, msg: "There is nothing here.", err: err}
+			} else {
+				he = &httpError{status: http.StatusInternalServerError, msg: "Something went wrong on our side. Please try again in a moment.", err: err}
+			}
+		}
+		if he.status >= 500 {
+			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		} else {
+			s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", he.status, "err", err)
+		}
+		s.serveError(w, r, he)
+	})
+}
+
+func (s *Server) serveError(w http.ResponseWriter, r *http.Request, he *httpError) {
+	page := errorPage{layout: s.layout(r, http.StatusText(he.status), ""), Status: he.status, Message: he.msg}
+	var nf *notFoundPaper
+	if errors.As(he, &nf) {
+		page.Hint, page.HintURL = "See it on arXiv", nf.id.AbsURL()
+	}
+	if err := s.render(w, he.status, "error", &page); err != nil {
+		s.log.Error("rendering the error page", "err", err)
+		http.Error(w, he.msg, he.status)
+	}
+}
+
+// notFoundPaper is a valid arXiv id that is not in the catalogue.
+type notFoundPaper struct{ id paper.ID }
+
+func (e *notFoundPaper) Error() string { return "paper not in the catalogue" }

@@ -1,0 +1,252 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// pageSize is the number of papers per feed page.
+const pageSize = 50
+
+// feedPage is the daily, weekly and monthly feed.
+type feedPage struct {
+	layout
+	Period     period
+	Items      []store.FeedItem
+	Total      int
+	Offset     int // rank of the first item minus one
+	Prev, Next *navLink // nil at the ends
+	Older      *navLink // the next page of a long period
+	Newer      *navLink
+	Views      []navLink // the same day as a day, week and month
+	Calendar   calendar
+	Empty      string
+}
+
+type navLink struct {
+	Label, Path string
+}
+
+// feedLatest shows the newest day that has papers.
+func (s *Server) feedLatest(w http.ResponseWriter, r *http.Request) error {
+	day, err := s.store.LatestFeedDay(r.Context())
+	if errors.Is(err, store.ErrNotFound) {
+		return s.showFeed(w, r, dayPeriod(s.now()), "Today")
+	}
+	if err != nil {
+		return err
+	}
+	p, err := parseDay(day)
+	if err != nil {
+		return err
+	}
+	return s.showFeed(w, r, p, "Today")
+}
+
+func (s *Server) feedDay(w http.ResponseWriter, r *http.Request) error {
+	p, err := parseDay(r.PathValue("day"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	return s.showFeed(w, r, p, "Daily")
+}
+
+func (s *Server) feedWeek(w http.ResponseWriter, r *http.Request) error {
+	p, err := parseWeek(r.PathValue("week"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	return s.showFeed(w, r, p, "Weekly")
+}
+
+func (s *Server) feedMonth(w http.ResponseWriter, r *http.Request) error {
+	p, err := parseMonth(r.PathValue("month"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	return s.showFeed(w, r, p, "Monthly")
+}
+
+// latestPeriod redirects to the week or month of the newest feed day.
+func (s *Server) latestPeriod(of func(time.Time) period) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		day := s.now()
+		if latest, err := s.store.LatestFeedDay(r.Context()); err == nil {
+			if p, err := parseDay(latest); err == nil {
+				day = p.From
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		http.Redirect(w, r, of(day).Path(), http.StatusFound)
+		return nil
+	}
+}
+
+// feedJump answers the date picker: /papers/date?date=2025-09-03.
+func (s *Server) feedJump(w http.ResponseWriter, r *http.Request) error {
+	p, err := parseDay(r.URL.Query().Get("date"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	http.Redirect(w, r, p.Path(), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) showFeed(w http.ResponseWriter, r *http.Request, p period, nav string) error {
+	ctx := r.Context()
+	pageNo := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return badRequest("page must be a number from 1")
+		}
+		pageNo = n
+	}
+	offset := (pageNo - 1) * pageSize
+	items, err := s.store.Feed(ctx, store.FeedQuery{From: p.fromKey(), To: p.toKey(), Limit: pageSize, Offset: offset})
+	if err != nil {
+		return err
+	}
+	total := len(items)
+	if len(items) == pageSize || offset > 0 {
+		if total, err = s.store.FeedCount(ctx, p.fromKey(), p.toKey()); err != nil {
+			return err
+		}
+	}
+	page := feedPage{
+		layout: s.layout(r, p.Title(), nav),
+		Period: p, Items: items, Total: total, Offset: offset,
+	}
+	if nav == "Today" {
+		page.layout.Title = ""
+	}
+	page.Canonical = p.Path()
+	if err := s.feedNav(r, &page); err != nil {
+		return err
+	}
+	if offset > 0 {
+		page.Newer = &navLink{"Previous page", pagePath(p, pageNo-1)}
+	}
+	if offset+len(items) < total {
+		page.Older = &navLink{"Next page", pagePath(p, pageNo+1)}
+	}
+	if len(items) == 0 {
+		page.Empty = "No papers were submitted for this " + map[string]string{"date": "day", "week": "week", "month": "month"}[p.Kind] + "."
+		if offset > 0 {
+			page.Empty = "There are no more papers for this period."
+		}
+	}
+	return s.render(w, http.StatusOK, "feed", &page)
+}
+
+func pagePath(p period, n int) string {
+	if n <= 1 {
+		return p.Path()
+	}
+	return p.Path() + "?page=" + strconv.Itoa(n)
+}
+
+// feedNav fills the previous/next links and the calendar. Days step to the
+// nearest day that has papers, skipping weekends and gaps; weeks and months
+// step by one.
+func (s *Server) feedNav(r *http.Request, page *feedPage) error {
+	p := page.Period
+	if p.Kind == "date" {
+		prev, next, err := s.store.AdjacentFeedDays(r.Context(), p.Key)
+		if err != nil {
+			return err
+		}
+		if d, err := parseDay(prev); err == nil {
+			page.Prev = &navLink{"← " + d.From.Format("Jan 2"), d.Path()}
+		}
+		if d, err := parseDay(next); err == nil {
+			page.Next = &navLink{d.From.Format("Jan 2") + " →", d.Path()}
+		}
+	} else {
+		prev, next := p.shift(-1), p.shift(1)
+		page.Prev = &navLink{"← " + shortTitle(prev), prev.Path()}
+		if !next.From.After(s.now()) {
+			page.Next = &navLink{shortTitle(next) + " →", next.Path()}
+		}
+	}
+	page.Views = []navLink{
+		{"Day", dayPeriod(p.From).Path()},
+		{"Week", weekPeriod(p.From).Path()},
+		{"Month", monthPeriod(p.From).Path()},
+	}
+	cal, err := s.calendarFor(r, p)
+	page.Calendar = cal
+	return err
+}
+
+func shortTitle(p period) string {
+	switch p.Kind {
+	case "week":
+		_, w := p.From.ISOWeek()
+		return "Week " + strconv.Itoa(w)
+	case "month":
+		return p.From.Format("Jan 2006")
+	}
+	return p.From.Format("Jan 2")
+}
+
+// calendar is a month of days, Monday first, for jumping around the feed.
+type calendar struct {
+	Month      string
+	MonthPath  string
+	Prev, Next navLink
+	Weeks      [][]calendarDay
+}
+
+type calendarDay struct {
+	Day      int // 0 for padding cells
+	Path     string
+	Papers   int
+	Selected bool
+	Level    int // 0-3, how busy the day was, for shading
+}
+
+func (s *Server) calendarFor(r *http.Request, p period) (calendar, error) {
+	m := monthPeriod(p.From)
+	counts, err := s.store.FeedDays(r.Context(), m.fromKey(), m.toKey())
+	if err != nil {
+		return calendar{}, err
+	}
+	byDay := make(map[string]int, len(counts))
+	most := 1
+	for _, c := range counts {
+		byDay[c.Day] = c.Papers
+		most = max(most, c.Papers)
+	}
+	cal := calendar{Month: m.From.Format("January 2006"), MonthPath: m.Path()}
+	prev, next := m.shift(-1), m.shift(1)
+	cal.Prev = navLink{prev.From.Format("Jan"), prev.Path()}
+	cal.Next = navLink{next.From.Format("Jan"), next.Path()}
+	week := make([]calendarDay, (int(m.From.Weekday())+6)%7)
+	for d := m.From; !d.After(m.To); d = d.AddDate(0, 0, 1) {
+		key := d.Format(dayLayout)
+		n := byDay[key]
+		cd := calendarDay{Day: d.Day(), Papers: n, Selected: !d.Before(p.From) && !d.After(p.To)}
+		if n > 0 {
+			cd.Path = "/papers/date/" + key
+			cd.Level = 1 + min(2, 3*n/(most+1))
+		}
+		week = append(week, cd)
+		if len(week) == 7 {
+			cal.Weeks = append(cal.Weeks, week)
+			week = nil
+		}
+	}
+	if len(week) > 0 {
+		for len(week) < 7 {
+			week = append(week, calendarDay{})
+		}
+		cal.Weeks = append(cal.Weeks, week)
+	}
+	return cal, nil
+}

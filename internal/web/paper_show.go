@@ -1,0 +1,61 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// paperPage is one paper with everything known about it.
+type paperPage struct {
+	layout
+	Paper       paper.Paper
+	Submissions []store.FeedItem
+}
+
+// paperShow serves /papers/{id}. Any spelling of an id (a version suffix,
+// an old-style id with a subject class) redirects to the canonical page.
+func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
+	raw := r.PathValue("id")
+	id, _, err := paper.ParseID(raw)
+	if err != nil {
+		return notFound("“" + raw + "” is not an arXiv identifier. Identifiers look like 2509.02547 or math/0601001.")
+	}
+	if string(id) != raw {
+		http.Redirect(w, r, id.Path(), http.StatusMovedPermanently)
+		return nil
+	}
+	p, err := s.store.Paper(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return &httpError{status: http.StatusNotFound, msg: "Paper " + string(id) + " is not in this catalogue yet.", err: &notFoundPaper{id: id}}
+	}
+	if err != nil {
+		return err
+	}
+	subs, err := s.store.Submissions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	page := paperPage{layout: s.layout(r, p.Title, ""), Paper: p, Submissions: subs}
+	page.Canonical = id.Path()
+	return s.render(w, http.StatusOK, "paper", &page)
+}
+
+// categoryNames are the arXiv categories most papers here carry, spelled out for tooltips.
+var categoryNames = map[string]string{
+	"cs.AI": "Artificial Intelligence", "cs.CL": "Computation and Language", "cs.CV": "Computer Vision and Pattern Recognition",
+	"cs.LG": "Machine Learning", "cs.RO": "Robotics", "cs.IR": "Information Retrieval", "cs.HC": "Human-Computer Interaction",
+	"cs.SE": "Software Engineering", "cs.CR": "Cryptography and Security", "cs.NE": "Neural and Evolutionary Computing",
+	"cs.MA": "Multiagent Systems", "cs.GR": "Graphics", "cs.SD": "Sound", "eess.AS": "Audio and Speech Processing",
+	"eess.IV": "Image and Video Processing", "stat.ML": "Machine Learning (Statistics)", "math.OC": "Optimization and Control",
+}
+
+func categoryName(c string) string {
+	if n, ok := categoryNames[c]; ok {
+		return n
+	}
+	return strings.ToUpper(c[:min(len(c), 1)]) + c[min(len(c), 1):]
+}

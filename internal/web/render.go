@@ -1,0 +1,152 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+)
+
+// templates maps a page name to its template set (the layout plus the page).
+type templates struct {
+	pages map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"authorsShort": authorsShort,
+	"excerpt":      excerpt,
+	"count":        humanCount,
+	"date":         func(t time.Time) string { return t.UTC().Format("Jan 2, 2006") },
+	"datetime":     func(t time.Time) string { return t.UTC().Format("Jan 2, 2006, 15:04 UTC") },
+	"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"repoName":     repoName,
+	"initial":      initial,
+	"add":          func(a, b int) int { return a + b },
+	"categoryName": categoryName,
+}
+
+func parseTemplates() (*templates, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	names, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	t := &templates{pages: map[string]*template.Template{}}
+	for _, name := range names {
+		base := strings.TrimSuffix(path.Base(name), ".html")
+		if base == "layout" {
+			continue
+		}
+		clone, err := layout.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if t.pages[base], err = clone.ParseFS(assets, name); err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+	}
+	return t, nil
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, status int, page string, data any) error {
+	t, ok := s.templates.pages[page]
+	if !ok {
+		return fmt.Errorf("web: no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return fmt.Errorf("web: render %s: %w", page, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// layout is what every page's frame needs.
+type layout struct {
+	SiteName  string
+	Title     string // the page's own title; "" on the home page
+	Canonical string // path of the canonical URL
+	Nav       string // the active navigation entry
+}
+
+func (s *Server) layout(_ *http.Request, title, nav string) layout {
+	return layout{SiteName: s.siteName, Title: title, Nav: nav}
+}
+
+// authorsShort lists the first three authors and "et al." for the rest.
+func authorsShort(authors []paper.Author) string {
+	const show = 3
+	names := make([]string, 0, show)
+	for i, a := range authors {
+		if i == show {
+			break
+		}
+		names = append(names, a.Name)
+	}
+	s := strings.Join(names, ", ")
+	if len(authors) > show {
+		s += fmt.Sprintf(" et al. (%d authors)", len(authors))
+	}
+	return s
+}
+
+// excerpt shortens an abstract to about n characters, at a word boundary.
+func excerpt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+	}
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return strings.TrimRight(s[:cut], " ,.;:") + "…"
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// humanCount writes 1234 as 1.2k, as the hosted site does for stars.
+func humanCount(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%dk", n/1000)
+	case n >= 1000:
+		return fmt.Sprintf("%.1fk", float64(n)/1000)
+	}
+	return fmt.Sprint(n)
+}
+
+// repoName turns https://github.com/owner/repo into owner/repo.
+func repoName(url string) string {
+	s := strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://")
+	s = strings.TrimPrefix(s, "www.")
+	s = strings.TrimPrefix(s, "github.com/")
+	return strings.TrimSuffix(s, "/")
+}
+
+// initial is the letter shown in a user's avatar circle.
+func initial(s string) string {
+	for _, r := range s {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
+}

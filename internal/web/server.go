@@ -1,0 +1,52 @@
+// Package web serves the HTML pages of Daily Papers.
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Server holds what the page handlers share.
+type Server struct {
+	store     store.Store
+	log       *slog.Logger
+	now       func() time.Time
+	templates *templates
+	static    fs.FS
+	siteName  string
+}
+
+// Options configure a Server; the zero value of each field has a default.
+type Options struct {
+	Logger   *slog.Logger
+	Now      func() time.Time // the clock, for tests
+	SiteName string
+}
+
+// New builds the server. Templates are parsed here, once, so that a broken
+// template stops the program at start rather than on a request.
+func New(st store.Store, opt Options) (*Server, error) {
+	s := &Server{store: st, log: opt.Logger, now: opt.Now, siteName: opt.SiteName}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.siteName == "" {
+		s.siteName = "Daily Papers"
+	}
+	var err error
+	if s.templates, err = parseTemplates(); err != nil {
+		return nil, err
+	}
+	s.static, _ = fs.Sub(assets, "static")
+	return s, nil
+}
