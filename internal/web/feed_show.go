@@ -18,7 +18,7 @@ type feedPage struct {
 	Period     period
 	Items      []store.FeedItem
 	Total      int
-	Offset     int // rank of the first item minus one
+	Offset     int      // rank of the first item minus one
 	Prev, Next *navLink // nil at the ends
 	Older      *navLink // the next page of a long period
 	Newer      *navLink
