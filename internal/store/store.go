@@ -119,6 +119,10 @@ type Store interface {
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)
 
+	// Version is a number that increases with every committed change to
+	// what pages show, in this process or another sharing the database.
+	Version(ctx context.Context) (int64, error)
+
 	Stats(ctx context.Context) (Stats, error)
 	Close() error
 }

@@ -7,15 +7,15 @@ import (
 // Handler returns every route of the site. All routes live here.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", s.handle(s.feedLatest))
-	mux.Handle("GET /papers/date/{day}", s.handle(s.feedDay))
-	mux.Handle("GET /papers/week/{week}", s.handle(s.feedWeek))
-	mux.Handle("GET /papers/month/{month}", s.handle(s.feedMonth))
+	mux.Handle("GET /{$}", s.handle(s.cached(s.feedLatest)))
+	mux.Handle("GET /papers/date/{day}", s.handle(s.cached(s.feedDay)))
+	mux.Handle("GET /papers/week/{week}", s.handle(s.cached(s.feedWeek)))
+	mux.Handle("GET /papers/month/{month}", s.handle(s.cached(s.feedMonth)))
 	mux.Handle("GET /papers/date", s.handle(s.feedJump)) // the date picker's form
 	mux.Handle("GET /papers/week", s.handle(s.latestPeriod(weekPeriod)))
 	mux.Handle("GET /papers/month", s.handle(s.latestPeriod(monthPeriod)))
-	mux.Handle("GET /papers/trending", s.handle(s.trending))
-	mux.Handle("GET /papers/{id...}", s.handle(s.paperShow))
+	mux.Handle("GET /papers/trending", s.handle(s.cached(s.trending)))
+	mux.Handle("GET /papers/{id...}", s.handle(s.cached(s.paperShow)))
 	mux.Handle("GET /static/", s.staticFiles())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {

@@ -2,6 +2,7 @@
 package web
 
 import (
+	"cmp"
 	"embed"
 	"io/fs"
 	"log/slog"
@@ -21,6 +22,7 @@ type Server struct {
 	templates *templates
 	static    fs.FS
 	siteName  string
+	cache     *pageCache
 }
 
 // Options configure a Server; the zero value of each field has a default.
@@ -28,6 +30,9 @@ type Options struct {
 	Logger   *slog.Logger
 	Now      func() time.Time // the clock, for tests
 	SiteName string
+	// PageCacheBytes bounds the cache of rendered pages; 0 means 64 MiB and
+	// a negative value turns the cache off (benchmarks measure both).
+	PageCacheBytes int
 }
 
 // New builds the server. Templates are parsed here, once, so that a broken
@@ -48,5 +53,8 @@ func New(st store.Store, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.static, _ = fs.Sub(assets, "static")
+	if opt.PageCacheBytes >= 0 {
+		s.cache = newPageCache(cmp.Or(opt.PageCacheBytes, 64<<20), time.Minute)
+	}
 	return s, nil
 }

@@ -191,6 +191,10 @@ func (im *importTx) Commit() error {
 		return nil
 	}
 	im.done = true
+	if err := bumpVersion(im.tx); err != nil {
+		im.tx.Rollback()
+		return fmt.Errorf("store: commit import: %w", err)
+	}
 	if err := im.tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit import: %w", err)
 	}

@@ -33,6 +33,8 @@ type Store struct {
 	// one-connection pool queues them in Go instead of in busy retries.
 	w *sql.DB
 	r *sql.DB
+	// version is prepared once: every cached page view reads it.
+	version *sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -72,11 +74,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.version, err = r.PrepareContext(ctx, `SELECT v FROM store_version WHERE id = 1`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
 	return s, nil
 }
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	if s.version != nil {
+		s.version.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

@@ -48,3 +48,12 @@ CREATE TABLE feed_entries (
 CREATE INDEX feed_entries_day ON feed_entries(day, hidden);
 -- Trending reads the entries of the last few days by submission time.
 CREATE INDEX feed_entries_submitted_at ON feed_entries(submitted_at);
+
+-- One counter that every committed change to what pages show increases, so
+-- that caches of rendered pages (in this process or another) know when to
+-- throw their copies away.
+CREATE TABLE store_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    v  INTEGER NOT NULL
+);
+INSERT INTO store_version (id, v) VALUES (1, 1);

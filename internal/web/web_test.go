@@ -1,0 +1,414 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/dailypapers/dailypapers/internal/demo"
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/rank"
+	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+)
+
+// clock is the tests' "now": months after the demo feed's last day.
+var clock = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+// newSite serves the demo data from a fresh SQLite file.
+func newSite(t *testing.T, withDemo bool) (http.Handler, store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dailypapers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if withDemo {
+		if _, _, err := demo.LoadIfEmpty(ctx, st, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := New(st, Options{Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Handler(), st
+}
+
+// get requests path and parses the answer; it fails unless the status is want.
+func get(t *testing.T, h http.Handler, path string, want int) (*httptest.ResponseRecorder, *goquery.Document) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	if rec.Code != want {
+		t.Fatalf("GET %s: status %d, want %d\n%s", path, rec.Code, want, rec.Body.String())
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
+	if err != nil {
+		t.Fatalf("GET %s: parse HTML: %v", path, err)
+	}
+	return rec, doc
+}
+
+func text(doc *goquery.Document, sel string) string {
+	return strings.TrimSpace(doc.Find(sel).First().Text())
+}
+
+func TestHomeShowsLatestDayMostUpvotedFirst(t *testing.T) {
+	h, st := newSite(t, true)
+	_, doc := get(t, h, "/", http.StatusOK)
+	if got := text(doc, "h1"); got != "Friday, Aug 21, 2026" {
+		t.Errorf("h1 = %q, want the demo's last day", got)
+	}
+	want, err := st.Feed(context.Background(), store.FeedQuery{From: "2026-08-21", To: "2026-08-21"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards := doc.Find("article.card")
+	if cards.Length() != len(want) || len(want) == 0 {
+		t.Fatalf("%d cards, want %d", cards.Length(), len(want))
+	}
+	prev := 1 << 30
+	cards.Each(func(i int, c *goquery.Selection) {
+		if got := strings.TrimSpace(c.Find("h3 a").Text()); got != want[i].Paper.Title {
+			t.Errorf("card %d title %q, want %q", i, got, want[i].Paper.Title)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(c.Find(".vote .n").Text()))
+		if err != nil || n > prev {
+			t.Errorf("card %d upvotes %q not in descending order", i, c.Find(".vote .n").Text())
+		}
+		prev = n
+	})
+	first := cards.First()
+	if href, _ := first.Find("h3 a").Attr("href"); href != "/papers/"+string(want[0].Paper.ID) {
+		t.Errorf("first card links to %q", href)
+	}
+	if href, _ := doc.Find(".stepper a[rel=prev]").Attr("href"); href != "/papers/date/2026-08-20" {
+		t.Errorf("previous-day link %q", href)
+	}
+	if doc.Find(".stepper a[rel=next]").Length() != 0 {
+		t.Error("the latest day has a next-day link")
+	}
+	if href, _ := doc.Find(`link[rel=canonical]`).Attr("href"); href != "/papers/date/2026-08-21" {
+		t.Errorf("canonical %q", href)
+	}
+}
+
+func TestCardShowsWhatMatters(t *testing.T) {
+	h, _ := newSite(t, true)
+	_, doc := get(t, h, "/papers/date/2026-08-21", http.StatusOK)
+	// The demo's top paper of Aug 21: 17 authors, a GitHub repo, a submitter.
+	card := doc.Find("article.card").First()
+	if got := card.Find(".authors").Text(); !strings.Contains(got, "et al. (17 authors)") {
+		t.Errorf("authors line %q", got)
+	}
+	if href, _ := card.Find("a.gh").Attr("href"); href != "https://github.com/google-research/envharness" {
+		t.Errorf("GitHub link %q", href)
+	}
+	if got := card.Find(".submitter .who").Text(); got != "taesiri" {
+		t.Errorf("submitter %q", got)
+	}
+	if got := card.Find(".excerpt").Text(); !strings.HasSuffix(got, "…") || len(got) > 320 {
+		t.Errorf("excerpt not shortened: %q", got)
+	}
+}
+
+func TestPeriods(t *testing.T) {
+	h, st := newSite(t, true)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		path, h1, from, to string
+	}{
+		{"/papers/date/2026-08-20", "Thursday, Aug 20, 2026", "2026-08-20", "2026-08-20"},
+		{"/papers/week/2026-W34", "Week 34, 2026", "2026-08-17", "2026-08-23"},
+		{"/papers/month/2026-07", "July 2026", "2026-07-01", "2026-07-31"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			_, doc := get(t, h, tc.path, http.StatusOK)
+			if got := text(doc, "h1"); got != tc.h1 {
+				t.Errorf("h1 %q, want %q", got, tc.h1)
+			}
+			n, err := st.FeedCount(ctx, tc.from, tc.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := doc.Find("article.card").Length(); got != min(n, pageSize) || n == 0 {
+				t.Errorf("%d cards, want %d", got, min(n, pageSize))
+			}
+			if !strings.HasPrefix(text(doc, ".sub"), strings.TrimSpace(strconv.Itoa(n)+" papers")) {
+				t.Errorf("subtitle %q, want %d papers", text(doc, ".sub"), n)
+			}
+		})
+	}
+}
+
+func TestMonthPaging(t *testing.T) {
+	h, st := newSite(t, true)
+	total, err := st.FeedCount(context.Background(), "2026-07-01", "2026-07-31")
+	if err != nil || total <= pageSize {
+		t.Fatalf("July needs more than one page for this test: %d, %v", total, err)
+	}
+	_, doc := get(t, h, "/papers/month/2026-07", http.StatusOK)
+	next, ok := doc.Find(".pager a").Last().Attr("href")
+	if !ok || next != "/papers/month/2026-07?page=2" {
+		t.Fatalf("next page link %q", next)
+	}
+	_, doc2 := get(t, h, next, http.StatusOK)
+	if got, want := doc2.Find("article.card").Length(), min(total-pageSize, pageSize); got != want {
+		t.Errorf("page 2 has %d cards, want %d", got, want)
+	}
+	if text(doc, "article.card h3") == text(doc2, "article.card h3") {
+		t.Error("page 2 starts with the same paper as page 1")
+	}
+	_, doc3 := get(t, h, "/papers/month/2026-07?page=99", http.StatusOK)
+	if doc3.Find(".empty").Length() != 1 {
+		t.Error("a page past the end shows no message")
+	}
+}
+
+func TestBadPeriodsAreClear400s(t *testing.T) {
+	h, _ := newSite(t, false)
+	for _, tc := range []struct{ path, msg string }{
+		{"/papers/date/2026-13-01", "not a date"},
+		{"/papers/date/yesterday", "not a date"},
+		{"/papers/week/2026-W60", "not an ISO week"},
+		{"/papers/week/2021-W53", "has no week 53"},
+		{"/papers/month/2026-00", "not a month"},
+		{"/papers/month/2026-07?page=0", "page must be"},
+		{"/papers/month/2026-07?page=abc", "page must be"},
+		{"/papers/date?date=" + strings.Repeat("9", 500), "not a date"},
+	} {
+		t.Run(tc.path[:min(len(tc.path), 40)], func(t *testing.T) {
+			_, doc := get(t, h, tc.path, http.StatusBadRequest)
+			if got := text(doc, ".error-page p:not(.code)"); !strings.Contains(got, tc.msg) {
+				t.Errorf("message %q, want it to contain %q", got, tc.msg)
+			}
+		})
+	}
+	// 2020 had 53 ISO weeks.
+	get(t, h, "/papers/week/2020-W53", http.StatusOK)
+}
+
+func TestRedirects(t *testing.T) {
+	h, _ := newSite(t, true)
+	for _, tc := range []struct{ path, to string }{
+		{"/papers/2608.19880v2", "/papers/2608.19880"},
+		{"/papers/arXiv:2608.19880", "/papers/2608.19880"},
+		{"/papers/math.GT/0309136v1", "/papers/math/0309136"},
+		{"/papers/date?date=2026-08-20", "/papers/date/2026-08-20"},
+		{"/papers/week", "/papers/week/2026-W34"},
+		{"/papers/month", "/papers/month/2026-08"},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))
+		if rec.Code < 300 || rec.Code > 399 || rec.Header().Get("Location") != tc.to {
+			t.Errorf("GET %s: %d to %q, want a redirect to %q", tc.path, rec.Code, rec.Header().Get("Location"), tc.to)
+		}
+	}
+}
+
+func TestPaperPage(t *testing.T) {
+	h, st := newSite(t, true)
+	p, err := st.Paper(context.Background(), "2608.19880")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, doc := get(t, h, "/papers/2608.19880", http.StatusOK)
+	if got := text(doc, "article.paper h1"); got != p.Title {
+		t.Errorf("h1 %q, want %q", got, p.Title)
+	}
+	if got := doc.Find(".authors-full .author").Length(); got != len(p.Authors) || got != 17 {
+		t.Errorf("%d authors shown, want all %d", got, len(p.Authors))
+	}
+	if got := text(doc, ".abstract"); got != p.Abstract {
+		t.Errorf("abstract differs:\n%q\n%q", got, p.Abstract)
+	}
+	links := map[string]bool{}
+	doc.Find(".actions a").Each(func(_ int, a *goquery.Selection) { href, _ := a.Attr("href"); links[href] = true })
+	for _, want := range []string{"https://arxiv.org/abs/2608.19880", "https://arxiv.org/pdf/2608.19880", "https://github.com/google-research/envharness", p.ProjectPage} {
+		if !links[want] {
+			t.Errorf("no link to %s among %v", want, links)
+		}
+	}
+	if got := text(doc, ".kicker.submitted"); !strings.Contains(got, "Aug 21, 2026") || !strings.Contains(got, "taesiri") {
+		t.Errorf("submission line %q", got)
+	}
+	if got := text(doc, ".vote .n"); got != strconv.Itoa(p.Upvotes) {
+		t.Errorf("upvotes %q, want %d", got, p.Upvotes)
+	}
+}
+
+func TestPaperPageWithArxivMetadata(t *testing.T) {
+	h, st := newSite(t, false)
+	ctx := context.Background()
+	im, err := st.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := time.Date(2006, 1, 2, 10, 0, 0, 0, time.UTC)
+	_, err = im.Write(ctx, []store.Record{{Paper: paper.Paper{
+		ID: "math/0601001", Title: `On <script>alert("x")</script> & Gödel`, Abstract: "An abstract.",
+		Authors:    []paper.Author{{Name: "Ana Núñez"}, {Name: "李 雷"}},
+		Categories: []string{"math.LO", "cs.LO"},
+		Versions:   []paper.Version{{N: 1, Date: v1}, {N: 2, Date: v1.AddDate(0, 3, 0)}},
+		Published:  v1, Updated: v1.AddDate(0, 3, 0), Withdrawn: true,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	rec, doc := get(t, h, "/papers/math/0601001", http.StatusOK)
+	if strings.Contains(rec.Body.String(), "<script>alert") {
+		t.Error("the title was not escaped")
+	}
+	if got := text(doc, "h1"); got != `On <script>alert("x")</script> & Gödel` {
+		t.Errorf("h1 %q", got)
+	}
+	if got := doc.Find(".versions li").Length(); got != 2 {
+		t.Errorf("%d versions listed, want 2", got)
+	}
+	if got := text(doc, ".chip.primary"); got != "math.LO" {
+		t.Errorf("primary category %q", got)
+	}
+	if doc.Find(".withdrawn").Length() != 1 {
+		t.Error("withdrawn paper not marked")
+	}
+	if got := text(doc, ".kicker"); got != "arXiv math/0601001" {
+		t.Errorf("a paper never on the feed shows %q", got)
+	}
+}
+
+func TestUnknownPapersAreFriendly404s(t *testing.T) {
+	h, _ := newSite(t, false)
+	_, doc := get(t, h, "/papers/2501.00001", http.StatusNotFound)
+	if href, _ := doc.Find(".error-page a").First().Attr("href"); href != "https://arxiv.org/abs/2501.00001" {
+		t.Errorf("no arXiv link on the 404 of a valid id: %q", href)
+	}
+	_, doc = get(t, h, "/papers/not-a-paper", http.StatusNotFound)
+	if got := text(doc, ".error-page p:not(.code)"); !strings.Contains(got, "not an arXiv identifier") {
+		t.Errorf("message %q", got)
+	}
+	get(t, h, "/no/such/page", http.StatusNotFound)
+}
+
+func TestEmptySite(t *testing.T) {
+	h, _ := newSite(t, false)
+	_, doc := get(t, h, "/", http.StatusOK)
+	if got := text(doc, ".empty"); !strings.Contains(got, "No papers") {
+		t.Errorf("empty feed message %q", got)
+	}
+	_, doc = get(t, h, "/papers/trending", http.StatusOK)
+	if doc.Find(".empty").Length() != 1 {
+		t.Error("empty trending page has no message")
+	}
+}
+
+func TestTrendingPage(t *testing.T) {
+	h, st := newSite(t, true)
+	_, doc := get(t, h, "/papers/trending", http.StatusOK)
+	if got := text(doc, ".explain"); got != rank.Explanation {
+		t.Errorf("explanation %q", got)
+	}
+	// The demo ends in August, long before the test clock: trending is the feed's last week.
+	latest, err := st.LatestSubmission(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := st.SubmittedSince(context.Background(), latest.Add(-rank.TrendWindow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rank.Trending(items, latest, pageSize)
+	cards := doc.Find("article.card")
+	if cards.Length() != len(want) || len(want) == 0 {
+		t.Fatalf("%d cards, want %d", cards.Length(), len(want))
+	}
+	for i := 0; i < 5; i++ {
+		if got := strings.TrimSpace(cards.Eq(i).Find("h3 a").Text()); got != want[i].Paper.Title {
+			t.Errorf("trending #%d = %q, want %q", i+1, got, want[i].Paper.Title)
+		}
+	}
+}
+
+func TestSecurityHeadersAndStatic(t *testing.T) {
+	h, _ := newSite(t, false)
+	rec, _ := get(t, h, "/", http.StatusOK)
+	csp := rec.Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP %q", csp)
+	}
+	if rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Error("no nosniff header")
+	}
+	for _, path := range []string{"/static/style.css", "/static/app.js", "/static/favicon.svg"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 || rec.Body.Len() < 100 || rec.Header().Get("Cache-Control") == "" {
+			t.Errorf("GET %s: %d, %d bytes, Cache-Control %q", path, rec.Code, rec.Body.Len(), rec.Header().Get("Cache-Control"))
+		}
+	}
+}
+
+func TestPageCacheFollowsTheStore(t *testing.T) {
+	h, st := newSite(t, true)
+	ctx := context.Background()
+	rec, doc := get(t, h, "/papers/date/2026-08-21", http.StatusOK)
+	etag := rec.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag on a feed page")
+	}
+	before := doc.Find("article.card").Length()
+
+	// A revalidation with the ETag is answered 304, with no body.
+	req := httptest.NewRequest("GET", "/papers/date/2026-08-21", nil)
+	req.Header.Set("If-None-Match", `"other", `+etag)
+	rec304 := httptest.NewRecorder()
+	h.ServeHTTP(rec304, req)
+	if rec304.Code != http.StatusNotModified || rec304.Body.Len() != 0 {
+		t.Errorf("revalidation: %d with %d bytes, want 304 and none", rec304.Code, rec304.Body.Len())
+	}
+
+	// A new paper on that day must show at once: the cached copy is stale.
+	im, err := st.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = im.Write(ctx, []store.Record{{
+		Paper:      paper.Paper{ID: "2608.99999", Title: "A paper added after the page was cached", Upvotes: 999},
+		Submission: &store.Submission{Day: "2026-08-21", Submitter: "newcomer", SubmittedAt: time.Date(2026, 8, 21, 12, 0, 0, 0, time.UTC)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	rec2, doc2 := get(t, h, "/papers/date/2026-08-21", http.StatusOK)
+	if got := doc2.Find("article.card").Length(); got != before+1 {
+		t.Errorf("%d cards after the import, want %d", got, before+1)
+	}
+	if got := text(doc2, "article.card h3"); got != "A paper added after the page was cached" {
+		t.Errorf("first card %q", got)
+	}
+	if rec2.Header().Get("ETag") == etag {
+		t.Error("the ETag did not change with the page")
+	}
+	// An import that is rolled back changes nothing and keeps the cache.
+	im, _ = st.BeginImport(ctx)
+	im.Rollback()
+	rec3, _ := get(t, h, "/papers/date/2026-08-21", http.StatusOK)
+	if rec3.Header().Get("ETag") != rec2.Header().Get("ETag") {
+		t.Error("a rolled-back import changed the page")
+	}
+}
