@@ -89,6 +89,10 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--addr %q: want host:port, such as 127.0.0.1:8080", c.Addr))
 		}
 	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(env("log-level"))); err != nil {
+		errs = append(errs, fmt.Errorf("DAILYPAPERS_LOG_LEVEL=%q: want debug, info, warn or error", os.Getenv("DAILYPAPERS_LOG_LEVEL")))
+	}
 	if _, err := strconv.ParseBool(env("demo")); err != nil {
 		errs = append(errs, fmt.Errorf("DAILYPAPERS_DEMO=%q: want true or false", os.Getenv("DAILYPAPERS_DEMO")))
 	}

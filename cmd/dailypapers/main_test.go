@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runCmd(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+func TestHelpNamesEveryCommandAndSetting(t *testing.T) {
+	out, _, err := runCmd(t, "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"serve", "import", "stats", "DAILYPAPERS_ADDR", "DAILYPAPERS_DATA", "DAILYPAPERS_DEMO"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--help does not mention %s", want)
+		}
+	}
+	for _, cmd := range commands {
+		out, _, err := runCmd(t, cmd.name, "--help")
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "Usage: dailypapers "+cmd.name) || !strings.Contains(out, "-data") {
+			t.Errorf("%s --help: %v\n%s", cmd.name, err, out)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"serve", "--addr", "not-an-address"},
+		{"serve", "--no-such-flag"},
+		{"import", "--data", t.TempDir()},
+		{"import", "--data", t.TempDir(), "--format", "csv", "x.json"},
+	} {
+		_, _, err := runCmd(t, args...)
+		var u usageError
+		if !errors.As(err, &u) {
+			t.Errorf("%q: error %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestImportAndStats(t *testing.T) {
+	data := t.TempDir()
+	good := filepath.Join(t.TempDir(), "good.jsonl")
+	os.WriteFile(good, []byte(`{"arxiv_id": "2509.02547", "title": "A title", "abstract": "Words.", "authors": ["A B"], "categories": ["cs.CL"], "primary_category": "cs.CL", "listing_date": "2025-09-03"}
+{"arxiv_id": "not-an-id", "title": "Bad"}
+`), 0o644)
+	out, errOut, err := runCmd(t, "import", "--data", data, good, filepath.Join(data, "missing.jsonl"))
+	if err == nil {
+		t.Fatal("a missing file did not fail the import")
+	}
+	if !strings.Contains(out, "read 2, added 1, updated 0, unchanged 0, skipped 1 bad") {
+		t.Errorf("summary %q", out)
+	}
+	if !strings.Contains(errOut, "good.jsonl:2: skipped") || !strings.Contains(errOut, "missing.jsonl") {
+		t.Errorf("stderr does not name the bad line and the missing file:\n%s", errOut)
+	}
+	t.Setenv("DAILYPAPERS_DATA", data) // the environment works as the flag does
+	out, _, err = runCmd(t, "stats")
+	if err != nil || !strings.Contains(out, "papers    1\n") {
+		t.Errorf("stats: %v\n%s", err, out)
+	}
+}
+
+func TestServeLoadsDemoAndStopsCleanly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	data := filepath.Join(t.TempDir(), "new", "dir")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--data", data, "--addr", addr}, io.Discard, io.Discard) }()
+	var resp *http.Response
+	for i := 0; i < 100; i++ {
+		if resp, err = http.Get("http://" + addr + "/"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Aug 21, 2026") || strings.Count(string(body), `class="card"`) < 5 {
+		t.Errorf("home page: %d, %d bytes, no demo papers", resp.StatusCode, len(body))
+	}
+	if _, err := os.Stat(filepath.Join(data, "dailypapers.db")); err != nil {
+		t.Errorf("database not created: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve stopped with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+func TestServeDemoOff(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--data", data, "--addr", addr, "--demo=false"}, io.Discard, io.Discard) }()
+	var err error
+	for i := 0; i < 100; i++ {
+		var resp *http.Response
+		if resp, err = http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCmd(t, "stats", "--data", data)
+	if err != nil || !strings.Contains(out, "papers    0\n") {
+		t.Errorf("--demo=false loaded papers: %v\n%s", err, out)
+	}
+}
+
+func TestBadEnvironmentIsAUsageError(t *testing.T) {
+	t.Setenv("DAILYPAPERS_DEMO", "sometimes")
+	_, _, err := runCmd(t, "stats", "--data", t.TempDir())
+	var u usageError
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "DAILYPAPERS_DEMO") {
+		t.Errorf("error %v, want one naming DAILYPAPERS_DEMO", err)
+	}
+}
