@@ -13,6 +13,7 @@ import (
 
 // importTx is one import: a write transaction with its statements prepared once.
 type importTx struct {
+	s                        *Store
 	tx                       *sql.Tx
 	insertPaper, updatePaper *sql.Stmt
 	feedEntry, upsertFeed    *sql.Stmt
@@ -26,7 +27,7 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
-	im := &importTx{tx: tx, users: map[string]int64{}}
+	im := &importTx{s: s, tx: tx, users: map[string]int64{}}
 	prepare := func(q string) *sql.Stmt {
 		if err != nil {
 			return nil
@@ -49,7 +50,20 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 		tx.Rollback()
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
+	s.mu.Lock()
+	s.importing = im
+	s.mu.Unlock()
 	return im, nil
+}
+
+// finish forgets the import once it is committed or rolled back.
+func (im *importTx) finish() {
+	im.done = true
+	im.s.mu.Lock()
+	if im.s.importing == im {
+		im.s.importing = nil
+	}
+	im.s.mu.Unlock()
 }
 
 type existing struct {
@@ -66,7 +80,8 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 	}
 	now := time.Now().UnixMilli()
 	for i := range recs {
-		rec := &recs[i]
+		rec := recs[i]
+		rec.Paper = storedTimes(rec.Paper)
 		id := rec.Paper.ID
 		old, found := known[id]
 		changed := false
@@ -118,24 +133,46 @@ func (im *importTx) load(ctx context.Context, recs []store.Record) (map[paper.ID
 	if len(recs) == 0 {
 		return known, nil
 	}
-	args := make([]any, len(recs))
-	for i := range recs {
-		args[i] = string(recs[i].Paper.ID)
+	// In chunks: SQLite takes at most 32766 parameters in one statement.
+	const chunk = 1000
+	for len(recs) > 0 {
+		part := recs[:min(chunk, len(recs))]
+		recs = recs[len(part):]
+		args := make([]any, len(part))
+		for i := range part {
+			args[i] = string(part[i].Paper.ID)
+		}
+		q := `SELECT ` + paperCols + `, p.seq FROM papers p WHERE p.id IN (?` + strings.Repeat(",?", len(part)-1) + `)`
+		if err := im.loadChunk(ctx, known, q, args); err != nil {
+			return nil, fmt.Errorf("store: import: %w", err)
+		}
 	}
-	q := `SELECT ` + paperCols + `, p.seq FROM papers p WHERE p.id IN (?` + strings.Repeat(",?", len(recs)-1) + `)`
+	return known, nil
+}
+
+func (im *importTx) loadChunk(ctx context.Context, known map[paper.ID]existing, q string, args []any) error {
 	rows, err := im.tx.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: import: %w", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var e existing
 		if e.paper, err = scanPaper(rows, &e.seq); err != nil {
-			return nil, fmt.Errorf("store: import: %w", err)
+			return err
 		}
 		known[e.paper.ID] = e
 	}
-	return known, rows.Err()
+	return rows.Err()
+}
+
+// storedTimes rounds a record's times down to the milliseconds the store
+// keeps, so that merging it into what was stored from it finds no change.
+func storedTimes(p paper.Paper) paper.Paper {
+	p.Published = p.Published.Truncate(time.Millisecond)
+	p.Updated = p.Updated.Truncate(time.Millisecond)
+	p.AsOf = p.AsOf.Truncate(time.Millisecond)
+	return p
 }
 
 // submit records a paper's place on a feed day; it reports whether anything changed.
@@ -154,11 +191,11 @@ func (im *importTx) submit(ctx context.Context, seq int64, sub *store.Submission
 	err := im.feedEntry.QueryRowContext(ctx, seq, sub.Day).Scan(&oldUID, &oldAt)
 	switch {
 	case err == nil:
-		if oldUID == uid && oldAt == at {
-			return false, nil
-		}
 		if !uid.Valid && oldUID.Valid {
 			uid = oldUID // a record without a submitter does not erase a known one
+		}
+		if oldUID == uid && oldAt == at {
+			return false, nil
 		}
 	case err != sql.ErrNoRows:
 		return false, err
@@ -190,7 +227,7 @@ func (im *importTx) Commit() error {
 	if im.done {
 		return nil
 	}
-	im.done = true
+	im.finish()
 	if err := bumpVersion(im.tx); err != nil {
 		im.tx.Rollback()
 		return fmt.Errorf("store: commit import: %w", err)
@@ -205,6 +242,6 @@ func (im *importTx) Rollback() error {
 	if im.done {
 		return nil
 	}
-	im.done = true
+	im.finish()
 	return im.tx.Rollback()
 }

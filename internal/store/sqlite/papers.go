@@ -41,6 +41,10 @@ func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
 	if err := json.Unmarshal([]byte(versions), &p.Versions); err != nil {
 		return p, fmt.Errorf("paper %s: versions: %w", id, err)
 	}
+	for i := range p.Versions {
+		// JSON keeps the writer's offset; every time the store returns is UTC.
+		p.Versions[i].Date = p.Versions[i].Date.UTC()
+	}
 	if categories != "" {
 		p.Categories = strings.Fields(categories)
 	}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -33,6 +34,10 @@ type Store struct {
 	// one-connection pool queues them in Go instead of in busy retries.
 	w *sql.DB
 	r *sql.DB
+	// importing is the open import, if any (w has one connection, so
+	// there is at most one); Close rolls it back.
+	mu        sync.Mutex
+	importing *importTx
 	// version is prepared once: every cached page view reads it.
 	version *sql.Stmt
 }
@@ -52,11 +57,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		// 8 KiB pages halve the writes of an import against the 4 KiB default.
 		// synchronous FULL makes a commit survive power loss, not only a
 		// crash of the process; commits are few (an import is one).
-		for _, p := range []string{"page_size(8192)", "journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)",
+		// The driver runs _pragma values sorted by name, which would put
+		// journal_mode before page_size; its own key runs after them.
+		for _, p := range []string{"page_size(8192)", "busy_timeout(10000)", "foreign_keys(1)",
 			"synchronous(FULL)", "temp_store(MEMORY)", "cache_size(-65536)"} {
 			q.Add("_pragma", p)
 		}
-		return "file:" + path + "?" + q.Encode() + extra
+		q.Set("_journal_mode", "WAL")
+		return "file:" + uriPath.Replace(path) + "?" + q.Encode() + extra
 	}
 	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
 	if err != nil {
@@ -83,8 +91,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// Close closes both pools.
+// uriPath escapes what SQLite's URI parser would read as a query, a
+// fragment or an escape in a file name.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
+// Close closes both pools, rolling back an import left open: otherwise its
+// connection would keep the write lock, and could still commit, after Close.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	im := s.importing
+	s.importing = nil
+	s.mu.Unlock()
+	if im != nil {
+		im.tx.Rollback()
+	}
 	if s.version != nil {
 		s.version.Close()
 	}
@@ -121,12 +141,21 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 func (s *Store) apply(ctx context.Context, version int, name, body string) error {
+	// Look first without a write transaction: another process (an import)
+	// may hold the write lock for minutes, and opening must not wait for it.
+	var n int
+	if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var n int
+	// Again inside the transaction: another process may have applied it meanwhile.
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 		return err
 	}
