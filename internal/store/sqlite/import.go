@@ -19,6 +19,7 @@ type importTx struct {
 	feedEntry, upsertFeed    *sql.Stmt
 	users                    map[string]int64 // username (lower case) -> id, filled as submitters are met
 	done                     bool
+	changed                  bool // whether anything was written, so Commit bumps the version
 }
 
 // BeginImport starts the single write transaction of an import.
@@ -124,6 +125,7 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 			}
 		}
 	}
+	im.changed = im.changed || counts.Added > 0 || counts.Updated > 0
 	return counts, nil
 }
 
@@ -228,6 +230,9 @@ func (im *importTx) Commit() error {
 		return nil
 	}
 	im.finish()
+	if !im.changed {
+		return im.tx.Commit()
+	}
 	if err := bumpVersion(im.tx); err != nil {
 		im.tx.Rollback()
 		return fmt.Errorf("store: commit import: %w", err)
