@@ -85,6 +85,22 @@ type DayCount struct {
 	Papers int
 }
 
+// Cursor is a position in the store's change feed: the version a change
+// became visible in, then the paper's sequence number.
+type Cursor struct {
+	Rev int64
+	Seq int64
+}
+
+// Less orders cursors.
+func (c Cursor) Less(o Cursor) bool { return c.Rev < o.Rev || c.Rev == o.Rev && c.Seq < o.Seq }
+
+// ChangedPaper is a paper and its position in the change feed.
+type ChangedPaper struct {
+	Paper  paper.Paper
+	Cursor Cursor
+}
+
 // Stats summarises the store's contents.
 type Stats struct {
 	Papers      int
@@ -115,6 +131,11 @@ type Store interface {
 	SubmittedSince(ctx context.Context, t time.Time) ([]FeedItem, error)
 	// LatestSubmission is the time of the newest feed entry, or ErrNotFound.
 	LatestSubmission(ctx context.Context) (time.Time, error)
+
+	// ChangedPapers lists papers changed after the cursor, in cursor order,
+	// at most limit of them: the change feed that derived indexes follow.
+	// The zero cursor lists every paper.
+	ChangedPapers(ctx context.Context, after Cursor, limit int) ([]ChangedPaper, error)
 
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)

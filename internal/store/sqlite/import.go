@@ -19,7 +19,8 @@ type importTx struct {
 	feedEntry, upsertFeed    *sql.Stmt
 	users                    map[string]int64 // username (lower case) -> id, filled as submitters are met
 	done                     bool
-	changed                  bool // whether anything was written, so Commit bumps the version
+	changed                  bool  // whether anything was written, so Commit bumps the version
+	rev                      int64 // the version this import's changes become visible in
 }
 
 // BeginImport starts the single write transaction of an import.
@@ -29,6 +30,12 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
 	im := &importTx{s: s, tx: tx, users: map[string]int64{}}
+	// The transaction holds the write lock, so no other commit can move
+	// the version before ours: our changes become visible in version v+1.
+	if err = tx.QueryRowContext(ctx, `SELECT v + 1 FROM store_version WHERE id = 1`).Scan(&im.rev); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("store: begin import: %w", err)
+	}
 	prepare := func(q string) *sql.Stmt {
 		if err != nil {
 			return nil
@@ -39,10 +46,10 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 	}
 	im.insertPaper = prepare(`INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
 		listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page, upvotes, num_comments, as_of,
-		created_at, modified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`)
+		created_at, modified_at, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`)
 	im.updatePaper = prepare(`UPDATE papers SET id = ?, title = ?, abstract = ?, authors = ?, categories = ?, versions = ?,
 		published_at = ?, updated_at = ?, listed = ?, doi = ?, journal_ref = ?, comments = ?, withdrawn = ?,
-		github_repo = ?, github_stars = ?, project_page = ?, upvotes = ?, num_comments = ?, as_of = ?, modified_at = ?
+		github_repo = ?, github_stars = ?, project_page = ?, upvotes = ?, num_comments = ?, as_of = ?, modified_at = ?, rev = ?
 		WHERE seq = ?`)
 	im.feedEntry = prepare(`SELECT submitter_id, submitted_at FROM feed_entries WHERE paper_seq = ? AND day = ?`)
 	im.upsertFeed = prepare(`INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES (?, ?, ?, ?)
@@ -91,7 +98,7 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 			if err != nil {
 				return counts, fmt.Errorf("store: import %s: %w", id, err)
 			}
-			args = append(args, now, now)
+			args = append(args, now, now, im.rev)
 			if err := im.insertPaper.QueryRowContext(ctx, args...).Scan(&old.seq); err != nil {
 				return counts, fmt.Errorf("store: import %s: %w", id, mapErr(err))
 			}
@@ -102,7 +109,7 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 			if err != nil {
 				return counts, fmt.Errorf("store: import %s: %w", id, err)
 			}
-			if _, err := im.updatePaper.ExecContext(ctx, append(args, now, old.seq)...); err != nil {
+			if _, err := im.updatePaper.ExecContext(ctx, append(args, now, im.rev, old.seq)...); err != nil {
 				return counts, fmt.Errorf("store: import %s: %w", id, mapErr(err))
 			}
 			old.paper = merged

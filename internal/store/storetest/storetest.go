@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rollback", testRollback},
 		{"CommitThenRollback", testCommitThenRollback},
 		{"Version", testVersion},
+		{"ChangedPapers", testChangedPapers},
 		{"Submitters", testSubmitters},
 		{"KnownSubmitterKept", testKnownSubmitterKept},
 		{"FeedOrder", testFeedOrder},
@@ -809,5 +810,64 @@ func testKnownSubmitterKept(t *testing.T, s store.Store) {
 	}
 	if st.Users != 1 || st.FeedEntries != 1 {
 		t.Errorf("Stats = %+v, want 1 user and 1 feed entry", st)
+	}
+}
+
+func testChangedPapers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ids := func(cs []store.ChangedPaper) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, string(c.Paper.ID))
+		}
+		return out
+	}
+	if got, err := s.ChangedPapers(ctx, store.Cursor{}, 10); err != nil || len(got) != 0 {
+		t.Fatalf("empty store: %v, %v", ids(got), err)
+	}
+	write(t, s, store.Record{Paper: paper.Paper{ID: "2503.00801", Title: "First"}},
+		store.Record{Paper: paper.Paper{ID: "2503.00802", Title: "Second"}})
+	write(t, s, store.Record{Paper: paper.Paper{ID: "2503.00803", Title: "Third"}})
+	all, err := s.ChangedPapers(ctx, store.Cursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ids(all), " "); got != "2503.00801 2503.00802 2503.00803" {
+		t.Fatalf("change feed = %s", got)
+	}
+	for i := 1; i < len(all); i++ {
+		if !all[i-1].Cursor.Less(all[i].Cursor) {
+			t.Errorf("cursors not increasing: %+v then %+v", all[i-1].Cursor, all[i].Cursor)
+		}
+	}
+	// Paging by cursor, one at a time, visits the same papers.
+	var paged []store.ChangedPaper
+	for c := (store.Cursor{}); ; {
+		page, err := s.ChangedPapers(ctx, c, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, page...)
+		c = page[0].Cursor
+	}
+	if strings.Join(ids(paged), " ") != strings.Join(ids(all), " ") {
+		t.Errorf("paging by one gave %v", ids(paged))
+	}
+	last := all[len(all)-1].Cursor
+	if got, err := s.ChangedPapers(ctx, last, 10); err != nil || len(got) != 0 {
+		t.Errorf("after the last cursor: %v, %v", ids(got), err)
+	}
+	// An update moves the paper to the end of the feed; an unchanged record does not.
+	write(t, s, store.Record{Paper: paper.Paper{ID: "2503.00801", Title: "First, revised", AsOf: time.Now()}},
+		store.Record{Paper: paper.Paper{ID: "2503.00802", Title: "Second"}})
+	got, err := s.ChangedPapers(ctx, last, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Paper.ID != "2503.00801" || got[0].Paper.Title != "First, revised" {
+		t.Errorf("after an update: %v", ids(got))
 	}
 }

@@ -22,8 +22,14 @@ CREATE TABLE papers (
     num_comments INTEGER NOT NULL DEFAULT 0,
     as_of        INTEGER,                       -- unix ms the stored data describes the paper as of (see paper.Merge)
     created_at   INTEGER NOT NULL,
-    modified_at  INTEGER NOT NULL
+    modified_at  INTEGER NOT NULL,
+    -- rev is the store version that the last change of the row became visible
+    -- in; the search index follows the store by reading rows with a newer rev.
+    rev          INTEGER NOT NULL DEFAULT 0
 );
+
+-- The search index's change feed reads papers by (rev, seq).
+CREATE INDEX papers_rev ON papers(rev, seq);
 
 -- Users: accounts and, for imported feeds, submitters known by username.
 CREATE TABLE users (
