@@ -288,7 +288,8 @@ func decodeKaggle(data []byte) (store.Record, error) {
 		if _, err := fmt.Sscanf(v.Version, "v%d", &n); err != nil || n < 1 {
 			return store.Record{}, fmt.Errorf("version %q is not vN", v.Version)
 		}
-		date, err := time.Parse(time.RFC1123, v.Created)
+		// arXiv writes one-digit days without a zero ("Mon, 2 Apr 2007 ..."), which time.RFC1123 rejects.
+		date, err := time.Parse(kaggleDate, v.Created)
 		if err != nil {
 			return store.Record{}, fmt.Errorf("version %s date %q: want RFC 1123", v.Version, v.Created)
 		}
@@ -308,6 +309,9 @@ func decodeKaggle(data []byte) (store.Record, error) {
 	p.Withdrawn = isWithdrawn(p.Comments)
 	return store.Record{Paper: p}, nil
 }
+
+// kaggleDate is RFC 1123 with the day of the month in one or two digits.
+const kaggleDate = "Mon, 2 Jan 2006 15:04:05 MST"
 
 // basePaper checks what every record must have: a valid arXiv id and a title.
 func basePaper(rawID, title, abstract string) (paper.Paper, error) {
@@ -362,15 +366,35 @@ func splitAuthors(s string) []string {
 
 func primaryFirst(primary string, cats []string) []string {
 	out := make([]string, 0, len(cats)+1)
-	if primary != "" {
+	if isCategory(primary) {
 		out = append(out, primary)
 	}
 	for _, c := range cats {
-		if c != primary && c != "" {
+		if c != primary && isCategory(c) {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// isCategory tells arXiv categories ("cs.CV", "hep-th", "cond-mat.mes-hall")
+// from the MSC and ACM classes that some listings put in the same list
+// ("94A29, 94A08", "I.4.2; E.4"); the store keeps categories space-separated.
+func isCategory(c string) bool {
+	if c == "" || c[0] < 'a' || c[0] > 'z' {
+		return false
+	}
+	dot := false
+	for i := 1; i < len(c); i++ {
+		switch ch := c[i]; {
+		case ch >= 'a' && ch <= 'z', ch == '-', dot && ch >= 'A' && ch <= 'Z':
+		case ch == '.' && !dot && i+1 < len(c):
+			dot = true
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // isWithdrawn recognises arXiv's withdrawal notices in the comments field.
@@ -428,7 +452,22 @@ func unmarshal(data []byte, v any) error {
 func jsonError(err error) error {
 	var se *json.SemanticError
 	if errors.As(err, &se) && se.GoType != nil {
-		return fmt.Errorf("field %s should be %s, not %s", se.JSONPointer, goTypeName(se.GoType.String()), se.JSONKind)
+		field := "the record"
+		if se.JSONPointer != "" {
+			field = "field " + string(se.JSONPointer)
+		}
+		got := se.JSONKind.String() // "string", "number", "true", "{"...
+		switch se.JSONKind {
+		case '{':
+			got = "an object"
+		case '[':
+			got = "an array"
+		case '0':
+			if len(se.JSONValue) > 0 {
+				got = string(se.JSONValue) // 1.5 where a whole number is wanted
+			}
+		}
+		return fmt.Errorf("%s should be %s, not %s", field, goTypeName(se.GoType.String()), got)
 	}
 	return fmt.Errorf("bad JSON: %w", err)
 }
@@ -438,7 +477,9 @@ func goTypeName(t string) string {
 	switch {
 	case t == "string":
 		return "a string"
-	case t == "int" || t == "float64":
+	case t == "int":
+		return "a whole number"
+	case t == "float64":
 		return "a number"
 	case strings.HasPrefix(t, "[]"):
 		return "an array"

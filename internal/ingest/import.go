@@ -129,12 +129,22 @@ func importInput(ctx context.Context, st store.Store, name string, in *input, op
 	// Decoding runs on its own goroutine, ahead of the writer, so that JSON
 	// parsing and SQLite writing use both cores.
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	batches := make(chan batch, 4)
+	decoding := make(chan struct{})
+	// However this function returns, the decoder stops first: it writes to
+	// opt.Warn and reads the input, which the caller closes.
+	defer func() {
+		cancel()
+		<-decoding
+	}()
 	go func() {
+		defer close(decoding)
 		defer close(batches)
 		b := batch{recs: make([]store.Record, 0, size)}
 		for {
+			if ctx.Err() != nil {
+				return // the writer has given up
+			}
 			raw, err := rr.next()
 			if err == io.EOF {
 				break

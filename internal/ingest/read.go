@@ -25,19 +25,20 @@ type recordReader interface {
 // newRecordReader looks at the first bytes to choose JSONL or array
 // reading, and returns the first record's bytes for format detection.
 func newRecordReader(r *bufio.Reader) (recordReader, []byte, error) {
-	first, err := firstNonSpace(r)
+	first, skipped, err := firstNonSpace(r)
 	if err != nil {
 		return nil, nil, err
 	}
 	if first == '[' {
 		ar := newArrayReader(r)
+		ar.lc.forgotten = skipped
 		head, err := ar.peekFirst()
 		return ar, head, err
 	}
 	if first != '{' {
 		return nil, nil, fmt.Errorf("starts with %q: not JSON or JSONL", first)
 	}
-	lr := &lineReader{r: r}
+	lr := &lineReader{r: r, line: skipped}
 	rec, err := lr.next()
 	if err != nil {
 		return nil, nil, err
@@ -46,14 +47,16 @@ func newRecordReader(r *bufio.Reader) (recordReader, []byte, error) {
 	return lr, rec.data, nil
 }
 
-func firstNonSpace(r *bufio.Reader) (byte, error) {
+// firstNonSpace skips white space and a byte order mark, and returns the
+// first other byte and the number of lines skipped.
+func firstNonSpace(r *bufio.Reader) (byte, int, error) {
 	for i := 0; ; i++ {
 		b, err := r.Peek(i + 1)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return 0, errors.New("file is empty")
+				return 0, 0, errors.New("file is empty")
 			}
-			return 0, err
+			return 0, 0, err
 		}
 		c := b[i]
 		if c == 0xEF && i == 0 { // UTF-8 byte order mark
@@ -63,13 +66,14 @@ func firstNonSpace(r *bufio.Reader) (byte, error) {
 			}
 		}
 		if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			lines := bytes.Count(b[:i], []byte{'\n'})
 			if i > 0 {
 				r.Discard(i)
 			}
-			return c, nil
+			return c, lines, nil
 		}
 		if i > 1<<16 {
-			return 0, errors.New("no data in the first 64 KiB")
+			return 0, 0, errors.New("no data in the first 64 KiB")
 		}
 	}
 }

@@ -45,6 +45,8 @@ func DeLaTeX(s string) string {
 				i = j
 				if i < len(s) && s[i] == ' ' {
 					i++ // "\ss " ends the command
+				} else if strings.HasPrefix(s[i:], "{}") {
+					i += 2 // and so does "\L{}ukasz"
 				}
 				continue
 			}
@@ -65,15 +67,17 @@ func DeLaTeX(s string) string {
 		}
 		base, size := rune(0), 0
 		switch {
+		case strings.HasPrefix(s[k:], `{\i}`): // \'{\i} and \'\i are an accented dotless i
+			base, size = 'i', 4
+		case strings.HasPrefix(s[k:], `\i`) && (k+2 == len(s) || !isASCIILetter(s[k+2])):
+			base, size = 'i', 2
+			if k+2 < len(s) && s[k+2] == ' ' {
+				size = 3 // the space ends the command
+			}
 		case k+2 < len(s) && s[k] == '{' && s[k+2] == '}':
 			base, size = rune(s[k+1]), 3
-		case k+1 < len(s) && s[k] == '{' && s[k+1] == '}':
-			base, size = 0, 2
-		case k < len(s):
+		case k < len(s) && s[k] != '{' && s[k] != '\\':
 			base, size = utf8.DecodeRuneInString(s[k:])
-		}
-		if base == '\\' && k+2 < len(s) && s[k+1] == 'i' { // \'\i is an accented dotless i
-			base, size = 'i', 2
 		}
 		if size == 0 || base == 0 {
 			b.WriteByte(c)
