@@ -13,9 +13,14 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/demo"
+	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 	"github.com/dailypapers/dailypapers/internal/web"
 )
+
+// searchPoll is how often the search index looks for changes in the store:
+// a stored paper is searchable within this time.
+const searchPoll = 250 * time.Millisecond
 
 var serveCmd = command{
 	name:    "serve",
@@ -50,7 +55,21 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 			}
 		}
 	}
-	site, err := web.New(st, web.Options{Logger: slog.Default()})
+	// The search index is built in the background: the site serves at once
+	// and search answers "being built" until it is ready.
+	idx := search.NewService(st, slog.Default())
+	go func() {
+		start := time.Now()
+		if err := idx.Build(ctx, nil); err != nil {
+			if ctx.Err() == nil {
+				slog.Error("search index build failed", "err", err)
+			}
+			return
+		}
+		slog.Info("search index built", "papers", idx.Len(), "seconds", time.Since(start).Seconds())
+		idx.Follow(ctx, searchPoll)
+	}()
+	site, err := web.New(st, web.Options{Logger: slog.Default(), Search: idx})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ type Config struct {
 	DataDir  string // directory of the SQLite database
 	Demo     bool   // serve: load the built-in demo set into an empty database
 	LogLevel slog.Level
+
+	usesData bool // the command opens the database, so --data must be valid
 }
 
 // Var describes one setting, for --help and the README.
@@ -60,6 +62,7 @@ func usage(flagName string) string {
 
 // DataFlags registers the flags of every command that opens the database.
 func (c *Config) DataFlags(fs *flag.FlagSet) {
+	c.usesData = true
 	fs.StringVar(&c.DataDir, "data", env("data"), usage("data"))
 	fs.Func("log-level", usage("log-level")+" (default "+env("log-level")+")", func(s string) error {
 		return c.LogLevel.UnmarshalText([]byte(s))
@@ -81,7 +84,7 @@ func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "dailypapers.
 // Validate checks the settings after parsing, naming what is wrong.
 func (c *Config) Validate() error {
 	var errs []error
-	if strings.TrimSpace(c.DataDir) == "" {
+	if c.usesData && strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("--data must name a directory"))
 	}
 	if c.Addr != "" {

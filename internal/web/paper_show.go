@@ -14,7 +14,11 @@ type paperPage struct {
 	layout
 	Paper       paper.Paper
 	Submissions []store.FeedItem
+	Similar     []paper.Paper
 }
+
+// similarCount is how many similar papers a paper page lists.
+const similarCount = 6
 
 // paperShow serves /papers/{id}. Any spelling of an id (a version suffix,
 // an old-style id with a subject class) redirects to the canonical page.
@@ -40,6 +44,9 @@ func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := paperPage{layout: s.layout(r, p.Title, ""), Paper: p, Submissions: subs}
+	if page.Similar, err = s.similar(r, &p); err != nil {
+		return err
+	}
 	page.Canonical = id.Path()
 	return s.render(w, http.StatusOK, "paper", &page)
 }
@@ -58,4 +65,27 @@ func categoryName(c string) string {
 		return n
 	}
 	return strings.ToUpper(c[:min(len(c), 1)]) + c[min(len(c), 1):]
+}
+
+// similar finds papers like p through the search index, when there is one.
+func (s *Server) similar(r *http.Request, p *paper.Paper) ([]paper.Paper, error) {
+	if s.search == nil || !s.search.Ready() {
+		return nil, nil
+	}
+	hits, err := s.search.Similar(r.Context(), p, similarCount)
+	if err != nil {
+		return nil, err
+	}
+	var out []paper.Paper
+	for _, h := range hits {
+		sp, err := s.store.Paper(r.Context(), h.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sp)
+	}
+	return out, nil
 }

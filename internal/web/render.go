@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -82,6 +83,7 @@ type layout struct {
 	Title     string // the page's own title; "" on the home page
 	Canonical string // path of the canonical URL
 	Nav       string // the active navigation entry
+	Query     string // the search box's text
 }
 
 func (s *Server) layout(_ *http.Request, title, nav string) layout {
@@ -150,3 +152,5 @@ func initial(s string) string {
 	}
 	return "?"
 }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

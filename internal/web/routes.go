@@ -16,6 +16,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /papers/month", s.handle(s.latestPeriod(monthPeriod)))
 	mux.Handle("GET /papers/trending", s.handle(s.cached(s.trending)))
 	mux.Handle("GET /papers/{id...}", s.handle(s.cached(s.paperShow)))
+	mux.Handle("GET /search", s.handle(s.searchShow))
 	mux.Handle("GET /static/", s.staticFiles())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {

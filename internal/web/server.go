@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -23,6 +24,7 @@ type Server struct {
 	static    fs.FS
 	siteName  string
 	cache     *pageCache
+	search    *search.Service // nil: the site has no search
 }
 
 // Options configure a Server; the zero value of each field has a default.
@@ -30,6 +32,8 @@ type Options struct {
 	Logger   *slog.Logger
 	Now      func() time.Time // the clock, for tests
 	SiteName string
+	// Search answers /search and similar papers; nil leaves them out.
+	Search *search.Service
 	// PageCacheBytes bounds the cache of rendered pages; 0 means 64 MiB and
 	// a negative value turns the cache off (benchmarks measure both).
 	PageCacheBytes int
@@ -38,7 +42,7 @@ type Options struct {
 // New builds the server. Templates are parsed here, once, so that a broken
 // template stops the program at start rather than on a request.
 func New(st store.Store, opt Options) (*Server, error) {
-	s := &Server{store: st, log: opt.Logger, now: opt.Now, siteName: opt.SiteName}
+	s := &Server{store: st, log: opt.Logger, now: opt.Now, siteName: opt.SiteName, search: opt.Search}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

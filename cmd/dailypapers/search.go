@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/dailypapers/dailypapers/internal/config"
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+)
+
+var searchLimit int
+
+var searchCmd = command{
+	name:    "search",
+	args:    `"QUERY"`,
+	summary: "search the papers from the command line",
+	help: `Search builds the search index from the database and prints the ranking
+the site's /search page shows for QUERY: rank, arXiv id, score and title.
+The query language is the site's: words, "exact phrases", -excluded words,
+prefix*, author:Name, cat:cs.CL, year:2024, year:2020..2022,
+after:2025-01-01, before:2025-06-30 and has:code.`,
+	flags: func(c *config.Config, fs *flag.FlagSet) {
+		c.DataFlags(fs)
+		fs.IntVar(&searchLimit, "limit", 10, "number of results to print (1-1000)")
+	},
+	run: runSearch,
+}
+
+func runSearch(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{errors.New(`search: give a query, such as dailypapers search "long context language models"`)}
+	}
+	if searchLimit < 1 || searchLimit > 1000 {
+		return usageError{fmt.Errorf("search: --limit %d: want 1 to 1000", searchLimit)}
+	}
+	st, err := sqlite.Open(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := search.NewService(st, slog.Default())
+	if err := svc.Build(ctx, nil); err != nil {
+		return err
+	}
+	q, res, err := svc.Search(ctx, strings.Join(args, " "), searchLimit, 0)
+	if q != nil {
+		for _, n := range q.Notes {
+			fmt.Fprintln(stderr, "note:", n)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	fmt.Fprintf(stdout, "%d papers match; the first %d:\n", res.Total, len(res.Hits))
+	for i, h := range res.Hits {
+		p, err := st.Paper(ctx, h.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%3d  %-18s %6.2f  %s\n", i+1, h.ID, h.Score, p.Title)
+	}
+	return nil
+}
+
+var (
+	evalBEIR, evalSplit, evalMode string
+)
+
+var evalCmd = command{
+	name:    "eval",
+	args:    "--beir DIR",
+	summary: "score search quality on a BEIR-layout test collection",
+	help: `Eval indexes a test collection in the BEIR layout (corpus.jsonl or
+corpus.jsonl.xz, queries.jsonl, qrels/SPLIT.tsv) in a throwaway index, runs
+every judged query and prints, on its last line,
+
+  nDCG@10=0.xxxx Recall@100=0.xxxx
+
+The database is not touched. Only the lexical mode exists so far.`,
+	flags: func(c *config.Config, fs *flag.FlagSet) {
+		fs.StringVar(&evalBEIR, "beir", "", "directory of the collection")
+		fs.StringVar(&evalSplit, "split", "", "judgments to use: qrels/SPLIT.tsv (default: dev, else test)")
+		fs.StringVar(&evalMode, "mode", "lexical", "ranking to score: lexical")
+	},
+	run: runEval,
+}
+
+func runEval(ctx context.Context, _ *config.Config, args []string, stdout, _ io.Writer) error {
+	if evalBEIR == "" || len(args) > 0 {
+		return usageError{errors.New("eval: give the collection with --beir DIR")}
+	}
+	if evalMode != "lexical" {
+		return usageError{fmt.Errorf("eval: --mode %q: only lexical ranking exists so far", evalMode)}
+	}
+	var (
+		b   *search.BEIR
+		err error
+	)
+	splits := []string{evalSplit}
+	if evalSplit == "" {
+		splits = []string{"dev", "test"}
+	}
+	for _, split := range splits {
+		if b, err = search.LoadBEIR(evalBEIR, split); err == nil {
+			evalSplit = split
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	ix := search.NewIndex()
+	ix.Add(b.Docs...)
+	scores, err := b.Evaluate(ctx, func(ctx context.Context, text string, n int) ([]paper.ID, error) {
+		q, err := search.ParseQuery(text)
+		if errors.Is(err, search.ErrEmptyQuery) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		// Test queries are claims and questions in prose: their quotes and
+		// signs are punctuation, not operators.
+		q.Phrases, q.Excluded = nil, nil
+		res, err := ix.Search(ctx, q, n, 0, nil)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]paper.ID, len(res.Hits))
+		for i, h := range res.Hits {
+			ids[i] = h.ID
+		}
+		return ids, nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s (%s): %d documents, %d queries, mode %s\n", evalBEIR, evalSplit, len(b.Docs), scores.Queries, evalMode)
+	fmt.Fprintln(stdout, scores)
+	return nil
+}

@@ -1,0 +1,131 @@
+// Package search is the full-text index of Daily Papers: an in-memory
+// inverted index over titles, abstracts and authors, ranked with BM25F,
+// derived from the store and rebuilt from it at will.
+package search
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
+	"golang.org/x/text/unicode/norm"
+)
+
+// analyzer turns text into index terms: lower-cased, accents folded,
+// split on anything that is not a letter or digit, English stop words
+// dropped, and stemmed with the Porter2 (Snowball English) stemmer. An
+// analyzer caches stems and is not safe for concurrent use; make one per
+// goroutine.
+type analyzer struct {
+	stems map[string]string
+}
+
+func newAnalyzer() *analyzer { return &analyzer{stems: make(map[string]string, 1<<14)} }
+
+// maxStemCache bounds the cache: the vocabulary of all of arXiv's
+// abstracts is a few million words, most of them seen once.
+const maxStemCache = 1 << 20
+
+// token is one term and its word position in the text.
+type token struct {
+	term string
+	pos  int
+}
+
+// terms appends the index terms of text to dst.
+func (a *analyzer) terms(dst []string, text string) []string {
+	a.each(text, func(term string, _ int, _, _ int) { dst = append(dst, term) })
+	return dst
+}
+
+// each calls fn for every index term of text with its word position and
+// the byte span of the word in text (for highlighting).
+func (a *analyzer) each(text string, fn func(term string, pos int, start, end int)) {
+	pos := 0
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) {
+			i += size
+			continue
+		}
+		start := i
+		ascii := true
+		for i < len(text) {
+			r, size = utf8.DecodeRuneInString(text[i:])
+			if !isWordRune(r) {
+				break
+			}
+			if r >= utf8.RuneSelf {
+				ascii = false
+			}
+			i += size
+		}
+		word := text[start:i]
+		if term, ok := a.term(word, ascii); ok {
+			fn(term, pos, start, i)
+		}
+		pos++
+	}
+}
+
+// term normalises one word; ok is false for stop words.
+func (a *analyzer) term(word string, ascii bool) (string, bool) {
+	if t, ok := a.stems[word]; ok {
+		return t, t != ""
+	}
+	w := word
+	if ascii {
+		w = asciiLower(w)
+	} else {
+		w = fold(w)
+	}
+	t := ""
+	if !english.IsStopWord(w) && !(len(w) == 1 && w[0] >= 'a' && w[0] <= 'z') {
+		t = stem(w)
+	}
+	if len(a.stems) < maxStemCache {
+		a.stems[word] = t
+	}
+	return t, t != ""
+}
+
+// stem stems words of letters; numbers and mixed tokens (bert2, 3d) stay
+// as they are, since the stemmer would only mangle them.
+func stem(w string) string {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c >= '0' && c <= '9' {
+			return w
+		}
+	}
+	if len(w) <= 2 {
+		return w
+	}
+	return english.Stem(w, false)
+}
+
+func isWordRune(r rune) bool {
+	return r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') ||
+		r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r))
+}
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// fold lower-cases and removes accents: "Gödel" and "godel" match.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}

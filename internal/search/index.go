@@ -1,0 +1,248 @@
+package search
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+)
+
+// Fields of a document, in the order of the weights.
+const (
+	fieldTitle = iota
+	fieldAbstract
+	fieldAuthors
+	numFields
+)
+
+// Ranking parameters. k1 and b are the values Anserini uses for BM25 on
+// short scientific abstracts (k1 0.9, b 0.4); the title counts twice, as
+// a title is a summary of the abstract. None of this is tuned on the
+// evaluation collections.
+var (
+	k1           = float32(0.9)
+	bParam       = float32(0.4)
+	fieldWeights = [numFields]float32{2.0, 1.0, 1.0}
+)
+
+// Doc is what the index needs of a paper.
+type Doc struct {
+	ID         paper.ID
+	Title      string
+	Abstract   string
+	Authors    []string
+	Categories []string
+	Date       time.Time // publication (or listing) date, for date filters and ties
+	HasCode    bool
+}
+
+// DocFromPaper takes the indexed fields of a paper.
+func DocFromPaper(p *paper.Paper) Doc {
+	d := Doc{ID: p.ID, Title: p.Title, Abstract: p.Abstract, Authors: p.AuthorNames(), Categories: p.Categories,
+		Date: p.Published, HasCode: p.GitHubRepo != ""}
+	if d.Date.IsZero() && p.Listed != "" {
+		d.Date, _ = time.Parse(time.DateOnly, p.Listed)
+	}
+	return d
+}
+
+// posting is one document's term frequencies in one term's list.
+type posting struct {
+	doc uint32
+	tf  [numFields]uint8 // saturating: past 255 occurrences BM25 no longer cares
+}
+
+// docMeta is what the index keeps per document number.
+type docMeta struct {
+	id      paper.ID
+	lens    [numFields]uint16
+	day     int32 // days since 1970, 0 when unknown
+	cats    []string
+	hasCode bool
+	deleted bool
+}
+
+// Index is an in-memory inverted index. Updating a paper deletes its old
+// document number and appends a new one, so posting lists stay sorted by
+// document number without being rewritten; Compact drops the dead ones.
+// An Index is safe for concurrent use: searches share a read lock,
+// updates take the write lock.
+type Index struct {
+	mu      sync.RWMutex
+	termIDs map[string]uint32
+	terms   []string    // by term id, for prefix expansion
+	post    [][]posting // by term id
+	docs    []docMeta   // by document number
+	live    map[paper.ID]uint32
+	lenSum  [numFields]float64
+	nLive   int
+
+	scratch sync.Pool // *searchState
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index {
+	return &Index{termIDs: map[string]uint32{}, live: map[paper.ID]uint32{}}
+}
+
+// Len is the number of live documents.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.nLive
+}
+
+// analyzed is a document split into terms per field, ready to be added.
+type analyzed struct {
+	doc   Doc
+	terms [numFields][]string
+}
+
+func (a *analyzer) analyze(d Doc) analyzed {
+	out := analyzed{doc: d}
+	out.terms[fieldTitle] = a.terms(nil, d.Title)
+	out.terms[fieldAbstract] = a.terms(nil, d.Abstract)
+	for _, name := range d.Authors {
+		out.terms[fieldAuthors] = a.terms(out.terms[fieldAuthors], name)
+	}
+	return out
+}
+
+// Add indexes documents, replacing any with the same id.
+func (ix *Index) Add(docs ...Doc) {
+	a := newAnalyzer()
+	batch := make([]analyzed, len(docs))
+	for i, d := range docs {
+		batch[i] = a.analyze(d)
+	}
+	ix.addAnalyzed(batch)
+}
+
+// addAnalyzed appends analysed documents under the write lock.
+func (ix *Index) addAnalyzed(batch []analyzed) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	counts := map[uint32]*[numFields]uint8{}
+	for i := range batch {
+		d := &batch[i]
+		ix.deleteLocked(d.doc.ID)
+		num := uint32(len(ix.docs))
+		meta := docMeta{id: d.doc.ID, cats: d.doc.Categories, hasCode: d.doc.HasCode}
+		if !d.doc.Date.IsZero() {
+			meta.day = int32(d.doc.Date.Unix() / 86400)
+		}
+		clear(counts)
+		for f := 0; f < numFields; f++ {
+			meta.lens[f] = uint16(min(len(d.terms[f]), math.MaxUint16))
+			ix.lenSum[f] += float64(meta.lens[f])
+			for _, t := range d.terms[f] {
+				id := ix.termID(t)
+				c := counts[id]
+				if c == nil {
+					c = new([numFields]uint8)
+					counts[id] = c
+				}
+				if c[f] < math.MaxUint8 {
+					c[f]++
+				}
+			}
+		}
+		for id, c := range counts {
+			ix.post[id] = append(ix.post[id], posting{doc: num, tf: *c})
+		}
+		ix.docs = append(ix.docs, meta)
+		ix.live[d.doc.ID] = num
+		ix.nLive++
+	}
+}
+
+func (ix *Index) termID(t string) uint32 {
+	if id, ok := ix.termIDs[t]; ok {
+		return id
+	}
+	id := uint32(len(ix.terms))
+	t = strings.Clone(t)
+	ix.termIDs[t] = id
+	ix.terms = append(ix.terms, t)
+	ix.post = append(ix.post, nil)
+	return id
+}
+
+// Delete removes a paper from the index; unknown ids are ignored.
+func (ix *Index) Delete(id paper.ID) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.deleteLocked(id)
+}
+
+func (ix *Index) deleteLocked(id paper.ID) {
+	num, ok := ix.live[id]
+	if !ok {
+		return
+	}
+	m := &ix.docs[num]
+	m.deleted = true
+	for f := 0; f < numFields; f++ {
+		ix.lenSum[f] -= float64(m.lens[f])
+	}
+	delete(ix.live, id)
+	ix.nLive--
+}
+
+// Has reports whether the paper is indexed.
+func (ix *Index) Has(id paper.ID) bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	_, ok := ix.live[id]
+	return ok
+}
+
+// idf is BM25's inverse document frequency, never negative.
+func idf(df, n int) float32 {
+	return float32(math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5)))
+}
+
+// avgLens are the average field lengths of live documents.
+func (ix *Index) avgLens() [numFields]float32 {
+	var avg [numFields]float32
+	for f := range avg {
+		avg[f] = 1
+		if ix.nLive > 0 && ix.lenSum[f] > 0 {
+			avg[f] = float32(ix.lenSum[f] / float64(ix.nLive))
+		}
+	}
+	return avg
+}
+
+// bm25f scores one posting: field frequencies are length-normalised per
+// field and weighted, then saturated once (BM25F).
+func bm25f(p *posting, m *docMeta, avg *[numFields]float32) float32 {
+	var tf float32
+	for f := 0; f < numFields; f++ {
+		if p.tf[f] == 0 {
+			continue
+		}
+		norm := 1 - bParam + bParam*float32(m.lens[f])/avg[f]
+		tf += fieldWeights[f] * float32(p.tf[f]) / norm
+	}
+	return tf * (k1 + 1) / (k1 + tf)
+}
+
+// expandPrefix lists the indexed terms that start with prefix, the most
+// frequent first, at most limit of them.
+func (ix *Index) expandPrefix(prefix string, limit int) []uint32 {
+	var ids []uint32
+	for id, t := range ix.terms {
+		if strings.HasPrefix(t, prefix) && len(ix.post[id]) > 0 {
+			ids = append(ids, uint32(id))
+		}
+	}
+	slices.SortFunc(ids, func(a, b uint32) int { return len(ix.post[b]) - len(ix.post[a]) })
+	if len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return ids
+}

@@ -1,0 +1,221 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// Service keeps an index in step with the store and answers searches.
+// The store is the source of truth: the index is built from its change
+// feed and follows it, so a paper stored by any process becomes
+// searchable at the next poll.
+type Service struct {
+	st  store.Store
+	log *slog.Logger
+
+	mu      sync.Mutex // serialises catching up
+	ix      atomic.Pointer[Index]
+	cursor  store.Cursor
+	version int64 // the store version the index has caught up with
+	ready   atomic.Bool
+}
+
+// NewService returns a service with an empty index; call Build.
+func NewService(st store.Store, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Service{st: st, log: log}
+	s.ix.Store(NewIndex())
+	return s
+}
+
+// Ready reports whether the first build has finished.
+func (s *Service) Ready() bool { return s.ready.Load() }
+
+// Len is the number of indexed papers.
+func (s *Service) Len() int { return s.ix.Load().Len() }
+
+// pageSize is how many papers one read of the change feed returns.
+const feedPage = 2000
+
+// Build (re)builds the index from the whole store and swaps it in. Papers
+// are analysed on every core while the store is read; progress, when
+// non-nil, is called with the number of papers indexed so far.
+func (s *Service) Build(ctx context.Context, progress func(int)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	version, err := s.st.Version(ctx)
+	if err != nil {
+		return err
+	}
+	ix := NewIndex()
+	pages := make(chan []store.ChangedPaper, 4)
+	analysed := make(chan []analyzed, 4)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var readErr error
+	var last store.Cursor
+	go func() {
+		defer close(pages)
+		for c := (store.Cursor{}); ; {
+			page, err := s.st.ChangedPapers(ctx, c, feedPage)
+			if err != nil {
+				readErr = err
+				return
+			}
+			if len(page) == 0 {
+				return
+			}
+			c = page[len(page)-1].Cursor
+			last = c
+			select {
+			case pages <- page:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := newAnalyzer()
+			for page := range pages {
+				batch := make([]analyzed, len(page))
+				for i := range page {
+					batch[i] = a.analyze(DocFromPaper(&page[i].Paper))
+				}
+				select {
+				case analysed <- batch:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(analysed) }()
+	n := 0
+	for batch := range analysed {
+		ix.addAnalyzed(batch)
+		n += len(batch)
+		if progress != nil {
+			progress(n)
+		}
+	}
+	if readErr != nil {
+		return fmt.Errorf("search: build: %w", readErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.ix.Store(ix)
+	s.cursor, s.version = last, version
+	s.ready.Store(true)
+	return nil
+}
+
+// CatchUp indexes what changed in the store since the last build or
+// catch-up and reports how many papers it indexed.
+func (s *Service) CatchUp(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	version, err := s.st.Version(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if version == s.version {
+		return 0, nil
+	}
+	ix := s.ix.Load()
+	n := 0
+	for {
+		page, err := s.st.ChangedPapers(ctx, s.cursor, feedPage)
+		if err != nil {
+			return n, fmt.Errorf("search: catch up: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		docs := make([]Doc, len(page))
+		for i := range page {
+			docs[i] = DocFromPaper(&page[i].Paper)
+		}
+		ix.Add(docs...)
+		s.cursor = page[len(page)-1].Cursor
+		n += len(page)
+	}
+	s.version = version
+	return n, nil
+}
+
+// Follow catches up every interval until ctx ends. Errors are logged and
+// retried at the next tick: a search index a little behind is better
+// than none.
+func (s *Service) Follow(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := s.CatchUp(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Warn("search index could not catch up", "err", err)
+		} else if n > 0 {
+			s.log.Debug("search index caught up", "papers", n)
+		}
+	}
+}
+
+// Search parses and runs a query; k results from offset.
+func (s *Service) Search(ctx context.Context, raw string, k, offset int) (*Query, Result, error) {
+	q, err := ParseQuery(raw)
+	if err != nil {
+		return q, Result{}, err
+	}
+	res, err := s.ix.Load().Search(ctx, q, k, offset, s.text)
+	return q, res, err
+}
+
+// text fetches a paper's text from the store, for phrase checks.
+func (s *Service) text(ctx context.Context, id paper.ID) (Doc, error) {
+	p, err := s.st.Paper(ctx, id)
+	if err != nil {
+		return Doc{}, err
+	}
+	return DocFromPaper(&p), nil
+}
+
+// Similar finds papers like p: its most distinctive title and abstract
+// terms (by tf·idf) make the query, and p itself is left out.
+func (s *Service) Similar(ctx context.Context, p *paper.Paper, k int) ([]Hit, error) {
+	ix := s.ix.Load()
+	q := ix.moreLikeThis(DocFromPaper(p), 24)
+	if len(q.Words) == 0 {
+		return nil, nil
+	}
+	res, err := ix.Search(ctx, q, k+1, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	hits := res.Hits[:0]
+	for _, h := range res.Hits {
+		if h.ID != p.ID && len(hits) < k {
+			hits = append(hits, h)
+		}
+	}
+	return hits, nil
+}

@@ -1,0 +1,406 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/dailypapers/dailypapers/internal/demo"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+	"github.com/dailypapers/dailypapers/internal/web"
+)
+
+// TestBrowser walks the pages people use in a real headless Chromium against
+// the demo data: the latest day's feed, a paper page, back, the previous day,
+// and the same pages at a phone's width. Any console error, uncaught
+// exception or Content-Security-Policy violation fails it.
+//
+// Environment:
+//
+//	DAILYPAPERS_CHROMIUM     the browser binary (else /usr/bin/chromium, or
+//	                         chromium, chromium-browser, google-chrome on PATH)
+//	DAILYPAPERS_SCREENSHOTS  a directory to keep the screenshots in (else a
+//	                         temporary directory)
+//	CI                       when set, a missing browser fails the test
+//	                         instead of skipping it
+func TestBrowser(t *testing.T) {
+	execPath := findBrowser(t)
+
+	// The site, on the demo data.
+	start := time.Now()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "dailypapers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, _, err := demo.LoadIfEmpty(t.Context(), st, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	site, err := web.New(st, web.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(site.Handler())
+	t.Cleanup(srv.Close)
+	t.Logf("demo site ready in %v", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	defer func() { t.Logf("browser walk took %v", time.Since(start).Round(time.Millisecond)) }()
+
+	shots := os.Getenv("DAILYPAPERS_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// The browser. The timeout covers the whole browser, so a hung browser
+	// fails the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	actx, acancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(execPath),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// Without these, Chromium keeps calling home, which hurts on a
+		// machine without network.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-breakpad", true),
+		chromedp.Flag("disable-client-side-phishing-detection", true),
+		chromedp.Flag("safebrowsing-disable-auto-update", true),
+		chromedp.Flag("metrics-recording-only", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.Flag("use-mock-keychain", true),
+		// A page restored from the back/forward cache fires no load event
+		// and sends chromedp no new DOM, so going back would hang.
+		chromedp.Flag("disable-features", "BackForwardCache"),
+	)
+	defer acancel()
+
+	console := &consoleLog{}
+	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(console.record))
+	defer bcancel()
+	defer func() {
+		// Close the browser gracefully, so that it leaves no process behind.
+		if err := chromedp.Cancel(bctx); err != nil && ctx.Err() == nil {
+			t.Logf("closing the browser: %v", err)
+		}
+	}()
+
+	run := func(step string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, steps...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	screenshot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		path := filepath.Join(shots, name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+	// clickAndLoad clicks a link and waits for the page that it opens.
+	clickAndLoad := func(step, sel, wait string) {
+		t.Helper()
+		_, err := chromedp.Run(bctx, chromedp.WaitEvent(page.LoadEventFired, nil,
+			chromedp.Click(chromedp.CSS(sel))))
+		if err != nil {
+			t.Fatalf("%s: click %s: %v", step, sel, err)
+		}
+		run(step, chromedp.WaitVisible(chromedp.CSS(wait)))
+	}
+	noConsoleErrors := func(step string) {
+		t.Helper()
+		// A round trip, so that the events the page sent before it are in.
+		evaluate[int](t, bctx, step, "1")
+		for _, e := range console.take() {
+			t.Errorf("%s: %s", step, e)
+		}
+	}
+
+	// 1. The latest day, at a desktop's width.
+	run("open /",
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("article.card")),
+	)
+	feed := evaluate[pageState](t, bctx, "read /", pageStateJS)
+	if feed.Path != "/" || feed.H1 != "Friday, Aug 21, 2026" || feed.Cards == 0 {
+		t.Fatalf("/: path %q, h1 %q, %d cards; want /, \"Friday, Aug 21, 2026\" and some cards", feed.Path, feed.H1, feed.Cards)
+	}
+	card := evaluate[cardInfo](t, bctx, "read the first card", firstCardJS)
+	if card.Title == "" || card.ID == "" {
+		t.Fatalf("first card: title %q, arXiv id %q; want both", card.Title, card.ID)
+	}
+	if want := "/papers/" + card.ID; card.Href != want {
+		t.Errorf("first card: title links to %q, want %q", card.Href, want)
+	}
+	screenshot("feed.png")
+	noConsoleErrors("/")
+
+	// 2. Its paper page.
+	clickAndLoad("open the first paper", "article.card h3 a", "article.paper h1")
+	paper := evaluate[pageState](t, bctx, "read the paper page", pageStateJS)
+	if want := "/papers/" + card.ID; paper.Path != want {
+		t.Errorf("paper page: path %q, want %q", paper.Path, want)
+	}
+	if !arxivPath.MatchString(paper.Path) {
+		t.Errorf("paper page: path %q is not /papers/<arXiv id>", paper.Path)
+	}
+	if paper.H1 != card.Title {
+		t.Errorf("paper page: h1 %q, want the card's title %q", paper.H1, card.Title)
+	}
+	if paper.Abstract == "" {
+		t.Errorf("paper page %s: the abstract is empty", paper.Path)
+	}
+	screenshot("paper.png")
+	noConsoleErrors(paper.Path)
+
+	// 3. Back to the feed, and on to the previous day.
+	run("go back", chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.CSS("article.card")))
+	back := evaluate[pageState](t, bctx, "read / again", pageStateJS)
+	if back.Path != "/" || back.H1 != feed.H1 {
+		t.Errorf("after going back: path %q, h1 %q; want / and %q", back.Path, back.H1, feed.H1)
+	}
+	clickAndLoad("open the previous day", ".stepper a[rel=prev]", "article.card")
+	prev := evaluate[pageState](t, bctx, "read the previous day", pageStateJS)
+	if prev.H1 != "Thursday, Aug 20, 2026" {
+		t.Errorf("previous day: h1 %q, want \"Thursday, Aug 20, 2026\"", prev.H1)
+	}
+	if prev.Path != "/papers/date/2026-08-20" {
+		t.Errorf("previous day: path %q, want /papers/date/2026-08-20", prev.Path)
+	}
+	if prev.Cards == 0 {
+		t.Errorf("previous day %s: no cards", prev.Path)
+	}
+	noConsoleErrors(prev.Path)
+
+	// 4. A phone's width: nothing may stick out sideways.
+	run("phone viewport", chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	for _, p := range []struct{ path, wait, shot string }{
+		{"/", "article.card", "feed-phone.png"},
+		{"/papers/" + card.ID, "article.paper h1", "paper-phone.png"},
+		{prev.Path, "article.card", ""},
+	} {
+		run("open "+p.path+" on a phone",
+			chromedp.Navigate(srv.URL+p.path),
+			chromedp.WaitVisible(chromedp.CSS(p.wait)),
+		)
+		// A mobile browser widens the window to fit a page that is too
+		// wide, so compare with the phone's width too.
+		o := evaluate[overflow](t, bctx, "measure "+p.path, fmt.Sprintf(overflowJS, phoneWidth))
+		if o.ScrollWidth > o.InnerWidth || o.ScrollWidth > phoneWidth {
+			t.Errorf("%s on a %dpx wide phone: the page is %dpx wide (window %dpx); elements past the edge: %s",
+				p.path, phoneWidth, o.ScrollWidth, o.InnerWidth, strings.Join(o.Wide, ", "))
+		}
+		if p.shot != "" {
+			screenshot(p.shot)
+		}
+		noConsoleErrors(p.path + " (phone)")
+	}
+}
+
+// evaluate runs the JavaScript expression in the page and decodes its value.
+func evaluate[T any](t *testing.T, ctx context.Context, step, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+	return v
+}
+
+// arxivPath is a paper page's path: a new-style or an old-style arXiv id.
+var arxivPath = regexp.MustCompile(`^/papers/(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})$`)
+
+// findBrowser returns the Chromium to run, or skips the test without one
+// (fails it on CI, which must have one).
+func findBrowser(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("DAILYPAPERS_CHROMIUM"); p != "" {
+		path, err := exec.LookPath(p)
+		if err != nil {
+			t.Fatalf("DAILYPAPERS_CHROMIUM=%s: %v", p, err)
+		}
+		return path
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	const msg = "no Chromium found (looked at $DAILYPAPERS_CHROMIUM, /usr/bin/chromium, and chromium, chromium-browser, google-chrome on PATH)"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg + "; CI must install chromium (apt-get install chromium)")
+	}
+	t.Skip(msg + "; install it with `apt-get install chromium`, or point DAILYPAPERS_CHROMIUM at a Chrome or Chromium binary")
+	return ""
+}
+
+// consoleLog gathers what the page reports as an error: uncaught exceptions,
+// console.error calls, and the browser's own error entries, which include
+// Content-Security-Policy violations and failed loads.
+type consoleLog struct {
+	mu     sync.Mutex
+	errors []string
+}
+
+// record is the browser's event listener. It runs on the loop that reads the
+// browser's messages, so it only notes the event.
+func (c *consoleLog) record(ev any) {
+	var msg string
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		if d == nil {
+			return
+		}
+		msg = "uncaught exception: " + d.Text
+		if d.Exception != nil && d.Exception.Description != "" {
+			msg += " " + d.Exception.Description
+		}
+		if d.URL != "" {
+			msg += fmt.Sprintf(" (%s:%d)", d.URL, d.LineNumber+1)
+		}
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeAssert {
+			return
+		}
+		var args []string
+		for _, a := range ev.Args {
+			switch {
+			case a.Description != "":
+				args = append(args, a.Description)
+			case len(a.Value) > 0:
+				args = append(args, string(a.Value))
+			default:
+				args = append(args, string(a.Type))
+			}
+		}
+		msg = "console." + string(ev.Type) + ": " + strings.Join(args, " ")
+	case *log.EventEntryAdded:
+		e := ev.Entry
+		if e == nil || e.Level != log.EntryLevelError {
+			return
+		}
+		msg = fmt.Sprintf("browser %s error: %s", e.Source, e.Text)
+		if e.URL != "" {
+			msg += " (" + e.URL + ")"
+		}
+	default:
+		return
+	}
+	c.mu.Lock()
+	c.errors = append(c.errors, msg)
+	c.mu.Unlock()
+}
+
+// take returns the errors so far and forgets them.
+func (c *consoleLog) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	errs := c.errors
+	c.errors = nil
+	return errs
+}
+
+// pageState is what the test reads off any page.
+type pageState struct {
+	Path     string `json:"path"`
+	H1       string `json:"h1"`
+	Cards    int    `json:"cards"`
+	Abstract string `json:"abstract"`
+}
+
+const pageStateJS = `(() => {
+  const text = (sel) => {
+    const el = document.querySelector(sel);
+    return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
+  };
+  return {
+    path: location.pathname,
+    h1: text("main h1"),
+    cards: document.querySelectorAll("article.card").length,
+    abstract: text("article.paper .abstract"),
+  };
+})()`
+
+// cardInfo is the first card of a feed.
+type cardInfo struct {
+	Title string `json:"title"`
+	Href  string `json:"href"`
+	ID    string `json:"id"`
+}
+
+const firstCardJS = `(() => {
+  const card = document.querySelector("article.card");
+  const a = card.querySelector("h3 a");
+  const id = card.querySelector(".arxiv");
+  return {
+    title: a.textContent.replace(/\s+/g, " ").trim(),
+    href: new URL(a.href).pathname,
+    id: id ? id.textContent.trim() : "",
+  };
+})()`
+
+// phoneWidth is the width of the phone the test emulates, in CSS pixels.
+const phoneWidth = 390
+
+// overflow measures how wide a page is against its window, and names the
+// outermost elements that reach past the phone's right edge.
+type overflow struct {
+	ScrollWidth int      `json:"scrollWidth"`
+	InnerWidth  int      `json:"innerWidth"`
+	Wide        []string `json:"wide"`
+}
+
+const overflowJS = `(() => {
+  const w = Math.min(window.innerWidth, %d);
+  const wide = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    const parent = el.parentElement.getBoundingClientRect();
+    if (r.right > w + 0.5 && parent.right <= w + 0.5 && wide.length < 10) {
+      let name = el.tagName.toLowerCase();
+      if (el.className && typeof el.className === "string") name += "." + el.className.trim().split(/\s+/).join(".");
+      wide.push(name + " (right edge " + Math.round(r.right) + "px)");
+    }
+  }
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    wide: wide,
+  };
+})()`

@@ -1,0 +1,118 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// searchPage lists the papers matching a query.
+type searchPage struct {
+	layout
+	Message string // why there are no results, when there are none
+	Notes   []string
+	Results []searchResult
+	Total   int
+	Offset  int
+	Newer   *navLink
+	Older   *navLink
+	Tips    bool
+}
+
+type searchResult struct {
+	Paper    paper.Paper
+	Title    []search.Segment
+	Authors  []search.Segment
+	Abstract []search.Segment
+}
+
+// searchPageSize is the number of results per page.
+const searchPageSize = 20
+
+// maxSearchPages keeps paging within what ranking can answer quickly.
+const maxSearchPages = 50
+
+func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
+	raw := r.URL.Query().Get("q")
+	page := searchPage{layout: s.layout(r, "Search", "")}
+	page.Query = raw
+	if strings.TrimSpace(raw) != "" {
+		page.Title = raw + " · Search"
+	}
+	pageNo := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxSearchPages {
+			return badRequest("page must be a number from 1 to " + strconv.Itoa(maxSearchPages))
+		}
+		pageNo = n
+	}
+	switch {
+	case s.search == nil:
+		page.Message = "Search is not available on this site."
+		return s.render(w, http.StatusOK, "search", &page)
+	case !s.search.Ready():
+		page.Message = "The search index is still being built (" + strconv.Itoa(s.search.Len()) + " papers so far). Try again in a moment."
+		return s.render(w, http.StatusOK, "search", &page)
+	}
+	offset := (pageNo - 1) * searchPageSize
+	q, res, err := s.search.Search(r.Context(), raw, searchPageSize, offset)
+	if q != nil {
+		page.Notes = q.Notes
+	}
+	if errors.Is(err, search.ErrEmptyQuery) {
+		if strings.TrimSpace(raw) != "" {
+			page.Message = "There is nothing to search for in “" + excerpt(raw, 80) + "”: it has only common words or operators without values."
+		}
+		page.Tips = true
+		return s.render(w, http.StatusOK, "search", &page)
+	}
+	if err != nil && q == nil { // a query the parser refused, such as one too long
+		page.Message = err.Error()
+		page.Tips = true
+		return s.render(w, http.StatusOK, "search", &page)
+	}
+	if err != nil {
+		return err
+	}
+	page.Total, page.Offset = res.Total, offset
+	for _, h := range res.Hits {
+		p, err := s.store.Paper(r.Context(), h.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // indexed a moment before it went away
+		}
+		if err != nil {
+			return err
+		}
+		page.Results = append(page.Results, searchResult{
+			Paper:    p,
+			Title:    search.Highlight(p.Title, q, 0),
+			Authors:  search.Highlight(authorsShort(p.Authors), q, 0),
+			Abstract: search.Highlight(p.Abstract, q, 420),
+		})
+	}
+	if len(page.Results) == 0 {
+		page.Message = "No papers match “" + excerpt(raw, 80) + "”."
+		page.Tips = true
+	}
+	base := "/search?q=" + urlQueryEscape(raw)
+	if offset > 0 {
+		page.Newer = &navLink{"Previous page", base + pageParam(pageNo-1)}
+	}
+	if offset+len(res.Hits) < res.Total && pageNo < maxSearchPages {
+		page.Older = &navLink{"Next page", base + "&page=" + strconv.Itoa(pageNo+1)}
+	}
+	return s.render(w, http.StatusOK, "search", &page)
+}
+
+func pageParam(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return "&page=" + strconv.Itoa(n)
+}
