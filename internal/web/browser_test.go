@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -59,6 +60,11 @@ func TestBrowser(t *testing.T) {
 	t.Logf("demo site ready in %v", time.Since(start).Round(time.Millisecond))
 	start = time.Now()
 	defer func() { t.Logf("browser walk took %v", time.Since(start).Round(time.Millisecond)) }()
+	// done notes a finished step; on a failure, the log shows how far the
+	// walk came and where the time went.
+	done := func(step string) {
+		t.Logf("%5.2fs %s", time.Since(start).Seconds(), step)
+	}
 
 	shots := os.Getenv("DAILYPAPERS_SCREENSHOTS")
 	if shots == "" {
@@ -69,11 +75,13 @@ func TestBrowser(t *testing.T) {
 
 	// The browser. The timeout covers the whole browser, so a hung browser
 	// fails the test instead of hanging it.
+	profile := t.TempDir()
+	t.Cleanup(func() { waitForProfile(t, profile) })
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	actx, acancel := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(execPath),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -104,8 +112,11 @@ func TestBrowser(t *testing.T) {
 	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(console.record))
 	defer bcancel()
 	defer func() {
-		// Close the browser gracefully, so that it leaves no process behind.
-		if err := chromedp.Cancel(bctx); err != nil && ctx.Err() == nil {
+		// Close the browser gracefully, so that it leaves no process behind,
+		// but do not wait long for it.
+		cctx, ccancel := context.WithTimeout(bctx, 10*time.Second)
+		defer ccancel()
+		if err := chromedp.Cancel(cctx); err != nil && ctx.Err() == nil {
 			t.Logf("closing the browser: %v", err)
 		}
 	}()
@@ -115,6 +126,7 @@ func TestBrowser(t *testing.T) {
 		if err := chromedp.Do(bctx, steps...); err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
+		done(step)
 	}
 	screenshot := func(name string) {
 		t.Helper()
@@ -126,7 +138,7 @@ func TestBrowser(t *testing.T) {
 		if err := os.WriteFile(path, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("screenshot: %s", path)
+		done("screenshot: " + path)
 	}
 	// clickAndLoad clicks a link and waits for the page that it opens.
 	clickAndLoad := func(step, sel, wait string) {
@@ -227,6 +239,32 @@ func TestBrowser(t *testing.T) {
 		}
 		noConsoleErrors(p.path + " (phone)")
 	}
+}
+
+// waitForProfile waits a moment until no process runs with the browser
+// profile dir, so that t.TempDir can remove it: Chromium's helper processes
+// outlive the browser by a little and may still write there. It looks in
+// /proc, so elsewhere than on Linux it does not wait.
+func waitForProfile(t *testing.T, dir string) {
+	arg := []byte("--user-data-dir=" + dir + "\x00")
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		procs, err := os.ReadDir("/proc")
+		if err != nil {
+			return
+		}
+		busy := false
+		for _, p := range procs {
+			cmdline, err := os.ReadFile(filepath.Join("/proc", p.Name(), "cmdline"))
+			if err == nil && bytes.Contains(cmdline, arg) {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			return
+		}
+	}
+	t.Logf("browser processes still use %s", dir)
 }
 
 // evaluate runs the JavaScript expression in the page and decodes its value.
