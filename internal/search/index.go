@@ -49,10 +49,33 @@ func DocFromPaper(p *paper.Paper) Doc {
 	return d
 }
 
-// posting is one document's term frequencies in one term's list.
+// posting is one document in one term's list: its term frequencies,
+// packed, and its precomputed BM25F term-frequency score (without idf),
+// quantised to 16 bits. The precomputed score lets a search skip work: a
+// term's best score bounds what any of its documents can add (MaxScore).
 type posting struct {
 	doc uint32
-	tf  [numFields]uint8 // saturating: past 255 occurrences BM25 no longer cares
+	imp uint16 // tf part of BM25F scaled from [0, k1+1) to [1, 65535]
+	tf  packedTF
+}
+
+// packedTF holds a term's frequency per field in one byte: title 0-7 (3
+// bits), abstract 0-15 (4 bits), authors 0-1 (1 bit). BM25 saturates long
+// before these caps with k1 = 0.9 (the 15th occurrence adds under 1%).
+type packedTF uint8
+
+func packTF(title, abstract, authors int) packedTF {
+	return packedTF(min(title, 7) | min(abstract, 15)<<3 | min(authors, 1)<<7)
+}
+
+func (t packedTF) field(f int) int {
+	switch f {
+	case fieldTitle:
+		return int(t & 7)
+	case fieldAbstract:
+		return int(t >> 3 & 15)
+	}
+	return int(t >> 7)
 }
 
 // docMeta is what the index keeps per document number.
@@ -75,12 +98,11 @@ type Index struct {
 	termIDs map[string]uint32
 	terms   []string    // by term id, for prefix expansion
 	post    [][]posting // by term id
+	maxImp  []uint16    // by term id: the highest imp in the list
 	docs    []docMeta   // by document number
 	live    map[paper.ID]uint32
 	lenSum  [numFields]float64
 	nLive   int
-
-	scratch sync.Pool // *searchState
 }
 
 // NewIndex returns an empty index.
@@ -125,7 +147,21 @@ func (ix *Index) Add(docs ...Doc) {
 func (ix *Index) addAnalyzed(batch []analyzed) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	counts := map[uint32]*[numFields]uint8{}
+	counts := map[uint32]*[numFields]int{}
+	// Score with averages that include this batch: one Add of a whole
+	// collection is then exact, and a build in batches drifts only a little
+	// until Finalize.
+	var avg [numFields]float32
+	for f := range avg {
+		sum, n := ix.lenSum[f], float64(ix.nLive+len(batch))
+		for i := range batch {
+			sum += float64(min(len(batch[i].terms[f]), math.MaxUint16))
+		}
+		avg[f] = 1
+		if n > 0 && sum > 0 {
+			avg[f] = float32(sum / n)
+		}
+	}
 	for i := range batch {
 		d := &batch[i]
 		ix.deleteLocked(d.doc.ID)
@@ -142,16 +178,17 @@ func (ix *Index) addAnalyzed(batch []analyzed) {
 				id := ix.termID(t)
 				c := counts[id]
 				if c == nil {
-					c = new([numFields]uint8)
+					c = new([numFields]int)
 					counts[id] = c
 				}
-				if c[f] < math.MaxUint8 {
-					c[f]++
-				}
+				c[f]++
 			}
 		}
 		for id, c := range counts {
-			ix.post[id] = append(ix.post[id], posting{doc: num, tf: *c})
+			p := posting{doc: num, tf: packTF(c[fieldTitle], c[fieldAbstract], c[fieldAuthors])}
+			p.imp = impact(p.tf, &meta, &avg)
+			ix.post[id] = append(ix.post[id], p)
+			ix.maxImp[id] = max(ix.maxImp[id], p.imp)
 		}
 		ix.docs = append(ix.docs, meta)
 		ix.live[d.doc.ID] = num
@@ -168,6 +205,7 @@ func (ix *Index) termID(t string) uint32 {
 	ix.termIDs[t] = id
 	ix.terms = append(ix.terms, t)
 	ix.post = append(ix.post, nil)
+	ix.maxImp = append(ix.maxImp, 0)
 	return id
 }
 
@@ -217,18 +255,46 @@ func (ix *Index) avgLens() [numFields]float32 {
 	return avg
 }
 
-// bm25f scores one posting: field frequencies are length-normalised per
-// field and weighted, then saturated once (BM25F).
-func bm25f(p *posting, m *docMeta, avg *[numFields]float32) float32 {
-	var tf float32
+// bm25f is the term-frequency part of BM25F: field frequencies are
+// length-normalised per field and weighted, then saturated once. A term's
+// score in a document is this times the term's idf.
+func bm25f(tf packedTF, m *docMeta, avg *[numFields]float32) float32 {
+	var sum float32
 	for f := 0; f < numFields; f++ {
-		if p.tf[f] == 0 {
+		n := tf.field(f)
+		if n == 0 {
 			continue
 		}
 		norm := 1 - bParam + bParam*float32(m.lens[f])/avg[f]
-		tf += fieldWeights[f] * float32(p.tf[f]) / norm
+		sum += fieldWeights[f] * float32(n) / norm
 	}
-	return tf * (k1 + 1) / (k1 + tf)
+	return sum * (k1 + 1) / (k1 + sum)
+}
+
+// impScale maps bm25f's range [0, k1+1) onto uint16.
+var impScale = 65535 / (k1 + 1)
+
+func impact(tf packedTF, m *docMeta, avg *[numFields]float32) uint16 {
+	return uint16(max(1, min(65535, bm25f(tf, m, avg)*impScale+0.5)))
+}
+
+// Finalize recomputes every precomputed score with the final average field
+// lengths. Documents added one by one are scored with the averages of the
+// moment, which drift as the index grows; a full build calls this once at
+// the end, so a built index ranks exactly as BM25F says.
+func (ix *Index) Finalize() {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	avg := ix.avgLens()
+	for id, list := range ix.post {
+		var best uint16
+		for i := range list {
+			p := &list[i]
+			p.imp = impact(p.tf, &ix.docs[p.doc], &avg)
+			best = max(best, p.imp)
+		}
+		ix.maxImp[id] = best
+	}
 }
 
 // expandPrefix lists the indexed terms that start with prefix, the most

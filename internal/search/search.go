@@ -17,22 +17,21 @@ type Hit struct {
 	Score float32
 }
 
-// Result is a page of hits and how many documents matched in all.
+// Result is a page of hits.
 type Result struct {
-	Hits  []Hit
+	Hits []Hit
+	// Total is the number of matching documents when Exact; otherwise a
+	// lower bound, because ranking stopped scoring documents that could no
+	// longer reach the page.
 	Total int
+	Exact bool
+	// More says whether there are results after this page.
+	More bool
 }
 
 // TextSource gives the text of a paper, for checking phrases; the index
 // itself keeps no text. Nil means phrases are ranked but not verified.
 type TextSource func(ctx context.Context, id paper.ID) (Doc, error)
-
-// searchState is the per-search scratch space, pooled because at millions
-// of documents the score array is the largest allocation of a search.
-type searchState struct {
-	acc     []float32
-	touched []uint32
-}
 
 // qterm is one ranking term of a query with its weight.
 type qterm struct {
@@ -42,94 +41,265 @@ type qterm struct {
 
 // Search runs q and returns hits offset..offset+k by descending score
 // (filter-only queries: newest first).
+//
+// Queries with phrases or authors must contain those words: their
+// candidates are the intersection of those words' posting lists, driven
+// by the shortest, and every candidate is scored. Other queries are a
+// ranked OR of their words, computed with MaxScore: words are ordered by
+// the best score they can add, and once the k-th best score so far is
+// higher than what the weakest words can add together, documents that
+// have only those words are skipped without being scored.
 func (ix *Index) Search(ctx context.Context, q *Query, k, offset int, texts TextSource) (Result, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	need := offset + k
+	need := offset + k + 1 // one more, to know whether another page exists
 	filter := ix.compileFilter(q)
-	if filter == nil { // a required term is not in the index at all
-		return Result{}, nil
+	if filter == nil { // a required word is not in the index at all
+		return Result{Exact: true}, nil
 	}
 	terms := ix.rankingTerms(q)
 	if len(terms) == 0 {
 		return ix.newest(filter, k, offset), nil
 	}
-	st := ix.getState()
-	defer ix.scratch.Put(st)
-	avg := ix.avgLens()
-	for _, t := range terms {
-		list := ix.post[t.id]
-		w := t.weight * idf(len(list), ix.nLive)
-		for i := range list {
-			p := &list[i]
-			m := &ix.docs[p.doc]
-			if m.deleted {
-				continue
-			}
-			if st.acc[p.doc] == 0 {
-				st.touched = append(st.touched, p.doc)
-			}
-			st.acc[p.doc] += w * bm25f(p, m, &avg)
-		}
-	}
-	// Keep the best candidates that pass the filters; phrases are checked
-	// last, against the text, in score order, until enough pass.
-	total := 0
-	h := &hitHeap{}
 	window := need
-	if len(q.Phrases) > 0 {
-		window = max(need*4, 200)
+	if len(q.Phrases) > 0 && texts != nil {
+		window = max(need*4, 50) // room for candidates that fail the phrase check
 	}
-	for _, doc := range st.touched {
-		score := st.acc[doc]
-		st.acc[doc] = 0
-		if !filter(doc) {
-			continue
-		}
-		total++
-		if h.Len() < window {
-			heap.Push(h, scored{doc, score})
-		} else if score > (*h)[0].score || score == (*h)[0].score && doc > (*h)[0].doc {
-			(*h)[0] = scored{doc, score}
-			heap.Fix(h, 0)
-		}
-	}
-	st.touched = st.touched[:0]
-	best := make([]scored, h.Len())
-	for i := len(best) - 1; i >= 0; i-- {
-		best[i] = heap.Pop(h).(scored)
+	var (
+		best  []scored
+		total int
+		exact bool
+	)
+	if req := ix.requiredLists(q); len(req) > 0 {
+		best, total = ix.conjunctive(req, ix.cursors(terms), filter, window)
+		exact = true
+	} else {
+		best, total = ix.maxScore(ix.cursors(terms), filter, window)
+		exact = false
 	}
 	if len(q.Phrases) > 0 && texts != nil {
-		kept := best[:0]
+		kept := make([]scored, 0, need)
+		checked := 0
 		for _, s := range best {
+			if len(kept) == need {
+				break
+			}
 			ok, err := ix.hasPhrases(ctx, q.Phrases, ix.docs[s.doc].id, texts)
 			if err != nil {
 				return Result{}, err
 			}
+			checked++
 			if ok {
 				kept = append(kept, s)
-			} else {
-				total--
 			}
 		}
+		if checked > 0 && len(kept) < checked { // estimate how many of the rest would pass
+			total = total * len(kept) / checked
+			exact = false
+		}
+		total = max(total, len(kept))
 		best = kept
 	}
-	res := Result{Total: total}
-	for i := offset; i < len(best) && i < need; i++ {
+	res := Result{Total: total, Exact: exact, More: len(best) > offset+k}
+	for i := offset; i < len(best) && i < offset+k; i++ {
 		res.Hits = append(res.Hits, Hit{ID: ix.docs[best[i].doc].id, Score: best[i].score})
 	}
 	return res, nil
 }
 
-func (ix *Index) getState() *searchState {
-	st, _ := ix.scratch.Get().(*searchState)
-	if st == nil {
-		st = &searchState{}
+// cursor walks one term's posting list.
+type cursor struct {
+	list []posting
+	pos  int
+	w    float32 // idf times query weight, divided by impScale
+	ub   float32 // the most this term adds to any document
+}
+
+const noDoc = math.MaxUint32
+
+func (c *cursor) doc() uint32 {
+	if c.pos < len(c.list) {
+		return c.list[c.pos].doc
 	}
-	if len(st.acc) < len(ix.docs) {
-		st.acc = make([]float32, len(ix.docs)+len(ix.docs)/4)
+	return noDoc
+}
+
+func (c *cursor) score() float32 { return c.w * float32(c.list[c.pos].imp) }
+
+// seek moves to the first posting at or after doc, galloping: cursors
+// mostly move a little, and sometimes far.
+func (c *cursor) seek(doc uint32) {
+	if c.pos >= len(c.list) || c.list[c.pos].doc >= doc {
+		return
 	}
-	return st
+	step := 1
+	lo := c.pos
+	hi := lo + step
+	for hi < len(c.list) && c.list[hi].doc < doc {
+		lo = hi
+		step *= 2
+		hi = lo + step
+	}
+	hi = min(hi, len(c.list))
+	c.pos = lo + sort.Search(hi-lo, func(i int) bool { return c.list[lo+i].doc >= doc })
+}
+
+func (ix *Index) cursors(terms []qterm) []*cursor {
+	out := make([]*cursor, 0, len(terms))
+	for _, t := range terms {
+		list := ix.post[t.id]
+		if len(list) == 0 {
+			continue
+		}
+		w := t.weight * idf(len(list), ix.nLive) / impScale
+		out = append(out, &cursor{list: list, w: w, ub: w * float32(ix.maxImp[t.id])})
+	}
+	return out
+}
+
+// topK keeps the best n scored documents; ties go to the newer document.
+type topK struct {
+	h hitHeap
+	n int
+}
+
+func (t *topK) threshold() float32 {
+	if len(t.h) < t.n {
+		return -1
+	}
+	return t.h[0].score
+}
+
+func (t *topK) offer(doc uint32, score float32) {
+	if len(t.h) < t.n {
+		heap.Push(&t.h, scored{doc, score})
+	} else if s := t.h[0]; score > s.score || score == s.score && doc > s.doc {
+		t.h[0] = scored{doc, score}
+		heap.Fix(&t.h, 0)
+	}
+}
+
+// sorted empties the heap, best first.
+func (t *topK) sorted() []scored {
+	out := make([]scored, len(t.h))
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&t.h).(scored)
+	}
+	return out
+}
+
+// maxScore ranks the union of the terms' lists (see Search).
+func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]scored, int) {
+	slices.SortFunc(cur, func(a, b *cursor) int { return cmpFloat(a.ub, b.ub) })
+	prefix := make([]float32, len(cur)) // prefix[i]: the most terms 0..i add together
+	var sum float32
+	for i, c := range cur {
+		sum += c.ub
+		prefix[i] = sum
+	}
+	top := topK{n: n}
+	scoredDocs := 0
+	essential := 0 // terms before it cannot lift a document into the top on their own
+	for {
+		theta := top.threshold()
+		for essential < len(cur) && prefix[essential] <= theta {
+			essential++
+		}
+		if essential == len(cur) {
+			break
+		}
+		doc := uint32(noDoc)
+		for _, c := range cur[essential:] {
+			doc = min(doc, c.doc())
+		}
+		if doc == noDoc {
+			break
+		}
+		var score float32
+		for _, c := range cur[essential:] {
+			if c.doc() == doc {
+				score += c.score()
+				c.pos++
+			}
+		}
+		for i := essential - 1; i >= 0 && score >= 0; i-- {
+			if score+prefix[i] <= theta {
+				score = -1 // even every remaining term could not lift it
+				break
+			}
+			c := cur[i]
+			c.seek(doc)
+			if c.doc() == doc {
+				score += c.score()
+			}
+		}
+		if score <= theta || !filter(doc) {
+			continue
+		}
+		scoredDocs++
+		top.offer(doc, score)
+	}
+	return top.sorted(), scoredDocs
+}
+
+// requiredLists are the posting lists every result must be in: the words
+// of phrases and of author names.
+func (ix *Index) requiredLists(q *Query) [][]posting {
+	var lists [][]posting
+	for _, group := range [][][]string{q.Phrases, q.Authors} {
+		for _, words := range group {
+			for _, t := range words {
+				if id, ok := ix.termIDs[t]; ok {
+					lists = append(lists, ix.post[id])
+				}
+			}
+		}
+	}
+	return lists
+}
+
+// conjunctive scores every document in all required lists (see Search).
+func (ix *Index) conjunctive(req [][]posting, cur []*cursor, filter func(uint32) bool, n int) ([]scored, int) {
+	slices.SortFunc(req, func(a, b []posting) int { return len(a) - len(b) })
+	others := make([]*cursor, len(req)-1)
+	for i, l := range req[1:] {
+		others[i] = &cursor{list: l}
+	}
+	top := topK{n: n}
+	total := 0
+next:
+	for _, p := range req[0] {
+		doc := p.doc
+		for _, c := range others {
+			c.seek(doc)
+			if c.doc() != doc {
+				continue next
+			}
+		}
+		if !filter(doc) {
+			continue
+		}
+		var score float32
+		for _, c := range cur {
+			c.seek(doc)
+			if c.doc() == doc {
+				score += c.score()
+			}
+		}
+		total++
+		top.offer(doc, score)
+	}
+	return top.sorted(), total
+}
+
+func cmpFloat(a, b float32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // rankingTerms resolves the words and prefixes of q to term ids. A word
@@ -230,7 +400,7 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 			}
 		}
 		for _, list := range authorTerms {
-			if p := find(list, doc); p == nil || p.tf[fieldAuthors] == 0 {
+			if p := find(list, doc); p == nil || p.tf.field(fieldAuthors) == 0 {
 				return false
 			}
 		}
@@ -274,7 +444,7 @@ func (ix *Index) newest(filter func(uint32) bool, k, offset int) Result {
 		}
 		return int(b) - int(a)
 	})
-	res := Result{Total: len(docs)}
+	res := Result{Total: len(docs), Exact: true, More: len(docs) > offset+k}
 	for i := offset; i < len(docs) && i < offset+k; i++ {
 		res.Hits = append(res.Hits, Hit{ID: ix.docs[docs[i]].id})
 	}

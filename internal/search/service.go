@@ -120,6 +120,7 @@ func (s *Service) Build(ctx context.Context, progress func(int)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	ix.Finalize()
 	s.ix.Store(ix)
 	s.cursor, s.version = last, version
 	s.ready.Store(true)

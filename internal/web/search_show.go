@@ -18,6 +18,7 @@ type searchPage struct {
 	Notes   []string
 	Results []searchResult
 	Total   int
+	Exact   bool // Total is exact; otherwise it is a lower bound
 	Offset  int
 	Newer   *navLink
 	Older   *navLink
@@ -80,7 +81,7 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page.Total, page.Offset = res.Total, offset
+	page.Total, page.Exact, page.Offset = res.Total, res.Exact, offset
 	for _, h := range res.Hits {
 		p, err := s.store.Paper(r.Context(), h.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -104,7 +105,7 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 	if offset > 0 {
 		page.Newer = &navLink{"Previous page", base + pageParam(pageNo-1)}
 	}
-	if offset+len(res.Hits) < res.Total && pageNo < maxSearchPages {
+	if res.More && pageNo < maxSearchPages {
 		page.Older = &navLink{"Next page", base + "&page=" + strconv.Itoa(pageNo+1)}
 	}
 	return s.render(w, http.StatusOK, "search", &page)
