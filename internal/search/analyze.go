@@ -18,14 +18,16 @@ import (
 // analyzer caches stems and is not safe for concurrent use; make one per
 // goroutine.
 type analyzer struct {
-	stems map[string]string
+	stems  map[string]string
+	counts map[string]*[numFields]int // scratch of analyze
 }
 
 func newAnalyzer() *analyzer { return &analyzer{stems: make(map[string]string, 1<<14)} }
 
 // maxStemCache bounds the cache: the vocabulary of all of arXiv's
-// abstracts is a few million words, most of them seen once.
-const maxStemCache = 1 << 20
+// abstracts is a few million words, most of them seen once, and a map that
+// outgrows the processor's caches costs more per lookup than it saves.
+const maxStemCache = 1 << 18
 
 // token is one term and its word position in the text.
 type token struct {

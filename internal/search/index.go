@@ -117,18 +117,45 @@ func (ix *Index) Len() int {
 	return ix.nLive
 }
 
-// analyzed is a document split into terms per field, ready to be added.
+// analyzed is a document reduced to its distinct terms with their field
+// frequencies, ready to be added. Analysis runs on many goroutines; only
+// adding takes the index's lock, so the work is done here.
 type analyzed struct {
 	doc   Doc
-	terms [numFields][]string
+	lens  [numFields]int
+	terms []termTF
+}
+
+type termTF struct {
+	term string
+	tf   packedTF
 }
 
 func (a *analyzer) analyze(d Doc) analyzed {
 	out := analyzed{doc: d}
-	out.terms[fieldTitle] = a.terms(nil, d.Title)
-	out.terms[fieldAbstract] = a.terms(nil, d.Abstract)
+	if a.counts == nil {
+		a.counts = map[string]*[numFields]int{}
+	}
+	clear(a.counts)
+	count := func(f int, text string) {
+		a.each(text, func(term string, _ int, _, _ int) {
+			c := a.counts[term]
+			if c == nil {
+				c = new([numFields]int)
+				a.counts[term] = c
+			}
+			c[f]++
+			out.lens[f]++
+		})
+	}
+	count(fieldTitle, d.Title)
+	count(fieldAbstract, d.Abstract)
 	for _, name := range d.Authors {
-		out.terms[fieldAuthors] = a.terms(out.terms[fieldAuthors], name)
+		count(fieldAuthors, name)
+	}
+	out.terms = make([]termTF, 0, len(a.counts))
+	for t, c := range a.counts {
+		out.terms = append(out.terms, termTF{t, packTF(c[fieldTitle], c[fieldAbstract], c[fieldAuthors])})
 	}
 	return out
 }
@@ -147,7 +174,6 @@ func (ix *Index) Add(docs ...Doc) {
 func (ix *Index) addAnalyzed(batch []analyzed) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	counts := map[uint32]*[numFields]int{}
 	// Score with averages that include this batch: one Add of a whole
 	// collection is then exact, and a build in batches drifts only a little
 	// until Finalize.
@@ -155,7 +181,7 @@ func (ix *Index) addAnalyzed(batch []analyzed) {
 	for f := range avg {
 		sum, n := ix.lenSum[f], float64(ix.nLive+len(batch))
 		for i := range batch {
-			sum += float64(min(len(batch[i].terms[f]), math.MaxUint16))
+			sum += float64(min(batch[i].lens[f], math.MaxUint16))
 		}
 		avg[f] = 1
 		if n > 0 && sum > 0 {
@@ -170,23 +196,13 @@ func (ix *Index) addAnalyzed(batch []analyzed) {
 		if !d.doc.Date.IsZero() {
 			meta.day = int32(d.doc.Date.Unix() / 86400)
 		}
-		clear(counts)
 		for f := 0; f < numFields; f++ {
-			meta.lens[f] = uint16(min(len(d.terms[f]), math.MaxUint16))
+			meta.lens[f] = uint16(min(d.lens[f], math.MaxUint16))
 			ix.lenSum[f] += float64(meta.lens[f])
-			for _, t := range d.terms[f] {
-				id := ix.termID(t)
-				c := counts[id]
-				if c == nil {
-					c = new([numFields]int)
-					counts[id] = c
-				}
-				c[f]++
-			}
 		}
-		for id, c := range counts {
-			p := posting{doc: num, tf: packTF(c[fieldTitle], c[fieldAbstract], c[fieldAuthors])}
-			p.imp = impact(p.tf, &meta, &avg)
+		for _, t := range d.terms {
+			id := ix.termID(t.term)
+			p := posting{doc: num, tf: t.tf, imp: impact(t.tf, &meta, &avg)}
 			ix.post[id] = append(ix.post[id], p)
 			ix.maxImp[id] = max(ix.maxImp[id], p.imp)
 		}
