@@ -8,6 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
 
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -46,8 +49,13 @@ func runSearch(ctx context.Context, cfg *config.Config, args []string, stdout, s
 	}
 	defer st.Close()
 	svc := search.NewService(st, slog.Default())
-	if err := svc.Build(ctx, nil); err != nil {
-		return err
+	if err := svc.Load(ctx, cfg.IndexPath()); err != nil {
+		if !errors.Is(err, search.ErrNoSnapshot) {
+			return err
+		}
+		if err := svc.Build(ctx, nil); err != nil {
+			return err
+		}
 	}
 	q, res, err := svc.Search(ctx, strings.Join(args, " "), searchLimit, 0)
 	if q != nil {
@@ -58,7 +66,11 @@ func runSearch(ctx context.Context, cfg *config.Config, args []string, stdout, s
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	fmt.Fprintf(stdout, "%d papers match; the first %d:\n", res.Total, len(res.Hits))
+	if res.Exact {
+		fmt.Fprintf(stdout, "%d papers match; the first %d:\n", res.Total, len(res.Hits))
+	} else {
+		fmt.Fprintf(stdout, "the best %d matches:\n", len(res.Hits))
+	}
 	for i, h := range res.Hits {
 		p, err := st.Paper(ctx, h.ID)
 		if err != nil {
@@ -67,6 +79,51 @@ func runSearch(ctx context.Context, cfg *config.Config, args []string, stdout, s
 		fmt.Fprintf(stdout, "%3d  %-18s %6.2f  %s\n", i+1, h.ID, h.Score, p.Title)
 	}
 	return nil
+}
+
+var reindexCmd = command{
+	name:    "reindex",
+	summary: "rebuild the search index from the database",
+	help: `Reindex builds the search index again from every paper in the database
+and saves it beside the database (search.idx), where "serve" loads it at
+start and catches up with what changed since. Run it after upgrading, or
+if search results look wrong; a running server keeps its own index.`,
+	flags: func(c *config.Config, fs *flag.FlagSet) { c.DataFlags(fs) },
+	run: func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+		if len(args) > 0 {
+			return usageError{fmt.Errorf("reindex takes no arguments, got %q", args)}
+		}
+		st, err := sqlite.Open(ctx, cfg.DBPath())
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		stats, err := st.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		svc := search.NewService(st, slog.Default())
+		progress := func(int) {}
+		if isTerminal(stderr) {
+			bar := progressbar.NewOptions(stats.Papers, progressbar.OptionSetWriter(stderr),
+				progressbar.OptionSetDescription("indexing papers"), progressbar.OptionShowCount(),
+				progressbar.OptionShowIts(), progressbar.OptionSetItsString("papers"),
+				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionFullWidth())
+			defer fmt.Fprintln(stderr)
+			progress = func(n int) { _ = bar.Set(n) }
+		}
+		start := time.Now()
+		if err := svc.Build(ctx, progress); err != nil {
+			return err
+		}
+		built := time.Since(start)
+		if err := svc.Save(cfg.IndexPath()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "indexed %d papers in %.1fs (%.0f papers/s), saved to %s\n",
+			svc.Len(), built.Seconds(), float64(svc.Len())/built.Seconds(), cfg.IndexPath())
+		return nil
+	},
 }
 
 var (

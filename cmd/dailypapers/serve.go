@@ -55,18 +55,22 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 			}
 		}
 	}
-	// The search index is built in the background: the site serves at once
-	// and search answers "being built" until it is ready.
+	// The search index opens in the background (from its snapshot, or built
+	// from the database): the site serves at once and search answers
+	// "being built" until it is ready.
 	idx := search.NewService(st, slog.Default())
+	indexDone := make(chan struct{})
 	go func() {
+		defer close(indexDone)
 		start := time.Now()
-		if err := idx.Build(ctx, nil); err != nil {
+		built, err := idx.Open(ctx, cfg.IndexPath(), nil)
+		if err != nil {
 			if ctx.Err() == nil {
-				slog.Error("search index build failed", "err", err)
+				slog.Error("search index failed", "err", err)
 			}
 			return
 		}
-		slog.Info("search index built", "papers", idx.Len(), "seconds", time.Since(start).Seconds())
+		slog.Info("search index ready", "papers", idx.Len(), "built", built, "seconds", time.Since(start).Seconds())
 		idx.Follow(ctx, searchPoll)
 	}()
 	site, err := web.New(st, web.Options{Logger: slog.Default(), Search: idx})
@@ -97,6 +101,13 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.Canceled) {
 		return err
+	}
+	<-indexDone
+	// Save where the index got to, so the next start only catches up.
+	if idx.Ready() {
+		if err := idx.Save(cfg.IndexPath()); err != nil {
+			slog.Warn("search index snapshot not saved", "err", err)
+		}
 	}
 	return nil
 }

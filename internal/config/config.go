@@ -81,6 +81,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 // DBPath is the SQLite database file.
 func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "dailypapers.db") }
 
+// IndexPath is the search index's snapshot, beside the database.
+func (c *Config) IndexPath() string { return filepath.Join(c.DataDir, "search.idx") }
+
 // Validate checks the settings after parsing, naming what is wrong.
 func (c *Config) Validate() error {
 	var errs []error

@@ -328,3 +328,45 @@ func (ix *Index) expandPrefix(prefix string, limit int) []uint32 {
 	}
 	return ids
 }
+
+// Compact drops deleted documents from the posting lists, renumbers the
+// rest in order and recomputes every score with the final average lengths.
+// Afterwards the index ranks exactly as a fresh build of the same papers:
+// idf counts only live documents again.
+func (ix *Index) Compact() {
+	ix.mu.Lock()
+	renum := make([]uint32, len(ix.docs))
+	docs := make([]docMeta, 0, ix.nLive)
+	for i := range ix.docs {
+		if ix.docs[i].deleted {
+			renum[i] = noDoc
+			continue
+		}
+		renum[i] = uint32(len(docs))
+		ix.live[ix.docs[i].id] = renum[i]
+		docs = append(docs, ix.docs[i])
+	}
+	ix.docs = docs
+	for id, list := range ix.post {
+		kept := list[:0]
+		for _, p := range list {
+			if n := renum[p.doc]; n != noDoc {
+				p.doc = n
+				kept = append(kept, p)
+			}
+		}
+		ix.post[id] = slices.Clip(kept)
+	}
+	ix.mu.Unlock()
+	ix.Finalize()
+}
+
+// deadShare is the share of document numbers that belong to deleted documents.
+func (ix *Index) deadShare() float64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if len(ix.docs) == 0 {
+		return 0
+	}
+	return 1 - float64(ix.nLive)/float64(len(ix.docs))
+}

@@ -158,6 +158,11 @@ func (s *Service) CatchUp(ctx context.Context) (int, error) {
 		n += len(page)
 	}
 	s.version = version
+	// Updated papers leave dead documents behind that skew idf; past a
+	// tenth of the index, compacting costs less than the drift.
+	if ix.deadShare() > 0.1 {
+		ix.Compact()
+	}
 	return n, nil
 }
 
@@ -179,6 +184,72 @@ func (s *Service) Follow(ctx context.Context, every time.Duration) {
 			s.log.Debug("search index caught up", "papers", n)
 		}
 	}
+}
+
+// Save writes a snapshot of the index to path, so that the next start
+// loads it and catches up instead of rebuilding.
+func (s *Service) Save(path string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ready.Load() {
+		return errors.New("search: nothing to save before the first build")
+	}
+	return s.ix.Load().writeSnapshot(path, s.cursor, s.version)
+}
+
+// Load reads a snapshot saved by Save and catches up with the store. When
+// the snapshot is missing, damaged, or from another database (ahead of the
+// store, or not matching its paper count after catching up), it returns
+// an error wrapping ErrNoSnapshot and the caller builds instead.
+func (s *Service) Load(ctx context.Context, path string) error {
+	ix, cursor, version, err := readSnapshot(path)
+	if err != nil {
+		return err
+	}
+	current, err := s.st.Version(ctx)
+	if err != nil {
+		return err
+	}
+	if version > current {
+		return fmt.Errorf("%w: the snapshot is newer than the database (version %d > %d)", ErrNoSnapshot, version, current)
+	}
+	s.mu.Lock()
+	s.ix.Store(ix)
+	s.cursor, s.version = cursor, version
+	s.mu.Unlock()
+	if _, err := s.CatchUp(ctx); err != nil {
+		return err
+	}
+	stats, err := s.st.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	if n := s.Len(); stats.Papers != n {
+		s.ix.Store(NewIndex())
+		return fmt.Errorf("%w: it holds %d papers, the database %d", ErrNoSnapshot, n, stats.Papers)
+	}
+	s.ready.Store(true)
+	return nil
+}
+
+// Open makes the index ready: from the snapshot at path when it is usable,
+// else by building from the store and saving a new snapshot. It reports
+// whether it had to build.
+func (s *Service) Open(ctx context.Context, path string, progress func(int)) (built bool, err error) {
+	err = s.Load(ctx, path)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, ErrNoSnapshot) {
+		return false, err
+	}
+	if err != ErrNoSnapshot { // a snapshot was there but could not be used
+		s.log.Warn("search index snapshot not used; rebuilding", "reason", err)
+	}
+	if err := s.Build(ctx, progress); err != nil {
+		return true, err
+	}
+	return true, s.Save(path)
 }
 
 // Search parses and runs a query; k results from offset.

@@ -1,0 +1,257 @@
+package search
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// The snapshot file format: a magic, a format version, the store position
+// the index has caught up with, then documents, then terms with their
+// postings (document numbers delta-encoded), and a CRC-32 of all of it. A
+// snapshot that does not check out is ignored and the index rebuilt: the
+// store is the source of truth, the snapshot only saves time.
+const (
+	snapshotMagic   = "DPIX"
+	snapshotVersion = 1
+)
+
+// ErrNoSnapshot means there is no usable snapshot.
+var ErrNoSnapshot = errors.New("search: no usable index snapshot")
+
+type snapWriter struct {
+	w   *bufio.Writer
+	crc hash.Hash32
+	err error
+	buf [binary.MaxVarintLen64]byte
+}
+
+func (s *snapWriter) bytes(b []byte) {
+	if s.err == nil {
+		s.crc.Write(b)
+		_, s.err = s.w.Write(b)
+	}
+}
+func (s *snapWriter) uvarint(v uint64) { s.bytes(s.buf[:binary.PutUvarint(s.buf[:], v)]) }
+func (s *snapWriter) varint(v int64)   { s.bytes(s.buf[:binary.PutVarint(s.buf[:], v)]) }
+func (s *snapWriter) str(v string)     { s.uvarint(uint64(len(v))); s.bytes([]byte(v)) }
+func (s *snapWriter) f64(v float64)    { s.uvarint(math.Float64bits(v)) }
+
+// writeSnapshot saves the index and its store position to path, through a
+// temporary file renamed into place, so a crash leaves the old snapshot.
+func (ix *Index) writeSnapshot(path string, cursor store.Cursor, version int64) error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".search-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := &snapWriter{w: bufio.NewWriterSize(tmp, 1<<20), crc: crc32.NewIEEE()}
+	w.bytes([]byte(snapshotMagic))
+	w.uvarint(snapshotVersion)
+	w.varint(cursor.Rev)
+	w.varint(cursor.Seq)
+	w.varint(version)
+	for _, v := range ix.lenSum {
+		w.f64(v)
+	}
+	w.uvarint(uint64(len(ix.docs)))
+	for i := range ix.docs {
+		m := &ix.docs[i]
+		w.str(string(m.id))
+		for _, l := range m.lens {
+			w.uvarint(uint64(l))
+		}
+		w.varint(int64(m.day))
+		flags := uint64(0)
+		if m.hasCode {
+			flags |= 1
+		}
+		if m.deleted {
+			flags |= 2
+		}
+		w.uvarint(flags)
+		w.uvarint(uint64(len(m.cats)))
+		for _, c := range m.cats {
+			w.str(c)
+		}
+	}
+	w.uvarint(uint64(len(ix.terms)))
+	for id, t := range ix.terms {
+		w.str(t)
+		list := ix.post[id]
+		w.uvarint(uint64(len(list)))
+		prev := uint32(0)
+		for _, p := range list {
+			w.uvarint(uint64(p.doc - prev))
+			prev = p.doc
+			w.uvarint(uint64(p.imp))
+			w.uvarint(uint64(p.tf))
+		}
+	}
+	if w.err != nil {
+		tmp.Close()
+		return fmt.Errorf("search: write snapshot: %w", w.err)
+	}
+	sum := w.crc.Sum32()
+	var tail [4]byte
+	binary.LittleEndian.PutUint32(tail[:], sum)
+	w.w.Write(tail[:])
+	if err := errors.Join(w.w.Flush(), tmp.Sync(), tmp.Close()); err != nil {
+		return fmt.Errorf("search: write snapshot: %w", err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+type snapReader struct {
+	r   *bufio.Reader
+	crc hash.Hash32
+	err error
+}
+
+func (s *snapReader) ReadByte() (byte, error) {
+	b, err := s.r.ReadByte()
+	if err == nil {
+		s.crc.Write([]byte{b})
+	}
+	return b, err
+}
+
+func (s *snapReader) uvarint() uint64 {
+	if s.err != nil {
+		return 0
+	}
+	v, err := binary.ReadUvarint(s)
+	s.err = err
+	return v
+}
+
+func (s *snapReader) varint() int64 {
+	if s.err != nil {
+		return 0
+	}
+	v, err := binary.ReadVarint(s)
+	s.err = err
+	return v
+}
+
+func (s *snapReader) str() string {
+	n := s.uvarint()
+	if s.err != nil || n > 1<<20 {
+		if s.err == nil {
+			s.err = errors.New("string too long")
+		}
+		return ""
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.r, b); err != nil {
+		s.err = err
+		return ""
+	}
+	s.crc.Write(b)
+	return string(b)
+}
+
+// count reads a length and checks it against a sane bound.
+func (s *snapReader) count(limit uint64) int {
+	n := s.uvarint()
+	if n > limit && s.err == nil {
+		s.err = fmt.Errorf("count %d out of range", n)
+	}
+	return int(n)
+}
+
+// readSnapshot loads an index saved by writeSnapshot.
+func readSnapshot(path string) (*Index, store.Cursor, int64, error) {
+	var cursor store.Cursor
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, cursor, 0, ErrNoSnapshot
+	}
+	if err != nil {
+		return nil, cursor, 0, err
+	}
+	defer f.Close()
+	r := &snapReader{r: bufio.NewReaderSize(f, 1<<20), crc: crc32.NewIEEE()}
+	magic := make([]byte, len(snapshotMagic))
+	if _, err := io.ReadFull(r.r, magic); err != nil || string(magic) != snapshotMagic {
+		return nil, cursor, 0, fmt.Errorf("%w: %s is not an index snapshot", ErrNoSnapshot, path)
+	}
+	r.crc.Write(magic)
+	if v := r.uvarint(); v != snapshotVersion {
+		return nil, cursor, 0, fmt.Errorf("%w: format %d, want %d", ErrNoSnapshot, v, snapshotVersion)
+	}
+	cursor.Rev, cursor.Seq = r.varint(), r.varint()
+	version := r.varint()
+	ix := NewIndex()
+	for f := range ix.lenSum {
+		ix.lenSum[f] = math.Float64frombits(r.uvarint())
+	}
+	ix.docs = make([]docMeta, r.count(1<<32-1))
+	for i := range ix.docs {
+		m := &ix.docs[i]
+		m.id = paper.ID(r.str())
+		for f := range m.lens {
+			m.lens[f] = uint16(r.uvarint())
+		}
+		m.day = int32(r.varint())
+		flags := r.uvarint()
+		m.hasCode, m.deleted = flags&1 != 0, flags&2 != 0
+		if n := r.count(1 << 10); n > 0 {
+			m.cats = make([]string, n)
+			for j := range m.cats {
+				m.cats[j] = r.str()
+			}
+		}
+		if !m.deleted && r.err == nil {
+			ix.live[m.id] = uint32(i)
+		}
+		if r.err != nil {
+			break
+		}
+	}
+	ix.nLive = len(ix.live)
+	nTerms := r.count(1<<32 - 1)
+	ix.terms = make([]string, 0, nTerms)
+	ix.post = make([][]posting, 0, nTerms)
+	ix.maxImp = make([]uint16, 0, nTerms)
+	for i := 0; i < nTerms && r.err == nil; i++ {
+		t := r.str()
+		n := r.count(uint64(len(ix.docs)))
+		list := make([]posting, n)
+		prev := uint32(0)
+		var best uint16
+		for j := range list {
+			prev += uint32(r.uvarint())
+			list[j] = posting{doc: prev, imp: uint16(r.uvarint()), tf: packedTF(r.uvarint())}
+			best = max(best, list[j].imp)
+		}
+		if n > 0 && int(prev) >= len(ix.docs) && r.err == nil {
+			r.err = errors.New("posting beyond the last document")
+		}
+		ix.termIDs[t] = uint32(len(ix.terms))
+		ix.terms = append(ix.terms, t)
+		ix.post = append(ix.post, list)
+		ix.maxImp = append(ix.maxImp, best)
+	}
+	if r.err != nil {
+		return nil, cursor, 0, fmt.Errorf("%w: %s: %v", ErrNoSnapshot, path, r.err)
+	}
+	want := r.crc.Sum32()
+	var tail [4]byte
+	if _, err := io.ReadFull(r.r, tail[:]); err != nil || binary.LittleEndian.Uint32(tail[:]) != want {
+		return nil, cursor, 0, fmt.Errorf("%w: %s: checksum mismatch", ErrNoSnapshot, path)
+	}
+	return ix, cursor, version, nil
+}
