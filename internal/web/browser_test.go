@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dailypapers/dailypapers/internal/demo"
+	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 	"github.com/dailypapers/dailypapers/internal/web"
 )
@@ -51,7 +52,11 @@ func TestBrowser(t *testing.T) {
 	if _, _, err := demo.LoadIfEmpty(t.Context(), st, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	site, err := web.New(st, web.Options{})
+	idx := search.NewService(st, nil)
+	if err := idx.Build(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	site, err := web.New(st, web.Options{Search: idx})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +221,27 @@ func TestBrowser(t *testing.T) {
 	}
 	noConsoleErrors(prev.Path)
 
-	// 4. A phone's width: nothing may stick out sideways.
+	// 4. Search from the box in the header, and open the best result. The
+	// first card's title words are sure to find that paper first.
+	words := strings.Join(strings.Fields(card.Title)[:min(4, len(strings.Fields(card.Title)))], " ")
+	_, err = chromedp.Run(bctx, chromedp.WaitEvent(page.LoadEventFired, nil,
+		chromedp.SendKeys(chromedp.CSS("header .search-box input"), words+"\r")))
+	if err != nil {
+		t.Fatalf("search for %q: %v", words, err)
+	}
+	run("search results", chromedp.WaitVisible(chromedp.CSS("article.result")))
+	results := evaluate[pageState](t, bctx, "read the results", pageStateJS)
+	if results.Path != "/search" || results.Results == 0 || results.Marks == 0 {
+		t.Errorf("search for %q: path %q, %d results, %d highlighted words", words, results.Path, results.Results, results.Marks)
+	}
+	screenshot("search.png")
+	noConsoleErrors("/search")
+	clickAndLoad("open the best result", "article.result h3 a", "article.paper h1")
+	if got := evaluate[pageState](t, bctx, "read the result's page", pageStateJS); got.H1 != card.Title {
+		t.Errorf("searching %q and opening the best result gave %q, want %q", words, got.H1, card.Title)
+	}
+
+	// 5. A phone's width: nothing may stick out sideways.
 	run("phone viewport", chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	for _, p := range []struct{ path, wait, shot string }{
 		{"/", "article.card", "feed-phone.png"},
@@ -380,6 +405,8 @@ type pageState struct {
 	H1       string `json:"h1"`
 	Cards    int    `json:"cards"`
 	Abstract string `json:"abstract"`
+	Results  int    `json:"results"`
+	Marks    int    `json:"marks"`
 }
 
 const pageStateJS = `(() => {
@@ -392,6 +419,8 @@ const pageStateJS = `(() => {
     h1: text("main h1"),
     cards: document.querySelectorAll("article.card").length,
     abstract: text("article.paper .abstract"),
+    results: document.querySelectorAll("article.result").length,
+    marks: document.querySelectorAll("article.result mark").length,
   };
 })()`
 
