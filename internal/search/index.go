@@ -99,10 +99,16 @@ type Index struct {
 	terms   []string    // by term id, for prefix expansion
 	post    [][]posting // by term id
 	maxImp  []uint16    // by term id: the highest imp in the list
-	docs    []docMeta   // by document number
-	live    map[paper.ID]uint32
-	lenSum  [numFields]float64
-	nLive   int
+	// blockMax holds, by term id, the highest imp of each run of blockSize
+	// postings, so that a search can skip runs that cannot reach the top.
+	blockMax [][]uint16
+
+	prefixMu sync.Mutex
+	sorted   []uint32  // term ids in term order, for prefix search; see expandPrefix
+	docs     []docMeta // by document number
+	live     map[paper.ID]uint32
+	lenSum   [numFields]float64
+	nLive    int
 }
 
 // NewIndex returns an empty index.
@@ -203,8 +209,7 @@ func (ix *Index) addAnalyzed(batch []analyzed) {
 		for _, t := range d.terms {
 			id := ix.termID(t.term)
 			p := posting{doc: num, tf: t.tf, imp: impact(t.tf, &meta, &avg)}
-			ix.post[id] = append(ix.post[id], p)
-			ix.maxImp[id] = max(ix.maxImp[id], p.imp)
+			ix.push(id, p)
 		}
 		ix.docs = append(ix.docs, meta)
 		ix.live[d.doc.ID] = num
@@ -222,6 +227,7 @@ func (ix *Index) termID(t string) uint32 {
 	ix.terms = append(ix.terms, t)
 	ix.post = append(ix.post, nil)
 	ix.maxImp = append(ix.maxImp, 0)
+	ix.blockMax = append(ix.blockMax, nil)
 	return id
 }
 
@@ -303,22 +309,63 @@ func (ix *Index) Finalize() {
 	defer ix.mu.Unlock()
 	avg := ix.avgLens()
 	for id, list := range ix.post {
-		var best uint16
 		for i := range list {
 			p := &list[i]
 			p.imp = impact(p.tf, &ix.docs[p.doc], &avg)
-			best = max(best, p.imp)
 		}
-		ix.maxImp[id] = best
+		ix.summarise(uint32(id))
 	}
+	ix.sortedTerms(0) // now rather than in the first prefix search
+}
+
+// blockSize is the run of postings one block maximum covers.
+const blockSize = 64
+
+// push appends a posting to a term's list and keeps its maxima.
+func (ix *Index) push(id uint32, p posting) {
+	list := append(ix.post[id], p)
+	ix.post[id] = list
+	ix.maxImp[id] = max(ix.maxImp[id], p.imp)
+	b := (len(list) - 1) / blockSize
+	if b == len(ix.blockMax[id]) {
+		ix.blockMax[id] = append(ix.blockMax[id], 0)
+	}
+	ix.blockMax[id][b] = max(ix.blockMax[id][b], p.imp)
+}
+
+// summarise recomputes a term's maxima from its list.
+func (ix *Index) summarise(id uint32) {
+	list := ix.post[id]
+	blocks := ix.blockMax[id][:0]
+	var best uint16
+	for i, p := range list {
+		if i%blockSize == 0 {
+			blocks = append(blocks, 0)
+		}
+		blocks[len(blocks)-1] = max(blocks[len(blocks)-1], p.imp)
+		best = max(best, p.imp)
+	}
+	ix.blockMax[id] = blocks
+	ix.maxImp[id] = best
 }
 
 // expandPrefix lists the indexed terms that start with prefix, the most
-// frequent first, at most limit of them.
+// frequent first, at most limit of them. It is called with the read lock
+// held. Terms are found by binary search in a sorted copy of the
+// vocabulary; terms added since the copy was made are scanned, and the
+// copy is made again once they are many.
 func (ix *Index) expandPrefix(prefix string, limit int) []uint32 {
+	sorted := ix.sortedTerms(4096)
+
 	var ids []uint32
-	for id, t := range ix.terms {
-		if strings.HasPrefix(t, prefix) && len(ix.post[id]) > 0 {
+	i, _ := slices.BinarySearchFunc(sorted, prefix, func(id uint32, p string) int { return strings.Compare(ix.terms[id], p) })
+	for ; i < len(sorted) && strings.HasPrefix(ix.terms[sorted[i]], prefix); i++ {
+		if len(ix.post[sorted[i]]) > 0 {
+			ids = append(ids, sorted[i])
+		}
+	}
+	for id := len(sorted); id < len(ix.terms); id++ {
+		if strings.HasPrefix(ix.terms[id], prefix) && len(ix.post[id]) > 0 {
 			ids = append(ids, uint32(id))
 		}
 	}
@@ -327,6 +374,22 @@ func (ix *Index) expandPrefix(prefix string, limit int) []uint32 {
 		ids = ids[:limit]
 	}
 	return ids
+}
+
+// sortedTerms returns the sorted copy of the vocabulary, sorting again
+// when more than stale terms were added since. Callers hold ix.mu.
+func (ix *Index) sortedTerms(stale int) []uint32 {
+	ix.prefixMu.Lock()
+	defer ix.prefixMu.Unlock()
+	if len(ix.terms)-len(ix.sorted) > stale {
+		sorted := make([]uint32, len(ix.terms))
+		for i := range sorted {
+			sorted[i] = uint32(i)
+		}
+		slices.SortFunc(sorted, func(a, b uint32) int { return strings.Compare(ix.terms[a], ix.terms[b]) })
+		ix.sorted = sorted
+	}
+	return ix.sorted
 }
 
 // Compact drops deleted documents from the posting lists, renumbers the

@@ -226,16 +226,15 @@ func readSnapshot(path string) (*Index, store.Cursor, int64, error) {
 	ix.terms = make([]string, 0, nTerms)
 	ix.post = make([][]posting, 0, nTerms)
 	ix.maxImp = make([]uint16, 0, nTerms)
+	ix.blockMax = make([][]uint16, 0, nTerms)
 	for i := 0; i < nTerms && r.err == nil; i++ {
 		t := r.str()
 		n := r.count(uint64(len(ix.docs)))
 		list := make([]posting, n)
 		prev := uint32(0)
-		var best uint16
 		for j := range list {
 			prev += uint32(r.uvarint())
 			list[j] = posting{doc: prev, imp: uint16(r.uvarint()), tf: packedTF(r.uvarint())}
-			best = max(best, list[j].imp)
 		}
 		if n > 0 && int(prev) >= len(ix.docs) && r.err == nil {
 			r.err = errors.New("posting beyond the last document")
@@ -243,7 +242,9 @@ func readSnapshot(path string) (*Index, store.Cursor, int64, error) {
 		ix.termIDs[t] = uint32(len(ix.terms))
 		ix.terms = append(ix.terms, t)
 		ix.post = append(ix.post, list)
-		ix.maxImp = append(ix.maxImp, best)
+		ix.maxImp = append(ix.maxImp, 0)
+		ix.blockMax = append(ix.blockMax, nil)
+		ix.summarise(uint32(len(ix.terms) - 1))
 	}
 	if r.err != nil {
 		return nil, cursor, 0, fmt.Errorf("%w: %s: %v", ErrNoSnapshot, path, r.err)
@@ -253,5 +254,6 @@ func readSnapshot(path string) (*Index, store.Cursor, int64, error) {
 	if _, err := io.ReadFull(r.r, tail[:]); err != nil || binary.LittleEndian.Uint32(tail[:]) != want {
 		return nil, cursor, 0, fmt.Errorf("%w: %s: checksum mismatch", ErrNoSnapshot, path)
 	}
+	ix.sortedTerms(0)
 	return ix, cursor, version, nil
 }

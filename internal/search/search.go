@@ -109,10 +109,11 @@ func (ix *Index) Search(ctx context.Context, q *Query, k, offset int, texts Text
 
 // cursor walks one term's posting list.
 type cursor struct {
-	list []posting
-	pos  int
-	w    float32 // idf times query weight, divided by impScale
-	ub   float32 // the most this term adds to any document
+	list   []posting
+	blocks []uint16 // the list's block maxima
+	pos    int
+	w      float32 // idf times query weight, divided by impScale
+	ub     float32 // the most this term adds to any document
 }
 
 const noDoc = math.MaxUint32
@@ -152,7 +153,7 @@ func (ix *Index) cursors(terms []qterm) []*cursor {
 			continue
 		}
 		w := t.weight * idf(len(list), ix.nLive) / impScale
-		out = append(out, &cursor{list: list, w: w, ub: w * float32(ix.maxImp[t.id])})
+		out = append(out, &cursor{list: list, blocks: ix.blockMax[t.id], w: w, ub: w * float32(ix.maxImp[t.id])})
 	}
 	return out
 }
@@ -207,6 +208,23 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 		}
 		if essential == len(cur) {
 			break
+		}
+		// With one essential term left (a one-word query, or one whose other
+		// words are weak), skip whole blocks of its list whose best posting,
+		// with everything the other terms could add, stays below the top.
+		if essential == len(cur)-1 && theta >= 0 {
+			c := cur[essential]
+			rest := float32(0)
+			if essential > 0 {
+				rest = prefix[essential-1]
+			}
+			for c.pos < len(c.list) {
+				b := c.pos / blockSize
+				if c.w*float32(c.blocks[b])+rest > theta {
+					break
+				}
+				c.pos = (b + 1) * blockSize
+			}
 		}
 		doc := uint32(noDoc)
 		for _, c := range cur[essential:] {
