@@ -1,0 +1,37 @@
+// Package embed turns text into vectors for semantic search. An Embedder
+// is either built in (no network, no download) or a server speaking the
+// OpenAI embeddings API, as Ollama, llama.cpp's server,
+// text-embeddings-inference, vLLM and OpenAI itself do.
+package embed
+
+import (
+	"context"
+	"math"
+)
+
+// Embedder maps texts to vectors of a fixed dimension, one per text, in order.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	// Dim is the length of every vector, 0 until known (a server's model
+	// tells it with its first answer).
+	Dim() int
+	// Name identifies the model, so that vectors of different models are
+	// never compared.
+	Name() string
+}
+
+// Normalize scales v to unit length in place (cosine similarity then is a
+// dot product); a zero vector stays zero.
+func Normalize(v []float32) {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	if sum == 0 {
+		return
+	}
+	inv := float32(1 / math.Sqrt(sum))
+	for i := range v {
+		v[i] *= inv
+	}
+}
