@@ -260,16 +260,27 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 	return top.sorted(), scoredDocs
 }
 
-// requiredLists are the posting lists every result must be in: the words
-// of phrases and of author names.
-func (ix *Index) requiredLists(q *Query) [][]posting {
-	var lists [][]posting
-	for _, group := range [][][]string{q.Phrases, q.Authors} {
-		for _, words := range group {
-			for _, t := range words {
-				if id, ok := ix.termIDs[t]; ok {
-					lists = append(lists, ix.post[id])
-				}
+// required is a posting list every result must be in; for author names,
+// in the authors field.
+type required struct {
+	list   []posting
+	author bool
+}
+
+// requiredLists are the lists of the words of phrases and author names.
+func (ix *Index) requiredLists(q *Query) []required {
+	var lists []required
+	for _, ph := range q.Phrases {
+		for _, t := range ph {
+			if id, ok := ix.termIDs[t]; ok {
+				lists = append(lists, required{list: ix.post[id]})
+			}
+		}
+	}
+	for _, name := range q.Authors {
+		for _, t := range name {
+			if id, ok := ix.termIDs[t]; ok {
+				lists = append(lists, required{list: ix.post[id], author: true})
 			}
 		}
 	}
@@ -277,20 +288,23 @@ func (ix *Index) requiredLists(q *Query) [][]posting {
 }
 
 // conjunctive scores every document in all required lists (see Search).
-func (ix *Index) conjunctive(req [][]posting, cur []*cursor, filter func(uint32) bool, n int) ([]scored, int) {
-	slices.SortFunc(req, func(a, b []posting) int { return len(a) - len(b) })
+func (ix *Index) conjunctive(req []required, cur []*cursor, filter func(uint32) bool, n int) ([]scored, int) {
+	slices.SortFunc(req, func(a, b required) int { return len(a.list) - len(b.list) })
 	others := make([]*cursor, len(req)-1)
-	for i, l := range req[1:] {
-		others[i] = &cursor{list: l}
+	for i, r := range req[1:] {
+		others[i] = &cursor{list: r.list}
 	}
 	top := topK{n: n}
 	total := 0
 next:
-	for _, p := range req[0] {
+	for _, p := range req[0].list {
 		doc := p.doc
-		for _, c := range others {
+		if req[0].author && p.tf.field(fieldAuthors) == 0 {
+			continue
+		}
+		for i, c := range others {
 			c.seek(doc)
-			if c.doc() != doc {
+			if c.doc() != doc || req[i+1].author && c.list[c.pos].tf.field(fieldAuthors) == 0 {
 				continue next
 			}
 		}
@@ -368,24 +382,16 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 			excluded = append(excluded, ix.post[id])
 		}
 	}
-	var required [][]posting // phrase words: every one must be there
-	for _, ph := range q.Phrases {
-		for _, t := range ph {
-			id, ok := ix.termIDs[t]
-			if !ok {
-				return nil
+	// Phrase and author words are not checked here: their posting lists
+	// drive the conjunctive path (see Search). One that is not indexed at
+	// all means nothing can match.
+	for _, group := range [][][]string{q.Phrases, q.Authors} {
+		for _, words := range group {
+			for _, t := range words {
+				if _, ok := ix.termIDs[t]; !ok {
+					return nil
+				}
 			}
-			required = append(required, ix.post[id])
-		}
-	}
-	var authorTerms [][]posting
-	for _, name := range q.Authors {
-		for _, t := range name {
-			id, ok := ix.termIDs[t]
-			if !ok {
-				return nil
-			}
-			authorTerms = append(authorTerms, ix.post[id])
 		}
 	}
 	fromDay, toDay := int32(math.MinInt32), int32(math.MaxInt32)
@@ -409,16 +415,6 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 		}
 		for _, list := range excluded {
 			if find(list, doc) != nil {
-				return false
-			}
-		}
-		for _, list := range required {
-			if find(list, doc) == nil {
-				return false
-			}
-		}
-		for _, list := range authorTerms {
-			if p := find(list, doc); p == nil || p.tf.field(fieldAuthors) == 0 {
 				return false
 			}
 		}
