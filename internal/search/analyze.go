@@ -22,7 +22,9 @@ type analyzer struct {
 	counts map[string]*[numFields]int // scratch of analyze
 }
 
-func newAnalyzer() *analyzer { return &analyzer{stems: make(map[string]string, 1<<14)} }
+// newAnalyzer starts with an empty cache: queries and highlights make one
+// per call and analyse a few words, builds reuse one for millions.
+func newAnalyzer() *analyzer { return &analyzer{stems: map[string]string{}} }
 
 // maxStemCache bounds the cache: the vocabulary of all of arXiv's
 // abstracts is a few million words, most of them seen once, and a map that

@@ -1,6 +1,9 @@
 package search
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Segment is a piece of text, marked when it matched the query.
 type Segment struct {
@@ -41,7 +44,7 @@ func Highlight(text string, q *Query, maxLen int) []Segment {
 		if len(spans) > 0 && spans[0].start > maxLen/3 {
 			lo = wordStart(text, spans[0].start-maxLen/6)
 		}
-		hi = wordEnd(text, min(len(text), lo+maxLen))
+		hi = wordEnd(text, lo, min(len(text), lo+maxLen))
 	}
 	var segs []Segment
 	if lo > 0 {
@@ -78,13 +81,17 @@ func wordStart(s string, i int) int {
 	return 0
 }
 
-// wordEnd moves i back to the end of a word, so no word is cut in two.
-func wordEnd(s string, i int) int {
+// wordEnd moves i back to the end of a word after lo, so no word is cut in
+// two; text without a space after lo is cut at a character boundary.
+func wordEnd(s string, lo, i int) int {
 	if i >= len(s) {
 		return len(s)
 	}
-	if j := strings.LastIndexByte(s[:i], ' '); j > 0 {
-		return j
+	if j := strings.LastIndexByte(s[lo:i], ' '); j > 0 {
+		return lo + j
+	}
+	for i > lo && !utf8.RuneStart(s[i]) {
+		i--
 	}
 	return i
 }

@@ -260,8 +260,11 @@ func (ix *Index) Has(id paper.ID) bool {
 	return ok
 }
 
-// idf is BM25's inverse document frequency, never negative.
+// idf is BM25's inverse document frequency, never negative. Posting lists
+// still hold the postings of replaced papers until Compact, so df can
+// exceed the live count n; it is capped there.
 func idf(df, n int) float32 {
+	df = min(df, n)
 	return float32(math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5)))
 }
 

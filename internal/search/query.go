@@ -24,11 +24,13 @@ type Query struct {
 	Prefixes []string   // analysed prefixes ("transform*"), ranked like words
 	Phrases  [][]string // each must occur as written
 	Excluded []string   // terms no result may contain
-	Authors  [][]string // each author's name terms must all be in the authors
-	Cats     []string   // a result must be in one of them (cs.CL, or cs for cs.*)
-	From, To time.Time  // publication date range, zero for open
-	HasCode  bool
-	Notes    []string // what was changed or ignored, to show the user
+	// ExcludedPhrases leave out results that have all of a phrase's words.
+	ExcludedPhrases [][]string
+	Authors         [][]string // each author's name terms must all be in the authors
+	Cats            []string   // a result must be in one of them (cs.CL, or cs for cs.*)
+	From, To        time.Time  // publication date range, zero for open
+	HasCode         bool
+	Notes           []string // what was changed or ignored, to show the user
 }
 
 // Empty reports whether the query asks for nothing at all.
@@ -45,8 +47,10 @@ var ErrEmptyQuery = errors.New("type a few words to search for")
 // be understood; only a query with nothing searchable, or an absurdly long
 // one, is an error.
 func ParseQuery(s string) (*Query, error) {
-	if len(s) > MaxQueryLen {
-		return nil, fmt.Errorf("the query is %d characters long; keep it under %d", len(s), MaxQueryLen)
+	// Characters, as the search box counts them; the byte bound keeps an
+	// input of many invalid bytes (each one character) from being huge.
+	if n := utf8.RuneCountInString(s); n > MaxQueryLen || len(s) > 4*MaxQueryLen {
+		return nil, fmt.Errorf("the query is %d characters long; keep it under %d", n, MaxQueryLen)
 	}
 	s = cleanInput(s)
 	q := &Query{Text: s}
@@ -73,8 +77,10 @@ func ParseQuery(s string) (*Query, error) {
 			terms := a.terms(nil, phrase)
 			switch {
 			case len(terms) == 0:
+			case neg && len(terms) == 1:
+				q.Excluded = append(q.Excluded, terms[0])
 			case neg:
-				q.Excluded = append(q.Excluded, terms...)
+				q.ExcludedPhrases = append(q.ExcludedPhrases, terms)
 			case len(terms) == 1:
 				q.Words = append(q.Words, terms[0])
 			default:
@@ -95,6 +101,7 @@ func ParseQuery(s string) (*Query, error) {
 			if !strings.HasSuffix(word, `"`) || len(word) == i+2 {
 				if closeAt < 0 {
 					word, rest = word+rest, ""
+					q.Notes = append(q.Notes, "a closing quote was missing; the name runs to the end")
 				} else {
 					word, rest = word+rest[:closeAt+1], rest[closeAt+1:]
 				}
@@ -105,12 +112,22 @@ func ParseQuery(s string) (*Query, error) {
 		}
 		if strings.HasSuffix(word, "*") {
 			if p := strings.TrimRight(word, "*"); p != "" {
-				if terms := a.terms(nil, p); len(terms) > 0 && !neg {
-					q.Words = append(q.Words, terms[:len(terms)-1]...)
-					if t := prefixTerm(p); len(t) >= 2 {
+				if neg {
+					q.Notes = append(q.Notes, "-"+word+": a prefix cannot be excluded; ignored")
+					continue
+				}
+				// "neural transfo*": every word but the last is a plain word; the
+				// last is a prefix even when it is a stop word ("over*" for
+				// overfitting).
+				words := strings.FieldsFunc(p, func(r rune) bool { return !isWordRune(r) })
+				if len(words) > 1 {
+					q.Words = append(q.Words, a.terms(nil, strings.Join(words[:len(words)-1], " "))...)
+				}
+				if len(words) > 0 {
+					if t := prefixTerm(words[len(words)-1]); len(t) >= 2 {
 						q.Prefixes = append(q.Prefixes, t)
 					} else {
-						q.Words = append(q.Words, terms[len(terms)-1])
+						q.Words = append(q.Words, a.terms(nil, words[len(words)-1])...)
 					}
 				}
 				continue
@@ -129,14 +146,16 @@ func ParseQuery(s string) (*Query, error) {
 	return q, nil
 }
 
-// prefixTerm is the lower-cased last word of a prefix query, unstemmed:
-// stemming "transfo" would not give the start of "transform".
-func prefixTerm(p string) string {
-	words := strings.FieldsFunc(p, func(r rune) bool { return !isWordRune(r) })
-	if len(words) == 0 {
-		return ""
+// prefixTerm turns the word of a prefix query into the start of index
+// terms. The index holds stems, so a whole word is cut back to its stem
+// when the stem starts it ("transformers" to "transform"), while a word
+// the stemmer would change ("transfo") stays as typed.
+func prefixTerm(word string) string {
+	w := fold(word)
+	if st := stem(w); len(st) >= 2 && strings.HasPrefix(w, st) {
+		return st
 	}
-	return fold(words[len(words)-1])
+	return w
 }
 
 // operator handles name:value words; it reports false for plain words.
@@ -184,9 +203,6 @@ func (q *Query) operator(a *analyzer, word string, neg bool) bool {
 		if err != nil {
 			if y, err2 := strconv.Atoi(value); err2 == nil && y >= 1900 && y <= 2999 {
 				t = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-				if name == "before" {
-					t = t.AddDate(0, 0, -1)
-				}
 			} else {
 				q.Notes = append(q.Notes, fmt.Sprintf("%s:%s is not a date like 2024-05-01; ignored", name, value))
 				return true
@@ -195,7 +211,7 @@ func (q *Query) operator(a *analyzer, word string, neg bool) bool {
 		if name == "after" {
 			q.From = t
 		} else {
-			q.To = t
+			q.To = t.AddDate(0, 0, -1) // before a day: up to the day before it
 		}
 	}
 	return true

@@ -59,6 +59,9 @@ func (ix *Index) Search(ctx context.Context, q *Query, k, offset int, texts Text
 	}
 	terms := ix.rankingTerms(q)
 	if len(terms) == 0 {
+		if len(q.Words) > 0 || len(q.Prefixes) > 0 || len(q.Authors) > 0 || len(q.Phrases) > 0 {
+			return Result{Exact: true}, nil // it asked for words no paper has
+		}
 		return ix.newest(filter, k, offset), nil
 	}
 	window := need
@@ -93,8 +96,10 @@ func (ix *Index) Search(ctx context.Context, q *Query, k, offset int, texts Text
 				kept = append(kept, s)
 			}
 		}
-		if checked > 0 && len(kept) < checked { // estimate how many of the rest would pass
-			total = total * len(kept) / checked
+		if checked == total { // every candidate was checked
+			total = len(kept)
+		} else { // estimate how many of the rest would pass
+			total = total * len(kept) / max(checked, 1)
 			exact = false
 		}
 		total = max(total, len(kept))
@@ -203,7 +208,9 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 	essential := 0 // terms before it cannot lift a document into the top on their own
 	for {
 		theta := top.threshold()
-		for essential < len(cur) && prefix[essential] <= theta {
+		// Strictly below: a document that ties the k-th best still enters
+		// (ties go to the newer document, see topK.offer).
+		for essential < len(cur) && prefix[essential] < theta {
 			essential++
 		}
 		if essential == len(cur) {
@@ -220,7 +227,7 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 			}
 			for c.pos < len(c.list) {
 				b := c.pos / blockSize
-				if c.w*float32(c.blocks[b])+rest > theta {
+				if c.w*float32(c.blocks[b])+rest >= theta {
 					break
 				}
 				c.pos = (b + 1) * blockSize
@@ -241,7 +248,7 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 			}
 		}
 		for i := essential - 1; i >= 0 && score >= 0; i-- {
-			if score+prefix[i] <= theta {
+			if score+prefix[i] < theta {
 				score = -1 // even every remaining term could not lift it
 				break
 			}
@@ -251,7 +258,7 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 				score += c.score()
 			}
 		}
-		if score <= theta || !filter(doc) {
+		if score < theta || !filter(doc) {
 			continue
 		}
 		scoredDocs++
@@ -382,6 +389,23 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 			excluded = append(excluded, ix.post[id])
 		}
 	}
+	// An excluded phrase leaves out papers that have all of its words; the
+	// index keeps no positions, and this is the closest it can tell.
+	var excludedPhrases [][][]posting
+	for _, ph := range q.ExcludedPhrases {
+		var lists [][]posting
+		for _, t := range ph {
+			id, ok := ix.termIDs[t]
+			if !ok {
+				lists = nil // a word no paper has: nothing to leave out
+				break
+			}
+			lists = append(lists, ix.post[id])
+		}
+		if lists != nil {
+			excludedPhrases = append(excludedPhrases, lists)
+		}
+	}
 	// Phrase and author words are not checked here: their posting lists
 	// drive the conjunctive path (see Search). One that is not indexed at
 	// all means nothing can match.
@@ -417,6 +441,15 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 			if find(list, doc) != nil {
 				return false
 			}
+		}
+	phrases:
+		for _, lists := range excludedPhrases {
+			for _, list := range lists {
+				if find(list, doc) == nil {
+					continue phrases
+				}
+			}
+			return false
 		}
 		return true
 	}
