@@ -77,8 +77,7 @@ func (ix *Index) Search(ctx context.Context, q *Query, k, offset int, texts Text
 		best, total = ix.conjunctive(req, ix.cursors(terms), filter, window)
 		exact = true
 	} else {
-		best, total = ix.maxScore(ix.cursors(terms), filter, window)
-		exact = false
+		best, total, exact = ix.maxScore(ix.cursors(terms), filter, window)
 	}
 	if len(q.Phrases) > 0 && texts != nil {
 		kept := make([]scored, 0, need)
@@ -194,8 +193,9 @@ func (t *topK) sorted() []scored {
 	return out
 }
 
-// maxScore ranks the union of the terms' lists (see Search).
-func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]scored, int) {
+// maxScore ranks the union of the terms' lists (see Search). The count of
+// matches is exact when the top never filled up, so nothing was skipped.
+func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]scored, int, bool) {
 	slices.SortFunc(cur, func(a, b *cursor) int { return cmpFloat(a.ub, b.ub) })
 	prefix := make([]float32, len(cur)) // prefix[i]: the most terms 0..i add together
 	var sum float32
@@ -264,7 +264,7 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 		scoredDocs++
 		top.offer(doc, score)
 	}
-	return top.sorted(), scoredDocs
+	return top.sorted(), scoredDocs, scoredDocs < n
 }
 
 // required is a posting list every result must be in; for author names,

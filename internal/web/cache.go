@@ -119,7 +119,8 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 			sum := fnv.New64a()
 			sum.Write(p.body)
 			p.etag = fmt.Sprintf(`"%x"`, sum.Sum64())
-			if p.status == http.StatusOK {
+			// A handler says "no-store" for a page that is incomplete for now.
+			if p.status == http.StatusOK && rec.header.Get("Cache-Control") != "no-store" {
 				s.cache.put(p)
 			}
 		}
@@ -133,7 +134,9 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 			return err
 		}
 		h.Set("ETag", p.etag)
-		h.Set("Cache-Control", "no-cache") // browsers revalidate with the ETag
+		if h.Get("Cache-Control") == "" {
+			h.Set("Cache-Control", "no-cache") // browsers revalidate with the ETag
+		}
 		if etagMatches(r.Header.Get("If-None-Match"), p.etag) {
 			h.Del("Content-Length")
 			h.Del("Content-Type")

@@ -47,6 +47,9 @@ func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
 	if page.Similar, err = s.similar(r, &p); err != nil {
 		return err
 	}
+	if s.search != nil && !s.search.Ready() {
+		w.Header().Set("Cache-Control", "no-store") // similar papers come once the index is ready
+	}
 	page.Canonical = id.Path()
 	return s.render(w, http.StatusOK, "paper", &page)
 }

@@ -97,7 +97,10 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 			Abstract: search.Highlight(p.Abstract, q, 420),
 		})
 	}
-	if len(page.Results) == 0 {
+	switch {
+	case len(page.Results) == 0 && offset > 0:
+		page.Message = "There are no more results for “" + excerpt(raw, 80) + "”."
+	case len(page.Results) == 0:
 		page.Message = "No papers match “" + excerpt(raw, 80) + "”."
 		page.Tips = true
 	}
