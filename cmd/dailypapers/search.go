@@ -13,7 +13,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/dailypapers/dailypapers/internal/config"
-	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
@@ -175,27 +174,7 @@ func runEval(ctx context.Context, _ *config.Config, args []string, stdout, _ io.
 	}
 	ix := search.NewIndex()
 	ix.Add(b.Docs...)
-	scores, err := b.Evaluate(ctx, func(ctx context.Context, text string, n int) ([]paper.ID, error) {
-		q, err := search.ParseQuery(text)
-		if errors.Is(err, search.ErrEmptyQuery) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		// Test queries are claims and questions in prose: their quotes and
-		// signs are punctuation, not operators.
-		q.Phrases, q.Excluded = nil, nil
-		res, err := ix.Search(ctx, q, n, 0, nil)
-		if err != nil {
-			return nil, err
-		}
-		ids := make([]paper.ID, len(res.Hits))
-		for i, h := range res.Hits {
-			ids[i] = h.ID
-		}
-		return ids, nil
-	})
+	scores, err := b.Evaluate(ctx, ix.Ranker())
 	if err != nil {
 		return err
 	}

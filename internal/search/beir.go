@@ -203,3 +203,28 @@ func (b *BEIR) Evaluate(ctx context.Context, rank Ranker) (Scores, error) {
 	}
 	return s, nil
 }
+
+// Ranker ranks a test collection's queries with this index. Test queries
+// are claims and questions in prose: their quotes and minus signs are
+// punctuation, not operators, so phrases and exclusions are dropped.
+func (ix *Index) Ranker() Ranker {
+	return func(ctx context.Context, text string, n int) ([]paper.ID, error) {
+		q, err := ParseQuery(text)
+		if errors.Is(err, ErrEmptyQuery) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		q.Phrases, q.Excluded, q.ExcludedPhrases = nil, nil, nil
+		res, err := ix.Search(ctx, q, n, 0, nil)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]paper.ID, len(res.Hits))
+		for i, h := range res.Hits {
+			ids[i] = h.ID
+		}
+		return ids, nil
+	}
+}
