@@ -82,8 +82,8 @@ func (t packedTF) field(f int) int {
 type docMeta struct {
 	id      paper.ID
 	lens    [numFields]uint16
-	day     int32 // days since 1970, 0 when unknown
-	cats    []string
+	day     int32    // days since 1970, 0 when unknown
+	cats    []string // lower case, for the cat: filter
 	hasCode bool
 	deleted bool
 }
@@ -198,7 +198,7 @@ func (ix *Index) addAnalyzed(batch []analyzed) {
 		d := &batch[i]
 		ix.deleteLocked(d.doc.ID)
 		num := uint32(len(ix.docs))
-		meta := docMeta{id: d.doc.ID, cats: d.doc.Categories, hasCode: d.doc.HasCode}
+		meta := docMeta{id: d.doc.ID, cats: lowerAll(d.doc.Categories), hasCode: d.doc.HasCode}
 		if !d.doc.Date.IsZero() {
 			meta.day = int32(d.doc.Date.Unix() / 86400)
 		}
@@ -435,4 +435,19 @@ func (ix *Index) deadShare() float64 {
 		return 0
 	}
 	return 1 - float64(ix.nLive)/float64(len(ix.docs))
+}
+
+// lowerAll lower-cases category names once, at indexing, so that the
+// category filter compares without allocating; most are lower case already.
+func lowerAll(cats []string) []string {
+	for i, c := range cats {
+		if l := strings.ToLower(c); l != c {
+			out := slices.Clone(cats)
+			for j := i; j < len(out); j++ {
+				out[j] = strings.ToLower(out[j])
+			}
+			return out
+		}
+	}
+	return cats
 }

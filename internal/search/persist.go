@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -211,7 +212,7 @@ func readSnapshot(path string) (*Index, store.Cursor, int64, error) {
 		if n := r.count(1 << 10); n > 0 {
 			m.cats = make([]string, n)
 			for j := range m.cats {
-				m.cats[j] = r.str()
+				m.cats[j] = strings.ToLower(r.str())
 			}
 		}
 		if !m.deleted && r.err == nil {

@@ -467,8 +467,7 @@ func find(list []posting, doc uint32) *posting {
 // inCategories matches "cs.CL" exactly and "cs" as every cs.* category.
 func inCategories(have, want []string) bool {
 	for _, w := range want {
-		for _, c := range have {
-			c = strings.ToLower(c)
+		for _, c := range have { // both lower case already
 			if c == w || strings.HasPrefix(c, w) && len(c) > len(w) && c[len(w)] == '.' {
 				return true
 			}
