@@ -25,7 +25,9 @@ port=18089
 "$bin" serve --data "$data" --demo=false --addr "127.0.0.1:$port" --log-level warn &
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+# Wait until the search index is loaded too, so that building it does not
+# share the cores with the load.
+for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 
 # Every feed day, requested in random order by wrk's Lua script.
 days=$(sqlite3 -readonly "$data/dailypapers.db" "SELECT DISTINCT day FROM feed_entries ORDER BY day")

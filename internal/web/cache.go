@@ -128,10 +128,12 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 		for k, v := range p.header {
 			h[k] = v
 		}
+		// Once the status is sent, a failed write means the client went
+		// away; there is nothing to report.
 		if p.status != http.StatusOK {
 			w.WriteHeader(p.status)
-			_, err := w.Write(p.body)
-			return err
+			_, _ = w.Write(p.body)
+			return nil
 		}
 		h.Set("ETag", p.etag)
 		if h.Get("Cache-Control") == "" {
@@ -144,8 +146,8 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 			return nil
 		}
 		w.WriteHeader(http.StatusOK)
-		_, err = w.Write(p.body)
-		return err
+		_, _ = w.Write(p.body)
+		return nil
 	}
 }
 

@@ -73,8 +73,10 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, data any
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", fmt.Sprint(buf.Len()))
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
+	// Once the status is sent there is nothing left to report: a failed
+	// write means the client went away.
+	_, _ = w.Write(buf.Bytes())
+	return nil
 }
 
 // layout is what every page's frame needs.

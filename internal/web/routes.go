@@ -19,6 +19,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /search", s.handle(s.searchShow))
 	mux.Handle("GET /static/", s.staticFiles())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("There is no page at this address.")
 	}))
@@ -36,4 +37,19 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// ready answers load balancers: 200 once the database answers and the
+// search index is loaded, 503 with the reason before.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.store.Version(r.Context()); err != nil {
+		s.log.Warn("not ready: database", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if s.search != nil && !s.search.Ready() {
+		http.Error(w, "search index loading", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/demo"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/rank"
+	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
@@ -410,5 +411,31 @@ func TestPageCacheFollowsTheStore(t *testing.T) {
 	rec3, _ := get(t, h, "/papers/date/2026-08-21", http.StatusOK)
 	if rec3.Header().Get("ETag") != rec2.Header().Get("ETag") {
 		t.Error("a rolled-back import changed the page")
+	}
+}
+
+func TestReadiness(t *testing.T) {
+	h, st := newSite(t, false)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/readyz without search: %d", rec.Code)
+	}
+	// With a search index that is not built yet, the site is not ready.
+	s, err := New(st, Options{Search: search.NewService(st, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec = httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "search index") {
+		t.Errorf("/readyz before the index: %d %q", rec.Code, rec.Body.String())
+	}
+	// A closed database is not ready either.
+	st.Close()
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the database closed: %d", rec.Code)
 	}
 }
