@@ -3,7 +3,11 @@
 // latency and throughput on a database of about 365,000 papers. The
 // figures in BENCHMARKS.md come from here:
 //
-//	go test ./internal/bench -run '^$' -bench . -benchtime 1x -timeout 30m
+//	go test ./internal/bench -run '^$' -bench 'Import|InProcess|Uncached|Loopback' -benchtime 1x -timeout 30m
+//
+// and the search comparison (see search_test.go), which takes longer:
+//
+//	go test ./internal/bench -run '^$' -bench 'Search(Ours|FTS5|Bleve)$' -benchtime 1x -timeout 120m
 //
 // The data set is read from ../shared/data beside the repository, or from
 // DAILYPAPERS_SHARED_DATA; without it the benchmarks skip.
