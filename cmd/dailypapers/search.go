@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/dailypapers/dailypapers/internal/config"
+	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
@@ -102,15 +103,8 @@ if search results look wrong; a running server keeps its own index.`,
 			return err
 		}
 		svc := search.NewService(st, slog.Default())
-		progress := func(int) {}
-		if isTerminal(stderr) {
-			bar := progressbar.NewOptions(stats.Papers, progressbar.OptionSetWriter(stderr),
-				progressbar.OptionSetDescription("indexing papers"), progressbar.OptionShowCount(),
-				progressbar.OptionShowIts(), progressbar.OptionSetItsString("papers"),
-				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionFullWidth())
-			defer fmt.Fprintln(stderr)
-			progress = func(n int) { _ = bar.Set(n) }
-		}
+		progress, done := countBar(stderr, stats.Papers, "indexing papers")
+		defer done()
 		start := time.Now()
 		if err := svc.Build(ctx, progress); err != nil {
 			return err
@@ -127,6 +121,7 @@ if search results look wrong; a running server keeps its own index.`,
 
 var (
 	evalBEIR, evalSplit, evalMode string
+	evalWeight                    float64
 )
 
 var evalCmd = command{
@@ -139,26 +134,29 @@ every judged query and prints, on its last line,
 
   nDCG@10=0.xxxx Recall@100=0.xxxx
 
-The database is not touched. Only the lexical mode exists so far.`,
+for the chosen ranking: lexical (BM25F), semantic (embeddings alone) or
+hybrid (both fused, what the site serves). Semantic and hybrid embed the
+whole collection with the configured embedder first (the built-in word
+vectors by default). The database is not touched.`,
 	flags: func(c *config.Config, fs *flag.FlagSet) {
 		fs.StringVar(&evalBEIR, "beir", "", "directory of the collection")
 		fs.StringVar(&evalSplit, "split", "", "judgments to use: qrels/SPLIT.tsv (default: dev, else test)")
-		fs.StringVar(&evalMode, "mode", "lexical", "ranking to score: lexical")
+		fs.StringVar(&evalMode, "mode", "lexical", "ranking to score: lexical, semantic or hybrid")
+		fs.Float64Var(&evalWeight, "semantic-weight", search.SemanticWeight, "hybrid mode: share of the semantic score, 0..1")
+		c.EmbedFlags(fs)
 	},
 	run: runEval,
 }
 
-func runEval(ctx context.Context, _ *config.Config, args []string, stdout, _ io.Writer) error {
+func runEval(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 	if evalBEIR == "" || len(args) > 0 {
 		return usageError{errors.New("eval: give the collection with --beir DIR")}
 	}
-	if evalMode != "lexical" {
-		return usageError{fmt.Errorf("eval: --mode %q: only lexical ranking exists so far", evalMode)}
+	mode, err := search.ParseMode(evalMode)
+	if err != nil {
+		return usageError{fmt.Errorf("eval: --mode: %w", err)}
 	}
-	var (
-		b   *search.BEIR
-		err error
-	)
+	var b *search.BEIR
 	splits := []string{evalSplit}
 	if evalSplit == "" {
 		splits = []string{"dev", "test"}
@@ -174,11 +172,63 @@ func runEval(ctx context.Context, _ *config.Config, args []string, stdout, _ io.
 	}
 	ix := search.NewIndex()
 	ix.Add(b.Docs...)
-	scores, err := b.Evaluate(ctx, ix.Ranker())
+	var (
+		emb  embed.Embedder
+		vecs *search.Vectors
+	)
+	if mode != search.Lexical {
+		if emb, err = newEmbedder(cfg); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		if emb == nil {
+			return usageError{fmt.Errorf("eval: --mode %s needs an embedder (not --embedder none)", mode)}
+		}
+		vecs, err = embedAll(ctx, emb, b.Docs, stderr)
+		if err != nil {
+			return fmt.Errorf("eval: embedding the collection: %w", err)
+		}
+	}
+	weight := mode.Weight()
+	if mode == search.Hybrid {
+		weight = float32(evalWeight)
+	}
+	scores, err := b.Evaluate(ctx, ix.ModeRanker(weight, emb, vecs))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s (%s): %d documents, %d queries, mode %s\n", evalBEIR, evalSplit, len(b.Docs), scores.Queries, evalMode)
+	model := ""
+	if emb != nil {
+		model = ", model " + emb.Name()
+	}
+	fmt.Fprintf(stdout, "%s (%s): %d documents, %d queries, mode %s%s\n", evalBEIR, evalSplit, len(b.Docs), scores.Queries, mode, model)
 	fmt.Fprintln(stdout, scores)
 	return nil
+}
+
+// embedAll embeds docs into a new vector index, with a progress bar on a
+// terminal.
+func embedAll(ctx context.Context, emb embed.Embedder, docs []search.Doc, stderr io.Writer) (*search.Vectors, error) {
+	progress, done := countBar(stderr, len(docs), "embedding documents")
+	defer done()
+	first, err := emb.Embed(ctx, []string{search.EmbedText(docs[0])})
+	if err != nil {
+		return nil, err
+	}
+	vecs := search.NewVectors(emb.Name(), len(first[0]))
+	err = search.EmbedDocs(ctx, emb, docs, vecs, 64, progress)
+	vecs.Cluster(false)
+	return vecs, err
+}
+
+// countBar draws a progress bar of n items on a terminal; elsewhere the
+// progress function does nothing. Call done when the work ends.
+func countBar(w io.Writer, n int, what string) (progress func(int), done func()) {
+	if !isTerminal(w) {
+		return func(int) {}, func() {}
+	}
+	bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(what), progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(), progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionFullWidth())
+	return func(i int) { _ = bar.Set(i) }, func() { _ = bar.Finish(); fmt.Fprintln(w) }
 }

@@ -21,6 +21,13 @@ type Config struct {
 	Demo     bool   // serve: load the built-in demo set into an empty database
 	LogLevel slog.Level
 
+	// Semantic search: "builtin" (word vectors in the binary), "none", or
+	// the base URL of an OpenAI-compatible embeddings API.
+	Embedder    string
+	EmbedModel  string // the API's model name
+	EmbedKey    string // the API's key, if it wants one
+	WordVectors string // a word-vector asset to use instead of the built-in one
+
 	usesData bool // the command opens the database, so --data must be valid
 }
 
@@ -35,6 +42,10 @@ var Vars = []Var{
 	{"data", "DAILYPAPERS_DATA", "./data", "directory that holds the database (created if missing)"},
 	{"demo", "DAILYPAPERS_DEMO", "true", "load the built-in demo papers when the database is empty"},
 	{"log-level", "DAILYPAPERS_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"embedder", "DAILYPAPERS_EMBEDDER", "builtin", "semantic search: builtin, none, or the URL of an OpenAI-compatible embeddings API (http://localhost:11434/v1)"},
+	{"embed-model", "DAILYPAPERS_EMBED_MODEL", "", "model name for the embeddings API"},
+	{"embed-key", "DAILYPAPERS_EMBED_KEY", "", "key for the embeddings API (prefer the variable to the flag)"},
+	{"word-vectors", "DAILYPAPERS_WORD_VECTORS", "", "word-vector asset (made by mkwordvec) to use instead of the built-in one"},
 }
 
 func lookup(flagName string) Var {
@@ -70,6 +81,14 @@ func (c *Config) DataFlags(fs *flag.FlagSet) {
 	_ = c.LogLevel.UnmarshalText([]byte(env("log-level")))
 }
 
+// EmbedFlags registers the flags that choose the embedder.
+func (c *Config) EmbedFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Embedder, "embedder", env("embedder"), usage("embedder"))
+	fs.StringVar(&c.EmbedModel, "embed-model", env("embed-model"), usage("embed-model"))
+	fs.StringVar(&c.EmbedKey, "embed-key", env("embed-key"), usage("embed-key"))
+	fs.StringVar(&c.WordVectors, "word-vectors", env("word-vectors"), usage("word-vectors"))
+}
+
 // ServeFlags registers the flags of the serve command.
 func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.DataFlags(fs)
@@ -94,6 +113,15 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("--addr %q: want host:port, such as 127.0.0.1:8080", c.Addr))
 		}
+	}
+	switch e := c.Embedder; {
+	case e == "", e == "builtin", e == "none":
+	case strings.HasPrefix(e, "http://"), strings.HasPrefix(e, "https://"):
+		if c.EmbedModel == "" {
+			errs = append(errs, errors.New("--embedder is an API URL: give its model with --embed-model"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("--embedder %q: want builtin, none, or an http(s) URL", e))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(env("log-level"))); err != nil {

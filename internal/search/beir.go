@@ -17,6 +17,7 @@ import (
 
 	"github.com/ulikunitz/xz"
 
+	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/paper"
 )
 
@@ -204,10 +205,15 @@ func (b *BEIR) Evaluate(ctx context.Context, rank Ranker) (Scores, error) {
 	return s, nil
 }
 
-// Ranker ranks a test collection's queries with this index. Test queries
-// are claims and questions in prose: their quotes and minus signs are
-// punctuation, not operators, so phrases and exclusions are dropped.
-func (ix *Index) Ranker() Ranker {
+// Ranker ranks a test collection's queries lexically with this index.
+func (ix *Index) Ranker() Ranker { return ix.ModeRanker(0, nil, nil) }
+
+// ModeRanker ranks a test collection's queries with the given semantic
+// weight (Mode.Weight), embedding them with emb to compare with vecs (see
+// SearchMode). Test
+// queries are claims and questions in prose: their quotes and minus signs
+// are punctuation, not operators, so phrases and exclusions are dropped.
+func (ix *Index) ModeRanker(weight float32, emb embed.Embedder, vecs *Vectors) Ranker {
 	return func(ctx context.Context, text string, n int) ([]paper.ID, error) {
 		q, err := ParseQuery(text)
 		if errors.Is(err, ErrEmptyQuery) {
@@ -217,7 +223,15 @@ func (ix *Index) Ranker() Ranker {
 			return nil, err
 		}
 		q.Phrases, q.Excluded, q.ExcludedPhrases = nil, nil, nil
-		res, err := ix.Search(ctx, q, n, 0, nil)
+		var qvec []float32
+		if emb != nil && weight > 0 {
+			vs, err := emb.Embed(ctx, []string{q.Meaning})
+			if err != nil {
+				return nil, err
+			}
+			qvec = vs[0]
+		}
+		res, err := ix.SearchMode(ctx, q, SemanticQuery{Vec: qvec, Vectors: vecs, Weight: weight}, n, 0, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -228,3 +242,29 @@ func (ix *Index) Ranker() Ranker {
 		return ids, nil
 	}
 }
+
+// EmbedDocs embeds docs in batches of batch and puts their vectors in
+// vecs; progress, when non-nil, gets the count done after each batch.
+func EmbedDocs(ctx context.Context, emb embed.Embedder, docs []Doc, vecs *Vectors, batch int, progress func(int)) error {
+	for start := 0; start < len(docs); start += batch {
+		end := min(start+batch, len(docs))
+		texts := make([]string, end-start)
+		for i, d := range docs[start:end] {
+			texts[i] = EmbedText(d)
+		}
+		out, err := emb.Embed(ctx, texts)
+		if err != nil {
+			return err
+		}
+		for i, v := range out {
+			vecs.Put(docs[start+i].ID, v)
+		}
+		if progress != nil {
+			progress(end)
+		}
+	}
+	return nil
+}
+
+// EmbedText is the text of a paper that is embedded: title and abstract.
+func EmbedText(d Doc) string { return d.Title + ".\n" + d.Abstract }

@@ -31,6 +31,9 @@ type Query struct {
 	From, To        time.Time  // publication date range, zero for open
 	HasCode         bool
 	Notes           []string // what was changed or ignored, to show the user
+	// Meaning is the query's wanted words as typed (no operators, no
+	// excluded words), for the semantic ranking to embed.
+	Meaning string
 }
 
 // Empty reports whether the query asks for nothing at all.
@@ -56,6 +59,7 @@ func ParseQuery(s string) (*Query, error) {
 	q := &Query{Text: s}
 	a := newAnalyzer()
 	rest := s
+	var meaning []string
 	for rest != "" {
 		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
 		if rest == "" {
@@ -83,7 +87,9 @@ func ParseQuery(s string) (*Query, error) {
 				q.ExcludedPhrases = append(q.ExcludedPhrases, terms)
 			case len(terms) == 1:
 				q.Words = append(q.Words, terms[0])
+				meaning = append(meaning, phrase)
 			default:
+				meaning = append(meaning, phrase)
 				q.Phrases = append(q.Phrases, terms)
 				q.Words = append(q.Words, terms...)
 			}
@@ -120,6 +126,7 @@ func ParseQuery(s string) (*Query, error) {
 				// last is a prefix even when it is a stop word ("over*" for
 				// overfitting).
 				words := strings.FieldsFunc(p, func(r rune) bool { return !isWordRune(r) })
+				meaning = append(meaning, words...)
 				if len(words) > 1 {
 					q.Words = append(q.Words, a.terms(nil, strings.Join(words[:len(words)-1], " "))...)
 				}
@@ -138,8 +145,10 @@ func ParseQuery(s string) (*Query, error) {
 			q.Excluded = append(q.Excluded, terms...)
 		} else {
 			q.Words = append(q.Words, terms...)
+			meaning = append(meaning, word)
 		}
 	}
+	q.Meaning = strings.Join(meaning, " ")
 	if q.Empty() {
 		return q, ErrEmptyQuery
 	}

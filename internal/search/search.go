@@ -52,6 +52,11 @@ type qterm struct {
 func (ix *Index) Search(ctx context.Context, q *Query, k, offset int, texts TextSource) (Result, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	return ix.search(ctx, q, k, offset, texts)
+}
+
+// search is Search with the read lock held.
+func (ix *Index) search(ctx context.Context, q *Query, k, offset int, texts TextSource) (Result, error) {
 	need := offset + k + 1 // one more, to know whether another page exists
 	filter := ix.compileFilter(q)
 	if filter == nil { // a required word is not in the index at all

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/dailypapers/dailypapers/internal/config"
+	"github.com/dailypapers/dailypapers/internal/embed"
+	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
+)
+
+// newEmbedder makes the embedder the configuration asks for; nil means
+// semantic search is off.
+func newEmbedder(c *config.Config) (embed.Embedder, error) {
+	switch {
+	case c.Embedder == "none":
+		return nil, nil
+	case strings.HasPrefix(c.Embedder, "http://"), strings.HasPrefix(c.Embedder, "https://"):
+		return embed.NewHTTP(embed.HTTPConfig{URL: c.Embedder, Model: c.EmbedModel, Key: c.EmbedKey})
+	case c.WordVectors != "":
+		data, err := os.ReadFile(c.WordVectors)
+		if err != nil {
+			return nil, err
+		}
+		m, err := wordvec.Read(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.WordVectors, err)
+		}
+		return m, nil
+	default:
+		return wordvec.Builtin()
+	}
+}

@@ -1,0 +1,214 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+)
+
+// Mode is how results are ranked.
+type Mode string
+
+const (
+	Lexical  Mode = "lexical"  // BM25F over the words
+	Semantic Mode = "semantic" // cosine of the embeddings
+	Hybrid   Mode = "hybrid"   // both, fused (see SearchMode)
+)
+
+// ParseMode reads a mode name; "" is hybrid.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case Lexical, Semantic, Hybrid:
+		return m, nil
+	case "":
+		return Hybrid, nil
+	}
+	return "", fmt.Errorf("unknown ranking mode %q (lexical, semantic or hybrid)", s)
+}
+
+// fuseDepth is how many results of each ranking are fused; past it, pages
+// continue in lexical order.
+const fuseDepth = 100
+
+// SemanticWeight is the share α of the semantic score in the hybrid score
+//
+//	α·(cos−min cos)/(max cos−min cos) + (1−α)·bm25/max bm25
+//
+// where the minimum and maxima are taken over the fused candidates: a
+// convex combination of min-max normalised scores, which keeps the
+// strength of each match where reciprocal-rank fusion would throw it
+// away. It was chosen on a development task built from arXiv titles and
+// abstracts, never on the evaluation collections (see BENCHMARKS.md).
+const SemanticWeight = 0.1
+
+// Weight is the semantic share of the ranking in a mode: 0 for lexical,
+// 1 for semantic, SemanticWeight for hybrid.
+func (m Mode) Weight() float32 {
+	switch m {
+	case Lexical:
+		return 0
+	case Semantic:
+		return 1
+	}
+	return SemanticWeight
+}
+
+// SemanticQuery is the semantic side of a search: the embedding of the
+// query's meaning, the vectors of the same model, and the weight of the
+// semantic score (Mode.Weight).
+type SemanticQuery struct {
+	Vec     []float32
+	Vectors *Vectors
+	Weight  float32
+}
+
+// SearchMode ranks q with sem's share of semantic ranking. With weight 0,
+// no vectors, or a query with no words to rank by (only filters), the
+// ranking is lexical.
+//
+// Candidates are the top fuseDepth lexical results and, unless the query
+// requires phrases or authors (which only the lexical side can check), the
+// top fuseDepth nearest vectors that pass the query's filters. Every
+// candidate gets both scores (a paper found by one side is scored by the
+// other), and they are fused: semantic mode ranks by the cosine alone.
+func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k, offset int, texts TextSource) (Result, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	terms := ix.rankingTerms(q)
+	qvec, vecs := sem.Vec, sem.Vectors
+	if sem.Weight <= 0 || vecs == nil || len(qvec) != vecs.Dim() || isZero(qvec) || q.Meaning == "" {
+		return ix.search(ctx, q, k, offset, texts)
+	}
+	need := offset + k + 1
+	lexDepth := fuseDepth
+	if need > fuseDepth {
+		lexDepth = need + fuseDepth // room for the fused ones to be skipped
+	}
+	lex, err := ix.search(ctx, q, lexDepth, 0, texts)
+	if err != nil {
+		return Result{}, err
+	}
+	type cand struct {
+		id       paper.ID
+		lex, sem float32
+		fused    float32
+	}
+	var cands []cand
+	at := map[paper.ID]int{}
+	for i, h := range lex.Hits {
+		if i == fuseDepth {
+			break
+		}
+		at[h.ID] = len(cands)
+		cands = append(cands, cand{id: h.ID, lex: h.Score, sem: -2})
+	}
+	if len(q.Phrases) == 0 && len(ix.requiredLists(q)) == 0 {
+		if filter := ix.compileFilter(q); filter != nil {
+			accept := func(id paper.ID) bool {
+				doc, ok := ix.live[id]
+				return ok && filter(doc)
+			}
+			for _, h := range vecs.Nearest(qvec, fuseDepth, accept, false) {
+				if i, ok := at[h.ID]; ok {
+					cands[i].sem = h.Sim
+					continue
+				}
+				at[h.ID] = len(cands)
+				cands = append(cands, cand{id: h.ID, lex: ix.lexScore(terms, ix.live[h.ID]), sem: h.Sim})
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return lex, nil
+	}
+	maxLex, minSem, maxSem := float32(0), float32(2), float32(-2)
+	for i := range cands {
+		c := &cands[i]
+		if c.sem == -2 {
+			if s, ok := vecs.Similarity(qvec, c.id); ok {
+				c.sem = s
+			}
+		}
+		maxLex = max(maxLex, c.lex)
+		if c.sem > -2 {
+			minSem, maxSem = min(minSem, c.sem), max(maxSem, c.sem)
+		}
+	}
+	alpha := min(sem.Weight, 1)
+	for i := range cands {
+		c := &cands[i]
+		var l, s float32
+		if maxLex > 0 {
+			l = c.lex / maxLex
+		}
+		if c.sem > -2 && maxSem > minSem {
+			s = (c.sem - minSem) / (maxSem - minSem)
+		}
+		c.fused = alpha*s + (1-alpha)*l
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int {
+		switch {
+		case a.fused > b.fused:
+			return -1
+		case a.fused < b.fused:
+			return 1
+		case a.lex > b.lex:
+			return -1
+		case a.lex < b.lex:
+			return 1
+		}
+		return 0
+	})
+	if len(cands) > fuseDepth {
+		cands = cands[:fuseDepth]
+	}
+	// The fused head, then the lexical tail without what the head shows.
+	// Papers only the semantic side found (no query word at all) add to
+	// the lexical total.
+	all := make([]Hit, 0, need)
+	shown := map[paper.ID]bool{}
+	wordless := 0
+	for _, c := range cands {
+		all = append(all, Hit{ID: c.id, Score: c.fused})
+		shown[c.id] = true
+		if c.lex == 0 {
+			wordless++
+		}
+	}
+	for _, h := range lex.Hits {
+		if len(all) >= need {
+			break
+		}
+		if !shown[h.ID] {
+			all = append(all, h)
+		}
+	}
+	res := Result{Total: max(lex.Total+wordless, len(all)), Exact: lex.Exact, More: len(all) > offset+k}
+	for i := offset; i < len(all) && i < offset+k; i++ {
+		res.Hits = append(res.Hits, all[i])
+	}
+	return res, nil
+}
+
+// lexScore is the BM25F score of one document for the ranking terms, as
+// the lexical search computes it.
+func (ix *Index) lexScore(terms []qterm, doc uint32) float32 {
+	var s float32
+	for _, c := range ix.cursors(terms) {
+		if p := find(c.list, doc); p != nil {
+			s += c.w * float32(p.imp)
+		}
+	}
+	return s
+}
+
+func isZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
