@@ -18,7 +18,10 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
-var searchLimit int
+var (
+	searchLimit int
+	searchMode  string
+)
 
 var searchCmd = command{
 	name:    "search",
@@ -28,10 +31,13 @@ var searchCmd = command{
 the site's /search page shows for QUERY: rank, arXiv id, score and title.
 The query language is the site's: words, "exact phrases", -excluded words,
 prefix*, author:Name, cat:cs.CL, year:2024, year:2020..2022,
-after:2025-01-01, before:2025-06-30 and has:code.`,
+after:2025-01-01, before:2025-06-30 and has:code. Semantic and hybrid
+ranking use the vectors stored in the database (see serve and reindex).`,
 	flags: func(c *config.Config, fs *flag.FlagSet) {
 		c.DataFlags(fs)
+		c.EmbedFlags(fs)
 		fs.IntVar(&searchLimit, "limit", 10, "number of results to print (1-1000)")
+		fs.StringVar(&searchMode, "mode", "hybrid", "ranking: hybrid, lexical or semantic")
 	},
 	run: runSearch,
 }
@@ -43,12 +49,23 @@ func runSearch(ctx context.Context, cfg *config.Config, args []string, stdout, s
 	if searchLimit < 1 || searchLimit > 1000 {
 		return usageError{fmt.Errorf("search: --limit %d: want 1 to 1000", searchLimit)}
 	}
+	mode, err := search.ParseMode(searchMode)
+	if err != nil {
+		return usageError{fmt.Errorf("search: --mode: %w", err)}
+	}
 	st, err := sqlite.Open(ctx, cfg.DBPath())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	svc := search.NewService(st, slog.Default())
+	emb, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	if emb != nil && mode != search.Lexical {
+		svc.UseEmbedder(emb)
+	}
 	if err := svc.Load(ctx, cfg.IndexPath()); err != nil {
 		if !errors.Is(err, search.ErrNoSnapshot) {
 			return err
@@ -57,7 +74,7 @@ func runSearch(ctx context.Context, cfg *config.Config, args []string, stdout, s
 			return err
 		}
 	}
-	q, res, err := svc.Search(ctx, strings.Join(args, " "), searchLimit, 0)
+	q, res, err := svc.Search(ctx, strings.Join(args, " "), mode, searchLimit, 0)
 	if q != nil {
 		for _, n := range q.Notes {
 			fmt.Fprintln(stderr, "note:", n)
@@ -87,8 +104,10 @@ var reindexCmd = command{
 	help: `Reindex builds the search index again from every paper in the database
 and saves it beside the database (search.idx), where "serve" loads it at
 start and catches up with what changed since. Run it after upgrading, or
-if search results look wrong; a running server keeps its own index.`,
-	flags: func(c *config.Config, fs *flag.FlagSet) { c.DataFlags(fs) },
+if search results look wrong; a running server keeps its own index. It
+then embeds the papers that have no vector of the configured embedder
+yet (serve does that too, in the background).`,
+	flags: func(c *config.Config, fs *flag.FlagSet) { c.DataFlags(fs); c.EmbedFlags(fs) },
 	run: func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 		if len(args) > 0 {
 			return usageError{fmt.Errorf("reindex takes no arguments, got %q", args)}
@@ -115,6 +134,19 @@ if search results look wrong; a running server keeps its own index.`,
 		}
 		fmt.Fprintf(stdout, "indexed %d papers in %.1fs (%.0f papers/s), saved to %s\n",
 			svc.Len(), built.Seconds(), float64(svc.Len())/built.Seconds(), cfg.IndexPath())
+		emb, err := newEmbedder(cfg)
+		if err != nil || emb == nil {
+			return err
+		}
+		svc.UseEmbedder(emb)
+		progress, done = countBar(stderr, -1, "embedding papers without a vector")
+		start = time.Now()
+		n, err := svc.EmbedMissing(ctx, progress)
+		done()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "embedded %d papers with %s in %.1fs\n", n, emb.Name(), time.Since(start).Seconds())
 		return nil
 	},
 }
@@ -220,7 +252,7 @@ func embedAll(ctx context.Context, emb embed.Embedder, docs []search.Doc, stderr
 	return vecs, err
 }
 
-// countBar draws a progress bar of n items on a terminal; elsewhere the
+// countBar draws a progress bar of n items (-1: unknown) on a terminal; elsewhere the
 // progress function does nothing. Call done when the work ends.
 func countBar(w io.Writer, n int, what string) (progress func(int), done func()) {
 	if !isTerminal(w) {

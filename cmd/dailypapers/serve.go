@@ -30,7 +30,12 @@ creating both the directory and the database when they do not exist. On
 first start with an empty database it loads a built-in demo set of real
 papers (the last 60 days of the Hugging Face Daily Papers feed) unless
 --demo=false. It stops cleanly on SIGINT or SIGTERM, finishing requests in
-flight.`,
+flight.
+
+Search ranks by words and meaning: papers are embedded in the background
+with the built-in word vectors, or with an OpenAI-compatible embeddings
+server (--embedder URL --embed-model NAME), and the vectors are kept in
+the database. --embedder none turns semantic ranking off.`,
 	flags: func(c *config.Config, fs *flag.FlagSet) { c.ServeFlags(fs) },
 	run:   runServe,
 }
@@ -59,6 +64,14 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	// from the database): the site serves at once and search answers
 	// "being built" until it is ready.
 	idx := search.NewService(st, slog.Default())
+	emb, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	if emb != nil {
+		idx.UseEmbedder(emb)
+		go idx.FollowEmbedding(ctx, searchPoll)
+	}
 	indexDone := make(chan struct{})
 	go func() {
 		defer close(indexDone)

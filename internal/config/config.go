@@ -95,6 +95,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("addr"), usage("addr"))
 	demo, _ := strconv.ParseBool(env("demo"))
 	fs.BoolVar(&c.Demo, "demo", demo, usage("demo"))
+	c.EmbedFlags(fs)
 }
 
 // DBPath is the SQLite database file.

@@ -47,7 +47,7 @@ func rec(id, title, abstract string) store.Record {
 
 func ids(t *testing.T, s *Service, q string) []paper.ID {
 	t.Helper()
-	_, res, err := s.Search(context.Background(), q, 10, 0)
+	_, res, err := s.Search(context.Background(), q, Lexical, 10, 0)
 	if err != nil {
 		t.Fatalf("search %q: %v", q, err)
 	}

@@ -27,6 +27,7 @@ type Service struct {
 	cursor  store.Cursor
 	version int64 // the store version the index has caught up with
 	ready   atomic.Bool
+	sem     *semantic // nil: lexical search only
 }
 
 // NewService returns a service with an empty index; call Build.
@@ -123,6 +124,14 @@ func (s *Service) Build(ctx context.Context, progress func(int)) error {
 	ix.Finalize()
 	s.ix.Store(ix)
 	s.cursor, s.version = last, version
+	if s.sem != nil { // vectors are read again from the store, not rebuilt
+		s.sem.mu.Lock()
+		s.sem.vecs, s.sem.seq = nil, 0
+		s.sem.mu.Unlock()
+		if _, err := s.catchUpVectors(ctx); err != nil {
+			return err
+		}
+	}
 	s.ready.Store(true)
 	return nil
 }
@@ -136,8 +145,12 @@ func (s *Service) CatchUp(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	nv, err := s.catchUpVectors(ctx)
+	if err != nil {
+		return 0, err
+	}
 	if version == s.version {
-		return 0, nil
+		return nv, nil
 	}
 	ix := s.ix.Load()
 	n := 0
@@ -163,7 +176,7 @@ func (s *Service) CatchUp(ctx context.Context) (int, error) {
 	if ix.deadShare() > 0.1 {
 		ix.Compact()
 	}
-	return n, nil
+	return n + nv, nil
 }
 
 // Follow catches up every interval until ctx ends. Errors are logged and
@@ -252,14 +265,39 @@ func (s *Service) Open(ctx context.Context, path string, progress func(int)) (bu
 	return true, s.Save(path)
 }
 
-// Search parses and runs a query; k results from offset.
-func (s *Service) Search(ctx context.Context, raw string, k, offset int) (*Query, Result, error) {
+// Search parses and runs a query in a mode; k results from offset. When
+// the query cannot be embedded (no embedder, no vectors yet, the
+// embeddings server failing), it is ranked lexically and a note says so
+// unless the mode asked was lexical.
+func (s *Service) Search(ctx context.Context, raw string, mode Mode, k, offset int) (*Query, Result, error) {
 	q, err := ParseQuery(raw)
 	if err != nil {
 		return q, Result{}, err
 	}
-	res, err := s.ix.Load().Search(ctx, q, k, offset, s.text)
+	sem := s.semanticQuery(ctx, q, mode)
+	res, err := s.ix.Load().SearchMode(ctx, q, sem, k, offset, s.text)
 	return q, res, err
+}
+
+// semanticQuery prepares the semantic side of a search, if there is one.
+func (s *Service) semanticQuery(ctx context.Context, q *Query, mode Mode) SemanticQuery {
+	if mode == Lexical || q.Meaning == "" {
+		return SemanticQuery{}
+	}
+	vecs := s.Vectors()
+	if vecs == nil {
+		if s.sem != nil {
+			q.Notes = append(q.Notes, "semantic ranking is not ready yet (papers are being embedded); results are by words only")
+		}
+		return SemanticQuery{}
+	}
+	v, err := s.queryVector(ctx, q.Meaning)
+	if err != nil {
+		s.log.Warn("query not embedded; ranking by words only", "err", err)
+		q.Notes = append(q.Notes, "semantic ranking is unavailable right now; results are by words only")
+		return SemanticQuery{}
+	}
+	return SemanticQuery{Vec: v, Vectors: vecs, Weight: mode.Weight()}
 }
 
 // text fetches a paper's text from the store, for phrase checks.
@@ -279,7 +317,15 @@ func (s *Service) Similar(ctx context.Context, p *paper.Paper, k int) ([]Hit, er
 	if len(q.Words) == 0 {
 		return nil, nil
 	}
-	res, err := ix.Search(ctx, q, k+1, 0, nil)
+	// The paper's own vector is the semantic side of the query.
+	var sem SemanticQuery
+	if vecs := s.Vectors(); vecs != nil {
+		if v := vecs.Vector(p.ID); v != nil {
+			q.Meaning = p.Title
+			sem = SemanticQuery{Vec: v, Vectors: vecs, Weight: Hybrid.Weight()}
+		}
+	}
+	res, err := ix.SearchMode(ctx, q, sem, k+1, 0, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func importPapers(t *testing.T, st store.Store, ps ...paper.Paper) {
 
 func searchIDs(t *testing.T, svc *Service, query string, k int) []paper.ID {
 	t.Helper()
-	_, res, err := svc.Search(context.Background(), query, k, 0)
+	_, res, err := svc.Search(context.Background(), query, Lexical, k, 0)
 	if err != nil {
 		t.Fatalf("Search(%q): %v", query, err)
 	}
@@ -316,11 +316,11 @@ func TestServiceNotReady(t *testing.T) {
 	if svc.Ready() || svc.Len() != 0 {
 		t.Errorf("after a failed build: Ready %v, Len %d", svc.Ready(), svc.Len())
 	}
-	_, res, err := svc.Search(context.Background(), "model", 10, 0)
+	_, res, err := svc.Search(context.Background(), "model", Lexical, 10, 0)
 	if err != nil || len(res.Hits) != 0 {
 		t.Errorf("searching an empty index: %v, %v", res, err)
 	}
-	q, _, err := svc.Search(context.Background(), "the of", 10, 0)
+	q, _, err := svc.Search(context.Background(), "the of", Lexical, 10, 0)
 	if !errors.Is(err, ErrEmptyQuery) || q == nil {
 		t.Errorf("a query of stop words: %v, %v", q, err)
 	}
@@ -344,7 +344,7 @@ func TestServiceSearchWhileCatchingUp(t *testing.T) {
 					return
 				default:
 				}
-				if _, _, err := svc.Search(ctx, queries[i%len(queries)], 20, 0); err != nil {
+				if _, _, err := svc.Search(ctx, queries[i%len(queries)], Hybrid, 20, 0); err != nil {
 					t.Error(err)
 					return
 				}

@@ -137,6 +137,17 @@ type Store interface {
 	// The zero cursor lists every paper.
 	ChangedPapers(ctx context.Context, after Cursor, limit int) ([]ChangedPaper, error)
 
+	// MissingVectors lists papers with no vector for model, or one made
+	// from an older revision, in paper order, at most limit of them.
+	MissingVectors(ctx context.Context, model string, limit int) ([]EmbedTask, error)
+	// PutVectors stores vectors of model, replacing older ones; a vector
+	// of an older revision than the stored one, or of an unknown paper, is
+	// skipped. It does not change Version: pages do not show vectors.
+	PutVectors(ctx context.Context, model string, vs []Vector) error
+	// ChangedVectors lists model's vectors stored after seq, in seq order,
+	// at most limit: the feed the semantic index follows.
+	ChangedVectors(ctx context.Context, model string, after int64, limit int) ([]Vector, error)
+
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)
 

@@ -23,6 +23,24 @@ type searchPage struct {
 	Newer   *navLink
 	Older   *navLink
 	Tips    bool
+	Mode    search.Mode
+	Modes   []modeLink // the other rankings of the same query
+}
+
+// modeLink offers the same query ranked another way.
+type modeLink struct {
+	Label, Path string
+	Current     bool
+}
+
+// modeLabels names the rankings for people.
+var modeLabels = []struct {
+	mode  search.Mode
+	label string
+}{
+	{search.Hybrid, "Best match"},
+	{search.Lexical, "Exact words"},
+	{search.Semantic, "Similar meaning"},
 }
 
 type searchResult struct {
@@ -61,8 +79,13 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 		page.Message = "The search index is still being built (" + strconv.Itoa(s.search.Len()) + " papers so far). Try again in a moment."
 		return s.render(w, http.StatusOK, "search", &page)
 	}
+	mode, err := search.ParseMode(r.URL.Query().Get("mode"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	page.Mode = mode
 	offset := (pageNo - 1) * searchPageSize
-	q, res, err := s.search.Search(r.Context(), raw, searchPageSize, offset)
+	q, res, err := s.search.Search(r.Context(), raw, mode, searchPageSize, offset)
 	if q != nil {
 		page.Notes = q.Notes
 	}
@@ -105,6 +128,18 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 		page.Tips = true
 	}
 	base := "/search?q=" + urlQueryEscape(raw)
+	if s.search.Semantic() {
+		for _, m := range modeLabels {
+			path := base
+			if m.mode != search.Hybrid {
+				path += "&mode=" + string(m.mode)
+			}
+			page.Modes = append(page.Modes, modeLink{m.label, path, m.mode == mode})
+		}
+	}
+	if mode != search.Hybrid {
+		base += "&mode=" + string(mode)
+	}
 	if offset > 0 {
 		page.Newer = &navLink{"Previous page", base + pageParam(pageNo-1)}
 	}

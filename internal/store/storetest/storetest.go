@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitThenRollback", testCommitThenRollback},
 		{"Version", testVersion},
 		{"ChangedPapers", testChangedPapers},
+		{"Vectors", testVectors},
 		{"Submitters", testSubmitters},
 		{"KnownSubmitterKept", testKnownSubmitterKept},
 		{"FeedOrder", testFeedOrder},
