@@ -198,7 +198,7 @@ func (ix *Index) lexScore(terms []qterm, doc uint32) float32 {
 	var s float32
 	for _, c := range ix.cursors(terms) {
 		if p := find(c.list, doc); p != nil {
-			s += c.w * float32(p.imp)
+			s += c.w * float32(p.imp())
 		}
 	}
 	return s

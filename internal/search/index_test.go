@@ -428,7 +428,7 @@ var pagingQueries = []string{"probe", "probe signal", "probe signal noise kernel
 
 // pagingDocs are documents with the words of pagingQueries. Document i has
 // an abstract of 10+i words with "probe" once and the other words by
-// divisibility, so no two documents score the same.
+// divisibility, so that scores differ a little, and many tie.
 func pagingDocs() []Doc {
 	var docs []Doc
 	for i := 0; i < 150; i++ {
@@ -466,13 +466,8 @@ func TestPaging(t *testing.T) {
 	ix.Add(docs...)
 	for _, query := range pagingQueries {
 		t.Run(query, func(t *testing.T) {
-			// Precondition: the scores are all different (filter-only queries have none).
-			big := run(t, ix, query, 1000, 0, textsOf(docs...))
-			for i := 1; i < len(big.Hits); i++ {
-				if s := big.Hits[i].Score; s != 0 && s == big.Hits[i-1].Score {
-					t.Fatalf("test setup: %s and %s score the same", big.Hits[i-1].ID, big.Hits[i].ID)
-				}
-			}
+			// Many documents tie (8-bit impacts make near scores equal):
+			// pages must still be one consistent order.
 			if p := pagingProblem(t, ix, query, textsOf(docs...)); p != "" {
 				t.Error(p)
 			}

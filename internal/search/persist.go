@@ -24,7 +24,7 @@ import (
 // store is the source of truth, the snapshot only saves time.
 const (
 	snapshotMagic   = "DPIX"
-	snapshotVersion = 1
+	snapshotVersion = 2 // 2: 8-bit impacts
 )
 
 // ErrNoSnapshot means there is no usable snapshot.
@@ -95,10 +95,10 @@ func (ix *Index) writeSnapshot(path string, cursor store.Cursor, version int64) 
 		w.uvarint(uint64(len(list)))
 		prev := uint32(0)
 		for _, p := range list {
-			w.uvarint(uint64(p.doc - prev))
-			prev = p.doc
-			w.uvarint(uint64(p.imp))
-			w.uvarint(uint64(p.tf))
+			w.uvarint(uint64(p.doc() - prev))
+			prev = p.doc()
+			w.uvarint(uint64(p.imp()))
+			w.uvarint(uint64(p.tf()))
 		}
 	}
 	if w.err != nil {
@@ -226,8 +226,8 @@ func readSnapshot(path string) (*Index, store.Cursor, int64, error) {
 	nTerms := r.count(1<<32 - 1)
 	ix.terms = make([]string, 0, nTerms)
 	ix.post = make([][]posting, 0, nTerms)
-	ix.maxImp = make([]uint16, 0, nTerms)
-	ix.blockMax = make([][]uint16, 0, nTerms)
+	ix.maxImp = make([]uint8, 0, nTerms)
+	ix.blockMax = make([][]uint8, 0, nTerms)
 	for i := 0; i < nTerms && r.err == nil; i++ {
 		t := r.str()
 		n := r.count(uint64(len(ix.docs)))
@@ -235,7 +235,7 @@ func readSnapshot(path string) (*Index, store.Cursor, int64, error) {
 		prev := uint32(0)
 		for j := range list {
 			prev += uint32(r.uvarint())
-			list[j] = posting{doc: prev, imp: uint16(r.uvarint()), tf: packedTF(r.uvarint())}
+			list[j] = newPosting(prev, uint8(r.uvarint()), packedTF(r.uvarint()))
 		}
 		if n > 0 && int(prev) >= len(ix.docs) && r.err == nil {
 			r.err = errors.New("posting beyond the last document")

@@ -119,7 +119,7 @@ func (ix *Index) search(ctx context.Context, q *Query, k, offset int, texts Text
 // cursor walks one term's posting list.
 type cursor struct {
 	list   []posting
-	blocks []uint16 // the list's block maxima
+	blocks []uint8 // the list's block maxima
 	pos    int
 	w      float32 // idf times query weight, divided by impScale
 	ub     float32 // the most this term adds to any document
@@ -129,29 +129,29 @@ const noDoc = math.MaxUint32
 
 func (c *cursor) doc() uint32 {
 	if c.pos < len(c.list) {
-		return c.list[c.pos].doc
+		return c.list[c.pos].doc()
 	}
 	return noDoc
 }
 
-func (c *cursor) score() float32 { return c.w * float32(c.list[c.pos].imp) }
+func (c *cursor) score() float32 { return c.w * float32(c.list[c.pos].imp()) }
 
 // seek moves to the first posting at or after doc, galloping: cursors
 // mostly move a little, and sometimes far.
 func (c *cursor) seek(doc uint32) {
-	if c.pos >= len(c.list) || c.list[c.pos].doc >= doc {
+	if c.pos >= len(c.list) || c.list[c.pos].doc() >= doc {
 		return
 	}
 	step := 1
 	lo := c.pos
 	hi := lo + step
-	for hi < len(c.list) && c.list[hi].doc < doc {
+	for hi < len(c.list) && c.list[hi].doc() < doc {
 		lo = hi
 		step *= 2
 		hi = lo + step
 	}
 	hi = min(hi, len(c.list))
-	c.pos = lo + sort.Search(hi-lo, func(i int) bool { return c.list[lo+i].doc >= doc })
+	c.pos = lo + sort.Search(hi-lo, func(i int) bool { return c.list[lo+i].doc() >= doc })
 }
 
 func (ix *Index) cursors(terms []qterm) []*cursor {
@@ -310,13 +310,13 @@ func (ix *Index) conjunctive(req []required, cur []*cursor, filter func(uint32) 
 	total := 0
 next:
 	for _, p := range req[0].list {
-		doc := p.doc
-		if req[0].author && p.tf.field(fieldAuthors) == 0 {
+		doc := p.doc()
+		if req[0].author && p.tf().field(fieldAuthors) == 0 {
 			continue
 		}
 		for i, c := range others {
 			c.seek(doc)
-			if c.doc() != doc || req[i+1].author && c.list[c.pos].tf.field(fieldAuthors) == 0 {
+			if c.doc() != doc || req[i+1].author && c.list[c.pos].tf().field(fieldAuthors) == 0 {
 				continue next
 			}
 		}
@@ -462,8 +462,8 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 
 // find is the posting of doc in a list sorted by document number, or nil.
 func find(list []posting, doc uint32) *posting {
-	i := sort.Search(len(list), func(i int) bool { return list[i].doc >= doc })
-	if i < len(list) && list[i].doc == doc {
+	i := sort.Search(len(list), func(i int) bool { return list[i].doc() >= doc })
+	if i < len(list) && list[i].doc() == doc {
 		return &list[i]
 	}
 	return nil

@@ -103,6 +103,15 @@ func Convert(src *Source, opt Options) (*Model, error) {
 	if opt.Name == "" {
 		return nil, errors.New("wordvec: a model name is required")
 	}
+	if len(src.Vectors) != len(src.Words) || len(src.Words) == 0 {
+		return nil, fmt.Errorf("wordvec: %d words but %d vectors", len(src.Words), len(src.Vectors))
+	}
+	dim := len(src.Vectors[0])
+	for i, v := range src.Vectors {
+		if len(v) != dim || dim == 0 {
+			return nil, fmt.Errorf("wordvec: the vector of %q has %d components, the first %d", src.Words[i], len(v), dim)
+		}
+	}
 	var words []string
 	var vecs [][]float64
 	seen := map[string]bool{}
@@ -124,7 +133,6 @@ func Convert(src *Source, opt Options) (*Model, error) {
 	if len(words) == 0 {
 		return nil, errors.New("wordvec: no usable words")
 	}
-	dim := len(vecs[0])
 	removeTop(vecs, opt.RemoveTop)
 
 	scales := make([]float32, len(words))

@@ -115,7 +115,7 @@ func Tokens(text string, fn func(word string)) {
 			if !isWord(r) {
 				break
 			}
-			if unicode.IsUpper(r) {
+			if unicode.ToLower(r) != r { // upper and title case
 				lower = false
 			}
 			i += size
