@@ -1,0 +1,171 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+)
+
+func hitIDsOf(res Result) []paper.ID {
+	ids := make([]paper.ID, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = h.ID
+	}
+	return ids
+}
+
+// A paper about cars, found by a query in other words.
+var carPaper = paper.Paper{ID: "2609.00001", Title: "Keeping automobiles running",
+	Abstract: "Mechanics repair engines of cars and trucks; we survey garages and their tools."}
+
+const carQuery = "vehicle motor maintenance"
+
+func TestServiceEmbedsFollowsAndReloadsVectors(t *testing.T) {
+	ctx := context.Background()
+	st := demoStore(t)
+	emb := builtinEmbedder(t)
+	svc := NewService(st, nil)
+	svc.UseEmbedder(emb)
+	if err := svc.Build(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if svc.Vectors() != nil {
+		t.Fatal("vectors before anything was embedded")
+	}
+	q, _, err := svc.Search(ctx, "language models", Hybrid, 10, 0)
+	if err != nil || len(q.Notes) == 0 {
+		t.Errorf("hybrid search before embedding: notes %q, %v; want a note that ranking is by words", q.Notes, err)
+	}
+
+	n, err := svc.EmbedMissing(ctx, nil)
+	if err != nil || n != svc.Len() {
+		t.Fatalf("embedded %d of %d papers, %v", n, svc.Len(), err)
+	}
+	if left, _ := st.MissingVectors(ctx, emb.Name(), 10); len(left) != 0 {
+		t.Fatalf("%d papers still missing a vector", len(left))
+	}
+	if _, err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := svc.Vectors().Len(); got != n {
+		t.Fatalf("the index follows %d vectors, want %d", got, n)
+	}
+
+	// A new paper: searchable by words at once, by meaning once embedded.
+	importPapers(t, st, carPaper)
+	if _, err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, lex, err := svc.Search(ctx, carQuery, Lexical, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(hitIDsOf(lex), carPaper.ID) {
+		t.Fatalf("test setup: %q finds the car paper by words: %v", carQuery, hitIDsOf(lex))
+	}
+	if _, err := svc.EmbedMissing(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Meaning alone puts it on the first page; the hybrid ranking, where
+	// words weigh most, still finds it among its fused results.
+	for _, mode := range []struct {
+		mode Mode
+		k    int
+	}{{Semantic, 10}, {Hybrid, fuseDepth}} {
+		_, res, err := svc.Search(ctx, carQuery, mode.mode, mode.k, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(hitIDsOf(res), carPaper.ID) {
+			t.Errorf("%s search %q misses the car paper in its first %d: %v", mode.mode, carQuery, mode.k, hitIDsOf(res))
+		}
+	}
+
+	// Restart: the snapshot has the words, the store the vectors; nothing
+	// is embedded again.
+	path := filepath.Join(t.TempDir(), "search.idx")
+	if err := svc.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	again := NewService(st, nil)
+	again.UseEmbedder(emb)
+	if err := again.Load(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.Vectors().Len(); got != n+1 {
+		t.Errorf("after a restart %d vectors, want %d", got, n+1)
+	}
+	if m, err := again.EmbedMissing(ctx, nil); err != nil || m != 0 {
+		t.Errorf("after a restart %d papers embedded again, %v", m, err)
+	}
+	_, res, err := again.Search(ctx, carQuery, Semantic, 10, 0)
+	if err != nil || !slices.Contains(hitIDsOf(res), carPaper.ID) {
+		t.Errorf("after a restart the car paper is not found by meaning: %v, %v", hitIDsOf(res), err)
+	}
+
+	// An update is embedded again and replaces the vector.
+	moved := carPaper
+	moved.Title, moved.Abstract = "Baking bread at home", "Flour, water, yeast and an oven make a loaf."
+	moved.AsOf = time.Now()
+	importPapers(t, st, moved)
+	if m, err := again.EmbedMissing(ctx, nil); err != nil || m != 1 {
+		t.Fatalf("after an update %d papers embedded, %v; want 1", m, err)
+	}
+	if _, err := again.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, res, err = again.Search(ctx, carQuery, Semantic, 10, 0)
+	if err != nil || slices.Contains(hitIDsOf(res), carPaper.ID) {
+		t.Errorf("the paper now about bread is still found for cars: %v, %v", hitIDsOf(res), err)
+	}
+	_, res, err = again.Search(ctx, "cooking food in the kitchen", Semantic, 10, 0)
+	if err != nil || !slices.Contains(hitIDsOf(res), carPaper.ID) {
+		t.Errorf("the paper now about bread is not found for cooking: %v, %v", hitIDsOf(res), err)
+	}
+}
+
+// failingEmbedder stands for an embeddings server that is down: a fault
+// the real HTTP client's own tests cause with a dead server.
+type failingEmbedder struct{}
+
+func (failingEmbedder) Embed(context.Context, []string) ([][]float32, error) {
+	return nil, errors.New("connection refused")
+}
+func (failingEmbedder) Dim() int     { return 0 }
+func (failingEmbedder) Name() string { return "down" }
+
+func TestSearchWithoutEmbeddingsFallsBackToWords(t *testing.T) {
+	ctx := context.Background()
+	st := demoStore(t)
+	svc := NewService(st, nil)
+	svc.UseEmbedder(failingEmbedder{})
+	if err := svc.Build(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.EmbedMissing(ctx, nil); err == nil || n != 0 {
+		t.Fatalf("embedding with a dead server: %d stored, %v", n, err)
+	}
+	_, lex, err := svc.Search(ctx, "language models", Lexical, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, hyb, err := svc.Search(ctx, "language models", Hybrid, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(hitIDsOf(hyb), hitIDsOf(lex)) || len(lex.Hits) == 0 {
+		t.Errorf("hybrid without vectors = %v, lexical = %v", hitIDsOf(hyb), hitIDsOf(lex))
+	}
+	if len(q.Notes) == 0 || !strings.Contains(strings.Join(q.Notes, " "), "words only") {
+		t.Errorf("notes %q do not say the ranking fell back to words", q.Notes)
+	}
+}
