@@ -177,11 +177,19 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 			wordless++
 		}
 	}
+	// The tail's scores are the lexical part of the fused score (its
+	// semantic part unknown), kept from rising above the head's last.
+	floor := all[len(all)-1].Score
 	for _, h := range lex.Hits {
 		if len(all) >= need {
 			break
 		}
 		if !shown[h.ID] {
+			if maxLex > 0 {
+				h.Score = (1 - alpha) * h.Score / maxLex
+			}
+			floor = min(floor, h.Score)
+			h.Score = floor
 			all = append(all, h)
 		}
 	}

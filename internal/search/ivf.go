@@ -92,7 +92,6 @@ func buildIVF(v *Vectors, seed uint64) *ivf {
 		ix.coarse = append(ix.coarse, cc)
 	}
 	ix.lists = make([][]int32, len(ix.cscale))
-	ix.nprobe = min(len(ix.lists), max(ivfMinProbe, int(math.Ceil(ivfProbeShare*float64(len(ix.lists))))))
 
 	// Assign every live row, in parallel; lists are filled afterwards in
 	// row order so that scans walk memory forwards.
@@ -113,7 +112,52 @@ func buildIVF(v *Vectors, seed uint64) *ivf {
 		l := ix.where[row]
 		ix.lists[l] = append(ix.lists[l], row)
 	}
+	ix.dropEmpty()
 	return ix
+}
+
+// dropEmpty removes the lists no vector went to, and coarse clusters left
+// without lists. They arise from degenerate data (many identical vectors
+// give identical centres, of which only the first is ever chosen) and
+// would otherwise take probes from lists that hold the answers, or catch
+// new vectors in a coarse cluster with nowhere to file them.
+func (ix *ivf) dropEmpty() {
+	renum := make([]int32, len(ix.lists))
+	var (
+		centres []int8
+		scales  []float32
+		lists   [][]int32
+	)
+	for l, rows := range ix.lists {
+		if len(rows) == 0 {
+			renum[l] = -1
+			continue
+		}
+		renum[l] = int32(len(lists))
+		centres = append(centres, ix.centre(int32(l))...)
+		scales = append(scales, ix.cscale[l])
+		lists = append(lists, rows)
+	}
+	coarse := ix.coarse[:0]
+	for _, cc := range ix.coarse {
+		leaves := cc.leaves[:0]
+		for _, l := range cc.leaves {
+			if renum[l] >= 0 {
+				leaves = append(leaves, renum[l])
+			}
+		}
+		if len(leaves) > 0 {
+			cc.leaves = leaves
+			coarse = append(coarse, cc)
+		}
+	}
+	for row, l := range ix.where {
+		if l >= 0 {
+			ix.where[row] = renum[l]
+		}
+	}
+	ix.centres, ix.cscale, ix.lists, ix.coarse = centres, scales, lists, coarse
+	ix.nprobe = min(len(ix.lists), max(ivfMinProbe, int(math.Ceil(ivfProbeShare*float64(len(ix.lists))))))
 }
 
 // nearestList finds the list of a vector: the nearest coarse centre, then
@@ -165,7 +209,7 @@ func (ix *ivf) scan(q []int8, qs float32, offer func(int32)) {
 	for l := range ix.lists {
 		cands[l] = cand{int32(l), float32(dot8(q, ix.centre(int32(l)))) * ix.cscale[l]}
 	}
-	slices.SortFunc(cands, func(a, b cand) int {
+	slices.SortStableFunc(cands, func(a, b cand) int {
 		if a.s > b.s {
 			return -1
 		}
