@@ -9,6 +9,11 @@
 //
 //	go test ./internal/bench -run '^$' -bench 'Search(Ours|FTS5|Bleve)$' -benchtime 1x -timeout 120m
 //
+// and the semantic side of our search, hybrid and semantic ranking and the
+// approximate nearest neighbours against the exact (see searchhybrid_test.go):
+//
+//	go test ./internal/bench -run '^$' -bench 'SearchHybrid$' -benchtime 1x -timeout 120m
+//
 // The data set is read from ../shared/data beside the repository, or from
 // DAILYPAPERS_SHARED_DATA; without it the benchmarks skip.
 package bench

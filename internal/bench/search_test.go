@@ -32,6 +32,12 @@
 //	DAILYPAPERS_BENCH_PAPERS=3000000 go test ./internal/bench -run '^$' -bench 'SearchOurs$' -benchtime 1x -timeout 120m
 //	DAILYPAPERS_BENCH_PAPERS=3000000 go test ./internal/bench -run '^$' -bench 'SearchFTS5$' -benchtime 1x -timeout 120m
 //
+// The semantic side of our search (vectors, hybrid and semantic ranking,
+// the approximate nearest neighbours against the exact) is measured on the
+// same corpus and queries by BenchmarkSearchHybrid (searchhybrid_test.go):
+//
+//	go test ./internal/bench -run '^$' -bench 'SearchHybrid$' -benchtime 1x -timeout 120m
+//
 // DAILYPAPERS_BENCH_BLEVE_MAX caps Bleve's corpus (the first N papers of
 // the same corpus, same queries); the output says so when it applies.
 // DAILYPAPERS_BENCH_WARMUP shortens the warm-up pass to the first N
@@ -115,48 +121,7 @@ func BenchmarkSearchOurs(b *testing.B) {
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
 		m := beginSearchBench(b, c, "ours", c.n)
-		ix := search.NewIndex()
-		workers := max(1, runtime.GOMAXPROCS(0))
-		var gen atomic.Int64
-		var next atomic.Int64
-		const batch = 2000
-		start := time.Now()
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				docs := make([]search.Doc, 0, batch)
-				for {
-					lo := int(next.Add(batch)) - batch
-					if lo >= c.n {
-						return
-					}
-					t := time.Now()
-					docs = docs[:0]
-					for j := lo; j < min(lo+batch, c.n); j++ {
-						p := c.paperAt(j)
-						docs = append(docs, search.DocFromPaper(&p))
-					}
-					gen.Add(int64(time.Since(t)))
-					ix.Add(docs...)
-				}
-			}()
-		}
-		wg.Wait()
-		how := fmt.Sprintf("%d goroutines calling Add with %d papers each", workers, batch)
-		// A full build ends with Finalize where the index has it (the
-		// service's Build does): it rescores with the final averages.
-		if f, ok := any(ix).(interface{ Finalize() }); ok {
-			added := time.Since(start)
-			f.Finalize()
-			how += fmt.Sprintf(" %.1f s, then Finalize %.1f s", added.Seconds(), (time.Since(start) - added).Seconds())
-		}
-		m.built(time.Since(start), time.Duration(gen.Load()), how)
-		if got := ix.Len(); got != c.n {
-			b.Fatalf("index holds %d papers, want %d", got, c.n)
-		}
-		m.heapAfterBuild()
+		ix := buildOurs(c, m)
 
 		run := func(q *benchQuery, texts search.TextSource) ([]paper.ID, error) {
 			parsed, err := search.ParseQuery(q.text)
@@ -185,6 +150,55 @@ func BenchmarkSearchOurs(b *testing.B) {
 		m.finish()
 		runtime.KeepAlive(ix)
 	}
+}
+
+// buildOurs builds our in-memory index of the corpus's m.n papers as
+// BenchmarkSearchOurs measures it (see the header comment) and reports
+// the build (built) and the Go heap the index adds (heapAfterBuild).
+func buildOurs(c *searchCorpus, m *searchBench) *search.Index {
+	ix := search.NewIndex()
+	workers := max(1, runtime.GOMAXPROCS(0))
+	var gen atomic.Int64
+	var next atomic.Int64
+	const batch = 2000
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			docs := make([]search.Doc, 0, batch)
+			for {
+				lo := int(next.Add(batch)) - batch
+				if lo >= m.n {
+					return
+				}
+				t := time.Now()
+				docs = docs[:0]
+				for j := lo; j < min(lo+batch, m.n); j++ {
+					p := c.paperAt(j)
+					docs = append(docs, search.DocFromPaper(&p))
+				}
+				gen.Add(int64(time.Since(t)))
+				ix.Add(docs...)
+			}
+		}()
+	}
+	wg.Wait()
+	how := fmt.Sprintf("%d goroutines calling Add with %d papers each", workers, batch)
+	// A full build ends with Finalize where the index has it (the
+	// service's Build does): it rescores with the final averages.
+	if f, ok := any(ix).(interface{ Finalize() }); ok {
+		added := time.Since(start)
+		f.Finalize()
+		how += fmt.Sprintf(" %.1f s, then Finalize %.1f s", added.Seconds(), (time.Since(start) - added).Seconds())
+	}
+	m.built(time.Since(start), time.Duration(gen.Load()), how)
+	if got := ix.Len(); got != m.n {
+		m.b.Fatalf("index holds %d papers, want %d", got, m.n)
+	}
+	m.heapAfterBuild()
+	return ix
 }
 
 // BenchmarkSearchFTS5 builds a contentless SQLite FTS5 table and runs the
@@ -489,6 +503,10 @@ type searchBench struct {
 	stopSampler func() uint64
 	cpu         map[string][]time.Duration
 	alloc       map[string]uint64 // Go heap bytes allocated by the queries, by mode
+	// metric prefixes the names of the latency metrics queries reports
+	// ("hybrid-" gives hybrid-p99-ms); with a prefix, the figures per query
+	// mode are in the log only (see variant).
+	metric string
 }
 
 // searchResults are the top 10s of the engines run so far in this
@@ -636,19 +654,21 @@ func (m *searchBench) queries(run func(*benchQuery) ([]paper.ID, error), transla
 	c50, c99 := percentiles(m.cpu["all"])
 	m.logf("%d queries, top 10, one at a time: p50 %.3f ms, p99 %.3f ms, mean %.3f ms, max %.3f ms (%.1f s in all; thread CPU time p50 %.3f ms, p99 %.3f ms; load average %s)",
 		len(all), p50, p99, mean(all), maxMS(all), m.searching.Seconds(), c50, c99, loadAverage())
-	m.b.ReportMetric(p50, "p50-ms")
-	m.b.ReportMetric(p99, "p99-ms")
+	m.b.ReportMetric(p50, m.metric+"p50-ms")
+	m.b.ReportMetric(p99, m.metric+"p99-ms")
 	m.p50, m.p99 = p50, p99
-	m.b.ReportMetric(c50, "cpu-p50-ms")
-	m.b.ReportMetric(c99, "cpu-p99-ms")
+	m.b.ReportMetric(c50, m.metric+"cpu-p50-ms")
+	m.b.ReportMetric(c99, m.metric+"cpu-p99-ms")
 	for _, mode := range queryModes {
 		d := m.lat[mode.name]
 		p50, p99 := percentiles(d)
 		c50, c99 := percentiles(m.cpu[mode.name])
 		m.logf("  %-8s %4d queries: p50 %8.3f ms  p99 %8.3f ms  mean %8.3f ms  max %8.3f ms  no hits %3d  (CPU p50 %.3f ms, p99 %.3f ms; Go heap allocated %.0f KB a query)",
 			mode.name, len(d), p50, p99, mean(d), maxMS(d), m.zero[mode.name], c50, c99, float64(m.alloc[mode.name])/1024/float64(max(1, len(d))))
-		m.b.ReportMetric(p50, mode.name+"-p50-ms")
-		m.b.ReportMetric(p99, mode.name+"-p99-ms")
+		if m.metric == "" {
+			m.b.ReportMetric(p50, mode.name+"-p50-ms")
+			m.b.ReportMetric(p99, mode.name+"-p99-ms")
+		}
 	}
 	m.compare()
 	searchResults[m.engine] = struct {
@@ -695,6 +715,18 @@ func (m *searchBench) extraMode(name, mode string, run func(*benchQuery) ([]pape
 	}{m.n, results}
 	m.b.ReportMetric(p50, name+"-p50-ms")
 	m.b.ReportMetric(p99, name+"-p99-ms")
+}
+
+// variant is another way of running the queries in the same run of a
+// benchmark (the same build): its own latencies and results, compared with
+// the other engines' under the name engine, its overall latency metrics
+// named with the prefix metric.
+func (m *searchBench) variant(engine, metric string) *searchBench {
+	v := *m
+	v.engine, v.metric = engine, metric
+	v.lat, v.zero, v.cpu, v.alloc = map[string][]time.Duration{}, map[string]int{}, map[string][]time.Duration{}, map[string]uint64{}
+	v.results, v.searching, v.p50, v.p99 = nil, 0, 0, 0
+	return &v
 }
 
 // compare logs how far this engine's top 10s agree with those of the
@@ -768,6 +800,12 @@ func (m *searchBench) sampleHeap() func() uint64 {
 }
 
 func (m *searchBench) finish() {
+	m.finishWith(fmt.Sprintf("build %.0f papers/s; top 10 p50 %.3f ms, p99 %.3f ms", m.rate, m.p50, m.p99))
+}
+
+// finishWith is finish with the summary's figures between the corpus size
+// and the peak RSS given by the caller.
+func (m *searchBench) finishWith(summary string) {
 	heapPeak := float64(m.stopSampler()) / (1 << 20)
 	peak := procStatusMB("VmHWM")
 	scope := "since the start of this benchmark"
@@ -777,8 +815,7 @@ func (m *searchBench) finish() {
 	m.logf("peak RSS %.0f MB %s; %.0f MB resident at its start (the corpus and queries); peak Go heap objects %.0f MB (sampled every 20 ms; SQLite's own memory is not Go heap); load average now %s",
 		peak, scope, m.baseRSS, heapPeak, loadAverage())
 	m.b.ReportMetric(heapPeak, "peak-heap-MB")
-	m.note("%d papers, build %.0f papers/s; top 10 p50 %.3f ms, p99 %.3f ms; peak RSS %.0f MB (%.0f MB at the start)",
-		m.n, m.rate, m.p50, m.p99, peak, m.baseRSS)
+	m.note("%d papers, %s; peak RSS %.0f MB (%.0f MB at the start)", m.n, summary, peak, m.baseRSS)
 	m.b.ReportMetric(peak, "peak-RSS-MB")
 	m.b.ReportMetric(m.baseRSS, "base-RSS-MB")
 	m.b.ReportMetric(0, "ns/op")

@@ -22,6 +22,9 @@ type semantic struct {
 
 	cacheMu sync.Mutex
 	cache   map[string][]float32 // query embeddings
+
+	embedMu  sync.Mutex   // one embedding pass at a time
+	embedded store.Cursor // papers up to here have current vectors
 }
 
 // queryCacheSize bounds the cache of query embeddings; a full cache is
@@ -97,16 +100,19 @@ const embedBatch = 256
 // EmbedMissing embeds the papers that have no current vector of the
 // embedder's model and stores the vectors, until none is left or ctx
 // ends; it reports how many it stored. progress, when non-nil, gets the
-// running count.
+// running count. It reads the change feed from where the last call
+// stopped: a new or changed paper always comes after it.
 func (s *Service) EmbedMissing(ctx context.Context, progress func(int)) (int, error) {
 	sem := s.sem
 	if sem == nil {
 		return 0, nil
 	}
+	sem.embedMu.Lock()
+	defer sem.embedMu.Unlock()
 	model := sem.emb.Name()
 	n := 0
 	for {
-		tasks, err := s.st.MissingVectors(ctx, model, embedBatch)
+		tasks, err := s.st.MissingVectors(ctx, model, sem.embedded, embedBatch)
 		if err != nil || len(tasks) == 0 {
 			return n, err
 		}
@@ -125,6 +131,7 @@ func (s *Service) EmbedMissing(ctx context.Context, progress func(int)) (int, er
 		if err := s.st.PutVectors(ctx, model, vs); err != nil {
 			return n, err
 		}
+		sem.embedded = tasks[len(tasks)-1].Cursor
 		n += len(vs)
 		if progress != nil {
 			progress(n)

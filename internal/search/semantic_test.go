@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 func hitIDsOf(res Result) []paper.ID {
@@ -47,7 +48,7 @@ func TestServiceEmbedsFollowsAndReloadsVectors(t *testing.T) {
 	if err != nil || n != svc.Len() {
 		t.Fatalf("embedded %d of %d papers, %v", n, svc.Len(), err)
 	}
-	if left, _ := st.MissingVectors(ctx, emb.Name(), 10); len(left) != 0 {
+	if left, _ := st.MissingVectors(ctx, emb.Name(), store.Cursor{}, 10); len(left) != 0 {
 		t.Fatalf("%d papers still missing a vector", len(left))
 	}
 	if _, err := svc.CatchUp(ctx); err != nil {

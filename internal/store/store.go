@@ -137,9 +137,12 @@ type Store interface {
 	// The zero cursor lists every paper.
 	ChangedPapers(ctx context.Context, after Cursor, limit int) ([]ChangedPaper, error)
 
-	// MissingVectors lists papers with no vector for model, or one made
-	// from an older revision, in paper order, at most limit of them.
-	MissingVectors(ctx context.Context, model string, limit int) ([]EmbedTask, error)
+	// MissingVectors lists papers after the cursor in the change feed
+	// (see ChangedPapers) that have no vector for model, or one made from
+	// an older revision, in cursor order, at most limit of them. A job
+	// that embeds them carries the cursor of the last one forward, so that
+	// it never reads a paper twice in one pass.
+	MissingVectors(ctx context.Context, model string, after Cursor, limit int) ([]EmbedTask, error)
 	// PutVectors stores vectors of model, replacing older ones; a vector
 	// of an older revision than the stored one, or of an unknown paper, is
 	// skipped. It does not change Version: pages do not show vectors.

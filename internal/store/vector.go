@@ -14,6 +14,7 @@ type EmbedTask struct {
 	ID              paper.ID
 	Rev             int64 // the revision the new vector will describe
 	Title, Abstract string
+	Cursor          Cursor // the paper's position in the change feed
 }
 
 // Vector is a paper's embedding by one model.

@@ -9,11 +9,11 @@ import (
 )
 
 // MissingVectors lists papers without a current vector of model.
-func (s *Store) MissingVectors(ctx context.Context, model string, limit int) ([]store.EmbedTask, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.rev, p.title, p.abstract FROM papers p
+func (s *Store) MissingVectors(ctx context.Context, model string, after store.Cursor, limit int) ([]store.EmbedTask, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.rev, p.title, p.abstract, p.seq FROM papers p
 		LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_seq = p.seq
-		WHERE v.paper_seq IS NULL OR v.rev < p.rev
-		ORDER BY p.seq LIMIT ?`, model, limit)
+		WHERE (p.rev, p.seq) > (?, ?) AND (v.paper_seq IS NULL OR v.rev < p.rev)
+		ORDER BY p.rev, p.seq LIMIT ?`, model, after.Rev, after.Seq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: missing vectors: %w", err)
 	}
@@ -21,9 +21,10 @@ func (s *Store) MissingVectors(ctx context.Context, model string, limit int) ([]
 	var out []store.EmbedTask
 	for rows.Next() {
 		var t store.EmbedTask
-		if err := rows.Scan(&t.ID, &t.Rev, &t.Title, &t.Abstract); err != nil {
+		if err := rows.Scan(&t.ID, &t.Rev, &t.Title, &t.Abstract, &t.Cursor.Seq); err != nil {
 			return nil, fmt.Errorf("store: missing vectors: %w", err)
 		}
+		t.Cursor.Rev = t.Rev
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {

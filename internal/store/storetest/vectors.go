@@ -17,7 +17,7 @@ func testVectors(t *testing.T, s store.Store) {
 		store.Record{Paper: paper.Paper{ID: "2503.00802", Title: "Second", Abstract: "Two."}})
 	missing := func() []string {
 		t.Helper()
-		tasks, err := s.MissingVectors(ctx, model, 10)
+		tasks, err := s.MissingVectors(ctx, model, store.Cursor{}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,12 +27,19 @@ func testVectors(t *testing.T, s store.Store) {
 		}
 		return ids
 	}
-	tasks, err := s.MissingVectors(ctx, model, 10)
+	tasks, err := s.MissingVectors(ctx, model, store.Cursor{}, 10)
 	if err != nil || len(tasks) != 2 || tasks[0].Title != "First" || tasks[1].Abstract != "Two." {
 		t.Fatalf("missing vectors of a fresh store = %+v, %v", tasks, err)
 	}
-	if got, err := s.MissingVectors(ctx, model, 1); err != nil || len(got) != 1 {
+	if got, err := s.MissingVectors(ctx, model, store.Cursor{}, 1); err != nil || len(got) != 1 {
 		t.Fatalf("limit 1 gave %d tasks, %v", len(got), err)
+	}
+	// Paging by cursor: after the first, only the second.
+	if got, err := s.MissingVectors(ctx, model, tasks[0].Cursor, 10); err != nil || len(got) != 1 || got[0].ID != tasks[1].ID {
+		t.Fatalf("after the first task's cursor: %+v, %v", got, err)
+	}
+	if !tasks[0].Cursor.Less(tasks[1].Cursor) {
+		t.Errorf("task cursors not increasing: %+v, %+v", tasks[0].Cursor, tasks[1].Cursor)
 	}
 	version, err := s.Version(ctx)
 	if err != nil {
@@ -53,7 +60,7 @@ func testVectors(t *testing.T, s store.Store) {
 		t.Errorf("storing vectors changed the version %d -> %d", version, v)
 	}
 	// Another model's vectors are separate.
-	if got, err := s.MissingVectors(ctx, "other-model", 10); err != nil || len(got) != 2 {
+	if got, err := s.MissingVectors(ctx, "other-model", store.Cursor{}, 10); err != nil || len(got) != 2 {
 		t.Errorf("other model: %d missing, %v", len(got), err)
 	}
 
@@ -73,12 +80,13 @@ func testVectors(t *testing.T, s store.Store) {
 
 	// A changed paper needs a new vector; its old one stays until then.
 	write(t, s, store.Record{Paper: paper.Paper{ID: "2503.00801", Title: "First, revised", AsOf: time.Now()}})
-	if got := missing(); !slices.Equal(got, []string{"2503.00801", "2503.00802"}) {
+	if got := missing(); !slices.Equal(got, []string{"2503.00802", "2503.00801"}) { // change-feed order
 		t.Errorf("after a revision, missing = %v", got)
 	}
-	tasks, err = s.MissingVectors(ctx, model, 10)
-	if err != nil {
-		t.Fatal(err)
+	// Found after the cursor where an embedding pass stopped, too.
+	tasks, err = s.MissingVectors(ctx, model, tasks[1].Cursor, 10)
+	if err != nil || len(tasks) != 1 || tasks[0].ID != "2503.00801" {
+		t.Fatalf("after the last cursor of the first pass: %+v, %v", tasks, err)
 	}
 	if tasks[0].Rev <= feed[0].Rev {
 		t.Errorf("revised paper's task rev %d, not after the vector's %d", tasks[0].Rev, feed[0].Rev)
