@@ -14,7 +14,9 @@ package wordvec
 import (
 	"context"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -67,16 +69,26 @@ func (m *Model) Dim() int { return m.dim }
 func (m *Model) Words() int { return len(m.scales) }
 
 // Embed returns one unit vector per text (a zero vector for a text with no
-// known word).
+// known word). A large batch is shared among the processors.
 func (m *Model) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
-	for i, t := range texts {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/32))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(texts); i += workers {
+				if i%256 < workers && ctx.Err() != nil {
+					return
+				}
+				out[i] = m.Vector(texts[i])
 			}
-		}
-		out[i] = m.Vector(t)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
