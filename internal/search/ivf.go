@@ -6,24 +6,33 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
 )
 
 // ivf is an inverted-file index over the vectors: they are grouped into
 // clusters by spherical k-means, and a search compares the query with the
-// cluster centres and then scans only the vectors of the nprobe nearest
-// clusters. Training is two-level so that it stays fast at millions of
-// vectors: a coarse k-means of about √nlist centres, then a k-means inside
-// each coarse cluster, with as many fine centres as its share of the
-// sample; every vector is then assigned through its coarse cluster.
+// cluster centres and then scans only the vectors of the nearest clusters.
+//
+// Training is two-level so that it stays fast at millions of vectors: a
+// coarse k-means of about √nlist centres, then a k-means inside each
+// coarse cluster with as many fine centres as its share of the sample.
+// Every vector is filed under the nearest fine centre of its ivfCoarseTry
+// nearest coarse clusters. Clustering then renumbers the vectors so that
+// each list is one run of rows: a scan reads memory in order, which on
+// this hardware makes it several times faster than rows scattered across
+// the whole array. Vectors added afterwards are filed in their list's
+// extra rows until the next clustering.
 type ivf struct {
 	dim     int
 	centres []int8    // nlist*dim, quantised unit vectors
 	cscale  []float32 // by list
-	lists   [][]int32 // rows by list
+	start   []int32   // list l is rows start[l]..start[l+1] at clustering time
+	extra   [][]int32 // rows filed in list l since
 	where   []int32   // list by row
 	coarse  []coarseCluster
 	nprobe  int
-	trained int // vectors at training time
+	trained int // vectors at clustering time
 }
 
 type coarseCluster struct {
@@ -32,21 +41,24 @@ type coarseCluster struct {
 	leaves []int32 // list numbers of its fine clusters
 }
 
-// IVF parameters: lists ≈ ivfListsPerRoot·√n, and a search scans
-// ivfProbeShare of them (at least ivfMinProbe). Recall against exact
-// search is measured by the search benchmark (BENCHMARKS.md).
+// IVF parameters: lists ≈ ivfListsPerRoot·√n, and a search scans the
+// ivfProbeShare of them nearest to the query (at least ivfMinProbe), more
+// when a filter leaves fewer than the results asked for. Recall against
+// exact search is measured by the search benchmark (BENCHMARKS.md).
 const (
 	exactBelow      = 30_000
-	ivfListsPerRoot = 4
-	ivfProbeShare   = 0.02
-	ivfMinProbe     = 24
-	ivfSamplePer    = 40 // training vectors per list
-	kmeansRounds    = 8
+	ivfListsPerRoot = 2
+	ivfProbeShare   = 0.06
+	ivfMinProbe     = 32
+	ivfMaxWiden     = 8 // a filtered search scans at most this many times the lists
+	ivfSamplePer    = 48
+	ivfCoarseTry    = 3
+	kmeansRounds    = 10
 )
 
-// buildIVF clusters the live rows of v. It is called with v's write lock
-// held, or before v is shared.
-func buildIVF(v *Vectors, seed uint64) *ivf {
+// cluster builds the inverted file over the live rows of v and renumbers
+// v's rows list by list. It is called with v's write lock held.
+func (v *Vectors) cluster(seed uint64) {
 	var live []int32
 	for row, id := range v.ids {
 		if id != "" {
@@ -66,23 +78,22 @@ func buildIVF(v *Vectors, seed uint64) *ivf {
 	for i, row := range sample {
 		points[i] = v.dequantize(row)
 	}
-	ix := &ivf{dim: v.dim, trained: n, where: make([]int32, len(v.ids))}
-	for i := range ix.where {
-		ix.where[i] = -1
-	}
+	ix := &ivf{dim: v.dim, trained: n}
 	k1 := max(1, int(math.Sqrt(float64(nlist))))
 	top, groups := kmeans(points, k1, rng)
 	for c, centre := range top {
+		group := groups[c]
+		if len(group) == 0 {
+			continue
+		}
 		cc := coarseCluster{}
 		cc.scale, cc.centre = quantize(centre)
-		group := groups[c]
 		k2 := max(1, int(math.Round(float64(nlist)*float64(len(group))/float64(len(points)))))
-		k2 = min(k2, len(group))
 		sub := make([][]float32, len(group))
 		for i, p := range group {
 			sub[i] = points[p]
 		}
-		fine, _ := kmeans(sub, k2, rng)
+		fine, _ := kmeans(sub, min(k2, len(group)), rng)
 		for _, f := range fine {
 			s, q := quantize(f)
 			cc.leaves = append(cc.leaves, int32(len(ix.cscale)))
@@ -91,10 +102,9 @@ func buildIVF(v *Vectors, seed uint64) *ivf {
 		}
 		ix.coarse = append(ix.coarse, cc)
 	}
-	ix.lists = make([][]int32, len(ix.cscale))
 
-	// Assign every live row, in parallel; lists are filled afterwards in
-	// row order so that scans walk memory forwards.
+	// File every live row, in parallel.
+	assign := make([]int32, n)
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -103,40 +113,51 @@ func buildIVF(v *Vectors, seed uint64) *ivf {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
 				row := live[i]
-				ix.where[row] = ix.nearestList(v.rowVec(row), v.scales[row])
+				assign[i] = ix.nearestList(v.rowVec(row), v.scales[row])
 			}
 		}()
 	}
 	wg.Wait()
-	for _, row := range live {
-		l := ix.where[row]
-		ix.lists[l] = append(ix.lists[l], row)
-	}
-	ix.dropEmpty()
-	return ix
-}
 
-// dropEmpty removes the lists no vector went to, and coarse clusters left
-// without lists. They arise from degenerate data (many identical vectors
-// give identical centres, of which only the first is ever chosen) and
-// would otherwise take probes from lists that hold the answers, or catch
-// new vectors in a coarse cluster with nowhere to file them.
-func (ix *ivf) dropEmpty() {
-	renum := make([]int32, len(ix.lists))
+	// Renumber the rows list by list, dropping deleted rows and empty lists
+	// (degenerate data, such as many identical vectors, leaves some).
+	nl := len(ix.cscale)
+	counts := make([]int32, nl+1)
+	for _, l := range assign {
+		counts[l+1]++
+	}
+	renum := make([]int32, nl)
 	var (
 		centres []int8
 		scales  []float32
-		lists   [][]int32
+		start   []int32
+		pos     = int32(0)
 	)
-	for l, rows := range ix.lists {
-		if len(rows) == 0 {
+	for l := range nl {
+		if counts[l+1] == 0 {
 			renum[l] = -1
 			continue
 		}
-		renum[l] = int32(len(lists))
+		renum[l] = int32(len(scales))
 		centres = append(centres, ix.centre(int32(l))...)
 		scales = append(scales, ix.cscale[l])
-		lists = append(lists, rows)
+		start = append(start, pos)
+		pos += counts[l+1]
+	}
+	start = append(start, pos)
+	next := slices.Clone(start[:len(start)-1])
+	ids := make([]paper.ID, n)
+	newScales := make([]float32, n)
+	data := make([]int8, n*v.dim)
+	where := make([]int32, n)
+	for i, row := range live {
+		l := renum[assign[i]]
+		to := next[l]
+		next[l]++
+		ids[to] = v.ids[row]
+		newScales[to] = v.scales[row]
+		copy(data[int(to)*v.dim:], v.rowVec(row))
+		where[to] = l
 	}
 	coarse := ix.coarse[:0]
 	for _, cc := range ix.coarse {
@@ -151,28 +172,46 @@ func (ix *ivf) dropEmpty() {
 			coarse = append(coarse, cc)
 		}
 	}
-	for row, l := range ix.where {
-		if l >= 0 {
-			ix.where[row] = renum[l]
-		}
+	ix.centres, ix.cscale, ix.start, ix.where, ix.coarse = centres, scales, start, where, coarse
+	ix.extra = make([][]int32, len(scales))
+	ix.nprobe = min(len(scales), max(ivfMinProbe, int(math.Ceil(ivfProbeShare*float64(len(scales))))))
+
+	v.ids, v.scales, v.data, v.dead = ids, newScales, data, 0
+	clear(v.rows)
+	for row, id := range v.ids {
+		v.rows[id] = int32(row)
 	}
-	ix.centres, ix.cscale, ix.lists, ix.coarse = centres, scales, lists, coarse
-	ix.nprobe = min(len(ix.lists), max(ivfMinProbe, int(math.Ceil(ivfProbeShare*float64(len(ix.lists))))))
+	v.ivf = ix
 }
 
-// nearestList finds the list of a vector: the nearest coarse centre, then
-// the nearest of its fine centres.
+// nearestList finds the list of a vector: the nearest fine centre among
+// those of the ivfCoarseTry nearest coarse centres.
 func (ix *ivf) nearestList(q []int8, qs float32) int32 {
-	best, bestS := 0, float32(math.Inf(-1))
+	var best [ivfCoarseTry]int
+	var bestS [ivfCoarseTry]float32
+	for i := range bestS {
+		best[i], bestS[i] = -1, float32(math.Inf(-1))
+	}
 	for c := range ix.coarse {
-		if s := float32(dot8(q, ix.coarse[c].centre)) * ix.coarse[c].scale; s > bestS {
-			best, bestS = c, s
+		s := float32(dot8(q, ix.coarse[c].centre)) * ix.coarse[c].scale
+		for i := range best {
+			if s > bestS[i] {
+				copy(best[i+1:], best[i:len(best)-1])
+				copy(bestS[i+1:], bestS[i:len(bestS)-1])
+				best[i], bestS[i] = c, s
+				break
+			}
 		}
 	}
 	leaf, leafS := int32(0), float32(math.Inf(-1))
-	for _, l := range ix.coarse[best].leaves {
-		if s := float32(dot8(q, ix.centre(l))) * ix.cscale[l]; s > leafS {
-			leaf, leafS = l, s
+	for _, c := range best {
+		if c < 0 {
+			break
+		}
+		for _, l := range ix.coarse[c].leaves {
+			if s := float32(dot8(q, ix.centre(l))) * ix.cscale[l]; s > leafS {
+				leaf, leafS = l, s
+			}
 		}
 	}
 	return leaf
@@ -180,54 +219,69 @@ func (ix *ivf) nearestList(q []int8, qs float32) int32 {
 
 func (ix *ivf) centre(l int32) []int8 { return ix.centres[int(l)*ix.dim : int(l+1)*ix.dim] }
 
+// add files a new row in its list's extra rows.
 func (ix *ivf) add(row int32, q []int8, s float32) {
 	for int(row) >= len(ix.where) {
 		ix.where = append(ix.where, -1)
 	}
 	l := ix.nearestList(q, s)
 	ix.where[row] = l
-	ix.lists[l] = append(ix.lists[l], row)
+	ix.extra[l] = append(ix.extra[l], row)
 }
 
-// move re-files an updated row (its old list keeps a stale entry only if
-// the row was unknown, which cannot happen).
+// move re-files an updated row. A row that leaves the run of its old list
+// stays there but is skipped, as its where no longer names that list.
 func (ix *ivf) move(row int32, q []int8, s float32) {
-	if int(row) < len(ix.where) && ix.where[row] >= 0 {
-		old := ix.where[row]
-		ix.lists[old] = slices.DeleteFunc(ix.lists[old], func(r int32) bool { return r == row })
+	if old := ix.where[row]; old >= 0 {
+		ix.extra[old] = slices.DeleteFunc(ix.extra[old], func(r int32) bool { return r == row })
 	}
-	ix.add(row, q, s)
+	l := ix.nearestList(q, s)
+	ix.where[row] = l
+	if row < ix.start[l] || row >= ix.start[l+1] { // not back in its own run
+		ix.extra[l] = append(ix.extra[l], row)
+	}
 }
 
-// scan offers every row of the nprobe lists nearest to the query.
-func (ix *ivf) scan(q []int8, qs float32, offer func(int32)) {
+// scan offers the rows of the lists nearest to the query: nprobe of them,
+// and more, up to ivfMaxWiden times as many, while enough() is false (a
+// filter let too few through).
+func (ix *ivf) scan(q []int8, qs float32, offer func(int32), enough func() bool) {
 	type cand struct {
 		l int32
 		s float32
 	}
-	cands := make([]cand, len(ix.lists))
-	for l := range ix.lists {
+	cands := make([]cand, len(ix.cscale))
+	for l := range cands {
 		cands[l] = cand{int32(l), float32(dot8(q, ix.centre(int32(l)))) * ix.cscale[l]}
 	}
 	slices.SortStableFunc(cands, func(a, b cand) int {
-		if a.s > b.s {
+		switch {
+		case a.s > b.s:
 			return -1
-		}
-		if a.s < b.s {
+		case a.s < b.s:
 			return 1
 		}
 		return 0
 	})
-	for _, c := range cands[:ix.nprobe] {
-		for _, row := range ix.lists[c.l] {
+	limit := min(len(cands), ix.nprobe*ivfMaxWiden)
+	for i, c := range cands[:limit] {
+		if i >= ix.nprobe && enough() {
+			return
+		}
+		for row := ix.start[c.l]; row < ix.start[c.l+1]; row++ {
+			if ix.where[row] == c.l {
+				offer(row)
+			}
+		}
+		for _, row := range ix.extra[c.l] {
 			offer(row)
 		}
 	}
 }
 
-// kmeans is spherical k-means (cosine) with k-means++-style seeding by
-// distance-weighted sampling; it returns the unit centres and the indexes
-// of the points in each cluster.
+// kmeans is spherical k-means (cosine) started from k distinct random
+// points; it returns the unit centres and the indexes of the points in
+// each cluster.
 func kmeans(points [][]float32, k int, rng *rand.Rand) ([][]float32, [][]int) {
 	if k >= len(points) {
 		groups := make([][]int, len(points))
@@ -238,7 +292,10 @@ func kmeans(points [][]float32, k int, rng *rand.Rand) ([][]float32, [][]int) {
 		return centres, groups
 	}
 	dim := len(points[0])
-	centres := seedCentres(points, k, rng)
+	centres := make([][]float32, k)
+	for c, i := range rng.Perm(len(points))[:k] {
+		centres[c] = slices.Clone(points[i])
+	}
 	assign := make([]int, len(points))
 	workers := runtime.GOMAXPROCS(0)
 	for round := range kmeansRounds {
@@ -280,25 +337,6 @@ func kmeans(points [][]float32, k int, rng *rand.Rand) ([][]float32, [][]int) {
 		groups[c] = append(groups[c], i)
 	}
 	return centres, groups
-}
-
-// seedCentres picks k starting centres: the first at random, each next one
-// among a few random candidates the one farthest from those chosen so far
-// (a cheap approximation of k-means++ that spreads the centres out).
-func seedCentres(points [][]float32, k int, rng *rand.Rand) [][]float32 {
-	centres := [][]float32{slices.Clone(points[rng.IntN(len(points))])}
-	for len(centres) < k {
-		var best []float32
-		bestSim := float32(math.Inf(1))
-		for range 8 {
-			p := points[rng.IntN(len(points))]
-			if s := dotF32(p, centres[nearestCentre(p, centres)]); s < bestSim {
-				best, bestSim = p, s
-			}
-		}
-		centres = append(centres, slices.Clone(best))
-	}
-	return centres
 }
 
 func nearestCentre(p []float32, centres [][]float32) int {

@@ -19,7 +19,7 @@ type Vectors struct {
 	mu     sync.RWMutex
 	model  string
 	dim    int
-	ids    []paper.ID // by row; "" for a deleted row
+	ids    []paper.ID // by row; "" for a deleted row (rows are renumbered by clustering)
 	rows   map[paper.ID]int32
 	scales []float32
 	data   []int8 // dim per row
@@ -153,7 +153,7 @@ func (v *Vectors) Nearest(q []float32, n int, accept func(paper.ID) bool, exact 
 			offer(row)
 		}
 	} else {
-		v.ivf.scan(qq, qs, offer)
+		v.ivf.scan(qq, qs, offer, func() bool { return len(top) == n })
 	}
 	slices.SortFunc(top, byVecSim)
 	return top
@@ -234,6 +234,6 @@ func (v *Vectors) Cluster(force bool) bool {
 	if n == 0 {
 		return false
 	}
-	v.ivf = buildIVF(v, uint64(n))
+	v.cluster(uint64(n))
 	return true
 }
