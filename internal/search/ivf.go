@@ -48,9 +48,9 @@ type coarseCluster struct {
 const (
 	exactBelow      = 30_000
 	ivfListsPerRoot = 2
-	ivfProbeShare   = 0.06
+	ivfProbeShare   = 0.08
 	ivfMinProbe     = 32
-	ivfMaxWiden     = 8 // a filtered search scans at most this many times the lists
+	ivfMaxWiden     = 4 // a filtered search scans at most this many times the lists
 	ivfSamplePer    = 48
 	ivfCoarseTry    = 3
 	kmeansRounds    = 10

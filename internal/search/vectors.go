@@ -173,8 +173,9 @@ func (v *Vectors) score(qq []int8, qs float32, row int32) float32 {
 	return float32(dot8(qq, v.data[int(row)*v.dim:int(row+1)*v.dim])) * qs * v.scales[row]
 }
 
-// dot8 is the integer dot product of two equally long int8 vectors.
-func dot8(a, b []int8) int32 {
+// dot8Go is the integer dot product of two equally long int8 vectors, in
+// portable Go; dot8 (dot8_amd64.go, dot8_other.go) is the one to call.
+func dot8Go(a, b []int8) int32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 int32
 	i := 0
