@@ -70,9 +70,14 @@ type SemanticQuery struct {
 //
 // Candidates are the top fuseDepth lexical results and, unless the query
 // requires phrases or authors (which only the lexical side can check), the
-// top fuseDepth nearest vectors that pass the query's filters. Every
-// candidate gets both scores (a paper found by one side is scored by the
-// other), and they are fused: semantic mode ranks by the cosine alone.
+// top fuseDepth nearest vectors that pass the query's filters. In hybrid
+// ranking a query narrowed by category, date or code takes no nearest
+// vectors: few vectors pass such a filter, the nearest-neighbour search
+// would have to scan many clusters to find them, and the lexical side
+// enumerates them directly; its candidates are still re-ranked by meaning.
+// Every candidate gets both scores (a paper found by one side is scored
+// by the other), and they are fused: semantic mode ranks by the cosine
+// alone.
 func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k, offset int, texts TextSource) (Result, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -104,7 +109,8 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 		at[h.ID] = len(cands)
 		cands = append(cands, cand{id: h.ID, lex: h.Score, sem: -2})
 	}
-	if len(q.Phrases) == 0 && len(ix.requiredLists(q)) == 0 {
+	narrowed := len(q.Cats) > 0 || !q.From.IsZero() || !q.To.IsZero() || q.HasCode
+	if len(q.Phrases) == 0 && len(ix.requiredLists(q)) == 0 && (sem.Weight >= 1 || !narrowed) {
 		if filter := ix.compileFilter(q); filter != nil {
 			accept := func(id paper.ID) bool {
 				doc, ok := ix.live[id]

@@ -292,7 +292,9 @@ func TestSemanticWithUnknownWords(t *testing.T) {
 	}
 }
 
-// Filters apply to the papers the semantic side brings in.
+// Filters apply to the papers the semantic side brings in. Hybrid ranking
+// takes none from it when a category, date or code filter narrows the
+// query (see SearchMode): then its hits are the lexical ones, re-ranked.
 func TestSemanticCandidatesHonourFilters(t *testing.T) {
 	f := standardFixture(t)
 	hasWord := func(d Doc, word string) bool {
@@ -315,14 +317,22 @@ func TestSemanticCandidatesHonourFilters(t *testing.T) {
 		{`car motor fix -"vehicle engines"`, func(d Doc) bool { return !(hasWord(d, "engine") && hasWord(d, "vehicle")) }, []paper.ID{"auto3"}},
 		{"car motor fix cat:cs.RO -truck", func(d Doc) bool { return slices.Contains(d.Categories, "cs.RO") && !hasWord(d, "truck") }, []paper.ID{"auto1"}},
 	} {
+		narrowed := strings.Contains(tc.query, ":")
+		lexical := map[paper.ID]bool{}
 		for _, mode := range allModes {
 			res := f.search(t, tc.query, mode, 100, 0)
 			for _, h := range res.Hits {
 				if !tc.ok(f.docs[h.ID]) {
 					t.Errorf("%s %q: %s does not pass the filter", mode, tc.query, h.ID)
 				}
+				if mode == Lexical {
+					lexical[h.ID] = true
+				}
+				if mode == Hybrid && narrowed && !lexical[h.ID] {
+					t.Errorf("%s %q: %s came from the semantic side of a narrowed query", mode, tc.query, h.ID)
+				}
 			}
-			if mode == Lexical {
+			if mode == Lexical || mode == Hybrid && narrowed {
 				continue
 			}
 			for _, id := range tc.want {
