@@ -111,6 +111,7 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	}
 	narrowed := len(q.Cats) > 0 || !q.From.IsZero() || !q.To.IsZero() || q.HasCode
 	if len(q.Phrases) == 0 && len(ix.requiredLists(q)) == 0 && (sem.Weight >= 1 || !narrowed) {
+		curs := ix.cursors(terms)
 		if filter := ix.compileFilter(q); filter != nil {
 			accept := func(id paper.ID) bool {
 				doc, ok := ix.live[id]
@@ -122,7 +123,7 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 					continue
 				}
 				at[h.ID] = len(cands)
-				cands = append(cands, cand{id: h.ID, lex: ix.lexScore(terms, ix.live[h.ID]), sem: h.Sim})
+				cands = append(cands, cand{id: h.ID, lex: lexScore(curs, ix.live[h.ID]), sem: h.Sim})
 			}
 		}
 	}
@@ -206,11 +207,11 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	return res, nil
 }
 
-// lexScore is the BM25F score of one document for the ranking terms, as
-// the lexical search computes it.
-func (ix *Index) lexScore(terms []qterm, doc uint32) float32 {
+// lexScore is the BM25F score of one document for the ranking terms'
+// cursors (ix.cursors), as the lexical search computes it.
+func lexScore(curs []*cursor, doc uint32) float32 {
 	var s float32
-	for _, c := range ix.cursors(terms) {
+	for _, c := range curs {
 		if p := find(c.list, doc); p != nil {
 			s += c.w * float32(p.imp())
 		}

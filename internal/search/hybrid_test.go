@@ -458,7 +458,7 @@ func TestLexScoreMatchesSearch(t *testing.T) {
 		f.ix.mu.RLock()
 		terms := f.ix.rankingTerms(q)
 		for _, h := range res.Hits {
-			got := f.ix.lexScore(terms, f.ix.live[h.ID])
+			got := lexScore(f.ix.cursors(terms), f.ix.live[h.ID])
 			if d := got - h.Score; d > 1e-4*h.Score || d < -1e-4*h.Score {
 				t.Errorf("%q: %s scored %.6f by lexScore, %.6f by Search", query, h.ID, got, h.Score)
 			}
