@@ -3,6 +3,7 @@ package search
 import (
 	"encoding/binary"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -325,13 +326,28 @@ func (ix *Index) Finalize() {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	avg := ix.avgLens()
-	for id, list := range ix.post {
-		for i := range list {
-			p := &list[i]
-			p[4] = impact(p.tf(), &ix.docs[p.doc()], &avg)
-		}
-		ix.summarise(uint32(id))
+	// Terms are independent: each processor takes every workers-th run
+	// of 1,024 term ids.
+	const run = 1024
+	workers := max(1, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lo := w * run; lo < len(ix.post); lo += workers * run {
+				for id := lo; id < min(lo+run, len(ix.post)); id++ {
+					list := ix.post[id]
+					for i := range list {
+						p := &list[i]
+						p[4] = impact(p.tf(), &ix.docs[p.doc()], &avg)
+					}
+					ix.summarise(uint32(id))
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	ix.sortedTerms(0) // now rather than in the first prefix search
 }
 
