@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,11 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--no-such-flag"},
 		{"import", "--data", t.TempDir()},
 		{"import", "--data", t.TempDir(), "--format", "csv", "x.json"},
+		{"serve", "--embedder", "ftp://example.org"},
+		{"serve", "--embedder", "http://localhost:11434/v1"}, // no --embed-model
+		{"search", "--data", t.TempDir(), "--mode", "fuzzy", "graph"},
+		{"eval", "--beir", t.TempDir(), "--mode", "fuzzy"},
+		{"eval", "--beir", t.TempDir(), "--mode", "semantic", "--embedder", "none"},
 	} {
 		_, _, err := runCmd(t, args...)
 		var u usageError
@@ -156,5 +162,47 @@ func TestBadEnvironmentIsAUsageError(t *testing.T) {
 	var u usageError
 	if !errors.As(err, &u) || !strings.Contains(err.Error(), "DAILYPAPERS_DEMO") {
 		t.Errorf("error %v, want one naming DAILYPAPERS_DEMO", err)
+	}
+}
+
+// A collection where the relevant papers share no word with their
+// queries: only meaning finds them.
+func TestEvalModes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("corpus.jsonl", `{"_id":"cars","title":"Automobile engines","text":"Mechanics repair the motors of trucks and vehicles."}
+{"_id":"bread","title":"Baking at home","text":"Flour, water and yeast make a loaf in the oven."}
+{"_id":"stars","title":"Galaxies","text":"Telescopes observe distant stars and nebulae."}
+{"_id":"music","title":"Orchestras","text":"Violins and cellos play symphonies in concert halls."}
+`)
+	write("queries.jsonl", `{"_id":"q1","text":"car maintenance"}
+{"_id":"q2","text":"cooking recipes"}
+`)
+	write("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\tcars\t1\nq2\tbread\t1\n")
+	last := regexp.MustCompile(`^nDCG@10=(\d\.\d{4}) Recall@100=\d\.\d{4}$`)
+	ndcg := map[string]string{}
+	for _, mode := range []string{"lexical", "semantic", "hybrid"} {
+		out, _, err := runCmd(t, "eval", "--beir", dir, "--mode", mode)
+		if err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		m := last.FindStringSubmatch(lines[len(lines)-1])
+		if m == nil {
+			t.Fatalf("%s: last line %q", mode, lines[len(lines)-1])
+		}
+		ndcg[mode] = m[1]
+	}
+	if ndcg["lexical"] != "0.0000" || ndcg["semantic"] != "1.0000" || ndcg["hybrid"] != "1.0000" {
+		t.Errorf("nDCG@10 by mode = %v; want lexical 0 (no shared words), semantic and hybrid 1", ndcg)
 	}
 }

@@ -188,6 +188,9 @@ func runEval(ctx context.Context, cfg *config.Config, args []string, stdout, std
 	if err != nil {
 		return usageError{fmt.Errorf("eval: --mode: %w", err)}
 	}
+	if mode != search.Lexical && cfg.Embedder == "none" {
+		return usageError{fmt.Errorf("eval: --mode %s needs an embedder (not --embedder none)", mode)}
+	}
 	var b *search.BEIR
 	splits := []string{evalSplit}
 	if evalSplit == "" {
@@ -211,9 +214,6 @@ func runEval(ctx context.Context, cfg *config.Config, args []string, stdout, std
 	if mode != search.Lexical {
 		if emb, err = newEmbedder(cfg); err != nil {
 			return fmt.Errorf("eval: %w", err)
-		}
-		if emb == nil {
-			return usageError{fmt.Errorf("eval: --mode %s needs an embedder (not --embedder none)", mode)}
 		}
 		vecs, err = embedAll(ctx, emb, b.Docs, stderr)
 		if err != nil {
