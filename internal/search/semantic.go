@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/embed"
@@ -16,8 +17,8 @@ import (
 type semantic struct {
 	emb embed.Embedder
 
-	mu   sync.Mutex // serialises following the vector feed
-	vecs *Vectors   // nil until the first vector is known (its length)
+	mu   sync.Mutex              // serialises following the vector feed
+	vecs atomic.Pointer[Vectors] // nil until the first vector is known (its length)
 	seq  int64
 
 	cacheMu sync.Mutex
@@ -50,16 +51,17 @@ func (s *Service) Vectors() *Vectors {
 	if s.sem == nil {
 		return nil
 	}
-	s.sem.mu.Lock()
-	defer s.sem.mu.Unlock()
-	return s.sem.vecs
+	return s.sem.vecs.Load()
 }
 
 // vectorPage is how many vectors one read of the vector feed returns.
 const vectorPage = 4096
 
-// catchUpVectors loads the vectors stored since the last call.
-func (s *Service) catchUpVectors(ctx context.Context) (int, error) {
+// loadVectors loads the vectors stored since the last call, or all of
+// them into a new vector index when fresh. A new index replaces the old
+// one only once it is loaded and clustered, so that searches never wait
+// for a load (seconds at millions of papers).
+func (s *Service) loadVectors(ctx context.Context, fresh bool) (int, error) {
 	sem := s.sem
 	if sem == nil {
 		return 0, nil
@@ -67,30 +69,38 @@ func (s *Service) catchUpVectors(ctx context.Context) (int, error) {
 	sem.mu.Lock()
 	defer sem.mu.Unlock()
 	model := sem.emb.Name()
+	vecs, seq := sem.vecs.Load(), sem.seq
+	if fresh {
+		vecs, seq = nil, 0
+	}
 	n := 0
 	for {
-		page, err := s.st.ChangedVectors(ctx, model, sem.seq, vectorPage)
+		page, err := s.st.ChangedVectors(ctx, model, seq, vectorPage)
 		if err != nil {
 			return n, fmt.Errorf("search: vectors: %w", err)
 		}
 		if len(page) == 0 {
 			break
 		}
-		if sem.vecs == nil {
-			sem.vecs = NewVectors(model, len(page[0].Vec))
+		if vecs == nil {
+			vecs = NewVectors(model, len(page[0].Vec))
 		}
 		for _, v := range page {
-			if !sem.vecs.Put(v.ID, v.Vec) {
+			if !vecs.Put(v.ID, v.Vec) {
 				s.log.Warn("vector of the wrong length ignored", "paper", v.ID, "model", model,
-					"length", len(v.Vec), "want", sem.vecs.Dim())
+					"length", len(v.Vec), "want", vecs.Dim())
 			}
 		}
-		sem.seq = page[len(page)-1].Seq
+		seq = page[len(page)-1].Seq
 		n += len(page)
 	}
-	if sem.vecs != nil {
-		sem.vecs.Cluster(false)
+	if vecs != nil {
+		vecs.Cluster(false)
 	}
+	if vecs != nil || fresh {
+		sem.vecs.Store(vecs)
+	}
+	sem.seq = seq
 	return n, nil
 }
 

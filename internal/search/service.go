@@ -124,13 +124,9 @@ func (s *Service) Build(ctx context.Context, progress func(int)) error {
 	ix.Finalize()
 	s.ix.Store(ix)
 	s.cursor, s.version = last, version
-	if s.sem != nil { // vectors are read again from the store, not rebuilt
-		s.sem.mu.Lock()
-		s.sem.vecs, s.sem.seq = nil, 0
-		s.sem.mu.Unlock()
-		if _, err := s.catchUpVectors(ctx); err != nil {
-			return err
-		}
+	// Vectors are read again from the store, not embedded again.
+	if _, err := s.loadVectors(ctx, true); err != nil {
+		return err
 	}
 	s.ready.Store(true)
 	return nil
@@ -145,7 +141,7 @@ func (s *Service) CatchUp(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	nv, err := s.catchUpVectors(ctx)
+	nv, err := s.loadVectors(ctx, false)
 	if err != nil {
 		return 0, err
 	}
