@@ -75,10 +75,9 @@ type SemanticQuery struct {
 // vectors: few vectors pass such a filter, the nearest-neighbour search
 // would have to scan many clusters to find them, and the lexical side
 // enumerates them directly; its candidates are still re-ranked by meaning.
-// Semantic ranking of such a query compares the query with every paper
-// that passes the filter when they are few (nearestPassing). Every
-// candidate gets both scores (a paper found by one side is scored by the
-// other), and they are fused: semantic mode ranks by the cosine alone.
+// Every candidate gets both scores (a paper found by one side is scored
+// by the other), and they are fused: semantic mode ranks by the cosine
+// alone.
 func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k, offset int, texts TextSource) (Result, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -118,13 +117,7 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 				doc, ok := ix.live[id]
 				return ok && filter(doc)
 			}
-			var near []VecHit
-			if narrowed {
-				near = ix.nearestPassing(qvec, vecs, filter, accept)
-			} else {
-				near = vecs.Nearest(qvec, fuseDepth, accept, false)
-			}
-			for _, h := range near {
+			for _, h := range vecs.Nearest(qvec, fuseDepth, accept, false) {
 				if i, ok := at[h.ID]; ok {
 					cands[i].sem = h.Sim
 					continue
@@ -212,29 +205,6 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 		res.Hits = append(res.Hits, all[i])
 	}
 	return res, nil
-}
-
-// narrowExactMax is the largest number of papers passing a filter that
-// semantic ranking compares with the query one by one; past it, the
-// filter lets enough through for the clusters to find them.
-const narrowExactMax = 100_000
-
-// nearestPassing finds the nearest vectors among the papers that pass a
-// category, date or code filter: listing those papers costs a pass over
-// the document table, far less than widening the cluster search for a
-// selective filter (p99 515 ms at three million papers before).
-func (ix *Index) nearestPassing(qvec []float32, vecs *Vectors, filter func(uint32) bool, accept func(paper.ID) bool) []VecHit {
-	var ids []paper.ID
-	for doc := range ix.docs {
-		if !filter(uint32(doc)) {
-			continue
-		}
-		if len(ids) == narrowExactMax {
-			return vecs.Nearest(qvec, fuseDepth, accept, false)
-		}
-		ids = append(ids, ix.docs[doc].id)
-	}
-	return vecs.NearestAmong(qvec, fuseDepth, ids)
 }
 
 // lexScore is the BM25F score of one document for the ranking terms'

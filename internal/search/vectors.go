@@ -159,27 +159,6 @@ func (v *Vectors) Nearest(q []float32, n int, accept func(paper.ID) bool, exact 
 	return top
 }
 
-// NearestAmong returns the n of the given papers whose vectors are most
-// similar to q, best first, comparing q with each of them: the way to
-// search a small subset, which the clusters would have to be scanned far
-// and wide to find.
-func (v *Vectors) NearestAmong(q []float32, n int, ids []paper.ID) []VecHit {
-	if len(q) != v.dim || n <= 0 {
-		return nil
-	}
-	qs, qq := quantize(q)
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	hits := make([]VecHit, 0, len(ids))
-	for _, id := range ids {
-		if row, ok := v.rows[id]; ok {
-			hits = append(hits, VecHit{ID: id, Sim: v.score(qq, qs, row)})
-		}
-	}
-	slices.SortFunc(hits, byVecSim)
-	return hits[:min(n, len(hits))]
-}
-
 func byVecSim(a, b VecHit) int {
 	if c := cmp.Compare(b.Sim, a.Sim); c != 0 {
 		return c

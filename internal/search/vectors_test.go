@@ -521,30 +521,3 @@ func TestVectorsIVFFewDistinctVectors(t *testing.T) {
 		t.Errorf("%d of %d directions, each the vector of %d papers, are not found by approximate search", missed, distinct, n/distinct)
 	}
 }
-
-// NearestAmong ranks a subset exactly as the exact scan filtered to it
-// does, and skips ids without a vector.
-func TestVectorsNearestAmong(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 11))
-	v := NewVectors("m", 16)
-	var subset []paper.ID
-	in := map[paper.ID]bool{}
-	for i := range 2000 {
-		id := paper.ID(fmt.Sprintf("p%04d", i))
-		v.Put(id, randomUnit(rng, 16))
-		if i%7 == 0 {
-			subset = append(subset, id)
-			in[id] = true
-		}
-	}
-	subset = append(subset, "no-such-paper")
-	q := randomUnit(rng, 16)
-	got := v.NearestAmong(q, 10, subset)
-	want := v.Nearest(q, 10, func(id paper.ID) bool { return in[id] }, true)
-	if len(got) != 10 || !slices.Equal(got, want) {
-		t.Errorf("NearestAmong = %v\nfiltered exact scan = %v", got, want)
-	}
-	if got := v.NearestAmong(q, 1000, subset); len(got) != len(subset)-1 {
-		t.Errorf("asked for more than the subset: %d hits, want %d", len(got), len(subset)-1)
-	}
-}
