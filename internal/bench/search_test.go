@@ -156,7 +156,7 @@ func BenchmarkSearchOurs(b *testing.B) {
 // BenchmarkSearchOurs measures it (see the header comment) and reports
 // the build (built) and the Go heap the index adds (heapAfterBuild).
 func buildOurs(c *searchCorpus, m *searchBench) *search.Index {
-	ix := search.NewIndex()
+	ix := search.NewBuildIndex()
 	workers := max(1, runtime.GOMAXPROCS(0))
 	var gen atomic.Int64
 	var next atomic.Int64

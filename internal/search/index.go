@@ -125,11 +125,22 @@ type Index struct {
 	live     map[paper.ID]uint32
 	lenSum   [numFields]float64
 	nLive    int
+	// deferScores leaves scoring to Finalize (see NewBuildIndex).
+	deferScores bool
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{termIDs: map[string]uint32{}, live: map[paper.ID]uint32{}}
+}
+
+// NewBuildIndex returns an empty index for a bulk build: Add only files
+// the postings and Finalize scores them all once, instead of scoring each
+// posting twice. It must not be searched before Finalize.
+func NewBuildIndex() *Index {
+	ix := NewIndex()
+	ix.deferScores = true
+	return ix
 }
 
 // Len is the number of live documents.
@@ -224,7 +235,11 @@ func (ix *Index) addAnalyzed(batch []analyzed) {
 		}
 		for _, t := range d.terms {
 			id := ix.termID(t.term)
-			ix.push(id, newPosting(num, impact(t.tf, &meta, &avg), t.tf))
+			imp := uint8(1)
+			if !ix.deferScores {
+				imp = impact(t.tf, &meta, &avg)
+			}
+			ix.push(id, newPosting(num, imp, t.tf))
 		}
 		ix.docs = append(ix.docs, meta)
 		ix.live[d.doc.ID] = num
@@ -349,6 +364,7 @@ func (ix *Index) Finalize() {
 	}
 	wg.Wait()
 	ix.sortedTerms(0) // now rather than in the first prefix search
+	ix.deferScores = false
 }
 
 // blockSize is the run of postings one block maximum covers.

@@ -756,3 +756,31 @@ func TestUpdatesAndCompact(t *testing.T) {
 	}
 	compare("after Compact", true)
 }
+
+// A bulk build scores only in Finalize, and then ranks exactly as an
+// index that scored every posting as it went.
+func TestBuildIndexRanksAsIndex(t *testing.T) {
+	docs := pagingDocs()
+	plain, bulk := NewIndex(), NewBuildIndex()
+	for i := 0; i < len(docs); i += 40 { // in batches, as builds add
+		end := min(i+40, len(docs))
+		plain.Add(docs[i:end]...)
+		bulk.Add(docs[i:end]...)
+	}
+	plain.Finalize()
+	bulk.Finalize()
+	for _, query := range pagingQueries {
+		a := run(t, plain, query, 1000, 0, textsOf(docs...))
+		b := run(t, bulk, query, 1000, 0, textsOf(docs...))
+		if !slices.Equal(a.Hits, b.Hits) || a.Total != b.Total {
+			t.Errorf("%q: bulk build ranks %v, plain %v", query, hitIDs(b), hitIDs(a))
+		}
+	}
+	// After Finalize, adding scores as it goes again.
+	bulk.Add(Doc{ID: "late", Title: "probe", Abstract: "probe signal"})
+	plain.Add(Doc{ID: "late", Title: "probe", Abstract: "probe signal"})
+	a, b := run(t, plain, "probe", 5, 0, nil), run(t, bulk, "probe", 5, 0, nil)
+	if !slices.Equal(a.Hits, b.Hits) {
+		t.Errorf("after Finalize: bulk %v, plain %v", hitIDs(b), hitIDs(a))
+	}
+}

@@ -59,7 +59,7 @@ func (s *Service) Build(ctx context.Context, progress func(int)) error {
 	if err != nil {
 		return err
 	}
-	ix := NewIndex()
+	ix := NewBuildIndex()
 	pages := make(chan []store.ChangedPaper, 4)
 	analysed := make(chan []analyzed, 4)
 	ctx, cancel := context.WithCancel(ctx)
