@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/dailypapers/dailypapers/internal/config"
@@ -23,7 +25,7 @@ type command struct {
 	run                       func(ctx context.Context, c *config.Config, args []string, stdout, stderr io.Writer) error
 }
 
-var commands = []command{serveCmd, importCmd, searchCmd, reindexCmd, evalCmd, statsCmd}
+var commands = []command{serveCmd, importCmd, searchCmd, reindexCmd, evalCmd, statsCmd, userCreateCmd}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -49,7 +51,7 @@ type usageError struct{ error }
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) > 1 {
-			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+			return run(ctx, append(slices.Clone(args[1:]), "--help"), stdout, stderr)
 		}
 		mainUsage(stdout)
 		if len(args) == 0 {
@@ -58,7 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	for _, cmd := range commands {
-		if cmd.name != args[0] {
+		words := strings.Fields(cmd.name) // "user create" takes two
+		if len(args) < len(words) || !slices.Equal(args[:len(words)], words) {
 			continue
 		}
 		var cfg config.Config
@@ -71,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fs.PrintDefaults()
 			fs.SetOutput(stderr)
 		}
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := fs.Parse(args[len(words):]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return err
 			}
@@ -96,7 +99,7 @@ Usage: dailypapers <command> [flags] [arguments]
 
 Commands:`)
 	for _, cmd := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", cmd.name, cmd.summary)
 	}
 	fmt.Fprintln(w, "\nRun \"dailypapers <command> --help\" for a command's flags. Every flag can also be\nset with an environment variable:")
 	for _, v := range config.Vars {

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dailypapers/dailypapers/internal/auth"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
 func runCmd(t *testing.T, args ...string) (string, string, error) {
@@ -34,7 +37,7 @@ func TestHelpNamesEveryCommandAndSetting(t *testing.T) {
 		}
 	}
 	for _, cmd := range commands {
-		out, _, err := runCmd(t, cmd.name, "--help")
+		out, _, err := runCmd(t, append(strings.Fields(cmd.name), "--help")...)
 		opensDB := cmd.name != "eval" // eval works on a throwaway index
 		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "Usage: dailypapers "+cmd.name) || opensDB != strings.Contains(out, "-data") {
 			t.Errorf("%s --help: %v\n%s", cmd.name, err, out)
@@ -204,5 +207,62 @@ func TestEvalModes(t *testing.T) {
 	}
 	if ndcg["lexical"] != "0.0000" || ndcg["semantic"] != "1.0000" || ndcg["hybrid"] != "1.0000" {
 		t.Errorf("nDCG@10 by mode = %v; want lexical 0 (no shared words), semantic and hybrid 1", ndcg)
+	}
+}
+
+func TestUserCreate(t *testing.T) {
+	dir := t.TempDir()
+	create := func(password string, args ...string) (string, error) {
+		t.Helper()
+		stdin = strings.NewReader(password)
+		t.Cleanup(func() { stdin = os.Stdin })
+		out, _, err := runCmd(t, append([]string{"user", "create", "--data", dir, "--password-stdin"}, args...)...)
+		return out, err
+	}
+	out, err := create("correct horse battery\n", "--email", "ada@example.org", "--username", "ada", "--name", "Ada Lovelace", "--admin")
+	if err != nil || !strings.Contains(out, "created admin account ada <ada@example.org>") {
+		t.Fatalf("user create: %q, %v", out, err)
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "dailypapers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.AccountByEmail(context.Background(), "ADA@example.org")
+	st.Close()
+	if err != nil || !a.Admin || a.Fullname != "Ada Lovelace" {
+		t.Fatalf("stored account %+v, %v", a, err)
+	}
+	if err := auth.VerifyPassword(a.PasswordHash, "correct horse battery"); err != nil {
+		t.Errorf("the stored hash does not verify the password: %v", err)
+	}
+	// Taken: an error, not a usage error.
+	_, err = create("another good password\n", "--email", "Ada@Example.org", "--username", "ada2")
+	var u usageError
+	if err == nil || errors.As(err, &u) || !strings.Contains(err.Error(), "taken") {
+		t.Errorf("a taken address: %v", err)
+	}
+	for _, tc := range []struct {
+		password string
+		args     []string
+		want     string
+	}{
+		{"short\n", []string{"--email", "b@example.org", "--username", "bob"}, "too short"},
+		{"", []string{"--email", "b@example.org", "--username", "bob"}, "no password"},
+		{"long enough pw\n", []string{"--email", "not an address", "--username", "bob"}, "--email"},
+		{"long enough pw\n", []string{"--email", "Bob <b@example.org>", "--username", "bob"}, "--email"},
+		{"long enough pw\n", []string{"--email", "b@example.org", "--username", "<script>"}, "--username"},
+		{"long enough pw\n", []string{"--email", "b@example.org"}, "--username"},
+	} {
+		_, err := create(tc.password, tc.args...)
+		if !errors.As(err, &u) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q with %q: %v, want a usage error about %s", tc.args, tc.password, err, tc.want)
+		}
+	}
+	// Not at a terminal and no --password-stdin: told how to give it.
+	stdin = strings.NewReader("")
+	_, _, err = runCmd(t, "user", "create", "--data", dir, "--email", "c@example.org", "--username", "carol")
+	stdin = os.Stdin
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "--password-stdin") {
+		t.Errorf("without a terminal: %v", err)
 	}
 }

@@ -151,6 +151,14 @@ type Store interface {
 	// at most limit: the feed the semantic index follows.
 	ChangedVectors(ctx context.Context, model string, after int64, limit int) ([]Vector, error)
 
+	// CreateAccount adds an account and returns it with its id and
+	// creation time. A username or email address (in any case) already
+	// taken is ErrConflict.
+	CreateAccount(ctx context.Context, a Account) (Account, error)
+	// AccountByEmail finds an account by its address, in any case, or
+	// returns ErrNotFound.
+	AccountByEmail(ctx context.Context, email string) (Account, error)
+
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)
 

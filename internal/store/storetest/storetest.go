@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Version", testVersion},
 		{"ChangedPapers", testChangedPapers},
 		{"Vectors", testVectors},
+		{"Accounts", testAccounts},
 		{"Submitters", testSubmitters},
 		{"KnownSubmitterKept", testKnownSubmitterKept},
 		{"FeedOrder", testFeedOrder},

@@ -1,0 +1,60 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+func testAccounts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if _, err := s.AccountByEmail(ctx, "ada@example.org"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an empty store finds an account: %v", err)
+	}
+	ada, err := s.CreateAccount(ctx, store.Account{User: store.User{Username: "ada", Fullname: "Ada Lovelace"},
+		Email: "Ada@Example.org", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$a2V5", Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ada.ID == 0 || ada.CreatedAt.IsZero() || time.Since(ada.CreatedAt) > time.Minute {
+		t.Errorf("created account has id %d, created %v", ada.ID, ada.CreatedAt)
+	}
+	got, err := s.AccountByEmail(ctx, "ada@EXAMPLE.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != ada.ID || got.Username != "ada" || got.Fullname != "Ada Lovelace" || got.Email != "Ada@Example.org" ||
+		got.PasswordHash != ada.PasswordHash || !got.Admin || !got.DisabledAt.IsZero() || !got.CreatedAt.Equal(ada.CreatedAt) {
+		t.Errorf("read back %+v, stored %+v", got, ada)
+	}
+
+	// An address or a name already taken, in any case, is a conflict; so
+	// is the name of a submitter met in an imported feed.
+	write(t, s, store.Record{Paper: paper.Paper{ID: "2503.00801", Title: "A paper"},
+		Submission: &store.Submission{Day: "2025-03-18", Submitter: "akhaliq", SubmittedAt: ms("2025-03-18", 9, 0, 0, 0)}})
+	for _, a := range []store.Account{
+		{User: store.User{Username: "ada2"}, Email: "ADA@example.org"},
+		{User: store.User{Username: "ADA"}, Email: "other@example.org"},
+		{User: store.User{Username: "AKhaliq"}, Email: "ak@example.org"},
+	} {
+		if _, err := s.CreateAccount(ctx, a); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("account %s <%s>: %v, want ErrConflict", a.Username, a.Email, err)
+		}
+	}
+	bob, err := s.CreateAccount(ctx, store.Account{User: store.User{Username: "bob"}, Email: "bob@example.org",
+		DisabledAt: time.UnixMilli(1750000000000).UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.AccountByEmail(ctx, "bob@example.org")
+	if err != nil || got.ID != bob.ID || got.Admin || !got.DisabledAt.Equal(bob.DisabledAt) {
+		t.Errorf("bob read back %+v, %v", got, err)
+	}
+	// Submitters without an address are not accounts.
+	if _, err := s.AccountByEmail(ctx, ""); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the empty address finds %v", err)
+	}
+}
