@@ -159,6 +159,18 @@ type Store interface {
 	// returns ErrNotFound.
 	AccountByEmail(ctx context.Context, email string) (Account, error)
 
+	// CreateSession stores a session.
+	CreateSession(ctx context.Context, sess Session) error
+	// SessionAccount finds the account of a session that has not expired
+	// at now and whose account is not disabled, or returns ErrNotFound.
+	SessionAccount(ctx context.Context, tokenHash []byte, now time.Time) (Account, Session, error)
+	// DeleteSession ends one session (signing out); an unknown one is not
+	// an error.
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	// DeleteUserSessions ends every session of an account (signing out
+	// everywhere, a disabled account, a changed password).
+	DeleteUserSessions(ctx context.Context, userID int64) error
+
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)
 

@@ -56,3 +56,55 @@ func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account
 	}
 	return a, nil
 }
+
+// CreateSession stores a session.
+func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		sess.TokenHash, sess.UserID, sess.CreatedAt.UnixMilli(), sess.ExpiresAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	return nil
+}
+
+// SessionAccount finds a live session's account.
+func (s *Store) SessionAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.Session, error) {
+	var (
+		a                           store.Account
+		sess                        store.Session
+		created, sCreated, sExpires int64
+		email                       sql.NullString
+	)
+	err := s.r.QueryRowContext(ctx, `SELECT u.id, u.username, u.fullname, u.avatar_url, u.email, u.password_hash, u.admin, u.created_at,
+			s.created_at, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`, tokenHash, now.UnixMilli()).Scan(
+		&a.ID, &a.Username, &a.Fullname, &a.AvatarURL, &email, &a.PasswordHash, &a.Admin, &created, &sCreated, &sExpires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Account{}, store.Session{}, fmt.Errorf("store: session: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Account{}, store.Session{}, fmt.Errorf("store: session: %w", err)
+	}
+	a.Email = email.String
+	a.CreatedAt = time.UnixMilli(created).UTC()
+	sess = store.Session{TokenHash: tokenHash, UserID: a.ID,
+		CreatedAt: time.UnixMilli(sCreated).UTC(), ExpiresAt: time.UnixMilli(sExpires).UTC()}
+	return a, sess, nil
+}
+
+// DeleteSession ends one session.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash); err != nil {
+		return fmt.Errorf("store: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteUserSessions ends every session of an account.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("store: delete sessions: %w", err)
+	}
+	return nil
+}

@@ -58,3 +58,59 @@ func testAccounts(t *testing.T, s store.Store) {
 		t.Errorf("the empty address finds %v", err)
 	}
 }
+
+func testSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ada, err := s.CreateAccount(ctx, store.Account{User: store.User{Username: "ada"}, Email: "ada@example.org", PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := s.CreateAccount(ctx, store.Account{User: store.User{Username: "bob"}, Email: "bob@example.org", PasswordHash: "h",
+		DisabledAt: time.UnixMilli(1750000000000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.UnixMilli(1760000000000).UTC()
+	hash := func(b byte) []byte { h := make([]byte, 32); h[0] = b; return h }
+	for _, sess := range []store.Session{
+		{TokenHash: hash(1), UserID: ada.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+		{TokenHash: hash(2), UserID: ada.ID, CreatedAt: now, ExpiresAt: now.Add(2 * time.Hour)},
+		{TokenHash: hash(3), UserID: ada.ID, CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Minute)},
+		{TokenHash: hash(4), UserID: bob.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+	} {
+		if err := s.CreateSession(ctx, sess); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, sess, err := s.SessionAccount(ctx, hash(1), now)
+	if err != nil || a.ID != ada.ID || a.Email != "ada@example.org" || !sess.ExpiresAt.Equal(now.Add(time.Hour)) {
+		t.Fatalf("live session: %+v %+v, %v", a, sess, err)
+	}
+	for name, h := range map[string][]byte{"expired": hash(3), "disabled account": hash(4), "unknown": hash(9)} {
+		if _, _, err := s.SessionAccount(ctx, h, now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s session: %v, want ErrNotFound", name, err)
+		}
+	}
+	// The first session ends at its expiry, not a millisecond later.
+	if _, _, err := s.SessionAccount(ctx, hash(1), now.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("at its expiry: %v, want ErrNotFound", err)
+	}
+	if err := s.DeleteSession(ctx, hash(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.SessionAccount(ctx, hash(1), now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after signing out: %v", err)
+	}
+	if _, _, err := s.SessionAccount(ctx, hash(2), now); err != nil {
+		t.Errorf("the other session ended too: %v", err)
+	}
+	if err := s.DeleteSession(ctx, hash(9)); err != nil {
+		t.Errorf("ending an unknown session: %v", err)
+	}
+	if err := s.DeleteUserSessions(ctx, ada.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.SessionAccount(ctx, hash(2), now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after signing out everywhere: %v", err)
+	}
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChangedPapers", testChangedPapers},
 		{"Vectors", testVectors},
 		{"Accounts", testAccounts},
+		{"Sessions", testSessions},
 		{"Submitters", testSubmitters},
 		{"KnownSubmitterKept", testKnownSubmitterKept},
 		{"FeedOrder", testFeedOrder},

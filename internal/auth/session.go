@@ -1,0 +1,23 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+)
+
+// NewSessionToken makes a session token for a cookie (32 random bytes,
+// base64url) and the hash to store for it.
+func NewSessionToken() (token string, hash []byte) {
+	b := make([]byte, 32)
+	rand.Read(b) // crypto/rand.Read never fails (Go 1.24 and later)
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a token: its SHA-256. Tokens are long
+// and random, so a fast hash is enough; no salt is needed.
+func HashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
