@@ -3,9 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -26,33 +24,40 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Accou
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.Username, a.Fullname, email, a.PasswordHash, a.Admin, disabled, a.CreatedAt.UnixMilli()).Scan(&a.ID)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
-			return store.Account{}, fmt.Errorf("store: account %s <%s>: %w", a.Username, a.Email, store.ErrConflict)
-		}
-		return store.Account{}, fmt.Errorf("store: create account: %w", err)
+		return store.Account{}, fmt.Errorf("store: account %s <%s>: %w", a.Username, a.Email, mapErr(err))
+	}
+	return a, nil
+}
+
+// accountCols are the users columns of an account, as scanAccount reads
+// them, for a query that names the users table u.
+const accountCols = `u.id, u.username, u.fullname, u.avatar_url, u.email, u.password_hash, u.admin, u.disabled_at, u.created_at`
+
+// scanAccount reads accountCols, then any further columns into more.
+func scanAccount(row interface{ Scan(...any) error }, more ...any) (store.Account, error) {
+	var (
+		a        store.Account
+		email    sql.NullString
+		disabled sql.NullInt64
+		created  int64
+	)
+	dest := append([]any{&a.ID, &a.Username, &a.Fullname, &a.AvatarURL, &email, &a.PasswordHash, &a.Admin, &disabled, &created}, more...)
+	if err := row.Scan(dest...); err != nil {
+		return store.Account{}, err
+	}
+	a.Email = email.String
+	a.CreatedAt = time.UnixMilli(created).UTC()
+	if disabled.Valid {
+		a.DisabledAt = time.UnixMilli(disabled.Int64).UTC()
 	}
 	return a, nil
 }
 
 // AccountByEmail finds an account by address, ignoring case.
 func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account, error) {
-	var (
-		a        store.Account
-		created  int64
-		disabled sql.NullInt64
-	)
-	err := s.r.QueryRowContext(ctx, `SELECT id, username, fullname, avatar_url, email, password_hash, admin, disabled_at, created_at
-		FROM users WHERE email = ? COLLATE NOCASE`, email).Scan(
-		&a.ID, &a.Username, &a.Fullname, &a.AvatarURL, &a.Email, &a.PasswordHash, &a.Admin, &disabled, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Account{}, fmt.Errorf("store: account <%s>: %w", email, store.ErrNotFound)
-	}
+	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.email = ? COLLATE NOCASE`, email))
 	if err != nil {
-		return store.Account{}, fmt.Errorf("store: account <%s>: %w", email, err)
-	}
-	a.CreatedAt = time.UnixMilli(created).UTC()
-	if disabled.Valid {
-		a.DisabledAt = time.UnixMilli(disabled.Int64).UTC()
+		return store.Account{}, fmt.Errorf("store: account <%s>: %w", email, mapErr(err))
 	}
 	return a, nil
 }
@@ -69,28 +74,15 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 
 // SessionAccount finds a live session's account.
 func (s *Store) SessionAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.Session, error) {
-	var (
-		a                           store.Account
-		sess                        store.Session
-		created, sCreated, sExpires int64
-		email                       sql.NullString
-	)
-	err := s.r.QueryRowContext(ctx, `SELECT u.id, u.username, u.fullname, u.avatar_url, u.email, u.password_hash, u.admin, u.created_at,
-			s.created_at, s.expires_at
+	var created, expires int64
+	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, s.created_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`, tokenHash, now.UnixMilli()).Scan(
-		&a.ID, &a.Username, &a.Fullname, &a.AvatarURL, &email, &a.PasswordHash, &a.Admin, &created, &sCreated, &sExpires)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Account{}, store.Session{}, fmt.Errorf("store: session: %w", store.ErrNotFound)
-	}
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`, tokenHash, now.UnixMilli()), &created, &expires)
 	if err != nil {
-		return store.Account{}, store.Session{}, fmt.Errorf("store: session: %w", err)
+		return store.Account{}, store.Session{}, fmt.Errorf("store: session: %w", mapErr(err))
 	}
-	a.Email = email.String
-	a.CreatedAt = time.UnixMilli(created).UTC()
-	sess = store.Session{TokenHash: tokenHash, UserID: a.ID,
-		CreatedAt: time.UnixMilli(sCreated).UTC(), ExpiresAt: time.UnixMilli(sExpires).UTC()}
-	return a, sess, nil
+	return a, store.Session{TokenHash: tokenHash, UserID: a.ID,
+		CreatedAt: time.UnixMilli(created).UTC(), ExpiresAt: time.UnixMilli(expires).UTC()}, nil
 }
 
 // DeleteSession ends one session.
