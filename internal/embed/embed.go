@@ -35,3 +35,25 @@ func Normalize(v []float32) {
 		v[i] *= inv
 	}
 }
+
+// Quantize maps v, normalised to unit length, to one int8 per component
+// and a scale (component ≈ int8 × scale): the largest component becomes
+// ±127. A zero vector gives scale 0. Both the stored form of vectors and
+// the search index's use it.
+func Quantize(v []float32) (scale float32, q []int8) {
+	var sum, peak float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+		peak = math.Max(peak, math.Abs(float64(x)))
+	}
+	q = make([]int8, len(v))
+	if sum == 0 {
+		return 0, q
+	}
+	norm := math.Sqrt(sum)
+	s := peak / norm / 127
+	for i, x := range v {
+		q[i] = int8(math.Round(float64(x) / norm / s))
+	}
+	return float32(s), q
+}

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -81,7 +82,6 @@ type SemanticQuery struct {
 func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k, offset int, texts TextSource) (Result, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	terms := ix.rankingTerms(q)
 	qvec, vecs := sem.Vec, sem.Vectors
 	if sem.Weight <= 0 || vecs == nil || len(qvec) != vecs.Dim() || isZero(qvec) || q.Meaning == "" {
 		return ix.search(ctx, q, k, offset, texts)
@@ -111,7 +111,7 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	}
 	narrowed := len(q.Cats) > 0 || !q.From.IsZero() || !q.To.IsZero() || q.HasCode
 	if len(q.Phrases) == 0 && len(ix.requiredLists(q)) == 0 && (sem.Weight >= 1 || !narrowed) {
-		curs := ix.cursors(terms)
+		curs := ix.cursors(ix.rankingTerms(q))
 		if filter := ix.compileFilter(q); filter != nil {
 			accept := func(id paper.ID) bool {
 				doc, ok := ix.live[id]
@@ -130,13 +130,23 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	if len(cands) == 0 {
 		return lex, nil
 	}
+	// The lexical candidates' cosines, in one pass with the query
+	// quantised once.
+	var unscored []paper.ID
+	for _, c := range cands {
+		if c.sem == -2 {
+			unscored = append(unscored, c.id)
+		}
+	}
+	sims, ok := vecs.Similarities(qvec, unscored)
 	maxLex, minSem, maxSem := float32(0), float32(2), float32(-2)
-	for i := range cands {
+	for i, j := 0, 0; i < len(cands); i++ {
 		c := &cands[i]
 		if c.sem == -2 {
-			if s, ok := vecs.Similarity(qvec, c.id); ok {
-				c.sem = s
+			if ok[j] {
+				c.sem = sims[j]
 			}
+			j++
 		}
 		maxLex = max(maxLex, c.lex)
 		if c.sem > -2 {
@@ -155,18 +165,8 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 		}
 		c.fused = alpha*s + (1-alpha)*l
 	}
-	slices.SortStableFunc(cands, func(a, b cand) int {
-		switch {
-		case a.fused > b.fused:
-			return -1
-		case a.fused < b.fused:
-			return 1
-		case a.lex > b.lex:
-			return -1
-		case a.lex < b.lex:
-			return 1
-		}
-		return 0
+	slices.SortStableFunc(cands, func(a, b cand) int { // best first, ties to the better words
+		return cmp.Or(cmpFloat(b.fused, a.fused), cmpFloat(b.lex, a.lex))
 	})
 	if len(cands) > fuseDepth {
 		cands = cands[:fuseDepth]

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/paper"
 )
 
@@ -87,7 +88,7 @@ func (v *Vectors) cluster(seed uint64) {
 			continue
 		}
 		cc := coarseCluster{}
-		cc.scale, cc.centre = quantize(centre)
+		cc.scale, cc.centre = embed.Quantize(centre)
 		k2 := max(1, int(math.Round(float64(nlist)*float64(len(group))/float64(len(points)))))
 		sub := make([][]float32, len(group))
 		for i, p := range group {
@@ -95,7 +96,7 @@ func (v *Vectors) cluster(seed uint64) {
 		}
 		fine, _ := kmeans(sub, min(k2, len(group)), rng)
 		for _, f := range fine {
-			s, q := quantize(f)
+			s, q := embed.Quantize(f)
 			cc.leaves = append(cc.leaves, int32(len(ix.cscale)))
 			ix.cscale = append(ix.cscale, s)
 			ix.centres = append(ix.centres, q...)
@@ -176,7 +177,7 @@ func (v *Vectors) cluster(seed uint64) {
 	ix.extra = make([][]int32, len(scales))
 	ix.nprobe = min(len(scales), max(ivfMinProbe, int(math.Ceil(ivfProbeShare*float64(len(scales))))))
 
-	v.ids, v.scales, v.data, v.dead = ids, newScales, data, 0
+	v.ids, v.scales, v.data = ids, newScales, data
 	clear(v.rows)
 	for row, id := range v.ids {
 		v.rows[id] = int32(row)
@@ -254,15 +255,7 @@ func (ix *ivf) scan(q []int8, qs float32, offer func(int32), enough func() bool)
 	for l := range cands {
 		cands[l] = cand{int32(l), float32(dot8(q, ix.centre(int32(l)))) * ix.cscale[l]}
 	}
-	slices.SortStableFunc(cands, func(a, b cand) int {
-		switch {
-		case a.s > b.s:
-			return -1
-		case a.s < b.s:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(cands, func(a, b cand) int { return cmpFloat(b.s, a.s) }) // nearest first
 	limit := min(len(cands), ix.nprobe*ivfMaxWiden)
 	for i, c := range cands[:limit] {
 		if i >= ix.nprobe && enough() {
@@ -328,7 +321,7 @@ func kmeans(points [][]float32, k int, rng *rand.Rand) ([][]float32, [][]int) {
 			if counts[c] == 0 { // an empty cluster restarts at a random point
 				copy(sums[c], points[rng.IntN(len(points))])
 			}
-			normalize(sums[c])
+			embed.Normalize(sums[c])
 			centres[c] = sums[c]
 		}
 	}
@@ -363,14 +356,4 @@ func dotF32(a, b []float32) float32 {
 		s0 += a[i] * b[i]
 	}
 	return s0 + s1 + s2 + s3
-}
-
-func normalize(v []float32) {
-	n := float32(math.Sqrt(float64(dotF32(v, v))))
-	if n == 0 {
-		return
-	}
-	for i := range v {
-		v[i] /= n
-	}
 }

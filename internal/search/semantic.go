@@ -94,7 +94,7 @@ func (s *Service) loadVectors(ctx context.Context, fresh bool) (int, error) {
 		seq = page[len(page)-1].Seq
 		n += len(page)
 	}
-	if vecs != nil {
+	if vecs != nil && n > 0 { // clustering takes the write lock: only when vectors came
 		vecs.Cluster(false)
 	}
 	if vecs != nil || fresh {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/paper"
 )
 
@@ -23,8 +24,7 @@ type Vectors struct {
 	rows   map[paper.ID]int32
 	scales []float32
 	data   []int8 // dim per row
-	dead   int
-	ivf    *ivf // nil while exact search is fast enough
+	ivf    *ivf   // nil while exact search is fast enough
 }
 
 // NewVectors returns an empty index for vectors of the named model.
@@ -51,7 +51,7 @@ func (v *Vectors) Put(id paper.ID, vec []float32) bool {
 	if len(vec) != v.dim {
 		return false
 	}
-	scale, q := quantize(vec)
+	scale, q := embed.Quantize(vec)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if row, ok := v.rows[id]; ok {
@@ -84,7 +84,6 @@ func (v *Vectors) Delete(id paper.ID) {
 	delete(v.rows, id)
 	v.ids[row] = ""
 	v.scales[row] = 0 // a dead row scores 0 and is skipped
-	v.dead++
 }
 
 // Vector returns a copy of a paper's vector, dequantised, or nil.
@@ -98,17 +97,29 @@ func (v *Vectors) Vector(id paper.ID) []float32 {
 	return v.dequantize(row)
 }
 
+// Similarities gives the cosine of q with the vector of each paper, in
+// order, and whether the paper has one.
+func (v *Vectors) Similarities(q []float32, ids []paper.ID) (sims []float32, ok []bool) {
+	sims, ok = make([]float32, len(ids)), make([]bool, len(ids))
+	if len(q) != v.dim {
+		return sims, ok
+	}
+	qs, qq := embed.Quantize(q)
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	for i, id := range ids {
+		if row, found := v.rows[id]; found {
+			sims[i], ok[i] = v.score(qq, qs, row), true
+		}
+	}
+	return sims, ok
+}
+
 // Similarity is the cosine of q with a paper's vector; ok is false when
 // the paper has none.
 func (v *Vectors) Similarity(q []float32, id paper.ID) (sim float32, ok bool) {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	row, ok := v.rows[id]
-	if !ok || len(q) != v.dim {
-		return 0, false
-	}
-	qs, qq := quantize(q)
-	return v.score(qq, qs, row), true
+	sims, oks := v.Similarities(q, []paper.ID{id})
+	return sims[0], oks[0]
 }
 
 // VecHit is a nearest neighbour.
@@ -125,7 +136,7 @@ func (v *Vectors) Nearest(q []float32, n int, accept func(paper.ID) bool, exact 
 	if len(q) != v.dim || n <= 0 {
 		return nil
 	}
-	qs, qq := quantize(q)
+	qs, qq := embed.Quantize(q)
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	top := make([]VecHit, 0, n+1)
@@ -160,7 +171,7 @@ func (v *Vectors) Nearest(q []float32, n int, accept func(paper.ID) bool, exact 
 }
 
 func byVecSim(a, b VecHit) int {
-	if c := cmp.Compare(b.Sim, a.Sim); c != 0 {
+	if c := cmp.Compare(b.Sim, a.Sim); c != 0 { // best first
 		return c
 	}
 	return cmp.Compare(a.ID, b.ID)
@@ -189,26 +200,6 @@ func dot8Go(a, b []int8) int32 {
 		s0 += int32(a[i]) * int32(b[i])
 	}
 	return s0 + s1 + s2 + s3
-}
-
-// quantize normalises vec and maps it to int8 with one scale: the largest
-// component becomes ±127.
-func quantize(vec []float32) (float32, []int8) {
-	var sum, max float64
-	for _, x := range vec {
-		sum += float64(x) * float64(x)
-		max = math.Max(max, math.Abs(float64(x)))
-	}
-	q := make([]int8, len(vec))
-	if sum == 0 {
-		return 0, q
-	}
-	norm := math.Sqrt(sum)
-	scale := max / norm / 127
-	for i, x := range vec {
-		q[i] = int8(math.Round(float64(x) / norm / scale))
-	}
-	return float32(scale), q
 }
 
 func (v *Vectors) rowVec(row int32) []int8 { return v.data[int(row)*v.dim : int(row+1)*v.dim] }

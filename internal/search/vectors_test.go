@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/paper"
 )
 
@@ -36,7 +37,7 @@ func checkSorted(t *testing.T, hits []VecHit) {
 
 func unit(v ...float32) []float32 {
 	v = slices.Clone(v)
-	normalize(v)
+	embed.Normalize(v)
 	return v
 }
 
@@ -219,7 +220,7 @@ func randomUnit(rng *rand.Rand, dim int) []float32 {
 	for i := range v {
 		v[i] = float32(rng.NormFloat64())
 	}
-	normalize(v)
+	embed.Normalize(v)
 	return v
 }
 
@@ -245,7 +246,7 @@ func (c *clustered) next() []float32 {
 	for i, x := range centre {
 		v[i] = x + float32(c.noise*c.rng.NormFloat64())
 	}
-	normalize(v)
+	embed.Normalize(v)
 	return v
 }
 

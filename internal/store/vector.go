@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/paper"
 )
 
@@ -32,20 +33,11 @@ type Vector struct {
 // (component = int8 × scale). A quarter of float32's size, and the form
 // the search index holds in memory anyway.
 func PackVector(v []float32) []byte {
-	var sum, max float64
-	for _, x := range v {
-		sum += float64(x) * float64(x)
-		max = math.Max(max, math.Abs(float64(x)))
-	}
-	out := make([]byte, 4+len(v))
-	if sum == 0 {
-		return out
-	}
-	norm := math.Sqrt(sum)
-	scale := max / norm / 127
-	binary.LittleEndian.PutUint32(out, math.Float32bits(float32(scale)))
-	for i, x := range v {
-		out[4+i] = byte(int8(math.Round(float64(x) / norm / scale)))
+	scale, q := embed.Quantize(v)
+	out := make([]byte, 4+len(q))
+	binary.LittleEndian.PutUint32(out, math.Float32bits(scale))
+	for i, c := range q {
+		out[4+i] = byte(c)
 	}
 	return out
 }

@@ -114,7 +114,6 @@ func (m *Model) Vector(text string) []float32 {
 // Tokens calls fn with every word of text, lower-cased: the runs of
 // letters and digits, as the vectors were converted to expect.
 func Tokens(text string, fn func(word string)) {
-	var buf []byte
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !isWord(r) {
@@ -134,10 +133,9 @@ func Tokens(text string, fn func(word string)) {
 		}
 		if lower {
 			fn(text[start:i])
-			continue
+		} else {
+			fn(strings.ToLower(text[start:i]))
 		}
-		buf = append(buf[:0], strings.ToLower(text[start:i])...)
-		fn(string(buf))
 	}
 }
 
