@@ -132,11 +132,7 @@ func BenchmarkSearchOurs(b *testing.B) {
 			if err != nil {
 				return nil, err
 			}
-			ids := make([]paper.ID, len(res.Hits))
-			for i, h := range res.Hits {
-				ids[i] = h.ID
-			}
-			return ids, nil
+			return res.IDs(), nil
 		}
 		m.queries(func(q *benchQuery) ([]paper.ID, error) { return run(q, nil) }, func(q *benchQuery) string { return q.text })
 		texts := func(_ context.Context, id paper.ID) (search.Doc, error) {

@@ -148,11 +148,7 @@ func BenchmarkSearchHybrid(b *testing.B) {
 				if err != nil {
 					return nil, err
 				}
-				ids := make([]paper.ID, len(res.Hits))
-				for i, h := range res.Hits {
-					ids[i] = h.ID
-				}
-				return ids, nil
+				return res.IDs(), nil
 			}, func(q *benchQuery) string {
 				if weight == 0 {
 					return "SearchMode, weight 0 (lexical)"

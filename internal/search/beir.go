@@ -235,11 +235,7 @@ func (ix *Index) ModeRanker(weight float32, emb embed.Embedder, vecs *Vectors) R
 		if err != nil {
 			return nil, err
 		}
-		ids := make([]paper.ID, len(res.Hits))
-		for i, h := range res.Hits {
-			ids[i] = h.ID
-		}
-		return ids, nil
+		return res.IDs(), nil
 	}
 }
 

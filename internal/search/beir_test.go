@@ -230,7 +230,7 @@ func TestEvaluateWithIndex(t *testing.T) {
 			return nil, err
 		}
 		res, err := ix.Search(ctx, q, n, 0, nil)
-		return hitIDs(res), err
+		return res.IDs(), err
 	})
 	if err != nil {
 		t.Fatal(err)

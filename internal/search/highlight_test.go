@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store/storetest"
 )
 
 const ellipsis = "…"
@@ -177,7 +178,7 @@ func TestHighlightDemoAbstracts(t *testing.T) {
 	t.Parallel()
 	st := demoStore(t)
 	var papers []paper.Paper
-	for i, p := range allPapers(t, st) {
+	for i, p := range storetest.AllPapers(t, st) {
 		if i%3 == 0 {
 			papers = append(papers, p)
 		}

@@ -229,13 +229,13 @@ func TestSemanticFindsWithoutSharedWords(t *testing.T) {
 	f := standardFixture(t)
 	const query = "car motor fix"
 	lex := f.search(t, query, Lexical, 100, 0)
-	if got := sortedIDs(hitIDs(lex)...); !slices.Equal(got, sortedIDs("lex1", "lex2", "phr")) {
+	if got := sortedIDs(lex.IDs()...); !slices.Equal(got, sortedIDs("lex1", "lex2", "phr")) {
 		t.Fatalf("lexical %q found %v, want lex1, lex2 and phr (no other paper has its words)", query, got)
 	}
 	sem := f.search(t, query, Semantic, 10, 0)
 	hyb := f.search(t, query, Hybrid, 10, 0)
-	t.Logf("semantic: %v", hitIDs(sem))
-	t.Logf("hybrid:   %v", hitIDs(hyb))
+	t.Logf("semantic: %v", sem.IDs())
+	t.Logf("hybrid:   %v", hyb.IDs())
 	for _, id := range []paper.ID{"auto1", "auto2", "auto3"} {
 		if r := rankOf(sem, id); r == 0 || r > 5 {
 			t.Errorf("semantic: %s at rank %d, want in the first 5", id, r)
@@ -272,12 +272,12 @@ func TestSemanticWithUnknownWords(t *testing.T) {
 	f := standardFixture(t)
 	for _, query := range []string{"sedan qzxwv", "sedan carburetor"} {
 		if lex := f.search(t, query, Lexical, 10, 0); len(lex.Hits) != 0 {
-			t.Fatalf("lexical %q found %v", query, hitIDs(lex))
+			t.Fatalf("lexical %q found %v", query, lex.IDs())
 		}
 		for _, mode := range []Mode{Semantic, Hybrid} {
 			res := f.search(t, query, mode, 5, 0)
 			if rankOf(res, "auto1") == 0 && rankOf(res, "auto2") == 0 && rankOf(res, "auto3") == 0 {
-				t.Errorf("%s %q: %v, want a paper about automobiles", mode, query, hitIDs(res))
+				t.Errorf("%s %q: %v, want a paper about automobiles", mode, query, res.IDs())
 			}
 			if res.Total < len(res.Hits) || !res.More {
 				t.Errorf("%s %q: total %d, more %v for %d hits", mode, query, res.Total, res.More, len(res.Hits))
@@ -337,7 +337,7 @@ func TestSemanticCandidatesHonourFilters(t *testing.T) {
 			}
 			for _, id := range tc.want {
 				if rankOf(res, id) == 0 {
-					t.Errorf("%s %q: %s not found (%v)", mode, tc.query, id, hitIDs(res))
+					t.Errorf("%s %q: %s not found (%v)", mode, tc.query, id, res.IDs())
 				}
 			}
 		}
@@ -359,7 +359,7 @@ func TestPhrasesAndAuthorsAddNoSemanticCandidates(t *testing.T) {
 			res := f.search(t, query, mode, 100, 0)
 			for _, h := range res.Hits {
 				if !allowed[h.ID] {
-					t.Errorf("%s %q: %s is not a lexical match (lexical: %v)", mode, query, h.ID, hitIDs(lex))
+					t.Errorf("%s %q: %s is not a lexical match (lexical: %v)", mode, query, h.ID, lex.IDs())
 				}
 			}
 			if len(res.Hits) != len(lex.Hits) {
@@ -394,8 +394,8 @@ func TestHybridPaging(t *testing.T) {
 					t.Errorf("%s %q offset %d: More %v, want %v (%d hits in all)", mode, query, offset, page.More, want, len(big.Hits))
 				}
 			}
-			if n := len(paged); !slices.Equal(paged, hitIDs(big)[:min(n, len(big.Hits))]) {
-				t.Errorf("%s %q: the pages differ from one big page\n%v\n%v", mode, query, paged, hitIDs(big)[:min(n, len(big.Hits))])
+			if n := len(paged); !slices.Equal(paged, big.IDs()[:min(n, len(big.Hits))]) {
+				t.Errorf("%s %q: the pages differ from one big page\n%v\n%v", mode, query, paged, big.IDs()[:min(n, len(big.Hits))])
 			}
 			if big.Total < len(big.Hits) {
 				t.Errorf("%s %q: total %d for %d hits", mode, query, big.Total, len(big.Hits))
@@ -481,7 +481,7 @@ func TestSemanticSkipsPapersNotInTheIndex(t *testing.T) {
 			}
 		}
 		if rankOf(res, "auto2") == 0 {
-			t.Errorf("%s: auto2 not found: %v", mode, hitIDs(res))
+			t.Errorf("%s: auto2 not found: %v", mode, res.IDs())
 		}
 	}
 	// A paper without a vector (not embedded yet) is still found, in
@@ -490,7 +490,7 @@ func TestSemanticSkipsPapersNotInTheIndex(t *testing.T) {
 	for _, mode := range allModes {
 		res := f.search(t, "car motor fix", mode, 200, 0)
 		if r := rankOf(res, "novec"); r == 0 || mode != Semantic && r != 1 {
-			t.Errorf("%s: a lexical match without a vector is at rank %d of %v", mode, r, hitIDs(res))
+			t.Errorf("%s: a lexical match without a vector is at rank %d of %v", mode, r, res.IDs())
 		}
 	}
 }
@@ -513,7 +513,7 @@ func TestSearchModeCancelled(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 	if err == nil && len(res.Hits) > 1 {
-		t.Errorf("hits %v", hitIDs(res))
+		t.Errorf("hits %v", res.IDs())
 	}
 }
 

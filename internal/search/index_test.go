@@ -30,18 +30,10 @@ func run(t *testing.T, ix *Index, query string, k, offset int, texts TextSource)
 	return res
 }
 
-func hitIDs(res Result) []paper.ID {
-	ids := make([]paper.ID, len(res.Hits))
-	for i, h := range res.Hits {
-		ids[i] = h.ID
-	}
-	return ids
-}
-
 // found is the set of ids a query finds, in no order.
 func found(t *testing.T, ix *Index, query string, texts TextSource) []paper.ID {
 	t.Helper()
-	ids := hitIDs(run(t, ix, query, 1000, 0, texts))
+	ids := run(t, ix, query, 1000, 0, texts).IDs()
 	slices.Sort(ids)
 	return ids
 }
@@ -177,22 +169,22 @@ func TestBM25FOrdering(t *testing.T) {
 	)
 	ix.Add(docs...)
 
-	if got := hitIDs(run(t, ix, "annealing", 10, 0, nil)); !slices.Equal(got, []paper.ID{"title", "abstract"}) {
+	if got := run(t, ix, "annealing", 10, 0, nil).IDs(); !slices.Equal(got, []paper.ID{"title", "abstract"}) {
 		t.Errorf("annealing: %v, want the title match first", got)
 	}
 	// "common" is in 21 documents, "zeolite" in one.
 	res := run(t, ix, "zeolite common", 30, 0, nil)
 	if len(res.Hits) != 22 || res.Hits[0].ID != "rare" {
-		t.Fatalf("zeolite common: %v, want 22 hits with rare first", hitIDs(res))
+		t.Fatalf("zeolite common: %v, want 22 hits with rare first", res.IDs())
 	}
-	pos := slices.Index(hitIDs(res), "common")
+	pos := slices.Index(res.IDs(), "common")
 	if pos < 1 || res.Hits[pos].Score >= res.Hits[0].Score {
 		t.Errorf("the document with the common word (at %d) does not score below the rare one", pos)
 	}
-	if got := hitIDs(run(t, ix, "quokka", 10, 0, nil)); !slices.Equal(got, []paper.ID{"tf3", "tf1"}) {
+	if got := run(t, ix, "quokka", 10, 0, nil).IDs(); !slices.Equal(got, []paper.ID{"tf3", "tf1"}) {
 		t.Errorf("quokka: %v, want three occurrences before one", got)
 	}
-	if got := hitIDs(run(t, ix, "quixote", 10, 0, nil)); !slices.Equal(got, []paper.ID{"author"}) {
+	if got := run(t, ix, "quixote", 10, 0, nil).IDs(); !slices.Equal(got, []paper.ID{"author"}) {
 		t.Errorf("an author's name: %v", got)
 	}
 	// Scores come in descending order and are positive.
@@ -302,7 +294,7 @@ func TestFilterOnlyQueriesNewestFirst(t *testing.T) {
 		{"cat:cs -probe", []paper.ID{"cl24b"}},
 	} {
 		res := run(t, ix, tc.query, 100, 0, nil)
-		if got := hitIDs(res); !slices.Equal(got, tc.want) {
+		if got := res.IDs(); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.query, got, tc.want)
 		}
 		if res.Total != len(tc.want) {
@@ -325,7 +317,7 @@ func TestPhrases(t *testing.T) {
 	texts := textsOf(docs...)
 
 	res := run(t, ix, `"neural network"`, 10, 0, texts)
-	if got := sortedIDs(hitIDs(res)...); !slices.Equal(got, sortedIDs("adjacent", "stopwords")) {
+	if got := sortedIDs(res.IDs()...); !slices.Equal(got, sortedIDs("adjacent", "stopwords")) {
 		t.Errorf(`"neural network" finds %v, want adjacent and stopwords`, got)
 	}
 	if res.Total != 2 {
@@ -416,8 +408,8 @@ func pagingProblem(t *testing.T, ix *Index, query string, texts TextSource) stri
 				return fmt.Sprintf("k=%d offset %d: %d hits, want %d", k, offset, len(page.Hits), want)
 			}
 		}
-		if !slices.Equal(paged, hitIDs(big)) {
-			return fmt.Sprintf("k=%d: the pages\n%v\ndiffer from one page\n%v", k, paged, hitIDs(big))
+		if !slices.Equal(paged, big.IDs()) {
+			return fmt.Sprintf("k=%d: the pages\n%v\ndiffer from one page\n%v", k, paged, big.IDs())
 		}
 	}
 	return ""
@@ -724,7 +716,7 @@ func TestUpdatesAndCompact(t *testing.T) {
 	compare := func(when string, exactScores bool) {
 		for _, query := range []string{"probe", "probe signal noise", "lattice -graph", "author:Lovelace", "cat:cs.CL", `"probe signal"`} {
 			got, want := run(t, ix, query, 1000, 0, nil), run(t, fresh, query, 1000, 0, nil)
-			g, w := sortedIDs(hitIDs(got)...), sortedIDs(hitIDs(want)...)
+			g, w := sortedIDs(got.IDs()...), sortedIDs(want.IDs()...)
 			if !slices.Equal(g, w) {
 				t.Errorf("%s: %s finds %d papers, a fresh index %d", when, query, len(g), len(w))
 				continue
@@ -732,7 +724,7 @@ func TestUpdatesAndCompact(t *testing.T) {
 			if !exactScores {
 				continue
 			}
-			if !slices.Equal(hitIDs(got), hitIDs(want)) {
+			if !slices.Equal(got.IDs(), want.IDs()) {
 				t.Errorf("%s: %s ranks differently from a fresh index", when, query)
 			}
 			for i := range got.Hits {
@@ -773,7 +765,7 @@ func TestBuildIndexRanksAsIndex(t *testing.T) {
 		a := run(t, plain, query, 1000, 0, textsOf(docs...))
 		b := run(t, bulk, query, 1000, 0, textsOf(docs...))
 		if !slices.Equal(a.Hits, b.Hits) || a.Total != b.Total {
-			t.Errorf("%q: bulk build ranks %v, plain %v", query, hitIDs(b), hitIDs(a))
+			t.Errorf("%q: bulk build ranks %v, plain %v", query, b.IDs(), a.IDs())
 		}
 	}
 	// After Finalize, adding scores as it goes again.
@@ -781,6 +773,6 @@ func TestBuildIndexRanksAsIndex(t *testing.T) {
 	plain.Add(Doc{ID: "late", Title: "probe", Abstract: "probe signal"})
 	a, b := run(t, plain, "probe", 5, 0, nil), run(t, bulk, "probe", 5, 0, nil)
 	if !slices.Equal(a.Hits, b.Hits) {
-		t.Errorf("after Finalize: bulk %v, plain %v", hitIDs(b), hitIDs(a))
+		t.Errorf("after Finalize: bulk %v, plain %v", b.IDs(), a.IDs())
 	}
 }

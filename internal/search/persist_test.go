@@ -51,11 +51,7 @@ func ids(t *testing.T, s *Service, q string) []paper.ID {
 	if err != nil {
 		t.Fatalf("search %q: %v", q, err)
 	}
-	var out []paper.ID
-	for _, h := range res.Hits {
-		out = append(out, h.ID)
-	}
-	return out
+	return res.IDs()
 }
 
 func TestSnapshotRoundTripAndCatchUp(t *testing.T) {

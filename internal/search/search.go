@@ -29,6 +29,15 @@ type Result struct {
 	More bool
 }
 
+// IDs are the papers of the hits, in order.
+func (r Result) IDs() []paper.ID {
+	ids := make([]paper.ID, len(r.Hits))
+	for i, h := range r.Hits {
+		ids[i] = h.ID
+	}
+	return ids
+}
+
 // TextSource gives the text of a paper, for checking phrases; the index
 // itself keeps no text. Nil means phrases are ranked but not verified.
 type TextSource func(ctx context.Context, id paper.ID) (Doc, error)

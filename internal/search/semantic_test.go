@@ -13,14 +13,6 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
-func hitIDsOf(res Result) []paper.ID {
-	ids := make([]paper.ID, len(res.Hits))
-	for i, h := range res.Hits {
-		ids[i] = h.ID
-	}
-	return ids
-}
-
 // A paper about cars, found by a query in other words.
 var carPaper = paper.Paper{ID: "2609.00001", Title: "Keeping automobiles running",
 	Abstract: "Mechanics repair engines of cars and trucks; we survey garages and their tools."}
@@ -67,8 +59,8 @@ func TestServiceEmbedsFollowsAndReloadsVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Contains(hitIDsOf(lex), carPaper.ID) {
-		t.Fatalf("test setup: %q finds the car paper by words: %v", carQuery, hitIDsOf(lex))
+	if slices.Contains(lex.IDs(), carPaper.ID) {
+		t.Fatalf("test setup: %q finds the car paper by words: %v", carQuery, lex.IDs())
 	}
 	if _, err := svc.EmbedMissing(ctx, nil); err != nil {
 		t.Fatal(err)
@@ -86,8 +78,8 @@ func TestServiceEmbedsFollowsAndReloadsVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Contains(hitIDsOf(res), carPaper.ID) {
-			t.Errorf("%s search %q misses the car paper in its first %d: %v", mode.mode, carQuery, mode.k, hitIDsOf(res))
+		if !slices.Contains(res.IDs(), carPaper.ID) {
+			t.Errorf("%s search %q misses the car paper in its first %d: %v", mode.mode, carQuery, mode.k, res.IDs())
 		}
 	}
 
@@ -109,8 +101,8 @@ func TestServiceEmbedsFollowsAndReloadsVectors(t *testing.T) {
 		t.Errorf("after a restart %d papers embedded again, %v", m, err)
 	}
 	_, res, err := again.Search(ctx, carQuery, Semantic, 10, 0)
-	if err != nil || !slices.Contains(hitIDsOf(res), carPaper.ID) {
-		t.Errorf("after a restart the car paper is not found by meaning: %v, %v", hitIDsOf(res), err)
+	if err != nil || !slices.Contains(res.IDs(), carPaper.ID) {
+		t.Errorf("after a restart the car paper is not found by meaning: %v, %v", res.IDs(), err)
 	}
 
 	// An update is embedded again and replaces the vector.
@@ -125,12 +117,12 @@ func TestServiceEmbedsFollowsAndReloadsVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, res, err = again.Search(ctx, carQuery, Semantic, 10, 0)
-	if err != nil || slices.Contains(hitIDsOf(res), carPaper.ID) {
-		t.Errorf("the paper now about bread is still found for cars: %v, %v", hitIDsOf(res), err)
+	if err != nil || slices.Contains(res.IDs(), carPaper.ID) {
+		t.Errorf("the paper now about bread is still found for cars: %v, %v", res.IDs(), err)
 	}
 	_, res, err = again.Search(ctx, "cooking food in the kitchen", Semantic, 10, 0)
-	if err != nil || !slices.Contains(hitIDsOf(res), carPaper.ID) {
-		t.Errorf("the paper now about bread is not found for cooking: %v, %v", hitIDsOf(res), err)
+	if err != nil || !slices.Contains(res.IDs(), carPaper.ID) {
+		t.Errorf("the paper now about bread is not found for cooking: %v, %v", res.IDs(), err)
 	}
 }
 
@@ -163,8 +155,8 @@ func TestSearchWithoutEmbeddingsFallsBackToWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(hitIDsOf(hyb), hitIDsOf(lex)) || len(lex.Hits) == 0 {
-		t.Errorf("hybrid without vectors = %v, lexical = %v", hitIDsOf(hyb), hitIDsOf(lex))
+	if !slices.Equal(hyb.IDs(), lex.IDs()) || len(lex.Hits) == 0 {
+		t.Errorf("hybrid without vectors = %v, lexical = %v", hyb.IDs(), lex.IDs())
 	}
 	if len(q.Notes) == 0 || !strings.Contains(strings.Join(q.Notes, " "), "words only") {
 		t.Errorf("notes %q do not say the ranking fell back to words", q.Notes)

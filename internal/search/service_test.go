@@ -16,6 +16,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+	"github.com/dailypapers/dailypapers/internal/store/storetest"
 )
 
 // demoStore is a fresh SQLite store holding the built-in demo papers.
@@ -44,25 +45,6 @@ func demoService(t testing.TB) (store.Store, *Service) {
 	return st, svc
 }
 
-// allPapers reads every paper of the store through its change feed.
-func allPapers(t testing.TB, st store.Store) []paper.Paper {
-	t.Helper()
-	var out []paper.Paper
-	for c := (store.Cursor{}); ; {
-		page, err := st.ChangedPapers(context.Background(), c, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			return out
-		}
-		for _, p := range page {
-			out = append(out, p.Paper)
-		}
-		c = page[len(page)-1].Cursor
-	}
-}
-
 func importPapers(t *testing.T, st store.Store, ps ...paper.Paper) {
 	t.Helper()
 	ctx := context.Background()
@@ -89,7 +71,7 @@ func searchIDs(t *testing.T, svc *Service, query string, k int) []paper.ID {
 	if err != nil {
 		t.Fatalf("Search(%q): %v", query, err)
 	}
-	return hitIDs(res)
+	return res.IDs()
 }
 
 func TestServiceBuildIndexesEveryPaper(t *testing.T) {
@@ -115,7 +97,7 @@ func TestServiceBuildIndexesEveryPaper(t *testing.T) {
 		t.Errorf("progress %v, want it to rise to %d", progress, stats.Papers)
 	}
 	ix := svc.ix.Load()
-	papers := allPapers(t, st)
+	papers := storetest.AllPapers(t, st)
 	if len(papers) != stats.Papers {
 		t.Fatalf("the change feed lists %d papers", len(papers))
 	}
@@ -142,7 +124,7 @@ func TestServiceCatchUp(t *testing.T) {
 		t.Fatalf("CatchUp right after Build: %d, %v; want 0", n, err)
 	}
 	// None of these words is in the demo papers.
-	for _, p := range allPapers(t, st) {
+	for _, p := range storetest.AllPapers(t, st) {
 		text := strings.ToLower(p.Title + " " + p.Abstract)
 		for _, w := range []string{"quokka", "platypus", "wombat"} {
 			if strings.Contains(text, w) {
@@ -283,7 +265,7 @@ func TestServiceSimilar(t *testing.T) {
 		t.Errorf("the paper most like GrepSeek is %s, want Dr-DCI: Scaling Direct Corpus Interaction (2606.14885)", hits[0].ID)
 	}
 	// Every demo paper gets k others, never itself.
-	for _, p := range allPapers(t, st)[:200] {
+	for _, p := range storetest.AllPapers(t, st)[:200] {
 		hits, err := svc.Similar(ctx, &p, 4)
 		if err != nil {
 			t.Fatal(err)

@@ -2,21 +2,16 @@ package web
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/dailypapers/dailypapers/internal/demo"
 	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
 	"github.com/dailypapers/dailypapers/internal/search"
-	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
 // newSemanticSite serves the demo data with every paper embedded by the
@@ -24,14 +19,7 @@ import (
 func newSemanticSite(t *testing.T) http.Handler {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dailypapers.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, _, err := demo.LoadIfEmpty(ctx, st, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	st := newStore(t, true)
 	emb, err := wordvec.Builtin()
 	if err != nil {
 		t.Fatal(err)
@@ -47,11 +35,7 @@ func newSemanticSite(t *testing.T) http.Handler {
 	if _, err := svc.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(st, Options{Search: svc, Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Handler()
+	return serve(t, st, svc)
 }
 
 func TestSearchModes(t *testing.T) {

@@ -3,48 +3,31 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/dailypapers/dailypapers/internal/demo"
-	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
-	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+	"github.com/dailypapers/dailypapers/internal/store/storetest"
 )
 
 // newSearchSite serves the demo data with search on; with build false the
 // index is left unbuilt, as it is while a site starts.
 func newSearchSite(t *testing.T, build bool) (http.Handler, store.Store, *search.Service) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dailypapers.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, _, err := demo.LoadIfEmpty(ctx, st, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	st := newStore(t, true)
 	svc := search.NewService(st, nil)
 	if build {
-		if err := svc.Build(ctx, nil); err != nil {
+		if err := svc.Build(context.Background(), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s, err := New(st, Options{Search: svc, Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Handler(), st, svc
+	return serve(t, st, svc), st, svc
 }
 
 func searchPath(q string, page int) string {
@@ -63,25 +46,6 @@ func resultIDs(doc *goquery.Document) []string {
 		ids = append(ids, strings.TrimPrefix(href, "/papers/"))
 	})
 	return ids
-}
-
-// demoPapers reads every paper of the store.
-func demoPapers(t *testing.T, st store.Store) []paper.Paper {
-	t.Helper()
-	var out []paper.Paper
-	for c := (store.Cursor{}); ; {
-		page, err := st.ChangedPapers(context.Background(), c, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			return out
-		}
-		for _, p := range page {
-			out = append(out, p.Paper)
-		}
-		c = page[len(page)-1].Cursor
-	}
 }
 
 func words(s string) map[string]bool {
@@ -131,7 +95,7 @@ func TestSearchShowsHighlightedResults(t *testing.T) {
 	}
 
 	// Filter-only and author queries count exactly: the heading says how many.
-	papers := demoPapers(t, st)
+	papers := storetest.AllPapers(t, st)
 	ir, xiaHu := 0, 0
 	for _, p := range papers {
 		for _, c := range p.Categories {

@@ -27,6 +27,13 @@ var clock = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 // newSite serves the demo data from a fresh SQLite file.
 func newSite(t *testing.T, withDemo bool) (http.Handler, store.Store) {
 	t.Helper()
+	st := newStore(t, withDemo)
+	return serve(t, st, nil), st
+}
+
+// newStore is a fresh SQLite file, with the demo papers when withDemo.
+func newStore(t *testing.T, withDemo bool) store.Store {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dailypapers.db"))
 	if err != nil {
@@ -38,11 +45,17 @@ func newSite(t *testing.T, withDemo bool) (http.Handler, store.Store) {
 			t.Fatal(err)
 		}
 	}
-	s, err := New(st, Options{Now: func() time.Time { return clock }})
+	return st
+}
+
+// serve is the site over st, with search when svc is not nil, at clock.
+func serve(t *testing.T, st store.Store, svc *search.Service) http.Handler {
+	t.Helper()
+	s, err := New(st, Options{Search: svc, Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.Handler(), st
+	return s.Handler()
 }
 
 // get requests path and parses the answer; it fails unless the status is want.

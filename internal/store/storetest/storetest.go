@@ -5,6 +5,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -872,5 +873,25 @@ func testChangedPapers(t *testing.T, s store.Store) {
 	}
 	if len(got) != 1 || got[0].Paper.ID != "2503.00801" || got[0].Paper.Title != "First, revised" {
 		t.Errorf("after an update: %v", ids(got))
+	}
+}
+
+// AllPapers reads every paper of a store through its change feed, for
+// tests of what is built on a store.
+func AllPapers(t testing.TB, s store.Store) []paper.Paper {
+	t.Helper()
+	var out []paper.Paper
+	for c := (store.Cursor{}); ; {
+		page, err := s.ChangedPapers(context.Background(), c, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			return out
+		}
+		for _, p := range page {
+			out = append(out, p.Paper)
+		}
+		c = page[len(page)-1].Cursor
 	}
 }
