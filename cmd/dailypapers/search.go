@@ -242,12 +242,16 @@ func runEval(ctx context.Context, cfg *config.Config, args []string, stdout, std
 func embedAll(ctx context.Context, emb embed.Embedder, docs []search.Doc, stderr io.Writer) (*search.Vectors, error) {
 	progress, done := countBar(stderr, len(docs), "embedding documents")
 	defer done()
-	first, err := emb.Embed(ctx, []string{search.EmbedText(docs[0])})
-	if err != nil {
-		return nil, err
+	dim := emb.Dim() // a server's model says it with its first answer
+	if dim == 0 {
+		first, err := emb.Embed(ctx, []string{search.EmbedText(docs[0])})
+		if err != nil {
+			return nil, err
+		}
+		dim = len(first[0])
 	}
-	vecs := search.NewVectors(emb.Name(), len(first[0]))
-	err = search.EmbedDocs(ctx, emb, docs, vecs, 64, progress)
+	vecs := search.NewVectors(emb.Name(), dim)
+	err := search.EmbedDocs(ctx, emb, docs, vecs, 64, progress)
 	vecs.Cluster(false)
 	return vecs, err
 }
