@@ -171,6 +171,8 @@ type Store interface {
 	// everywhere, a disabled account, a changed password).
 	DeleteUserSessions(ctx context.Context, userID int64) error
 
+	Community
+
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)
 

@@ -53,6 +53,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LatestSubmission", testLatestSubmission},
 		{"Submissions", testSubmissions},
 		{"Stats", testStats},
+		{"Submit", testSubmit},
+		{"Votes", testVotes},
+		{"VotesConcurrent", testVotesConcurrent},
+		{"Comments", testComments},
+		{"Reports", testReports},
+		{"APITokens", testAPITokens},
+		{"PasswordReset", testPasswordReset},
+		{"HidePaper", testHidePaper},
+		{"Users", testUsers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

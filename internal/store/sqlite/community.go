@@ -1,0 +1,804 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// inTx runs fn in a write transaction and commits it when fn succeeds.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// mapRef is mapErr that also reads a reference to a row that does not
+// exist (a foreign key: an unknown user, paper or comment) as
+// store.ErrNotFound.
+func mapRef(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+	}
+	return mapErr(err)
+}
+
+// nowMillis is the current time as the store keeps it.
+func nowMillis() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// orNow is t as the store keeps it, or the current time when t is zero.
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return nowMillis()
+	}
+	return time.UnixMilli(t.UnixMilli()).UTC()
+}
+
+// sqlLimit turns "0 or less: no limit" into SQLite's LIMIT.
+func sqlLimit(limit int) int {
+	if limit <= 0 {
+		return -1
+	}
+	return limit
+}
+
+// paperSeq finds a paper's seq, or store.ErrNotFound.
+func paperSeq(ctx context.Context, tx *sql.Tx, id paper.ID) (int64, error) {
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq FROM papers WHERE id = ?`, string(id)).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("paper %q: %w", id, mapErr(err))
+	}
+	return seq, nil
+}
+
+// userCols are the columns of a store.User from the users table named a,
+// in scanUser's order.
+func userCols(a string) string {
+	return a + `.id, ` + a + `.username, ` + a + `.fullname, ` + a + `.avatar_url, ` + a + `.created_at`
+}
+
+// userDest are the scan destinations of userCols; done finishes u.
+func userDest(u *store.User) (dest []any, done func()) {
+	var created int64
+	return []any{&u.ID, &u.Username, &u.Fullname, &u.AvatarURL, &created},
+		func() { u.CreatedAt = time.UnixMilli(created).UTC() }
+}
+
+// Account returns the account with the id.
+func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
+	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = ?`, id))
+	if err != nil {
+		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
+	}
+	return a, nil
+}
+
+// UserByName finds a user by username, ignoring case (the column is
+// COLLATE NOCASE).
+func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
+	var u store.User
+	dest, done := userDest(&u)
+	if err := s.r.QueryRowContext(ctx, `SELECT `+userCols("u")+` FROM users u WHERE u.username = ?`, username).Scan(dest...); err != nil {
+		return store.User{}, fmt.Errorf("store: user %q: %w", username, mapErr(err))
+	}
+	done()
+	return u, nil
+}
+
+// SetPassword replaces the password hash and ends the account's sessions.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := updateOne(ctx, tx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: set password of %d: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
+// updateOne runs an UPDATE that must match a row, or returns
+// store.ErrNotFound.
+func updateOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// SetDisabled disables or enables an account; disabling ends its sessions.
+func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := updateOne(ctx, tx, `UPDATE users SET disabled_at = ? WHERE id = ?`, toMillis(at), userID); err != nil {
+			return err
+		}
+		if at.IsZero() {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: disable %d: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
+// CreatePasswordReset stores a reset token.
+func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		r.TokenHash, r.UserID, orNow(r.CreatedAt).UnixMilli(), r.ExpiresAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: create password reset: %w", mapRef(err))
+	}
+	return nil
+}
+
+// ResetPassword spends a live reset token: new password hash, no sessions,
+// no other reset tokens, in one transaction.
+func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string, now time.Time) (store.Account, error) {
+	var a store.Account
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var userID int64
+		if err := tx.QueryRowContext(ctx, `SELECT user_id FROM password_resets
+			WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`, tokenHash, now.UnixMilli()).Scan(&userID); err != nil {
+			return err
+		}
+		for _, q := range []struct {
+			query string
+			args  []any
+		}{
+			{`UPDATE users SET password_hash = ? WHERE id = ?`, []any{hash, userID}},
+			{`DELETE FROM sessions WHERE user_id = ?`, []any{userID}},
+			{`UPDATE password_resets SET used_at = ? WHERE token_hash = ?`, []any{now.UnixMilli(), tokenHash}},
+			{`DELETE FROM password_resets WHERE user_id = ? AND token_hash <> ?`, []any{userID, tokenHash}},
+		} {
+			if _, err := tx.ExecContext(ctx, q.query, q.args...); err != nil {
+				return err
+			}
+		}
+		var err error
+		a, err = scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = ?`, userID))
+		return err
+	})
+	if err != nil {
+		return store.Account{}, fmt.Errorf("store: reset password: %w", mapErr(err))
+	}
+	return a, nil
+}
+
+// The statements that write a paper, as an import writes them (import.go).
+const (
+	insertPaperSQL = `INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
+		listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page, upvotes, num_comments, as_of,
+		created_at, modified_at, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`
+	updatePaperSQL = `UPDATE papers SET id = ?, title = ?, abstract = ?, authors = ?, categories = ?, versions = ?,
+		published_at = ?, updated_at = ?, listed = ?, doi = ?, journal_ref = ?, comments = ?, withdrawn = ?,
+		github_repo = ?, github_stars = ?, project_page = ?, upvotes = ?, num_comments = ?, as_of = ?, modified_at = ?, rev = ?
+		WHERE seq = ?`
+)
+
+// Submit merges the paper into the catalogue and puts it on the feed, in
+// one transaction that also checks the duplicate and the daily cap.
+func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.FeedItem, error) {
+	id := sub.Paper.ID
+	var item, existing store.FeedItem
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// The transaction holds the write lock: the change becomes visible in v+1.
+		var rev int64
+		if err := tx.QueryRowContext(ctx, `SELECT v + 1 FROM store_version WHERE id = 1`).Scan(&rev); err != nil {
+			return err
+		}
+		var users int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = ?`, sub.UserID).Scan(&users); err != nil {
+			return err
+		}
+		if users == 0 {
+			return fmt.Errorf("user %d: %w", sub.UserID, store.ErrNotFound)
+		}
+		var seq int64
+		old, err := scanPaper(tx.QueryRowContext(ctx, `SELECT `+paperCols+`, p.seq FROM papers p WHERE p.id = ?`, string(id)), &seq)
+		found := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if found {
+			// An entry on Day first (a conflict even with AllowDuplicate), then the newest.
+			e, err := scanFeedItem(tx.QueryRowContext(ctx, `SELECT `+feedCols+feedFrom+`
+				WHERE f.paper_seq = ? ORDER BY (f.day = ?) DESC, f.day DESC LIMIT 1`, seq, sub.Day))
+			switch {
+			case err == nil:
+				if !sub.AllowDuplicate || e.Day == sub.Day {
+					existing = e
+					return fmt.Errorf("%w: on the feed of %s already", store.ErrConflict, e.Day)
+				}
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		if sub.DailyCap > 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = ? AND day = ?`,
+				sub.UserID, sub.Day).Scan(&n); err != nil {
+				return err
+			}
+			if n >= sub.DailyCap {
+				return fmt.Errorf("%w: %d submissions on %s", store.ErrLimit, n, sub.Day)
+			}
+		}
+
+		p := storedTimes(sub.Paper)
+		if found {
+			p = paper.Merge(old, p)
+		}
+		if sub.GitHubRepo != "" && sub.GitHubRepo != p.GitHubRepo {
+			p.GitHubRepo, p.GitHubStars = sub.GitHubRepo, 0 // the stars were another repository's
+		}
+		if sub.ProjectPage != "" {
+			p.ProjectPage = sub.ProjectPage
+		}
+		args, err := paperArgs(&p)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UnixMilli()
+		if found {
+			_, err = tx.ExecContext(ctx, updatePaperSQL, append(args, now, rev, seq)...)
+		} else {
+			err = tx.QueryRowContext(ctx, insertPaperSQL, append(args, now, now, rev)...).Scan(&seq)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES (?, ?, ?, ?)`,
+			seq, sub.Day, sub.UserID, sub.At.UnixMilli()); err != nil {
+			return err
+		}
+		if err := bumpVersion(tx); err != nil {
+			return err
+		}
+		item, err = scanFeedItem(tx.QueryRowContext(ctx, `SELECT `+feedCols+feedFrom+` WHERE f.paper_seq = ? AND f.day = ?`, seq, sub.Day))
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return existing, fmt.Errorf("store: submit %s: %w", id, err)
+		}
+		return store.FeedItem{}, fmt.Errorf("store: submit %s: %w", id, mapRef(err))
+	}
+	return item, nil
+}
+
+// SubmittedOn counts an account's feed entries of one day, hidden ones too.
+func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = ? AND day = ?`,
+		userID, day).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: submitted on %s: %w", day, err)
+	}
+	return n, nil
+}
+
+// UserSubmissions lists a user's visible feed entries, newest first.
+func (s *Store) UserSubmissions(ctx context.Context, userID int64, limit int) ([]store.FeedItem, error) {
+	return s.feedItems(ctx, fmt.Sprintf("submissions of user %d", userID), `SELECT `+feedCols+feedFrom+`
+		WHERE f.submitter_id = ? AND f.hidden = 0
+		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT ?`, userID, sqlLimit(limit))
+}
+
+// HidePaper hides or shows every feed entry of a paper.
+func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, err := paperSeq(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE feed_entries SET hidden = ?1 WHERE paper_seq = ?2 AND hidden <> ?1`, hidden, seq)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return bumpVersion(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("store: hide %s: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// Vote records or withdraws an upvote; papers.upvotes moves by the rows
+// that changed, in the same transaction.
+func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (int, error) {
+	var upvotes int
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, err := paperSeq(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var res sql.Result
+		if up {
+			res, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO votes (user_id, paper_seq, created_at) VALUES (?, ?, ?)`,
+				userID, seq, time.Now().UnixMilli())
+		} else {
+			res, err = tx.ExecContext(ctx, `DELETE FROM votes WHERE user_id = ? AND paper_seq = ?`, userID, seq)
+		}
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if !up {
+			n = -n
+		}
+		if n == 0 {
+			return tx.QueryRowContext(ctx, `SELECT upvotes FROM papers WHERE seq = ?`, seq).Scan(&upvotes)
+		}
+		// Counts only: papers.rev stays, the search index does not read them.
+		if err := tx.QueryRowContext(ctx, `UPDATE papers SET upvotes = upvotes + ? WHERE seq = ? RETURNING upvotes`,
+			n, seq).Scan(&upvotes); err != nil {
+			return err
+		}
+		return bumpVersion(tx)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: vote of %d for %s: %w", userID, id, mapRef(err))
+	}
+	return upvotes, nil
+}
+
+// Voted reports which of the papers the account has upvoted.
+func (s *Store) Voted(ctx context.Context, userID int64, ids []paper.ID) (map[paper.ID]bool, error) {
+	out := make(map[paper.ID]bool, len(ids))
+	const chunk = 1000 // SQLite takes at most 32766 parameters
+	for len(ids) > 0 {
+		part := ids[:min(chunk, len(ids))]
+		ids = ids[len(part):]
+		args := make([]any, 1, len(part)+1)
+		args[0] = userID
+		for _, id := range part {
+			args = append(args, string(id))
+		}
+		if err := s.voted(ctx, out, `SELECT p.id FROM votes v JOIN papers p ON p.seq = v.paper_seq
+			WHERE v.user_id = ? AND p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args); err != nil {
+			return nil, fmt.Errorf("store: voted: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) voted(ctx context.Context, out map[paper.ID]bool, query string, args []any) error {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		out[paper.ID(id)] = true
+	}
+	return rows.Err()
+}
+
+// UserUpvotes lists the papers a user upvoted, newest vote first (votes of
+// one millisecond in the order they were cast).
+func (s *Store) UserUpvotes(ctx context.Context, userID int64, limit int) ([]paper.Paper, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+paperCols+` FROM votes v JOIN papers p ON p.seq = v.paper_seq
+		WHERE v.user_id = ? ORDER BY v.created_at DESC, v.rowid DESC LIMIT ?`, userID, sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: upvotes of %d: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []paper.Paper
+	for rows.Next() {
+		p, err := scanPaper(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: upvotes of %d: %w", userID, err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: upvotes of %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+// commentCols and commentFrom select a comment with its paper's id and its
+// author, in scanComment's order.
+var commentCols = `c.id, p.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
+
+const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN users u ON u.id = c.user_id`
+
+// scanComment reads commentCols, then any further columns into more.
+func scanComment(sc scanner, more ...any) (store.Comment, error) {
+	var (
+		c                       store.Comment
+		pid                     string
+		parent, edited, deleted sql.NullInt64
+		created                 int64
+	)
+	author, done := userDest(&c.Author)
+	dest := append(append([]any{&c.ID, &pid, &parent, &c.Body, &created, &edited, &deleted, &c.Hidden}, author...), more...)
+	if err := sc.Scan(dest...); err != nil {
+		return store.Comment{}, err
+	}
+	done()
+	c.PaperID = paper.ID(pid)
+	c.ParentID = parent.Int64
+	c.CreatedAt = time.UnixMilli(created).UTC()
+	c.EditedAt = fromMillis(edited)
+	c.DeletedAt = fromMillis(deleted)
+	return c, nil
+}
+
+// AddComment stores a visible comment and counts it on its paper. Its
+// CreatedAt is the one given, or now when that is zero.
+func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment, error) {
+	var out store.Comment
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, err := paperSeq(ctx, tx, c.PaperID)
+		if err != nil {
+			return err
+		}
+		var parent any
+		if c.ParentID != 0 {
+			var pseq int64
+			var grand, deleted sql.NullInt64
+			err := tx.QueryRowContext(ctx, `SELECT paper_seq, parent_id, deleted_at FROM comments WHERE id = ?`,
+				c.ParentID).Scan(&pseq, &grand, &deleted)
+			switch {
+			case err != nil:
+				return fmt.Errorf("parent comment %d: %w", c.ParentID, mapErr(err))
+			case grand.Valid:
+				return fmt.Errorf("%w: comment %d is a reply", store.ErrInvalid, c.ParentID)
+			case deleted.Valid:
+				return fmt.Errorf("%w: comment %d is deleted", store.ErrInvalid, c.ParentID)
+			case pseq != seq:
+				return fmt.Errorf("%w: comment %d is on another paper", store.ErrInvalid, c.ParentID)
+			}
+			parent = c.ParentID
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, seq, parent, c.Author.ID, c.Body, orNow(c.CreatedAt).UnixMilli()).Scan(&id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE papers SET num_comments = num_comments + 1 WHERE seq = ?`, seq); err != nil {
+			return err
+		}
+		if err := bumpVersion(tx); err != nil {
+			return err
+		}
+		out, err = scanComment(tx.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = ?`, id))
+		return err
+	})
+	if err != nil {
+		return store.Comment{}, fmt.Errorf("store: comment on %s: %w", c.PaperID, mapRef(err))
+	}
+	return out, nil
+}
+
+// Comment returns one comment.
+func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
+	c, err := scanComment(s.r.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = ?`, id))
+	if err != nil {
+		return store.Comment{}, fmt.Errorf("store: comment %d: %w", id, mapErr(err))
+	}
+	return c, nil
+}
+
+// Comments lists all of a paper's comments by id.
+func (s *Store) Comments(ctx context.Context, id paper.ID) ([]store.Comment, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE p.id = ? ORDER BY c.id`, string(id))
+	if err != nil {
+		return nil, fmt.Errorf("store: comments of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []store.Comment
+	for rows.Next() {
+		c, err := scanComment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: comments of %s: %w", id, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: comments of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// EditComment replaces the body of a comment that is not deleted.
+func (s *Store) EditComment(ctx context.Context, id int64, body string, at time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := updateOne(ctx, tx, `UPDATE comments SET body = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL`,
+			body, at.UnixMilli(), id); err != nil {
+			return err
+		}
+		return bumpVersion(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// commentState reads what the counts of a comment depend on.
+func commentState(ctx context.Context, tx *sql.Tx, id int64) (seq int64, deleted, hidden bool, err error) {
+	var deletedAt sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT paper_seq, deleted_at, hidden FROM comments WHERE id = ?`, id).Scan(&seq, &deletedAt, &hidden)
+	return seq, deletedAt.Valid, hidden, err
+}
+
+// DeleteComment clears a comment's body and uncounts it if it was visible.
+func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, deleted, hidden, err := commentState(ctx, tx, id)
+		if err != nil || deleted {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET body = '', deleted_at = ? WHERE id = ?`, at.UnixMilli(), id); err != nil {
+			return err
+		}
+		if !hidden {
+			if _, err := tx.ExecContext(ctx, `UPDATE papers SET num_comments = num_comments - 1 WHERE seq = ?`, seq); err != nil {
+				return err
+			}
+		}
+		return bumpVersion(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// HideComment hides or shows a comment, counting it on its paper while it
+// is visible.
+func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, deleted, hidden, err := commentState(ctx, tx, id)
+		if err != nil || hidden == hide {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET hidden = ? WHERE id = ?`, hide, id); err != nil {
+			return err
+		}
+		if !deleted {
+			delta := 1
+			if hide {
+				delta = -1
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE papers SET num_comments = num_comments + ? WHERE seq = ?`, delta, seq); err != nil {
+				return err
+			}
+		}
+		return bumpVersion(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("store: hide comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// ReportComment files a report. Its CreatedAt is the one given, or now
+// when that is zero.
+func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
+	r.CreatedAt = orNow(r.CreatedAt)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
+			VALUES (?, ?, ?, ?) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, r.CreatedAt.UnixMilli()).Scan(&r.ID); err != nil {
+			return err
+		}
+		return bumpVersion(tx) // the moderators' pages show reports
+	})
+	if err != nil {
+		return store.Report{}, fmt.Errorf("store: report comment %d: %w", r.CommentID, mapRef(err))
+	}
+	return r, nil
+}
+
+// OpenReports lists unresolved reports, oldest first.
+func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+commentCols+`, r.id, r.reporter_id, r.reason, r.created_at, `+userCols("ru")+`
+		FROM comment_reports r
+		JOIN users ru ON ru.id = r.reporter_id
+		JOIN comments c ON c.id = r.comment_id
+		JOIN papers p ON p.seq = c.paper_seq
+		JOIN users u ON u.id = c.user_id
+		WHERE r.resolved_at IS NULL
+		ORDER BY r.created_at, r.id LIMIT ?`, sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: open reports: %w", err)
+	}
+	defer rows.Close()
+	var out []store.OpenReport
+	for rows.Next() {
+		var (
+			o       store.OpenReport
+			created int64
+		)
+		reporter, done := userDest(&o.Reporter)
+		o.Comment, err = scanComment(rows, append([]any{&o.ID, &o.ReporterID, &o.Reason, &created}, reporter...)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: open reports: %w", err)
+		}
+		done()
+		o.CommentID = o.Comment.ID
+		o.CreatedAt = time.UnixMilli(created).UTC()
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: open reports: %w", err)
+	}
+	return out, nil
+}
+
+// ResolveReports closes the open reports of a comment.
+func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE comment_reports SET resolved_at = ? WHERE comment_id = ? AND resolved_at IS NULL`,
+			at.UnixMilli(), commentID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return bumpVersion(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("store: resolve reports of comment %d: %w", commentID, err)
+	}
+	return nil
+}
+
+// apiTokenCols are the api_tokens columns of scanAPIToken, for a query
+// that names the table t.
+const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created_at, t.last_used_at, t.revoked_at`
+
+func apiTokenDest(t *store.APIToken) (dest []any, done func()) {
+	var (
+		created       int64
+		used, revoked sql.NullInt64
+	)
+	return []any{&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.TokenHash, &created, &used, &revoked}, func() {
+		t.CreatedAt = time.UnixMilli(created).UTC()
+		t.LastUsedAt = fromMillis(used)
+		t.RevokedAt = fromMillis(revoked)
+	}
+}
+
+// CreateAPIToken stores a token. Its CreatedAt is the one given, or now
+// when that is zero.
+func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
+	t.CreatedAt = orNow(t.CreatedAt)
+	if !t.LastUsedAt.IsZero() {
+		t.LastUsedAt = orNow(t.LastUsedAt)
+	}
+	if !t.RevokedAt.IsZero() {
+		t.RevokedAt = orNow(t.RevokedAt)
+	}
+	err := s.w.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
+		toMillis(t.LastUsedAt), toMillis(t.RevokedAt)).Scan(&t.ID)
+	if err != nil {
+		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapRef(err))
+	}
+	return t, nil
+}
+
+// APITokens lists an account's tokens, newest first.
+func (s *Store) APITokens(ctx context.Context, userID int64) ([]store.APIToken, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+apiTokenCols+` FROM api_tokens t WHERE t.user_id = ?
+		ORDER BY t.created_at DESC, t.id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: API tokens of %d: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []store.APIToken
+	for rows.Next() {
+		var t store.APIToken
+		dest, done := apiTokenDest(&t)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("store: API tokens of %d: %w", userID, err)
+		}
+		done()
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: API tokens of %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+// RevokeAPIToken revokes one of the account's tokens; a revoked token
+// keeps its first revocation time.
+func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// SQLite counts the rows an UPDATE matched, changed or not.
+		return updateOne(ctx, tx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND user_id = ?`,
+			at.UnixMilli(), tokenID, userID)
+	})
+	if err != nil {
+		return fmt.Errorf("store: revoke API token %d: %w", tokenID, err)
+	}
+	return nil
+}
+
+// Noting a token's use is a write; it is written once per tokenUseStep at
+// most, and never waits long for the write connection (an import may hold
+// it for minutes): the note is skipped instead, and made by a later use.
+const (
+	tokenUseStep = time.Minute
+	tokenUseWait = 250 * time.Millisecond
+)
+
+// APITokenAccount finds the account of a working token and notes the use.
+func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.APIToken, error) {
+	var t store.APIToken
+	dest, done := apiTokenDest(&t)
+	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash), dest...)
+	if err != nil {
+		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", mapErr(err))
+	}
+	done()
+	now = time.UnixMilli(now.UnixMilli()).UTC()
+	if !t.LastUsedAt.IsZero() && now.Sub(t.LastUsedAt) < tokenUseStep {
+		return a, t, nil
+	}
+	s.mu.Lock()
+	importing := s.importing != nil
+	s.mu.Unlock()
+	if importing {
+		return a, t, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, tokenUseWait)
+	defer cancel()
+	_, err = s.w.ExecContext(wctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+		now.UnixMilli(), t.ID, now.UnixMilli())
+	switch {
+	case err == nil:
+		t.LastUsedAt = now
+	case wctx.Err() != nil && ctx.Err() == nil:
+		// The write connection was busy: the next use notes it.
+	default:
+		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", err)
+	}
+	return a, t, nil
+}
