@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/arxiv"
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/demo"
 	"github.com/dailypapers/dailypapers/internal/search"
@@ -38,6 +40,15 @@ server (--embedder URL --embed-model NAME), and the vectors are kept in
 the database. --embedder none turns semantic ranking off.`,
 	flags: func(c *config.Config, fs *flag.FlagSet) { c.ServeFlags(fs) },
 	run:   runServe,
+}
+
+// noLimit turns a setting's 0 ("no limit") into web.Options' negative
+// value, since 0 there means the default.
+func noLimit[T int | time.Duration](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
@@ -86,12 +97,15 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		slog.Info("search index ready", "papers", idx.Len(), "built", built, "seconds", time.Since(start).Seconds())
 		idx.Follow(ctx, searchPoll)
 	}()
-	site, err := web.New(st, web.Options{Logger: slog.Default(), Search: idx})
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	site, err := web.New(st, web.Options{Logger: slog.Default(), Search: idx,
+		BaseURL: cmp.Or(cfg.BaseURL, "http://"+ln.Addr().String()), ArXiv: &arxiv.Client{BaseURL: cfg.ArXivAPI},
+		SubmitWindow: noLimit(cfg.SubmitWindow), DailyCap: noLimit(cfg.DailyCap), TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	srv := &http.Server{

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/mail"
 	"os"
-	"regexp"
 	"strings"
 
 	"golang.org/x/term"
@@ -47,8 +46,6 @@ It must be at least 10 characters; it is stored as an argon2id hash.`,
 	run: runUserCreate,
 }
 
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{2,40}$`)
-
 func runUserCreate(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 	f := userFlags
 	if len(args) > 0 {
@@ -58,8 +55,8 @@ func runUserCreate(ctx context.Context, cfg *config.Config, args []string, stdou
 	if err != nil || addr.Address != f.email || len(f.email) > 254 {
 		return usageError{fmt.Errorf("--email %q: want a plain address such as ada@example.org", f.email)}
 	}
-	if !usernamePattern.MatchString(f.username) {
-		return usageError{fmt.Errorf("--username %q: want 2 to 40 letters, digits, - or _", f.username)}
+	if err := auth.CheckUsername(f.username); err != nil {
+		return usageError{fmt.Errorf("--username %q: %v", f.username, err)}
 	}
 	pw, err := readNewPassword(f.passwordStdin, stderr)
 	if err != nil {

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole configuration. Each subcommand registers the flags it uses.
@@ -27,6 +29,13 @@ type Config struct {
 	EmbedModel  string // the API's model name
 	EmbedKey    string // the API's key, if it wants one
 	WordVectors string // a word-vector asset to use instead of the built-in one
+
+	// The community.
+	BaseURL        string        // the site's public address, for links in mail
+	SubmitWindow   time.Duration // how old a submitted paper may be
+	DailyCap       int           // submissions per account and day
+	ArXivAPI       string        // the arXiv API's query endpoint
+	TrustedProxies []netip.Prefix
 
 	usesData bool // the command opens the database, so --data must be valid
 }
@@ -46,6 +55,11 @@ var Vars = []Var{
 	{"embed-model", "DAILYPAPERS_EMBED_MODEL", "", "model name for the embeddings API"},
 	{"embed-key", "DAILYPAPERS_EMBED_KEY", "", "key for the embeddings API (prefer the variable to the flag)"},
 	{"word-vectors", "DAILYPAPERS_WORD_VECTORS", "", "word-vector asset (made by mkwordvec) to use instead of the built-in one"},
+	{"base-url", "DAILYPAPERS_BASE_URL", "", "public address of the site, for links in mail (default http://ADDR)"},
+	{"submit-window", "DAILYPAPERS_SUBMIT_WINDOW", "336h", "how old (since version 1) a submitted paper may be; 0 for no limit"},
+	{"daily-cap", "DAILYPAPERS_DAILY_CAP", "10", "papers one account may submit a day; 0 for no cap"},
+	{"arxiv-api", "DAILYPAPERS_ARXIV_API", "https://export.arxiv.org/api/query", "arXiv API endpoint that submitted papers are fetched from"},
+	{"trusted-proxies", "DAILYPAPERS_TRUSTED_PROXIES", "", "comma-separated addresses or prefixes of reverse proxies whose X-Forwarded-For is believed"},
 }
 
 func lookup(flagName string) Var {
@@ -96,6 +110,49 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	demo, _ := strconv.ParseBool(env("demo"))
 	fs.BoolVar(&c.Demo, "demo", demo, usage("demo"))
 	c.EmbedFlags(fs)
+	fs.StringVar(&c.BaseURL, "base-url", env("base-url"), usage("base-url"))
+	fs.Func("submit-window", usage("submit-window")+" (default "+env("submit-window")+")", func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return fmt.Errorf("want a duration such as 336h")
+		}
+		c.SubmitWindow = d
+		return nil
+	})
+	c.SubmitWindow, _ = time.ParseDuration(env("submit-window"))
+	fs.IntVar(&c.DailyCap, "daily-cap", atoi(env("daily-cap")), usage("daily-cap"))
+	fs.StringVar(&c.ArXivAPI, "arxiv-api", env("arxiv-api"), usage("arxiv-api"))
+	fs.Func("trusted-proxies", usage("trusted-proxies"), func(s string) error {
+		ps, err := parsePrefixes(s)
+		c.TrustedProxies = ps
+		return err
+	})
+	c.TrustedProxies, _ = parsePrefixes(env("trusted-proxies"))
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// parsePrefixes reads "10.0.0.0/8, 192.0.2.7": addresses are one-address prefixes.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or a prefix such as 10.0.0.0/8", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // DBPath is the SQLite database file.
@@ -127,6 +184,21 @@ func (c *Config) Validate() error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(env("log-level"))); err != nil {
 		errs = append(errs, fmt.Errorf("DAILYPAPERS_LOG_LEVEL=%q: want debug, info, warn or error", os.Getenv("DAILYPAPERS_LOG_LEVEL")))
+	}
+	if d, err := time.ParseDuration(env("submit-window")); err != nil || d < 0 {
+		errs = append(errs, fmt.Errorf("DAILYPAPERS_SUBMIT_WINDOW=%q: want a duration such as 336h", os.Getenv("DAILYPAPERS_SUBMIT_WINDOW")))
+	}
+	if n, err := strconv.Atoi(env("daily-cap")); err != nil || n < 0 {
+		errs = append(errs, fmt.Errorf("DAILYPAPERS_DAILY_CAP=%q: want a whole number from 0", os.Getenv("DAILYPAPERS_DAILY_CAP")))
+	}
+	if c.DailyCap < 0 {
+		errs = append(errs, fmt.Errorf("--daily-cap %d: want a whole number from 0", c.DailyCap))
+	}
+	if _, err := parsePrefixes(env("trusted-proxies")); err != nil {
+		errs = append(errs, fmt.Errorf("DAILYPAPERS_TRUSTED_PROXIES: %v", err))
+	}
+	if u := c.BaseURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		errs = append(errs, fmt.Errorf("--base-url %q: want an http(s) address such as https://papers.example.org", u))
 	}
 	if _, err := strconv.ParseBool(env("demo")); err != nil {
 		errs = append(errs, fmt.Errorf("DAILYPAPERS_DEMO=%q: want true or false", os.Getenv("DAILYPAPERS_DEMO")))

@@ -103,6 +103,9 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 		return h
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if viewer(r) != nil {
+			return h(w, r) // a signed-in page shows its viewer: never shared
+		}
 		version, err := s.store.Version(r.Context())
 		if err != nil {
 			return err

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -18,6 +23,8 @@ type httpError struct {
 	status int
 	msg    string
 	err    error // the cause, for the log
+	// retryAfter, when set, is sent as Retry-After (a 429 or a 503).
+	retryAfter time.Duration
 }
 
 func (e *httpError) Error() string {
@@ -31,6 +38,7 @@ func (e *httpError) Unwrap() error { return e.err }
 
 func notFound(msg string) error   { return &httpError{status: http.StatusNotFound, msg: msg} }
 func badRequest(msg string) error { return &httpError{status: http.StatusBadRequest, msg: msg} }
+func forbidden(msg string) error  { return &httpError{status: http.StatusForbidden, msg: msg} }
 
 // errorPage is the page shown for any error.
 type errorPage struct {
@@ -63,8 +71,35 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		} else {
 			s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", he.status, "err", err)
 		}
+		if he.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(he.retryAfter.Seconds()))))
+		}
+		if wantsJSON(r) {
+			writeJSON(w, he.status, map[string]string{"error": he.msg})
+			return
+		}
 		s.serveError(w, r, he)
 	})
+}
+
+// wantsJSON reports whether a request is the API's or a script's that
+// asked for JSON, so that its errors are JSON too.
+func wantsJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// writeJSON sends v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"encoding the response failed"}`, http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
 }
 
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, he *httpError) {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -141,6 +142,9 @@ func (s *Server) showFeed(w http.ResponseWriter, r *http.Request, p period, nav 
 			page.Empty = "There are no more papers for this period."
 		}
 	}
+	if err := s.markVotes(r, &page.layout, feedIDs(page.Items)); err != nil {
+		return err
+	}
 	return s.render(w, http.StatusOK, "feed", &page)
 }
 
@@ -249,4 +253,12 @@ func (s *Server) calendarFor(r *http.Request, p period) (calendar, error) {
 		cal.Weeks = append(cal.Weeks, week)
 	}
 	return cal, nil
+}
+
+func feedIDs(items []store.FeedItem) []paper.ID {
+	ids := make([]paper.ID, len(items))
+	for i := range items {
+		ids[i] = items[i].Paper.ID
+	}
+	return ids
 }

@@ -3,8 +3,10 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
+	"github.com/dailypapers/dailypapers/internal/markdown"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -15,6 +17,9 @@ type paperPage struct {
 	Paper       paper.Paper
 	Submissions []store.FeedItem
 	Similar     []paper.Paper
+	Comments    []commentView
+	Reported    int64 // the comment the viewer just reported
+	CommentMax  int   // bytes
 }
 
 // similarCount is how many similar papers a paper page lists.
@@ -43,7 +48,16 @@ func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := paperPage{layout: s.layout(r, p.Title, ""), Paper: p, Submissions: subs}
+	page := paperPage{layout: s.layout(r, p.Title, ""), Paper: p, Submissions: subs, CommentMax: markdown.MaxBytes}
+	comments, err := s.store.Comments(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	page.Comments = commentThreads(comments, page.Viewer)
+	if err := s.markVotes(r, &page.layout, []paper.ID{id}); err != nil {
+		return err
+	}
+	page.Reported, _ = strconv.ParseInt(r.URL.Query().Get("reported"), 10, 64)
 	if page.Similar, err = s.similar(r, &p); err != nil {
 		return err
 	}

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/markdown"
 	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 // templates maps a page name to its template set (the layout plus the page).
@@ -30,6 +32,14 @@ var funcs = template.FuncMap{
 	"initial":      initial,
 	"add":          func(a, b int) int { return a + b },
 	"categoryName": categoryName,
+	"card":         card,
+	"paperCard": func(page interface{ votedOn(paper.ID) bool }, p paper.Paper) cardData {
+		return card(page, store.FeedItem{Paper: p})
+	},
+	"markdown": markdown.Render,
+	"commentIn": func(page interface{ viewerOf() *store.Account }, c commentView) commentData {
+		return commentData{C: c, Viewer: page.viewerOf()}
+	},
 }
 
 func parseTemplates() (*templates, error) {
@@ -82,14 +92,49 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, data any
 // layout is what every page's frame needs.
 type layout struct {
 	SiteName  string
-	Title     string // the page's own title; "" on the home page
-	Canonical string // path of the canonical URL
-	Nav       string // the active navigation entry
-	Query     string // the search box's text
+	Title     string            // the page's own title; "" on the home page
+	Canonical string            // path of the canonical URL
+	Nav       string            // the active navigation entry
+	Query     string            // the search box's text
+	Viewer    *store.Account    // the signed-in account, nil for visitors
+	Here      string            // this page's path and query, to come back to after signing in
+	Voted     map[paper.ID]bool // the papers on the page the viewer upvoted
 }
 
-func (s *Server) layout(_ *http.Request, title, nav string) layout {
-	return layout{SiteName: s.siteName, Title: title, Nav: nav}
+func (s *Server) layout(r *http.Request, title, nav string) layout {
+	return layout{SiteName: s.siteName, Title: title, Nav: nav, Viewer: viewer(r), Here: localPath(r.URL.RequestURI())}
+}
+
+// markVotes notes which of the page's papers the viewer upvoted.
+func (s *Server) markVotes(r *http.Request, l *layout, ids []paper.ID) error {
+	if l.Viewer == nil || len(ids) == 0 {
+		return nil
+	}
+	var err error
+	l.Voted, err = s.store.Voted(r.Context(), l.Viewer.ID, ids)
+	return err
+}
+
+// cardData is a feed entry with what its card shows about the viewer.
+type cardData struct {
+	store.FeedItem
+	Voted bool
+}
+
+// card pairs a feed entry with the page's votes, for the card template:
+// {{template "card" (card $ .)}}.
+func card(page interface{ votedOn(paper.ID) bool }, it store.FeedItem) cardData {
+	return cardData{FeedItem: it, Voted: page.votedOn(it.Paper.ID)}
+}
+
+func (l *layout) votedOn(id paper.ID) bool { return l.Voted[id] }
+
+func (l *layout) viewerOf() *store.Account { return l.Viewer }
+
+// commentData is a comment with the viewer, for the comment template.
+type commentData struct {
+	C      commentView
+	Viewer *store.Account
 }
 
 // authorsShort lists the first three authors and "et al." for the rest.

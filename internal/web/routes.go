@@ -18,12 +18,59 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /papers/{id...}", s.handle(s.cached(s.paperShow)))
 	mux.Handle("GET /search", s.handle(s.searchShow))
 	mux.Handle("GET /static/", s.staticFiles())
+
+	// Accounts.
+	mux.Handle("GET /signup", s.handle(s.signUpForm))
+	mux.Handle("POST /signup", s.handle(s.signUp))
+	mux.Handle("GET /signin", s.handle(s.signInForm))
+	mux.Handle("POST /signin", s.handle(s.signInPost))
+	mux.Handle("POST /signout", s.handle(s.signOutPost))
+	mux.Handle("GET /forgot", s.handle(s.forgotForm))
+	mux.Handle("POST /forgot", s.handle(s.forgotPost))
+	mux.Handle("GET /reset/{token}", s.handle(s.resetForm))
+	mux.Handle("POST /reset/{token}", s.handle(s.resetPost))
+	mux.Handle("GET /users/{name}", s.handle(s.profileShow))
+	mux.Handle("GET /settings/tokens", s.handle(s.tokensShow))
+	mux.Handle("POST /settings/tokens", s.handle(s.tokenCreate))
+	mux.Handle("POST /settings/tokens/{id}/revoke", s.handle(s.tokenRevoke))
+
+	// Submitting, voting, discussing.
+	mux.Handle("GET /submit", s.handle(s.submitForm))
+	mux.Handle("POST /submit", s.handle(s.submitPost))
+	mux.Handle("POST /vote", s.handle(s.vote))
+	mux.Handle("POST /comments", s.handle(s.commentPost))
+	mux.Handle("GET /comments/{id}/edit", s.handle(s.commentEditForm))
+	mux.Handle("POST /comments/{id}/edit", s.handle(s.commentEditPost))
+	mux.Handle("POST /comments/{id}/delete", s.handle(s.commentDeletePost))
+	mux.Handle("POST /comments/{id}/report", s.handle(s.commentReportPost))
+
+	// Moderation.
+	mux.Handle("GET /admin", s.handle(s.admin(s.adminShow)))
+	mux.Handle("POST /admin/papers/hide", s.handle(s.admin(s.adminHidePaper)))
+	mux.Handle("POST /admin/comments/{id}/hide", s.handle(s.admin(s.adminHideComment)))
+	mux.Handle("POST /admin/comments/{id}/resolve", s.handle(s.admin(s.adminResolve)))
+	mux.Handle("POST /admin/users/{name}/disable", s.handle(s.admin(s.adminDisableUser)))
+
+	// The JSON API's writes, with personal tokens.
+	mux.Handle("POST /api/papers/submit", s.handle(s.withToken(s.apiSubmit)))
+	for _, p := range []string{"/api/papers/{id}", "/api/papers/{archive}/{num}"} {
+		mux.Handle("POST "+p+"/upvote", s.handle(s.withToken(s.apiVote)))
+		mux.Handle("DELETE "+p+"/upvote", s.handle(s.withToken(s.apiVote)))
+		mux.Handle("POST "+p+"/comment", s.handle(s.withToken(s.apiCommentPost)))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("There is no page at this address.")
 	}))
-	return securityHeaders(mux)
+	// Every state-changing request from another site is refused (checked
+	// with Sec-Fetch-Site and Origin), so no page elsewhere can act as a
+	// signed-in visitor: cross-site request forgery.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(s.handle(func(http.ResponseWriter, *http.Request) error {
+		return forbidden("This request came from another site, so it was refused. Please use the form on this site.")
+	}))
+	return securityHeaders(csrf.Handler(s.withViewer(s.readForms(mux))))
 }
 
 // securityHeaders sets the headers every response carries. The pages use

@@ -6,8 +6,12 @@ import (
 	"embed"
 	"io/fs"
 	"log/slog"
+	"net/netip"
+	"strings"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/auth"
+	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -25,6 +29,16 @@ type Server struct {
 	siteName  string
 	cache     *pageCache
 	search    *search.Service // nil: the site has no search
+
+	// The community's settings (see Options).
+	mail           mail.Sender
+	arxiv          PaperFetcher
+	baseURL        string
+	submitWindow   time.Duration
+	dailyCap       int
+	limits         *limiters
+	trustedProxies []netip.Prefix
+	dummyHash      string // verified against for unknown addresses, so sign-in takes as long
 }
 
 // Options configure a Server; the zero value of each field has a default.
@@ -37,6 +51,27 @@ type Options struct {
 	// PageCacheBytes bounds the cache of rendered pages; 0 means 64 MiB and
 	// a negative value turns the cache off (benchmarks measure both).
 	PageCacheBytes int
+
+	// Mail sends password-reset links; nil logs them (for development).
+	Mail mail.Sender
+	// ArXiv fetches papers that are submitted but not in the catalogue;
+	// nil refuses them.
+	ArXiv PaperFetcher
+	// BaseURL is the site's public address, for links in mail, such as
+	// https://papers.example.org. Links are never built from a request's
+	// Host header, which a client chooses.
+	BaseURL string
+	// SubmitWindow is how old (since version 1) a submitted paper may be:
+	// 0 means 14 days, a negative value no limit.
+	SubmitWindow time.Duration
+	// DailyCap is how many papers one account may submit a day: 0 means
+	// 10, a negative value no cap.
+	DailyCap int
+	// Limits are the rate limits; nil means DefaultLimits.
+	Limits *Limits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when rate limits count client addresses.
+	TrustedProxies []netip.Prefix
 }
 
 // New builds the server. Templates are parsed here, once, so that a broken
@@ -57,6 +92,21 @@ func New(st store.Store, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.static, _ = fs.Sub(assets, "static")
+	s.mail, s.arxiv, s.trustedProxies = opt.Mail, opt.ArXiv, opt.TrustedProxies
+	if s.mail == nil {
+		s.mail = mail.LogSender{Log: s.log}
+	}
+	s.baseURL = strings.TrimSuffix(cmp.Or(opt.BaseURL, "http://localhost:8080"), "/")
+	s.submitWindow = cmp.Or(opt.SubmitWindow, 14*24*time.Hour)
+	s.dailyCap = cmp.Or(opt.DailyCap, 10)
+	limits := DefaultLimits
+	if opt.Limits != nil {
+		limits = *opt.Limits
+	}
+	s.limits = newLimiters(limits)
+	if s.dummyHash, err = auth.HashPassword("not a password anyone has"); err != nil {
+		return nil, err
+	}
 	if opt.PageCacheBytes >= 0 {
 		s.cache = newPageCache(cmp.Or(opt.PageCacheBytes, 64<<20), time.Minute)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/rank"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -30,6 +31,13 @@ func (s *Server) trending(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		page.Items = rank.Trending(items, ref, pageSize)
+	}
+	ids := make([]paper.ID, len(page.Items))
+	for i := range page.Items {
+		ids[i] = page.Items[i].Paper.ID
+	}
+	if err := s.markVotes(r, &page.layout, ids); err != nil {
+		return err
 	}
 	return s.render(w, http.StatusOK, "trending", &page)
 }

@@ -20,3 +20,43 @@ if (jump) {
     if (jump.value) jump.form.requestSubmit();
   });
 }
+
+// Upvote buttons toggle in place. Without this script they are plain
+// forms that post and come back to the page.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("vote")) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (response.status === 401) {
+      location.href = "/signin?next=" + encodeURIComponent(location.pathname + location.search);
+      return;
+    }
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    const result = await response.json();
+    // Every button of the same paper on the page shows the new state.
+    const id = form.elements.paper.value;
+    for (const other of document.querySelectorAll("form.vote")) {
+      if (other.elements.paper.value !== id) continue;
+      other.classList.toggle("voted", result.upvoted);
+      other.elements.up.value = result.upvoted ? "0" : "1";
+      const b = other.querySelector("button");
+      b.setAttribute("aria-pressed", String(result.upvoted));
+      b.title = result.upvoted ? "Withdraw your upvote" : "Upvote";
+      other.querySelector(".n").textContent = result.upvotes;
+    }
+  } catch (err) {
+    form.submit(); // fall back to the plain form, which shows any error
+  } finally {
+    button.disabled = false;
+  }
+});

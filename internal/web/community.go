@@ -1,0 +1,242 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/dailypapers/dailypapers/internal/markdown"
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// vote answers POST /vote (paper, up=1|0): from a script asking for JSON,
+// {"paper", "upvotes", "upvoted"}; from a plain form, a redirect back.
+func (s *Server) vote(w http.ResponseWriter, r *http.Request) error {
+	id, _, err := paper.ParseID(r.PostFormValue("paper"))
+	if err != nil {
+		return badRequest("That is not an arXiv id.")
+	}
+	a := viewer(r)
+	if a == nil {
+		if wantsJSON(r) {
+			return &httpError{status: http.StatusUnauthorized, msg: "Sign in to upvote papers."}
+		}
+		signInFirst(w, r, backTo(r, id.Path()))
+		return nil
+	}
+	up := r.PostFormValue("up") != "0"
+	n, err := s.store.Vote(r.Context(), a.ID, id, up)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("Paper " + string(id) + " is not in this catalogue.")
+	}
+	if err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"paper": id, "upvotes": n, "upvoted": up})
+		return nil
+	}
+	http.Redirect(w, r, backTo(r, id.Path()), http.StatusSeeOther)
+	return nil
+}
+
+// commentView is a comment as a page shows it.
+type commentView struct {
+	store.Comment
+	HTML    template.HTML
+	Mine    bool // the viewer wrote it
+	Gone    bool // deleted or hidden: only its place is shown, for its replies
+	Replies []commentView
+}
+
+// commentThreads arranges a paper's comments for its page: top-level
+// comments oldest first, each with its replies. Deleted and hidden
+// comments keep their place only when they have replies to show; admins
+// see hidden comments' text, marked.
+func commentThreads(cs []store.Comment, v *store.Account) []commentView {
+	admin := v != nil && v.Admin
+	view := func(c store.Comment) (commentView, bool) {
+		cv := commentView{Comment: c, Mine: v != nil && c.Author.ID == v.ID}
+		switch {
+		case !c.DeletedAt.IsZero():
+			cv.Gone = true
+		case c.Hidden && !admin:
+			cv.Gone = true
+		default:
+			cv.HTML = markdown.Render(c.Body)
+		}
+		return cv, !cv.Gone
+	}
+	var threads []commentView
+	at := map[int64]int{} // top-level comment id -> index in threads
+	for _, c := range cs {
+		if c.ParentID != 0 {
+			continue
+		}
+		cv, _ := view(c)
+		at[c.ID] = len(threads)
+		threads = append(threads, cv)
+	}
+	for _, c := range cs {
+		i, ok := at[c.ParentID]
+		if c.ParentID == 0 || !ok {
+			continue
+		}
+		if cv, show := view(c); show {
+			threads[i].Replies = append(threads[i].Replies, cv)
+		}
+	}
+	out := threads[:0]
+	for _, t := range threads {
+		if !t.Gone || len(t.Replies) > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// commentPost answers POST /comments (paper, parent, body).
+func (s *Server) commentPost(w http.ResponseWriter, r *http.Request) error {
+	id, _, err := paper.ParseID(r.PostFormValue("paper"))
+	if err != nil {
+		return badRequest("That is not an arXiv id.")
+	}
+	a := viewer(r)
+	if a == nil {
+		signInFirst(w, r, id.Path()+"#comments")
+		return nil
+	}
+	var parent int64
+	if v := r.PostFormValue("parent"); v != "" {
+		if parent, err = strconv.ParseInt(v, 10, 64); err != nil || parent <= 0 {
+			return badRequest("The comment being answered is not a valid one.")
+		}
+	}
+	c, err := s.addComment(r, a, id, parent, r.PostFormValue("body"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("%s#c%d", id.Path(), c.ID), http.StatusSeeOther)
+	return nil
+}
+
+// addComment checks and stores a comment, for the page and the API.
+func (s *Server) addComment(r *http.Request, a *store.Account, id paper.ID, parent int64, body string) (store.Comment, error) {
+	if err := markdown.Check(body); err != nil {
+		return store.Comment{}, badRequest(err.Error())
+	}
+	if err := s.allow("comments", limitKey{s.limits.commentAccount, fmt.Sprint(a.ID)}, limitKey{s.limits.commentAddress, s.clientIP(r)}); err != nil {
+		return store.Comment{}, err
+	}
+	c, err := s.store.AddComment(r.Context(), store.Comment{PaperID: id, ParentID: parent, Author: a.User, Body: body, CreatedAt: s.now()})
+	switch {
+	case errors.Is(err, store.ErrInvalid):
+		return c, badRequest("Replies go one level deep: answer the comment that started the thread.")
+	case errors.Is(err, store.ErrNotFound):
+		return c, notFound("That paper or comment does not exist (any more).")
+	case err != nil:
+		return c, err
+	}
+	s.log.Info("comment added", "paper", id, "user", a.Username, "comment", c.ID)
+	return c, nil
+}
+
+// ownComment loads the comment of the {id} path and checks that the viewer
+// may change it: its author, or an admin when adminToo.
+func (s *Server) ownComment(r *http.Request, adminToo bool) (store.Comment, *store.Account, error) {
+	a := viewer(r)
+	if a == nil {
+		return store.Comment{}, nil, &httpError{status: http.StatusUnauthorized, msg: "Sign in first."}
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return store.Comment{}, nil, notFound("There is no such comment.")
+	}
+	c, err := s.store.Comment(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && !c.DeletedAt.IsZero() {
+		return c, nil, notFound("This comment does not exist (any more).")
+	}
+	if err != nil {
+		return c, nil, err
+	}
+	if c.Author.ID != a.ID && !(adminToo && a.Admin) {
+		return c, nil, forbidden("Only the author of a comment may change it.")
+	}
+	return c, a, nil
+}
+
+// editPage is the form that edits a comment.
+type editPage struct {
+	layout
+	Comment store.Comment
+	Body    string
+	Error   string
+}
+
+func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) error {
+	c, _, err := s.ownComment(r, false)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "comment_edit", &editPage{layout: s.layout(r, "Edit your comment", ""), Comment: c, Body: c.Body})
+}
+
+func (s *Server) commentEditPost(w http.ResponseWriter, r *http.Request) error {
+	c, _, err := s.ownComment(r, false)
+	if err != nil {
+		return err
+	}
+	body := r.PostFormValue("body")
+	if err := markdown.Check(body); err != nil {
+		return s.render(w, http.StatusBadRequest, "comment_edit", &editPage{layout: s.layout(r, "Edit your comment", ""), Comment: c, Body: body, Error: err.Error()})
+	}
+	if err := s.store.EditComment(r.Context(), c.ID, body, s.now()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("%s#c%d", c.PaperID.Path(), c.ID), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) commentDeletePost(w http.ResponseWriter, r *http.Request) error {
+	c, a, err := s.ownComment(r, true)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteComment(r.Context(), c.ID, s.now()); err != nil {
+		return err
+	}
+	s.log.Info("comment deleted", "comment", c.ID, "by", a.Username)
+	http.Redirect(w, r, c.PaperID.Path()+"#comments", http.StatusSeeOther)
+	return nil
+}
+
+// commentReportPost files a report of a comment for the moderators.
+func (s *Server) commentReportPost(w http.ResponseWriter, r *http.Request) error {
+	a := viewer(r)
+	if a == nil {
+		signInFirst(w, r, backTo(r, "/"))
+		return nil
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return notFound("There is no such comment.")
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if len(reason) > 500 || checkText(reason) != nil {
+		return badRequest("A reason is at most 500 characters of plain text.")
+	}
+	c, err := s.store.Comment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	_, err = s.store.ReportComment(r.Context(), store.Report{CommentID: id, ReporterID: a.ID, Reason: reason, CreatedAt: s.now()})
+	if err != nil && !errors.Is(err, store.ErrConflict) { // a second report of the same comment is the first one
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("%s?reported=%d#c%d", c.PaperID.Path(), id, id), http.StatusSeeOther)
+	return nil
+}

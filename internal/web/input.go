@@ -1,0 +1,110 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxFormBytes bounds the body of any form or API request: the longest
+// thing anyone sends is a comment (markdown.MaxBytes).
+const maxFormBytes = 64 << 10
+
+// readForms parses the body of every state-changing request up front, so
+// that an oversized or unreadable body is refused with a clear message
+// instead of reaching a handler as empty fields.
+func (s *Server) readForms(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			next.ServeHTTP(w, r) // the API reads its own JSON
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			he := &httpError{status: http.StatusBadRequest, msg: "The form could not be read.", err: err}
+			if errors.As(err, &tooBig) {
+				he = &httpError{status: http.StatusRequestEntityTooLarge, msg: "That is more text than this site accepts in one form (64 KiB).", err: err}
+			}
+			s.handle(func(http.ResponseWriter, *http.Request) error { return he }).ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkText refuses text that is not valid UTF-8 or holds control
+// characters other than line breaks and tabs.
+func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("The text is not valid UTF-8.")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return errors.New("The text holds control characters.")
+		}
+	}
+	return nil
+}
+
+var (
+	githubOwner = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+	githubRepo  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+)
+
+// normalizeGitHub accepts owner/repo or a github.com URL of a repository
+// (with or without scheme, .git or a trailing path) and returns
+// https://github.com/owner/repo.
+func normalizeGitHub(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	bad := errors.New("The GitHub repository should look like https://github.com/owner/repo or owner/repo.")
+	rest := s
+	for _, p := range []string{"https://", "http://"} {
+		if len(rest) >= len(p) && strings.EqualFold(rest[:len(p)], p) {
+			rest = rest[len(p):]
+		}
+	}
+	rest = strings.TrimPrefix(rest, "www.")
+	if len(rest) >= 11 && strings.EqualFold(rest[:11], "github.com/") {
+		rest = rest[11:]
+	} else if strings.Contains(s, "://") || strings.Count(rest, "/") != 1 {
+		return "", bad
+	}
+	parts := strings.SplitN(rest, "/", 3)
+	if len(parts) < 2 {
+		return "", bad
+	}
+	owner, repo := parts[0], strings.TrimSuffix(parts[1], ".git")
+	if !githubOwner.MatchString(owner) || !githubRepo.MatchString(repo) || repo == "." || repo == ".." {
+		return "", bad
+	}
+	return "https://github.com/" + owner + "/" + repo, nil
+}
+
+// normalizeWebPage accepts an absolute http or https URL.
+func normalizeWebPage(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	bad := errors.New("The project page should be a web address starting with https:// or http://.")
+	if len(s) > 2000 || checkText(s) != nil {
+		return "", bad
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return "", bad
+	}
+	return u.String(), nil
+}
