@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // --digest-timezone works on machines without a zone database
 
 	"github.com/dailypapers/dailypapers/internal/config"
 )
@@ -25,7 +26,7 @@ type command struct {
 	run                       func(ctx context.Context, c *config.Config, args []string, stdout, stderr io.Writer) error
 }
 
-var commands = []command{serveCmd, importCmd, searchCmd, reindexCmd, evalCmd, statsCmd, userCreateCmd}
+var commands = []command{serveCmd, importCmd, searchCmd, reindexCmd, evalCmd, statsCmd, userCreateCmd, digestPreviewCmd, digestSendCmd}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/arxiv"
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/demo"
+	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 	"github.com/dailypapers/dailypapers/internal/web"
@@ -101,8 +103,19 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	if err != nil {
 		return err
 	}
-	site, err := web.New(st, web.Options{Logger: slog.Default(), Search: idx,
-		BaseURL: cmp.Or(cfg.BaseURL, "http://"+ln.Addr().String()), ArXiv: &arxiv.Client{BaseURL: cfg.ArXivAPI},
+	key, err := loadSecret(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	sender, deliverer, err := newMailer(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	base := strings.TrimSuffix(cmp.Or(cfg.BaseURL, "http://"+ln.Addr().String()), "/")
+	site, err := web.New(st, web.Options{Logger: slog.Default(), Search: idx, Mail: sender, SecretKey: key,
+		BaseURL: base, ArXiv: &arxiv.Client{BaseURL: cfg.ArXivAPI},
 		SubmitWindow: noLimit(cfg.SubmitWindow), DailyCap: noLimit(cfg.DailyCap), TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		ln.Close()
@@ -115,6 +128,15 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	signer, err := digest.NewSigner(key)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	loc, _ := time.LoadLocation(cfg.DigestZone) // checked by Validate
+	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx},
+		Signer: signer, BaseURL: base, SiteName: "Daily Papers"}}
+	go scheduleDigests(ctx, runner, loc, cfg.DigestHour)
 	fmt.Fprintf(stdout, "Daily Papers is serving http://%s/ (database %s)\n", ln.Addr(), cfg.DBPath())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -137,4 +159,41 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		}
 	}
 	return nil
+}
+
+// digestEvery is how often serve looks for due digests and retries.
+const digestEvery = time.Minute
+
+// scheduleDigests queues and sends digests when they come due. Every
+// process of a site may run it: the queue sends each digest once.
+func scheduleDigests(ctx context.Context, r *digest.Runner, loc *time.Location, hour int) {
+	t := time.NewTicker(digestEvery)
+	defer t.Stop()
+	done := map[string]bool{} // periods this process has queued
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var due []digest.Period
+		for _, p := range digest.Due(time.Now(), loc, hour) {
+			if !done[p.Key] {
+				due = append(due, p)
+			}
+		}
+		var err error
+		if len(due) > 0 {
+			if _, err = r.Run(ctx, due, time.Now); err == nil {
+				for _, p := range due {
+					done[p.Key] = true
+				}
+			}
+		} else {
+			_, err = r.Send(ctx, time.Now) // retries that have come due
+		}
+		if err != nil && ctx.Err() == nil {
+			slog.Error("digests", "err", err)
+		}
+	}
 }

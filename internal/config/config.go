@@ -37,7 +37,16 @@ type Config struct {
 	ArXivAPI       string        // the arXiv API's query endpoint
 	TrustedProxies []netip.Prefix
 
+	// Mail and digests.
+	SMTPHost, SMTPTLS, SMTPUser, SMTPPassword, MailFrom string
+	SMTPPort                                            int
+	MailRate                                            float64
+	DigestHour                                          int
+	DigestZone                                          string
+	Secret                                              string
+
 	usesData bool // the command opens the database, so --data must be valid
+	usesMail bool // the command sends mail, so the mail settings must be valid
 }
 
 // Var describes one setting, for --help and the README.
@@ -59,6 +68,16 @@ var Vars = []Var{
 	{"submit-window", "DAILYPAPERS_SUBMIT_WINDOW", "336h", "how old (since version 1) a submitted paper may be; 0 for no limit"},
 	{"daily-cap", "DAILYPAPERS_DAILY_CAP", "10", "papers one account may submit a day; 0 for no cap"},
 	{"arxiv-api", "DAILYPAPERS_ARXIV_API", "https://export.arxiv.org/api/query", "arXiv API endpoint that submitted papers are fetched from"},
+	{"smtp-host", "DAILYPAPERS_SMTP_HOST", "", "SMTP server for mail; empty writes mail to the log instead"},
+	{"smtp-port", "DAILYPAPERS_SMTP_PORT", "587", "SMTP port"},
+	{"smtp-tls", "DAILYPAPERS_SMTP_TLS", "starttls", "SMTP TLS: starttls, tls (implicit, port 465) or none"},
+	{"smtp-user", "DAILYPAPERS_SMTP_USER", "", "SMTP user name, if the server wants one"},
+	{"smtp-password", "DAILYPAPERS_SMTP_PASSWORD", "", "SMTP password (prefer the variable to the flag)"},
+	{"mail-from", "DAILYPAPERS_MAIL_FROM", "Daily Papers <papers@localhost>", "the From of every mail"},
+	{"mail-rate", "DAILYPAPERS_MAIL_RATE", "10", "mails sent per second at most; 0 for no limit"},
+	{"digest-hour", "DAILYPAPERS_DIGEST_HOUR", "8", "hour of the day (0-23) when digests go out"},
+	{"digest-timezone", "DAILYPAPERS_DIGEST_TIMEZONE", "UTC", "time zone of --digest-hour, such as Europe/Berlin"},
+	{"secret", "DAILYPAPERS_SECRET", "", "key that signs links in mail (32+ characters); empty uses <data>/secret.key, made at first start"},
 	{"trusted-proxies", "DAILYPAPERS_TRUSTED_PROXIES", "", "comma-separated addresses or prefixes of reverse proxies whose X-Forwarded-For is believed"},
 }
 
@@ -110,7 +129,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	demo, _ := strconv.ParseBool(env("demo"))
 	fs.BoolVar(&c.Demo, "demo", demo, usage("demo"))
 	c.EmbedFlags(fs)
-	fs.StringVar(&c.BaseURL, "base-url", env("base-url"), usage("base-url"))
+	c.MailFlags(fs)
 	fs.Func("submit-window", usage("submit-window")+" (default "+env("submit-window")+")", func(s string) error {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 0 {
@@ -154,6 +173,26 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 	}
 	return out, nil
 }
+
+// MailFlags registers the flags of the commands that send mail.
+func (c *Config) MailFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.SMTPHost, "smtp-host", env("smtp-host"), usage("smtp-host"))
+	fs.IntVar(&c.SMTPPort, "smtp-port", atoi(env("smtp-port")), usage("smtp-port"))
+	fs.StringVar(&c.SMTPTLS, "smtp-tls", env("smtp-tls"), usage("smtp-tls"))
+	fs.StringVar(&c.SMTPUser, "smtp-user", env("smtp-user"), usage("smtp-user"))
+	fs.StringVar(&c.SMTPPassword, "smtp-password", env("smtp-password"), usage("smtp-password"))
+	fs.StringVar(&c.MailFrom, "mail-from", env("mail-from"), usage("mail-from"))
+	rate, _ := strconv.ParseFloat(env("mail-rate"), 64)
+	fs.Float64Var(&c.MailRate, "mail-rate", rate, usage("mail-rate"))
+	fs.IntVar(&c.DigestHour, "digest-hour", atoi(env("digest-hour")), usage("digest-hour"))
+	fs.StringVar(&c.DigestZone, "digest-timezone", env("digest-timezone"), usage("digest-timezone"))
+	fs.StringVar(&c.Secret, "secret", env("secret"), usage("secret"))
+	fs.StringVar(&c.BaseURL, "base-url", env("base-url"), usage("base-url"))
+	c.usesMail = true
+}
+
+// SecretPath is where the generated signing key is kept.
+func (c *Config) SecretPath() string { return filepath.Join(c.DataDir, "secret.key") }
 
 // DBPath is the SQLite database file.
 func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "dailypapers.db") }
@@ -199,6 +238,28 @@ func (c *Config) Validate() error {
 	}
 	if u := c.BaseURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		errs = append(errs, fmt.Errorf("--base-url %q: want an http(s) address such as https://papers.example.org", u))
+	}
+	if c.usesMail {
+		switch c.SMTPTLS {
+		case "starttls", "tls", "none":
+		default:
+			errs = append(errs, fmt.Errorf("--smtp-tls %q: want starttls, tls or none", c.SMTPTLS))
+		}
+		if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+			errs = append(errs, fmt.Errorf("--smtp-port %d: want a port from 1 to 65535", c.SMTPPort))
+		}
+		if c.MailRate < 0 {
+			errs = append(errs, fmt.Errorf("--mail-rate %v: want 0 or more", c.MailRate))
+		}
+		if c.DigestHour < 0 || c.DigestHour > 23 {
+			errs = append(errs, fmt.Errorf("--digest-hour %d: want 0 to 23", c.DigestHour))
+		}
+		if _, err := time.LoadLocation(c.DigestZone); err != nil {
+			errs = append(errs, fmt.Errorf("--digest-timezone %q: not a time zone such as Europe/Berlin", c.DigestZone))
+		}
+		if c.Secret != "" && len(c.Secret) < 32 {
+			errs = append(errs, errors.New("--secret: want at least 32 characters"))
+		}
 	}
 	if _, err := strconv.ParseBool(env("demo")); err != nil {
 		errs = append(errs, fmt.Errorf("DAILYPAPERS_DEMO=%q: want true or false", os.Getenv("DAILYPAPERS_DEMO")))

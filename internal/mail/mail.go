@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -30,6 +31,14 @@ type Message struct {
 	// Headers holds extra headers such as List-Unsubscribe, keyed by
 	// canonical header name. It may be nil.
 	Headers map[string]string
+	// MessageID is the Message-ID header's value without the angle
+	// brackets, such as "digest-42@papers.example.org". Senders that write
+	// real mail (SMTPSender) make a random one when it is empty; give one
+	// to recognise the message later, or to keep it the same across
+	// retries of one digest.
+	MessageID string
+	// Date is the Date header's value; the zero time means "when sent".
+	Date time.Time
 }
 
 // clone returns a copy of m that shares no memory with it.

@@ -172,6 +172,7 @@ type Store interface {
 	DeleteUserSessions(ctx context.Context, userID int64) error
 
 	Community
+	Digests
 
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)

@@ -57,7 +57,7 @@ func newCommunity(t *testing.T, o communityOptions) *community {
 	limits := o.limits
 	if limits == nil {
 		generous := ratelimit.Limit{Events: 10000, Per: time.Minute}
-		limits = &Limits{generous, generous, generous, generous, generous, generous, generous, generous, generous}
+		limits = &Limits{generous, generous, generous, generous, generous, generous, generous, generous, generous, generous, generous}
 	}
 	now := o.now
 	if now.IsZero() {

@@ -166,10 +166,10 @@ func (s *Server) feedNav(r *http.Request, page *feedPage) error {
 			return err
 		}
 		if d, err := parseDay(prev); err == nil {
-			page.Prev = &navLink{"← " + d.From.Format("Jan 2"), d.Path()}
+			page.Prev = &navLink{"← " + dayLabel(d.From, p.From), d.Path()}
 		}
 		if d, err := parseDay(next); err == nil {
-			page.Next = &navLink{d.From.Format("Jan 2") + " →", d.Path()}
+			page.Next = &navLink{dayLabel(d.From, p.From) + " →", d.Path()}
 		}
 	} else {
 		prev, next := p.shift(-1), p.shift(1)
@@ -186,6 +186,15 @@ func (s *Server) feedNav(r *http.Request, page *feedPage) error {
 	cal, err := s.calendarFor(r, p)
 	page.Calendar = cal
 	return err
+}
+
+// dayLabel names a day as "Jan 2", with the year when it is not the year
+// of the day shown.
+func dayLabel(d, from time.Time) string {
+	if d.Year() != from.Year() {
+		return d.Format("Jan 2, 2006")
+	}
+	return d.Format("Jan 2")
 }
 
 func shortTitle(p period) string {

@@ -21,28 +21,33 @@ type Limits struct {
 	ResetAccount, ResetAddress     ratelimit.Limit
 	SubmitAccount, SubmitAddress   ratelimit.Limit
 	CommentAccount, CommentAddress ratelimit.Limit
+	// Subscribing sends a mail: per address typed, and per client.
+	SubscribeAccount, SubscribeAddress ratelimit.Limit
 }
 
 // DefaultLimits are generous for people and tight for scripts.
 var DefaultLimits = Limits{
-	SignInAccount:  ratelimit.Limit{Events: 10, Per: 15 * time.Minute},
-	SignInAddress:  ratelimit.Limit{Events: 30, Per: 15 * time.Minute},
-	SignUpAddress:  ratelimit.Limit{Events: 5, Per: time.Hour},
-	ResetAccount:   ratelimit.Limit{Events: 3, Per: time.Hour},
-	ResetAddress:   ratelimit.Limit{Events: 10, Per: time.Hour},
-	SubmitAccount:  ratelimit.Limit{Events: 20, Per: time.Hour},
-	SubmitAddress:  ratelimit.Limit{Events: 60, Per: time.Hour},
-	CommentAccount: ratelimit.Limit{Events: 20, Per: 10 * time.Minute},
-	CommentAddress: ratelimit.Limit{Events: 60, Per: 10 * time.Minute},
+	SignInAccount:    ratelimit.Limit{Events: 10, Per: 15 * time.Minute},
+	SignInAddress:    ratelimit.Limit{Events: 30, Per: 15 * time.Minute},
+	SignUpAddress:    ratelimit.Limit{Events: 5, Per: time.Hour},
+	ResetAccount:     ratelimit.Limit{Events: 3, Per: time.Hour},
+	ResetAddress:     ratelimit.Limit{Events: 10, Per: time.Hour},
+	SubmitAccount:    ratelimit.Limit{Events: 20, Per: time.Hour},
+	SubmitAddress:    ratelimit.Limit{Events: 60, Per: time.Hour},
+	CommentAccount:   ratelimit.Limit{Events: 20, Per: 10 * time.Minute},
+	CommentAddress:   ratelimit.Limit{Events: 60, Per: 10 * time.Minute},
+	SubscribeAccount: ratelimit.Limit{Events: 3, Per: time.Hour},
+	SubscribeAddress: ratelimit.Limit{Events: 20, Per: time.Hour},
 }
 
 // limiters are the live buckets of Limits.
 type limiters struct {
-	signInAccount, signInAddress   *ratelimit.Limiter
-	signUpAddress                  *ratelimit.Limiter
-	resetAccount, resetAddress     *ratelimit.Limiter
-	submitAccount, submitAddress   *ratelimit.Limiter
-	commentAccount, commentAddress *ratelimit.Limiter
+	signInAccount, signInAddress       *ratelimit.Limiter
+	signUpAddress                      *ratelimit.Limiter
+	resetAccount, resetAddress         *ratelimit.Limiter
+	submitAccount, submitAddress       *ratelimit.Limiter
+	commentAccount, commentAddress     *ratelimit.Limiter
+	subscribeAccount, subscribeAddress *ratelimit.Limiter
 }
 
 func newLimiters(l Limits) *limiters {
@@ -52,6 +57,7 @@ func newLimiters(l Limits) *limiters {
 		resetAccount:  ratelimit.New(l.ResetAccount), resetAddress: ratelimit.New(l.ResetAddress),
 		submitAccount: ratelimit.New(l.SubmitAccount), submitAddress: ratelimit.New(l.SubmitAddress),
 		commentAccount: ratelimit.New(l.CommentAccount), commentAddress: ratelimit.New(l.CommentAddress),
+		subscribeAccount: ratelimit.New(l.SubscribeAccount), subscribeAddress: ratelimit.New(l.SubscribeAddress),
 	}
 }
 

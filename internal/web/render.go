@@ -37,6 +37,7 @@ var funcs = template.FuncMap{
 		return card(page, store.FeedItem{Paper: p})
 	},
 	"markdown": markdown.Render,
+	"since":    func(a, b time.Time) string { return b.Sub(a).Round(time.Millisecond).String() },
 	"commentIn": func(page interface{ viewerOf() *store.Account }, c commentView) commentData {
 		return commentData{C: c, Viewer: page.viewerOf()}
 	},

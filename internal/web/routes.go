@@ -44,7 +44,16 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /comments/{id}/delete", s.handle(s.commentDeletePost))
 	mux.Handle("POST /comments/{id}/report", s.handle(s.commentReportPost))
 
+	// Email digests.
+	mux.Handle("POST /subscribe", s.handle(s.subscribePost))
+	mux.Handle("GET /subscription/confirm/{token}", s.handle(s.subscriptionConfirm))
+	mux.Handle("GET /subscription/{token}", s.handle(s.subscriptionManage))
+	mux.Handle("POST /subscription/{token}", s.handle(s.subscriptionSave))
+	mux.Handle("GET /unsubscribe/{token}", s.handle(s.unsubscribeShow))
+	mux.Handle("POST /unsubscribe/{token}", s.handle(s.unsubscribePost))
+
 	// Moderation.
+	mux.Handle("GET /admin/digests", s.handle(s.admin(s.adminDigests)))
 	mux.Handle("GET /admin", s.handle(s.admin(s.adminShow)))
 	mux.Handle("POST /admin/papers/hide", s.handle(s.admin(s.adminHidePaper)))
 	mux.Handle("POST /admin/comments/{id}/hide", s.handle(s.admin(s.adminHideComment)))

@@ -3,6 +3,7 @@ package web
 
 import (
 	"cmp"
+	"crypto/rand"
 	"embed"
 	"io/fs"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/auth"
+	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -39,6 +41,7 @@ type Server struct {
 	limits         *limiters
 	trustedProxies []netip.Prefix
 	dummyHash      string // verified against for unknown addresses, so sign-in takes as long
+	signer         *digest.Signer
 }
 
 // Options configure a Server; the zero value of each field has a default.
@@ -72,6 +75,9 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed when rate limits count client addresses.
 	TrustedProxies []netip.Prefix
+	// SecretKey signs the links in digest mails (at least 32 bytes); nil
+	// makes a random one, so links die with the process.
+	SecretKey []byte
 }
 
 // New builds the server. Templates are parsed here, once, so that a broken
@@ -105,6 +111,14 @@ func New(st store.Store, opt Options) (*Server, error) {
 	}
 	s.limits = newLimiters(limits)
 	if s.dummyHash, err = auth.HashPassword("not a password anyone has"); err != nil {
+		return nil, err
+	}
+	key := opt.SecretKey
+	if key == nil {
+		key = make([]byte, 32)
+		rand.Read(key)
+	}
+	if s.signer, err = digest.NewSigner(key); err != nil {
 		return nil, err
 	}
 	if opt.PageCacheBytes >= 0 {

@@ -62,6 +62,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PasswordReset", testPasswordReset},
 		{"HidePaper", testHidePaper},
 		{"Users", testUsers},
+		{"Subscriptions", testSubscriptions},
+		{"ActiveSubscriptions", testActiveSubscriptions},
+		{"MailQueue", testMailQueue},
+		{"MailQueueFailures", testMailQueueFailures},
+		{"MailQueueLeases", testMailQueueLeases},
+		{"MailQueueUnsubscribe", testMailQueueUnsubscribe},
+		{"MailQueueConcurrent", testMailQueueConcurrent},
+		{"DigestRuns", testDigestRuns},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/config"
+	"github.com/dailypapers/dailypapers/internal/digest"
+	"github.com/dailypapers/dailypapers/internal/mail"
+	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+)
+
+var digestFlags struct {
+	email, period string
+	dryRun        bool
+}
+
+var digestPreviewCmd = command{
+	name:    "digest preview",
+	args:    "--email ADDRESS [--period daily:YYYY-MM-DD|weekly:YYYY-Www]",
+	summary: "print the digest mail an address would get",
+	help: `Digest preview prints the mail that the subscription of --email would get
+for a period (by default the newest period that is due now): its headers,
+then the plain-text part, then the HTML part. Nothing is sent or recorded.`,
+	flags: func(c *config.Config, fs *flag.FlagSet) {
+		c.DataFlags(fs)
+		c.MailFlags(fs)
+		fs.StringVar(&digestFlags.email, "email", "", "the subscribed address (required)")
+		fs.StringVar(&digestFlags.period, "period", "", "the period, such as daily:2025-09-03 or weekly:2025-W36")
+	},
+	run: runDigestPreview,
+}
+
+var digestSendCmd = command{
+	name:    "digest send",
+	args:    "[--dry-run] [--period KEY]",
+	summary: "send the digests that are due now",
+	help: `Digest send queues the digests due now (a daily one each weekday from
+--digest-hour in --digest-timezone, a weekly one each Monday) for every
+confirmed subscription, and sends what is queued, including retries that
+have come due. Each (subscription, period) digest is sent at most once,
+however often this runs and from however many machines: "serve" runs the
+same on a schedule. --period queues that period instead of the due ones.
+--dry-run says what would be queued and sends nothing.`,
+	flags: func(c *config.Config, fs *flag.FlagSet) {
+		c.DataFlags(fs)
+		c.MailFlags(fs)
+		fs.BoolVar(&digestFlags.dryRun, "dry-run", false, "say what would be sent, send nothing")
+		fs.StringVar(&digestFlags.period, "period", "", "queue this period, such as daily:2025-09-03")
+	},
+	run: runDigestSend,
+}
+
+// digestParts builds what both commands need.
+func digestParts(ctx context.Context, cfg *config.Config, st store.Store) (*digest.Composer, error) {
+	key, err := loadSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := digest.NewSigner(key)
+	if err != nil {
+		return nil, err
+	}
+	idx := search.NewService(st, slog.Default())
+	if _, err := idx.Open(ctx, cfg.IndexPath(), nil); err != nil {
+		return nil, fmt.Errorf("search index (for saved searches): %w", err)
+	}
+	return &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx}, Signer: signer,
+		BaseURL: strings.TrimSuffix(baseURL(cfg), "/"), SiteName: "Daily Papers"}, nil
+}
+
+func baseURL(cfg *config.Config) string {
+	if cfg.BaseURL != "" {
+		return cfg.BaseURL
+	}
+	return "http://" + cfg.Addr
+}
+
+// periods are the ones --period names, or those due now.
+func periods(cfg *config.Config, now time.Time) ([]digest.Period, error) {
+	if digestFlags.period != "" {
+		p, err := digest.ParsePeriod(digestFlags.period)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return []digest.Period{p}, nil
+	}
+	loc, err := time.LoadLocation(cfg.DigestZone)
+	if err != nil {
+		return nil, err
+	}
+	return digest.Due(now, loc, cfg.DigestHour), nil
+}
+
+func runDigestPreview(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 || digestFlags.email == "" {
+		return usageError{errors.New("digest preview takes --email ADDRESS and no arguments")}
+	}
+	st, err := sqlite.Open(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sub, err := st.SubscriptionByEmail(ctx, digestFlags.email)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s has no subscription", digestFlags.email)
+	}
+	if err != nil {
+		return err
+	}
+	c, err := digestParts(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	ps, err := periods(cfg, now)
+	if err != nil {
+		return err
+	}
+	var p digest.Period
+	for _, q := range ps {
+		if q.Frequency == sub.Frequency {
+			p = q
+		}
+	}
+	if p.Key == "" { // nothing due today: the latest period of the subscriber's kind
+		if p = digest.Daily(now); sub.Frequency == store.Weekly {
+			p = digest.Weekly(now.AddDate(0, 0, -7))
+		}
+	}
+	ed, err := c.Edition(ctx, p)
+	if err != nil {
+		return err
+	}
+	d, err := c.Compose(ctx, ed, &sub, now)
+	if err != nil {
+		return err
+	}
+	m, err := c.Message(d, &sub, now)
+	if err != nil {
+		return err
+	}
+	if !sub.Active() {
+		fmt.Fprintf(stderr, "note: %s gets no digests now (unconfirmed, paused, unsubscribed or blocked)\n", sub.Email)
+	}
+	if d.Empty() {
+		fmt.Fprintf(stderr, "note: the period %s (%s to %s) has no papers: this digest would not be sent\n", p.Key, p.From, p.To)
+	}
+	fmt.Fprintf(stdout, "To: %s\nSubject: %s\nMessage-ID: <%s>\n", m.To, m.Subject, m.MessageID)
+	for _, k := range []string{"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post"} {
+		fmt.Fprintf(stdout, "%s: %s\n", k, m.Headers[k])
+	}
+	fmt.Fprintf(stdout, "\n----- text/plain -----\n%s\n----- text/html -----\n%s\n", m.Text, m.HTML)
+	return nil
+}
+
+func runDigestSend(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("digest send takes flags only, got %q", args)}
+	}
+	st, err := sqlite.Open(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := digestParts(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	ps, err := periods(cfg, time.Now())
+	if err != nil {
+		return err
+	}
+	if digestFlags.dryRun {
+		return digestDryRun(ctx, st, c, ps, stdout)
+	}
+	_, deliverer, err := newMailer(cfg)
+	if err != nil {
+		return err
+	}
+	r := &digest.Runner{Store: st, Composer: c, Mail: deliverer, Crash: crashHook()}
+	counts, err := r.Run(ctx, ps, time.Now)
+	fmt.Fprintf(stdout, "queued %d, sent %d, failed %d, skipped %d, to retry %d\n", counts.Queued, counts.Sent, counts.Failed, counts.Skipped, counts.Retried)
+	return err
+}
+
+func digestDryRun(ctx context.Context, st store.Store, c *digest.Composer, ps []digest.Period, stdout io.Writer) error {
+	if len(ps) == 0 {
+		fmt.Fprintln(stdout, "no digest is due now")
+	}
+	for _, p := range ps {
+		ed, err := c.Edition(ctx, p)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for after := int64(0); ; {
+			subs, err := st.ActiveSubscriptions(ctx, p.Frequency, after, 1000)
+			if err != nil {
+				return err
+			}
+			if len(subs) == 0 {
+				break
+			}
+			n += len(subs)
+			after = subs[len(subs)-1].ID
+		}
+		fmt.Fprintf(stdout, "%s (%s to %s): %d papers, %d subscribers", p.Key, p.From, p.To, len(ed.All), n)
+		if len(ed.All) == 0 {
+			fmt.Fprint(stdout, ": nothing to send")
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}
+
+// newMailer is the configured mail transport: SMTP, or the log when no
+// SMTP server is set (development).
+func newMailer(cfg *config.Config) (mail.Sender, digest.Deliverer, error) {
+	if cfg.SMTPHost == "" {
+		s := mail.LogSender{Log: slog.Default()}
+		return s, digest.SendOnly{Sender: s}, nil
+	}
+	s, err := mail.NewSMTP(mail.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, TLS: cfg.SMTPTLS,
+		Username: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.MailFrom, RatePerSecond: cfg.MailRate})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, s, nil
+}
+
+// loadSecret returns the key that signs mailed links: --secret, or the
+// key file beside the database, made at first use.
+func loadSecret(cfg *config.Config) ([]byte, error) {
+	if cfg.Secret != "" {
+		return []byte(cfg.Secret), nil
+	}
+	path := cfg.SecretPath()
+	if b, err := os.ReadFile(path); err == nil {
+		return []byte(strings.TrimSpace(string(b))), nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	key := hex.EncodeToString(raw)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) { // another process made it first
+		return loadSecret(cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return []byte(key), f.Close()
+}
+
+// crashHook kills the process between two steps of sending when
+// DAILYPAPERS_DIGEST_CRASH names the step: the crash test's fault
+// injection. Unset, it does nothing.
+func crashHook() func(string) {
+	at := os.Getenv("DAILYPAPERS_DIGEST_CRASH")
+	if at == "" {
+		return nil
+	}
+	return func(step string) {
+		if step == at {
+			p, _ := os.FindProcess(os.Getpid())
+			p.Kill() // SIGKILL: nothing runs after this, as in a real crash
+			select {}
+		}
+	}
+}

@@ -1,0 +1,298 @@
+package digest
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dailypapers/dailypapers/internal/mail"
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// Searcher finds up to k papers published since a day for a saved search
+// query (IndexSearcher).
+type Searcher interface {
+	Matching(ctx context.Context, query string, since time.Time, k int) ([]paper.ID, error)
+}
+
+// IndexSearcher runs saved queries on the site's search index, by words:
+// a saved query is a filter, so a paper must contain what it asks for.
+type IndexSearcher struct{ Index *search.Service }
+
+// Matching runs query restricted to papers published since the day.
+func (x IndexSearcher) Matching(ctx context.Context, query string, since time.Time, k int) ([]paper.ID, error) {
+	if x.Index == nil || !x.Index.Ready() {
+		return nil, errors.New("the search index is not ready")
+	}
+	_, res, err := x.Index.Search(ctx, query+" after:"+since.Format(time.DateOnly), search.Lexical, k, 0)
+	if err != nil {
+		return nil, err
+	}
+	return res.IDs(), nil
+}
+
+// Composer writes digests.
+type Composer struct {
+	Store    store.Store
+	Search   Searcher // nil: saved queries match nothing
+	Signer   *Signer
+	BaseURL  string // https://papers.example.org, no trailing slash
+	SiteName string
+	// Top is how many trending papers open every digest (10 when 0);
+	// MaxMatches bounds the papers matching a subscriber's filters (30
+	// when 0).
+	Top, MaxMatches int
+}
+
+// ManageLife is how long the manage link of a mail works.
+const ManageLife = 90 * 24 * time.Hour
+
+//go:embed templates
+var templateFS embed.FS
+
+var (
+	htmlTmpl = htmltemplate.Must(htmltemplate.New("digest.html").Funcs(htmltemplate.FuncMap{"authors": authors, "short": short, "item": item}).
+			ParseFS(templateFS, "templates/digest.html"))
+	textTmpl = texttemplate.Must(texttemplate.New("digest.txt").Funcs(texttemplate.FuncMap{"authors": authors, "short": short, "item": item}).
+			ParseFS(templateFS, "templates/digest.txt"))
+)
+
+// Edition is what one period's digests draw from, loaded once for all
+// subscribers of the period.
+type Edition struct {
+	Period Period
+	All    []store.FeedItem // every paper on the feed in the period, most upvoted first
+	lower  []string         // title and abstract of All, lower-cased, for keywords
+
+	mu      sync.Mutex
+	queries map[string]map[paper.ID]bool // saved query -> the papers it finds
+}
+
+// Edition loads a period's papers.
+func (c *Composer) Edition(ctx context.Context, p Period) (*Edition, error) {
+	items, err := c.Store.Feed(ctx, store.FeedQuery{From: p.From, To: p.To})
+	if err != nil {
+		return nil, err
+	}
+	ed := &Edition{Period: p, All: items, lower: make([]string, len(items)), queries: map[string]map[paper.ID]bool{}}
+	for i := range items {
+		ed.lower[i] = " " + strings.ToLower(items[i].Paper.Title+" "+items[i].Paper.Abstract) + " "
+	}
+	return ed, nil
+}
+
+// Digest is one subscriber's mail of one period, before it becomes a Message.
+type Digest struct {
+	SiteName, BaseURL string
+	Period            Period
+	Top               []store.FeedItem
+	Matches           []store.FeedItem
+	Filters           string // the subscriber's filters in words, "" for none
+	ManageURL         string
+	UnsubscribeURL    string
+}
+
+// Empty reports whether the digest holds no paper: it is then not sent.
+func (d *Digest) Empty() bool { return len(d.Top) == 0 && len(d.Matches) == 0 }
+
+// Compose makes sub's digest of an edition.
+func (c *Composer) Compose(ctx context.Context, ed *Edition, sub *store.Subscription, now time.Time) (*Digest, error) {
+	top := c.Top
+	if top <= 0 {
+		top = 10
+	}
+	maxMatches := c.MaxMatches
+	if maxMatches <= 0 {
+		maxMatches = 30
+	}
+	d := &Digest{SiteName: c.SiteName, BaseURL: c.BaseURL, Period: ed.Period, Top: ed.All[:min(top, len(ed.All))],
+		Filters:        describe(sub),
+		ManageURL:      c.BaseURL + "/subscription/" + c.Signer.Sign(PurposeManage, sub.ID, now.Add(ManageLife)),
+		UnsubscribeURL: c.BaseURL + "/unsubscribe/" + c.Signer.Sign(PurposeUnsubscribe, sub.ID, time.Time{})}
+	if d.Filters == "" {
+		return d, nil
+	}
+	var found map[paper.ID]bool
+	if sub.Query != "" && c.Search != nil {
+		var err error
+		if found, err = ed.searched(ctx, c.Search, sub.Query); err != nil {
+			return nil, err
+		}
+	}
+	kws := make([]string, 0, len(sub.Keywords))
+	for _, k := range sub.Keywords {
+		if k = strings.ToLower(strings.TrimSpace(k)); k != "" {
+			kws = append(kws, k)
+		}
+	}
+	for i := len(d.Top); i < len(ed.All) && len(d.Matches) < maxMatches; i++ {
+		it := &ed.All[i]
+		if found[it.Paper.ID] || inCategories(&it.Paper, sub.Categories) || hasKeyword(ed.lower[i], kws) {
+			d.Matches = append(d.Matches, *it)
+		}
+	}
+	return d, nil
+}
+
+// searched runs a saved query once per edition.
+func (ed *Edition) searched(ctx context.Context, s Searcher, q string) (map[paper.ID]bool, error) {
+	ed.mu.Lock()
+	defer ed.mu.Unlock()
+	if m, ok := ed.queries[q]; ok {
+		return m, nil
+	}
+	// Papers reach the feed within weeks of their first version.
+	from, err := time.Parse(time.DateOnly, ed.Period.From)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.Matching(ctx, q, from.AddDate(0, 0, -31), 1000)
+	if err != nil {
+		return nil, fmt.Errorf("saved query %q: %w", q, err)
+	}
+	m := make(map[paper.ID]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	ed.queries[q] = m
+	return m, nil
+}
+
+// inCategories matches a category ("cs.CL") or a whole archive ("cs").
+func inCategories(p *paper.Paper, want []string) bool {
+	for _, w := range want {
+		for _, c := range p.Categories {
+			if strings.EqualFold(c, w) || len(c) > len(w) && c[len(w)] == '.' && strings.EqualFold(c[:len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasKeyword finds a keyword as whole words in text (lower-case, padded
+// with spaces).
+func hasKeyword(text string, kws []string) bool {
+	for _, k := range kws {
+		for from := 0; ; {
+			i := strings.Index(text[from:], k)
+			if i < 0 {
+				break
+			}
+			i += from
+			if !isWordByte(text[i-1]) && !isWordByte(text[i+len(k)]) {
+				return true
+			}
+			from = i + 1
+		}
+	}
+	return false
+}
+
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b >= 0x80
+}
+
+// describe says what a subscriber's filters are, "" when there are none.
+func describe(sub *store.Subscription) string {
+	var parts []string
+	if len(sub.Categories) > 0 {
+		parts = append(parts, "categories "+strings.Join(sub.Categories, ", "))
+	}
+	if len(sub.Keywords) > 0 {
+		parts = append(parts, "keywords “"+strings.Join(sub.Keywords, "”, “")+"”")
+	}
+	if sub.Query != "" {
+		parts = append(parts, "the search “"+sub.Query+"”")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Message renders a digest as a mail to sub.
+func (c *Composer) Message(d *Digest, sub *store.Subscription, now time.Time) (mail.Message, error) {
+	var text, html bytes.Buffer
+	if err := textTmpl.Execute(&text, d); err != nil {
+		return mail.Message{}, fmt.Errorf("digest: text: %w", err)
+	}
+	if err := htmlTmpl.Execute(&html, d); err != nil {
+		return mail.Message{}, fmt.Errorf("digest: html: %w", err)
+	}
+	n := len(d.Top) + len(d.Matches)
+	subject := fmt.Sprintf("%s: %d papers for %s", c.SiteName, n, d.Period.Label)
+	if d.Period.Frequency == store.Weekly {
+		subject = fmt.Sprintf("%s: the week's %d papers, %s", c.SiteName, n, d.Period.Label)
+	}
+	return mail.Message{
+		To: sub.Email, Subject: subject, Text: text.String(), HTML: html.String(), Date: now,
+		MessageID: MessageID(sub.ID, d.Period, c.BaseURL),
+		Headers: map[string]string{
+			"List-Unsubscribe":      "<" + d.UnsubscribeURL + ">",
+			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+			"List-Id":               c.SiteName + " digest <digest." + host(c.BaseURL) + ">",
+		},
+	}, nil
+}
+
+var unsafeID = regexp.MustCompile(`[^A-Za-z0-9.-]`)
+
+// MessageID is the same for every attempt of one (subscription, period)
+// digest, so a mail system that sees it twice can tell it is one mail.
+func MessageID(subID int64, p Period, baseURL string) string {
+	return fmt.Sprintf("digest.%d.%s@%s", subID, unsafeID.ReplaceAllString(p.Key, "-"), host(baseURL))
+}
+
+func host(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "localhost"
+}
+
+// authors lists up to three authors, then "et al.".
+func authors(as []paper.Author) string {
+	var names []string
+	for i, a := range as {
+		if i == 3 {
+			names = append(names, "et al.")
+			break
+		}
+		names = append(names, a.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// short cuts an abstract to about n bytes at a word boundary.
+func short(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimRight(s[:cut], " ,.;:") + "…"
+}
+
+// itemData is a paper of a digest with the site's address, for the
+// templates' "paper" block.
+type itemData struct {
+	Base string
+	store.FeedItem
+}
+
+func item(d *Digest, it store.FeedItem) itemData { return itemData{Base: d.BaseURL, FeedItem: it} }

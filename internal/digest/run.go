@@ -1,0 +1,290 @@
+package digest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/mail"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// Deliverer sends a mail in two steps: it calls commit once the mail
+// server holds the whole message, and tells it to deliver only if commit
+// succeeds (mail.SMTPSender.Deliver).
+type Deliverer interface {
+	Deliver(ctx context.Context, m mail.Message, commit func() error) error
+}
+
+// SendOnly makes a one-step Sender (such as the development log sender) a
+// Deliverer: it commits, then sends.
+type SendOnly struct{ mail.Sender }
+
+// Deliver commits, then sends.
+func (s SendOnly) Deliver(ctx context.Context, m mail.Message, commit func() error) error {
+	if err := commit(); err != nil {
+		return err
+	}
+	return s.Send(ctx, m)
+}
+
+// Runner queues and sends digests through the store's mail queue. Every
+// (subscription, period) digest is queued once (the queue's key), claimed
+// by one process at a time (a lease and a claim token), recorded as
+// "sending" before the mail server is told to deliver it, and never sent
+// again after that record, whatever stops in between.
+type Runner struct {
+	Store    store.Store
+	Composer *Composer
+	Mail     Deliverer
+	Log      *slog.Logger
+	// Lease is how long a claimed job stays with its process; 2 minutes
+	// when 0. MaxAttempts (6) bounds the tries after temporary failures;
+	// MaxFailures (3) permanent failures in a row block an address.
+	Lease       time.Duration
+	MaxAttempts int
+	MaxFailures int
+	// Crash, when set, is called between the steps of sending, named
+	// "claimed", "committed" and "delivered"; the crash test kills the
+	// process there.
+	Crash func(step string)
+}
+
+// Counts says what a run did.
+type Counts struct {
+	Queued, Sent, Failed, Skipped, Retried int
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Log == nil {
+		return slog.Default()
+	}
+	return r.Log
+}
+
+func (r *Runner) crash(step string) {
+	if r.Crash != nil {
+		r.Crash(step)
+	}
+}
+
+// Queue adds a job for every active subscription of the period's
+// frequency that has none for it. A period without papers queues nothing:
+// every subscriber is skipped.
+func (r *Runner) Queue(ctx context.Context, p Period, now time.Time) (Counts, error) {
+	var c Counts
+	ed, err := r.Composer.Edition(ctx, p)
+	if err != nil {
+		return c, err
+	}
+	var after int64
+	for {
+		subs, err := r.Store.ActiveSubscriptions(ctx, p.Frequency, after, 1000)
+		if err != nil {
+			return c, err
+		}
+		if len(subs) == 0 {
+			return c, nil
+		}
+		after = subs[len(subs)-1].ID
+		if len(ed.All) == 0 {
+			c.Skipped += len(subs)
+			continue
+		}
+		ids := make([]int64, len(subs))
+		for i := range subs {
+			ids[i] = subs[i].ID
+		}
+		n, err := r.Store.EnqueueDigests(ctx, p.Key, ids, now)
+		if err != nil {
+			return c, err
+		}
+		c.Queued += n
+	}
+}
+
+// Send sends queued jobs until none is due, and returns what it did.
+func (r *Runner) Send(ctx context.Context, now func() time.Time) (Counts, error) {
+	var c Counts
+	if n, err := r.Store.ExpireSending(ctx, now()); err != nil {
+		return c, err
+	} else if n > 0 {
+		r.log().Warn("digests stopped while being sent are not sent again", "jobs", n)
+	}
+	claim := newClaim()
+	editions := map[string]*Edition{}
+	for ctx.Err() == nil {
+		job, err := r.Store.ClaimMailJob(ctx, claim, now(), r.lease())
+		if errors.Is(err, store.ErrNotFound) {
+			return c, nil
+		}
+		if err != nil {
+			return c, err
+		}
+		r.crash("claimed")
+		switch err := r.sendJob(ctx, &job, claim, editions, now); {
+		case err == nil:
+			c.Sent++
+		case errors.Is(err, errRetry):
+			c.Retried++
+		case errors.Is(err, errFailed):
+			c.Failed++
+		default:
+			return c, err
+		}
+	}
+	return c, ctx.Err()
+}
+
+var (
+	errRetry  = errors.New("retry later")
+	errFailed = errors.New("failed")
+)
+
+func (r *Runner) sendJob(ctx context.Context, job *store.MailJob, claim string, editions map[string]*Edition, now func() time.Time) error {
+	sub, err := r.Store.SubscriptionByID(ctx, job.SubscriptionID)
+	if err != nil {
+		return err
+	}
+	ed, ok := editions[job.Period]
+	if !ok {
+		p, err := ParsePeriod(job.Period)
+		if err != nil {
+			return r.fail(ctx, job, claim, &sub, err.Error())
+		}
+		if ed, err = r.Composer.Edition(ctx, p); err != nil {
+			return err
+		}
+		editions[job.Period] = ed
+	}
+	d, err := r.Composer.Compose(ctx, ed, &sub, now())
+	if err != nil {
+		return err
+	}
+	msg, err := r.Composer.Message(d, &sub, now())
+	if err != nil {
+		return err
+	}
+	commit := func() error {
+		if err := r.Store.MarkSending(ctx, job.ID, claim, msg.MessageID); err != nil {
+			return err
+		}
+		r.crash("committed")
+		return nil
+	}
+	err = r.Mail.Deliver(ctx, msg, commit)
+	r.crash("delivered")
+	switch {
+	case err == nil:
+		if err := r.Store.MarkSent(ctx, job.ID, claim, now()); err != nil {
+			return err
+		}
+		r.log().Info("digest sent", "period", job.Period, "subscription", sub.ID)
+		return nil
+	case errors.Is(err, store.ErrConflict):
+		// The lease ran out and another process holds the job now.
+		return errRetry
+	case errors.Is(err, mail.ErrUncertain):
+		// The server was told to deliver; whether it did is unknown. The
+		// job stays "sending" and is never sent again.
+		r.log().Warn("digest may or may not have been delivered", "period", job.Period, "subscription", sub.ID, "err", err)
+		return errFailed
+	case mail.IsPermanent(err):
+		return r.fail(ctx, job, claim, &sub, err.Error())
+	default: // temporary: a 4xx answer, a network error
+		if job.Attempts >= r.maxAttempts() {
+			return r.fail(ctx, job, claim, &sub, fmt.Sprintf("gave up after %d attempts: %v", job.Attempts, err))
+		}
+		next := now().Add(backoff(job.Attempts))
+		if err := r.Store.RetryMailJob(ctx, job.ID, claim, next, err.Error()); err != nil {
+			return err
+		}
+		r.log().Info("digest will be retried", "period", job.Period, "subscription", sub.ID, "at", next, "err", err)
+		return errRetry
+	}
+}
+
+func (r *Runner) fail(ctx context.Context, job *store.MailJob, claim string, sub *store.Subscription, reason string) error {
+	if err := r.Store.FailMailJob(ctx, job.ID, claim, reason, r.maxFailures()); err != nil {
+		return err
+	}
+	r.log().Warn("digest failed", "period", job.Period, "subscription", sub.ID, "reason", reason)
+	return errFailed
+}
+
+// backoff is the wait before attempt n+1: 1, 4, 16, 64 minutes, at most 2 hours.
+func backoff(n int) time.Duration {
+	d := time.Minute
+	for i := 1; i < n && d < 2*time.Hour; i++ {
+		d *= 4
+	}
+	return min(d, 2*time.Hour)
+}
+
+func (r *Runner) lease() time.Duration {
+	if r.Lease <= 0 {
+		return 2 * time.Minute
+	}
+	return r.Lease
+}
+
+func (r *Runner) maxAttempts() int {
+	if r.MaxAttempts <= 0 {
+		return 6
+	}
+	return r.MaxAttempts
+}
+
+func (r *Runner) maxFailures() int {
+	if r.MaxFailures <= 0 {
+		return 3
+	}
+	return r.MaxFailures
+}
+
+func newClaim() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Run queues the periods due at now and sends what is queued, recording
+// a run per period for the admin page.
+func (r *Runner) Run(ctx context.Context, periods []Period, now func() time.Time) (Counts, error) {
+	var total Counts
+	for _, p := range periods {
+		run, err := r.Store.StartDigestRun(ctx, store.DigestRun{Period: p.Key, StartedAt: now()})
+		if err != nil {
+			return total, err
+		}
+		q, qerr := r.Queue(ctx, p, now())
+		var s Counts
+		var serr error
+		if qerr == nil {
+			s, serr = r.Send(ctx, now)
+		}
+		run.FinishedAt, run.Queued, run.Skipped = now(), q.Queued, q.Skipped
+		run.Sent, run.Failed = s.Sent, s.Failed
+		if err := errors.Join(qerr, serr); err != nil {
+			run.Note = err.Error()
+		} else if s.Retried > 0 {
+			run.Note = fmt.Sprintf("%d to retry", s.Retried)
+		}
+		if err := r.Store.FinishDigestRun(ctx, run); err != nil {
+			return total, err
+		}
+		if err := errors.Join(qerr, serr); err != nil {
+			return total, err
+		}
+		total.Queued += q.Queued
+		total.Skipped += q.Skipped
+		total.Sent += s.Sent
+		total.Failed += s.Failed
+		total.Retried += s.Retried
+	}
+	return total, nil
+}

@@ -1,0 +1,524 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// None of the writes of this file change the store version: pages do not
+// show subscriptions or mail jobs.
+
+// subscriptionCols are the subscriptions columns of scanSubscription, for a
+// query that names the table s.
+const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
+	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
+
+func scanSubscription(row interface{ Scan(...any) error }) (store.Subscription, error) {
+	var (
+		sub                                      store.Subscription
+		userID                                   sql.NullInt64
+		frequency, categories, keywords          string
+		created                                  int64
+		confirmed, paused, unsubscribed, blocked sql.NullInt64
+	)
+	if err := row.Scan(&sub.ID, &sub.Email, &userID, &frequency, &categories, &keywords, &sub.Query, &created,
+		&confirmed, &paused, &unsubscribed, &sub.Failures, &blocked); err != nil {
+		return store.Subscription{}, err
+	}
+	sub.UserID = userID.Int64
+	sub.Frequency = store.Frequency(frequency)
+	sub.Categories = strings.Fields(categories)
+	if err := json.Unmarshal([]byte(keywords), &sub.Keywords); err != nil {
+		return store.Subscription{}, fmt.Errorf("subscription %d: keywords: %w", sub.ID, err)
+	}
+	if len(sub.Keywords) == 0 {
+		sub.Keywords = nil
+	}
+	sub.CreatedAt = time.UnixMilli(created).UTC()
+	sub.ConfirmedAt = fromMillis(confirmed)
+	sub.PausedAt = fromMillis(paused)
+	sub.UnsubscribedAt = fromMillis(unsubscribed)
+	sub.BlockedAt = fromMillis(blocked)
+	return sub, nil
+}
+
+// subscriptionArgs are the frequency, categories and keywords of a
+// subscription as the columns keep them; an unknown frequency is
+// store.ErrInvalid.
+func subscriptionArgs(sub store.Subscription) (frequency, categories, keywords string, err error) {
+	if sub.Frequency != store.Daily && sub.Frequency != store.Weekly {
+		return "", "", "", fmt.Errorf("%w: frequency %q", store.ErrInvalid, sub.Frequency)
+	}
+	kw, err := json.Marshal(nonNil(sub.Keywords))
+	if err != nil {
+		return "", "", "", err
+	}
+	return string(sub.Frequency), strings.Join(sub.Categories, " "), string(kw), nil
+}
+
+// nullID is an id column's value: NULL for 0.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func subscriptionByID(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, id int64) (store.Subscription, error) {
+	return scanSubscription(q.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = ?`, id))
+}
+
+// Subscribe adds an unconfirmed subscription, or starts an unsubscribed one
+// anew. The lookup and the write share a transaction, so two requests for
+// one address make one row.
+func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Subscription, bool, error) {
+	frequency, categories, keywords, err := subscriptionArgs(sub)
+	if err != nil {
+		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, err)
+	}
+	created := orNow(sub.CreatedAt).UnixMilli()
+	var (
+		out   store.Subscription
+		added bool
+	)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// The column is COLLATE NOCASE: the comparison ignores case.
+		old, err := scanSubscription(tx.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, sub.Email))
+		var id int64
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if err := tx.QueryRowContext(ctx, `INSERT INTO subscriptions (email, user_id, frequency, categories, keywords, query, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				sub.Email, nullID(sub.UserID), frequency, categories, keywords, sub.Query, created).Scan(&id); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case old.UnsubscribedAt.IsZero():
+			out = old
+			return nil
+		default:
+			// Starting again: the new choices, unconfirmed, no failures.
+			// A blocked address stays blocked; the account it was made
+			// from stays when none is given now.
+			id = old.ID
+			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET email = ?, user_id = coalesce(?, user_id),
+				frequency = ?, categories = ?, keywords = ?, query = ?, created_at = ?,
+				confirmed_at = NULL, paused_at = NULL, unsubscribed_at = NULL, failures = 0
+				WHERE id = ?`, sub.Email, nullID(sub.UserID), frequency, categories, keywords, sub.Query, created, id); err != nil {
+				return err
+			}
+		}
+		added = true
+		out, err = subscriptionByID(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, mapRef(err))
+	}
+	return out, added, nil
+}
+
+// SubscriptionByID returns one subscription.
+func (s *Store) SubscriptionByID(ctx context.Context, id int64) (store.Subscription, error) {
+	sub, err := subscriptionByID(ctx, s.r, id)
+	if err != nil {
+		return store.Subscription{}, fmt.Errorf("store: subscription %d: %w", id, mapErr(err))
+	}
+	return sub, nil
+}
+
+// SubscriptionByEmail finds the subscription of an address, ignoring case.
+func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (store.Subscription, error) {
+	sub, err := scanSubscription(s.r.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, email))
+	if err != nil {
+		return store.Subscription{}, fmt.Errorf("store: subscription <%s>: %w", email, mapErr(err))
+	}
+	return sub, nil
+}
+
+// ConfirmSubscription confirms a subscription; a confirmed one keeps its
+// first confirmation time.
+func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// SQLite counts the rows an UPDATE matched, changed or not.
+		return updateOne(ctx, tx, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, ?) WHERE id = ?`,
+			orNow(at).UnixMilli(), id)
+	})
+	if err != nil {
+		return fmt.Errorf("store: confirm subscription %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// UpdateSubscription replaces the frequency, the filters and PausedAt.
+func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
+	frequency, categories, keywords, err := subscriptionArgs(sub)
+	if err == nil {
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			return updateOne(ctx, tx, `UPDATE subscriptions SET frequency = ?, categories = ?, keywords = ?, query = ?, paused_at = ?
+				WHERE id = ?`, frequency, categories, keywords, sub.Query, toMillis(sub.PausedAt), sub.ID)
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("store: update subscription %d: %w", sub.ID, mapErr(err))
+	}
+	return nil
+}
+
+// Unsubscribe ends a subscription, keeping the first time it ended, and
+// fails its jobs that no process is sending yet. A holder of a claimed job
+// finds out at MarkSending.
+func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := updateOne(ctx, tx, `UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE id = ?`,
+			orNow(at).UnixMilli(), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = 'unsubscribed'
+			WHERE subscription_id = ? AND state IN ('queued', 'claimed')`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: unsubscribe %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// ActiveSubscriptions lists active subscriptions of a frequency by id,
+// from the partial index subscriptions_active.
+func (s *Store) ActiveSubscriptions(ctx context.Context, f store.Frequency, after int64, limit int) ([]store.Subscription, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s
+		WHERE s.frequency = ? AND s.id > ?
+		AND s.confirmed_at IS NOT NULL AND s.paused_at IS NULL AND s.unsubscribed_at IS NULL AND s.blocked_at IS NULL
+		ORDER BY s.id LIMIT ?`, string(f), after, sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
+	}
+	defer rows.Close()
+	var out []store.Subscription
+	for rows.Next() {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
+		}
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
+	}
+	return out, nil
+}
+
+// EnqueueDigests queues a job per known subscription in one transaction;
+// the UNIQUE (subscription_id, period) makes a second one for a period a
+// row that INSERT OR IGNORE leaves out.
+func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionIDs []int64, now time.Time) (int, error) {
+	at := orNow(now).UnixMilli()
+	added := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// Selecting from subscriptions skips unknown ids, which a foreign
+		// key error would otherwise refuse (OR IGNORE does not cover those).
+		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO mail_jobs (subscription_id, period, state, next_at, created_at)
+			SELECT id, ?, 'queued', ?, ? FROM subscriptions WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, id := range subscriptionIDs {
+			res, err := stmt.ExecContext(ctx, period, at, at, id)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			added += int(n)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: enqueue digests of %s: %w", period, mapErr(err))
+	}
+	return added, nil
+}
+
+// jobCols are the mail_jobs columns of scanJob; they name no table, so
+// that RETURNING can use them.
+const jobCols = `id, subscription_id, period, state, attempts, next_at, lease_until, claim, message_id, last_error, created_at, sent_at`
+
+func scanJob(row interface{ Scan(...any) error }) (store.MailJob, error) {
+	var (
+		j                store.MailJob
+		next, created    int64
+		leaseUntil, sent sql.NullInt64
+	)
+	if err := row.Scan(&j.ID, &j.SubscriptionID, &j.Period, &j.State, &j.Attempts, &next, &leaseUntil, &j.Claim,
+		&j.MessageID, &j.LastError, &created, &sent); err != nil {
+		return store.MailJob{}, err
+	}
+	j.NextAt = time.UnixMilli(next).UTC()
+	j.LeaseUntil = fromMillis(leaseUntil)
+	j.CreatedAt = time.UnixMilli(created).UTC()
+	j.SentAt = fromMillis(sent)
+	return j, nil
+}
+
+// claimNextSQL picks the job ClaimMailJob takes: the oldest due queued job
+// or claimed job whose lease ran out, by (next_at, id), with whether its
+// subscription is active. Each side of the UNION reads mail_jobs_state in
+// order and stops at its first row, however many jobs are due.
+const claimNextSQL = `SELECT j.id, s.confirmed_at IS NOT NULL AND s.paused_at IS NULL AND s.unsubscribed_at IS NULL AND s.blocked_at IS NULL
+	FROM (
+		SELECT * FROM (SELECT id, subscription_id, next_at FROM mail_jobs
+			WHERE state = 'queued' AND next_at <= ?1 ORDER BY next_at, id LIMIT 1)
+		UNION ALL
+		SELECT * FROM (SELECT id, subscription_id, next_at FROM mail_jobs
+			WHERE state = 'claimed' AND lease_until <= ?1 ORDER BY next_at, id LIMIT 1)
+	) j JOIN subscriptions s ON s.id = j.subscription_id
+	ORDER BY j.next_at, j.id LIMIT 1`
+
+// ClaimMailJob claims the next job in one write transaction: SQLite's one
+// writer makes the pick and the claim atomic, across processes too. Jobs
+// of subscriptions that are no longer active (paused, unsubscribed,
+// blocked) are failed on the way, and stay failed when no job is left.
+func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, lease time.Duration) (store.MailJob, error) {
+	now = orNow(now)
+	var (
+		job   store.MailJob
+		found bool
+	)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for {
+			var (
+				id     int64
+				active bool
+			)
+			err := tx.QueryRowContext(ctx, claimNextSQL, now.UnixMilli()).Scan(&id, &active)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if !active {
+				if _, err := tx.ExecContext(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = 'subscription not active'
+					WHERE id = ?`, id); err != nil {
+					return err
+				}
+				continue
+			}
+			job, err = scanJob(tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'claimed', claim = ?, lease_until = ?,
+				attempts = attempts + 1 WHERE id = ? RETURNING `+jobCols, claim, now.Add(lease).UnixMilli(), id))
+			found = err == nil
+			return err
+		}
+	})
+	if err != nil {
+		return store.MailJob{}, fmt.Errorf("store: claim mail job: %w", mapErr(err))
+	}
+	if !found {
+		return store.MailJob{}, fmt.Errorf("store: claim mail job: %w", store.ErrNotFound)
+	}
+	return job, nil
+}
+
+// errNotHeld is what the writes of a job's holder return when the job is
+// not in the state they expect under their claim.
+var errNotHeld = fmt.Errorf("%w: the job is not held under the claim", store.ErrConflict)
+
+// holderUpdate runs an UPDATE of one job by its holder; matching no row is
+// errNotHeld.
+func holderUpdate(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errNotHeld
+	}
+	return nil
+}
+
+// MarkSending moves a claimed job to sending. A claim whose lease ran out
+// but which nobody took over is still the caller's.
+func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return holderUpdate(ctx, tx, `UPDATE mail_jobs SET state = 'sending', message_id = ?
+			WHERE id = ? AND claim = ? AND state = 'claimed'`, messageID, jobID, claim)
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark mail job %d sending: %w", jobID, err)
+	}
+	return nil
+}
+
+// MarkSent records a delivered job and resets its subscription's count of
+// failures.
+func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var subID int64
+		err := tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'sent', sent_at = ?
+			WHERE id = ? AND claim = ? AND state = 'sending' RETURNING subscription_id`,
+			orNow(at).UnixMilli(), jobID, claim).Scan(&subID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotHeld
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET failures = 0 WHERE id = ? AND failures <> 0`, subID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark mail job %d sent: %w", jobID, err)
+	}
+	return nil
+}
+
+// RetryMailJob queues a claimed or sending job again from next, without a
+// claim.
+func (s *Store) RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return holderUpdate(ctx, tx, `UPDATE mail_jobs SET state = 'queued', next_at = ?, last_error = ?, claim = '', lease_until = NULL
+			WHERE id = ? AND claim = ? AND state IN ('claimed', 'sending')`, orNow(next).UnixMilli(), reason, jobID, claim)
+	})
+	if err != nil {
+		return fmt.Errorf("store: retry mail job %d: %w", jobID, err)
+	}
+	return nil
+}
+
+// FailMailJob fails a claimed or sending job and counts a failure on its
+// subscription, blocking it at maxFailures in a row (never when
+// maxFailures is 0 or less). A blocked subscription keeps its first
+// blocking time.
+func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason string, maxFailures int) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var subID int64
+		err := tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = ?
+			WHERE id = ? AND claim = ? AND state IN ('claimed', 'sending') RETURNING subscription_id`,
+			reason, jobID, claim).Scan(&subID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotHeld
+		}
+		if err != nil {
+			return err
+		}
+		// SET expressions read the row as it was before the UPDATE.
+		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET failures = failures + 1,
+			blocked_at = CASE WHEN ?1 > 0 AND failures + 1 >= ?1 THEN coalesce(blocked_at, ?2) ELSE blocked_at END
+			WHERE id = ?3`, maxFailures, nowMillis().UnixMilli(), subID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: fail mail job %d: %w", jobID, err)
+	}
+	return nil
+}
+
+// ExpireSending marks sending jobs whose lease ran out by now as unknown.
+func (s *Store) ExpireSending(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE mail_jobs SET state = 'unknown', last_error = 'the lease ran out while sending'
+		WHERE state = 'sending' AND lease_until <= ?`, orNow(now).UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("store: expire sending mail jobs: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: expire sending mail jobs: %w", err)
+	}
+	return int(n), nil
+}
+
+// MailJobs lists a period's jobs by id.
+func (s *Store) MailJobs(ctx context.Context, period string) ([]store.MailJob, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+jobCols+` FROM mail_jobs WHERE period = ? ORDER BY id`, period)
+	if err != nil {
+		return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
+	}
+	defer rows.Close()
+	var out []store.MailJob
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
+	}
+	return out, nil
+}
+
+// StartDigestRun records a run; its StartedAt is the one given, or now
+// when that is zero.
+func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error) {
+	r.StartedAt = orNow(r.StartedAt)
+	if !r.FinishedAt.IsZero() {
+		r.FinishedAt = orNow(r.FinishedAt)
+	}
+	err := s.w.QueryRowContext(ctx, `INSERT INTO digest_runs (period, started_at, finished_at, queued, sent, failed, skipped, note)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.Period, r.StartedAt.UnixMilli(), toMillis(r.FinishedAt),
+		r.Queued, r.Sent, r.Failed, r.Skipped, r.Note).Scan(&r.ID)
+	if err != nil {
+		return store.DigestRun{}, fmt.Errorf("store: start digest run of %s: %w", r.Period, err)
+	}
+	return r, nil
+}
+
+// FinishDigestRun records the end of a run and its counts: FinishedAt (now
+// when zero), Queued, Sent, Failed, Skipped and Note replace the stored ones.
+func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return updateOne(ctx, tx, `UPDATE digest_runs SET finished_at = ?, queued = ?, sent = ?, failed = ?, skipped = ?, note = ?
+			WHERE id = ?`, orNow(r.FinishedAt).UnixMilli(), r.Queued, r.Sent, r.Failed, r.Skipped, r.Note, r.ID)
+	})
+	if err != nil {
+		return fmt.Errorf("store: finish digest run %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// DigestRuns lists the latest runs, newest first.
+func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, period, started_at, finished_at, queued, sent, failed, skipped, note
+		FROM digest_runs ORDER BY id DESC LIMIT ?`, sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: digest runs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.DigestRun
+	for rows.Next() {
+		var (
+			r        store.DigestRun
+			started  int64
+			finished sql.NullInt64
+		)
+		if err := rows.Scan(&r.ID, &r.Period, &started, &finished, &r.Queued, &r.Sent, &r.Failed, &r.Skipped, &r.Note); err != nil {
+			return nil, fmt.Errorf("store: digest runs: %w", err)
+		}
+		r.StartedAt = time.UnixMilli(started).UTC()
+		r.FinishedAt = fromMillis(finished)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: digest runs: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,204 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/ratelimit"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+var (
+	confirmLink = regexp.MustCompile(`https://papers\.example\.org(/subscription/confirm/[A-Za-z0-9_.-]+)`)
+	manageLink  = regexp.MustCompile(`https://papers\.example\.org(/subscription/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
+)
+
+// subscribed walks the double opt-in and returns the manage page's path.
+func subscribed(t *testing.T, c *community, b *browser, email string) string {
+	t.Helper()
+	n := len(c.outbox.Messages())
+	b.post("/subscribe", form("email", email)).want(t, "subscribe", http.StatusOK)
+	msgs := c.outbox.Messages()
+	if len(msgs) != n+1 || msgs[n].To != email {
+		t.Fatalf("after subscribing, mails: %+v", msgs[n:])
+	}
+	m := confirmLink.FindStringSubmatch(msgs[n].Text)
+	if m == nil {
+		t.Fatalf("no confirmation link in %q", msgs[n].Text)
+	}
+	a := b.get(m[1]).want(t, "confirm", http.StatusSeeOther)
+	if !strings.HasPrefix(a.location, "/subscription/") {
+		t.Fatalf("confirmation sends to %q", a.location)
+	}
+	return a.location
+}
+
+func TestSubscribeDoubleOptIn(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	b := c.browser()
+	// The form is on every page.
+	if b.get("/").doc.Find("footer form.subscribe input[name=email]").Length() != 1 {
+		t.Fatal("no subscribe form in the footer")
+	}
+	b.post("/subscribe", form("email", "reader@example.org", "frequency", "weekly")).want(t, "subscribe", http.StatusOK)
+	sub, err := c.st.SubscriptionByEmail(t.Context(), "reader@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub.Active() || sub.Frequency != store.Weekly {
+		t.Fatalf("before confirming: %+v", sub)
+	}
+	// Asking again sends the confirmation again; nothing else goes out.
+	b.post("/subscribe", form("email", "READER@example.org")).want(t, "subscribe again", http.StatusOK)
+	if n := len(c.outbox.Messages()); n != 2 {
+		t.Fatalf("%d mails, want two confirmations", n)
+	}
+	manage := subscribed(t, c, b, "reader@example.org")
+	if sub, _ = c.st.SubscriptionByEmail(t.Context(), "reader@example.org"); !sub.Active() {
+		t.Fatalf("after confirming: %+v", sub)
+	}
+	page := b.get(manage).want(t, "manage", http.StatusOK)
+	if !strings.Contains(page.text(".notice"), "confirmed") {
+		t.Errorf("manage page after confirming says %q", page.text(".notice"))
+	}
+	// A confirmed address that subscribes again gets its manage link, and
+	// the page says the same as for a new address.
+	again := c.browser().post("/subscribe", form("email", "reader@example.org")).want(t, "subscribe a confirmed address", http.StatusOK)
+	fresh := c.browser().post("/subscribe", form("email", "new@example.org")).want(t, "subscribe a new address", http.StatusOK)
+	if strings.ReplaceAll(again.text(".notice"), "reader", "new") != fresh.text(".notice") {
+		t.Errorf("the pages tell subscribed addresses apart: %q / %q", again.text(".notice"), fresh.text(".notice"))
+	}
+	msgs := c.outbox.Messages()
+	if !manageLink.MatchString(msgs[len(msgs)-2].Text) {
+		t.Errorf("a confirmed address got %q", msgs[len(msgs)-2].Text)
+	}
+}
+
+func TestManageSubscription(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	b := c.browser()
+	manage := subscribed(t, c, b, "filters@example.org")
+	b.post(manage, form("frequency", "weekly", "categories", "cs.CL, cs", "keywords", "world model,  speech recognition ,",
+		"query", `"agents" -survey`)).want(t, "save", http.StatusOK)
+	sub, _ := c.st.SubscriptionByEmail(t.Context(), "filters@example.org")
+	if sub.Frequency != store.Weekly || strings.Join(sub.Categories, "|") != "cs.CL|cs" ||
+		strings.Join(sub.Keywords, "|") != "world model|speech recognition" || sub.Query != `"agents" -survey` || !sub.PausedAt.IsZero() {
+		t.Errorf("saved %+v", sub)
+	}
+	b.post(manage, form("frequency", "daily", "paused", "1")).want(t, "pause", http.StatusOK)
+	if sub, _ = c.st.SubscriptionByEmail(t.Context(), "filters@example.org"); sub.PausedAt.IsZero() || sub.Active() || len(sub.Categories) != 0 {
+		t.Errorf("paused: %+v", sub)
+	}
+	for _, bad := range []url.Values{
+		form("categories", "<script>"),
+		form("keywords", strings.Repeat("x", 101)),
+		form("query", `"unclosed`+strings.Repeat(" x", 200)),
+	} {
+		a := b.post(manage, bad).want(t, "bad filter", http.StatusBadRequest)
+		if a.text(".form-error") == "" {
+			t.Errorf("%v: no message", bad)
+		}
+	}
+	if got, _ := c.st.SubscriptionByEmail(t.Context(), "filters@example.org"); got.PausedAt.IsZero() {
+		t.Error("a refused form changed the subscription")
+	}
+}
+
+func TestTamperedLinksChangeNothing(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	b := c.browser()
+	manage := subscribed(t, c, b, "tamper@example.org")
+	token := strings.TrimPrefix(manage, "/subscription/")
+	token, _, _ = strings.Cut(token, "?")
+	forged := []byte(token)
+	forged[3] ^= 1
+	for _, path := range []string{
+		"/subscription/" + string(forged),
+		"/subscription/confirm/" + token, // a manage token is not a confirmation
+		"/unsubscribe/" + token,          // nor an unsubscribe one
+		"/unsubscribe/nonsense",
+	} {
+		a := b.get(path).want(t, "GET "+path, http.StatusBadRequest)
+		if !strings.Contains(a.text(".form-error"), "not valid") {
+			t.Errorf("%s says %q", path, a.text(".form-error"))
+		}
+		if !strings.HasPrefix(path, "/subscription/confirm/") { // confirming is a GET
+			b.post(path, form("frequency", "weekly", "paused", "1")).want(t, "POST "+path, http.StatusBadRequest)
+		}
+	}
+	sub, _ := c.st.SubscriptionByEmail(t.Context(), "tamper@example.org")
+	if !sub.Active() || sub.Frequency != store.Daily {
+		t.Errorf("forged links changed the subscription: %+v", sub)
+	}
+}
+
+func TestOneClickUnsubscribe(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	b := c.browser()
+	manage := subscribed(t, c, b, "leaver@example.org")
+	page := b.get(manage)
+	action, _ := page.doc.Find(`form[action^="/unsubscribe/"]`).Attr("action")
+	if action == "" {
+		t.Fatal("no unsubscribe form on the manage page")
+	}
+	// Opening the link (as mail scanners do) changes nothing.
+	b.get(action).want(t, "unsubscribe page", http.StatusOK)
+	if sub, _ := c.st.SubscriptionByEmail(t.Context(), "leaver@example.org"); !sub.Active() {
+		t.Fatal("opening the unsubscribe link unsubscribed")
+	}
+	// RFC 8058: the mail client POSTs List-Unsubscribe=One-Click, from no page.
+	req, _ := http.NewRequest("POST", c.srv.URL+action, strings.NewReader("List-Unsubscribe=One-Click"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	b.do(req).want(t, "one-click", http.StatusOK)
+	sub, _ := c.st.SubscriptionByEmail(t.Context(), "leaver@example.org")
+	if sub.UnsubscribedAt.IsZero() || sub.Active() {
+		t.Fatalf("after one-click: %+v", sub)
+	}
+	// Twice is fine; the manage page says so.
+	b.do(req).want(t, "one-click again", http.StatusOK)
+	if got := b.get(manage).text(".notice"); !strings.Contains(got, "unsubscribed") {
+		t.Errorf("manage page of an unsubscribed address says %q", got)
+	}
+}
+
+func TestSubscribeBadInput(t *testing.T) {
+	few := ratelimit.Limit{Events: 20, Per: time.Hour}
+	many := ratelimit.Limit{Events: 100000, Per: time.Minute}
+	c := newCommunity(t, communityOptions{limits: &Limits{many, many, many, many, many, many, many, many, many, many, few}})
+	b := c.browser()
+	for _, bad := range []string{"a@b.c\r\nBcc: x@y.z", "not an address", "Ada <ada@example.org>", "", strings.Repeat("a", 250) + "@example.org"} {
+		a := b.post("/subscribe", form("email", bad)).want(t, "subscribe "+bad, http.StatusBadRequest)
+		if a.text(".form-error") == "" {
+			t.Errorf("%q: no message", bad)
+		}
+	}
+	if n := len(c.outbox.Messages()); n != 0 {
+		t.Fatalf("bad addresses got %d mails", n)
+	}
+	// 10,000 requests from one address: the first 20 (the limit, less the
+	// five above) go through, every other one is refused with a 429.
+	refused := 0
+	for i := range 10000 {
+		req, _ := http.NewRequest("POST", c.srv.URL+"/subscribe", strings.NewReader(form("email", "spam"+strconv.Itoa(i)+"@example.org").Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			refused++
+			if resp.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		}
+	}
+	if refused != 10000-15 || len(c.outbox.Messages()) != 15 {
+		t.Errorf("%d refused, %d mails sent; want %d and 15", refused, len(c.outbox.Messages()), 10000-15)
+	}
+}
