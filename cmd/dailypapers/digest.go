@@ -78,14 +78,7 @@ func digestParts(ctx context.Context, cfg *config.Config, st store.Store) (*dige
 		return nil, fmt.Errorf("search index (for saved searches): %w", err)
 	}
 	return &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx}, Signer: signer,
-		BaseURL: strings.TrimSuffix(baseURL(cfg), "/"), SiteName: "Daily Papers"}, nil
-}
-
-func baseURL(cfg *config.Config) string {
-	if cfg.BaseURL != "" {
-		return cfg.BaseURL
-	}
-	return "http://" + cfg.Addr
+		BaseURL: cfg.PublicURL(), SiteName: "Daily Papers"}, nil
 }
 
 // periods are the ones --period names, or those due now.
@@ -131,7 +124,7 @@ func runDigestPreview(ctx context.Context, cfg *config.Config, args []string, st
 	}
 	var p digest.Period
 	for _, q := range ps {
-		if q.Frequency == sub.Frequency {
+		if q.Frequency == sub.Frequency || digestFlags.period != "" {
 			p = q
 		}
 	}

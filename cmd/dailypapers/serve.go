@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -10,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/arxiv"
@@ -113,7 +111,10 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		ln.Close()
 		return err
 	}
-	base := strings.TrimSuffix(cmp.Or(cfg.BaseURL, "http://"+ln.Addr().String()), "/")
+	base := cfg.PublicURL()
+	if cfg.BaseURL == "" {
+		base = "http://" + ln.Addr().String() // the port actually bound, for --addr :0
+	}
 	site, err := web.New(st, web.Options{Logger: slog.Default(), Search: idx, Mail: sender, SecretKey: key,
 		BaseURL: base, ArXiv: &arxiv.Client{BaseURL: cfg.ArXivAPI},
 		SubmitWindow: noLimit(cfg.SubmitWindow), DailyCap: noLimit(cfg.DailyCap), TrustedProxies: cfg.TrustedProxies})

@@ -191,6 +191,19 @@ func (c *Config) MailFlags(fs *flag.FlagSet) {
 	c.usesMail = true
 }
 
+// PublicURL is --base-url, or else the address serve listens on, for the
+// links in mail.
+func (c *Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimSuffix(c.BaseURL, "/")
+	}
+	addr := c.Addr
+	if addr == "" {
+		addr = env("addr")
+	}
+	return "http://" + addr
+}
+
 // SecretPath is where the generated signing key is kept.
 func (c *Config) SecretPath() string { return filepath.Join(c.DataDir, "secret.key") }
 
