@@ -51,6 +51,10 @@ type Comment struct {
 	EditedAt  time.Time // zero until edited
 	DeletedAt time.Time // zero unless deleted (by its author or an admin); Body is then ""
 	Hidden    bool      // hidden by an admin
+	// Key, when set, is the posting form's random key: adding a comment
+	// with a key its author used before returns that comment instead of a
+	// second one, so a form sent twice adds one comment.
+	Key string
 }
 
 // Visible reports whether the comment's body is shown and counted.
@@ -145,7 +149,8 @@ type Community interface {
 	UserUpvotes(ctx context.Context, userID int64, limit int) ([]paper.Paper, error)
 
 	// AddComment stores a comment (ID, CreatedAt and Author's other
-	// fields are filled in from the store) and counts it on the paper.
+	// fields are filled in from the store) and counts it on the paper. A
+	// Key the author used before returns that comment, unchanged.
 	// ErrNotFound for an unknown paper or parent; ErrInvalid for a parent
 	// that is a reply, deleted, or on another paper.
 	AddComment(ctx context.Context, c Comment) (Comment, error)

@@ -105,7 +105,7 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request, a *store.Acco
 	}
 	resp := map[string]any{"paper": apiPaperSummary(&item.Paper), "day": item.Day, "submittedBy": a.Username}
 	if strings.TrimSpace(req.Comment) != "" {
-		c, err := s.addComment(r, a, item.Paper.ID, 0, req.Comment)
+		c, err := s.addComment(r, a, item.Paper.ID, 0, req.Comment, "")
 		if err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (s *Server) apiCommentPost(w http.ResponseWriter, r *http.Request, a *store
 	if err := readJSON(r, &req); err != nil {
 		return err
 	}
-	c, err := s.addComment(r, a, id, req.ParentID, req.Comment)
+	c, err := s.addComment(r, a, id, req.ParentID, req.Comment, "")
 	if err != nil {
 		return err
 	}

@@ -116,7 +116,11 @@ func (s *Server) commentPost(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("The comment being answered is not a valid one.")
 		}
 	}
-	c, err := s.addComment(r, a, id, parent, r.PostFormValue("body"))
+	key := r.PostFormValue("key")
+	if len(key) > 64 {
+		return badRequest("The form is damaged; please reload the page.")
+	}
+	c, err := s.addComment(r, a, id, parent, r.PostFormValue("body"), key)
 	if err != nil {
 		return err
 	}
@@ -125,14 +129,14 @@ func (s *Server) commentPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 // addComment checks and stores a comment, for the page and the API.
-func (s *Server) addComment(r *http.Request, a *store.Account, id paper.ID, parent int64, body string) (store.Comment, error) {
+func (s *Server) addComment(r *http.Request, a *store.Account, id paper.ID, parent int64, body, key string) (store.Comment, error) {
 	if err := markdown.Check(body); err != nil {
 		return store.Comment{}, badRequest(err.Error())
 	}
 	if err := s.allow("comments", limitKey{s.limits.commentAccount, fmt.Sprint(a.ID)}, limitKey{s.limits.commentAddress, s.clientIP(r)}); err != nil {
 		return store.Comment{}, err
 	}
-	c, err := s.store.AddComment(r.Context(), store.Comment{PaperID: id, ParentID: parent, Author: a.User, Body: body, CreatedAt: s.now()})
+	c, err := s.store.AddComment(r.Context(), store.Comment{PaperID: id, ParentID: parent, Author: a.User, Body: body, CreatedAt: s.now(), Key: key})
 	switch {
 	case errors.Is(err, store.ErrInvalid):
 		return c, badRequest("Replies go one level deep: answer the comment that started the thread.")

@@ -659,8 +659,17 @@ func TestComments(t *testing.T) {
 	}
 	count := func(n int) string { return fmt.Sprint(base.NumComments + n) }
 
-	a := kim.post("/comments", form("paper", string(id), "body", "Great **results**, see [the code](https://github.com/example/x).")).want(t, "comment", http.StatusSeeOther)
+	// The form's key makes a second post of it (a double click) the same comment.
+	key, _ := kim.get(path).doc.Find(`form.comment-form:not(:has(input[name=parent])) input[name=key]`).Attr("value")
+	if len(key) < 16 {
+		t.Fatalf("the comment form's key is %q", key)
+	}
+	body := "Great **results**, see [the code](https://github.com/example/x)."
+	a := kim.post("/comments", form("paper", string(id), "body", body, "key", key)).want(t, "comment", http.StatusSeeOther)
 	top := commentID(t, a.location)
+	if again := kim.post("/comments", form("paper", string(id), "body", body, "key", key)).want(t, "same form again", http.StatusSeeOther); commentID(t, again.location) != top {
+		t.Errorf("the form sent twice made comments %s and %s", top, commentID(t, again.location))
+	}
 	page := lee.get(path)
 	if got, _ := page.doc.Find("#c" + top + " .body strong").Html(); got != "results" {
 		t.Errorf("Markdown not rendered: %q", got)

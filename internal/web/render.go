@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -37,6 +39,7 @@ var funcs = template.FuncMap{
 		return card(page, store.FeedItem{Paper: p})
 	},
 	"markdown": markdown.Render,
+	"formKey":  formKey,
 	"since":    func(a, b time.Time) string { return b.Sub(a).Round(time.Millisecond).String() },
 	"commentIn": func(page interface{ viewerOf() *store.Account }, c commentView) commentData {
 		return commentData{C: c, Viewer: page.viewerOf()}
@@ -202,3 +205,11 @@ func initial(s string) string {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// formKey is a random key for a form that must not act twice when it is
+// sent twice (store.Comment.Key).
+func formKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -2,11 +2,16 @@ package sqlite_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/auth"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
@@ -99,5 +104,200 @@ func BenchmarkPaper(b *testing.B) {
 			b.Fatalf("Paper(%s) = %q, %v", id, p.ID, err)
 		}
 		n++
+	}
+}
+
+const benchAccounts = 1000
+
+// benchAccountStore is benchStore with benchAccounts accounts (without
+// password hashes: hashing is the sign-in's cost, not the store's). It
+// returns the accounts' ids.
+func benchAccountStore(b *testing.B) (*sqlite.Store, []int64) {
+	b.Helper()
+	s := benchStore(b)
+	ids := make([]int64, benchAccounts)
+	for i := range ids {
+		a, err := s.CreateAccount(b.Context(), store.Account{
+			User:  store.User{Username: fmt.Sprintf("voter%d", i), Fullname: fmt.Sprintf("Voter %d", i)},
+			Email: fmt.Sprintf("voter%d@example.org", i),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = a.ID
+	}
+	return s, ids
+}
+
+// randomPaper is one of benchStore's papers.
+func randomPaper(rng *rand.Rand) paper.ID {
+	return benchID(rng.IntN(benchDays), rng.IntN(benchPerDay))
+}
+
+// reportLatency reports the median and 99th percentile of durations.
+func reportLatency(b *testing.B, durations []time.Duration) {
+	if len(durations) == 0 {
+		return
+	}
+	slices.Sort(durations)
+	b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(durations[len(durations)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkVote casts and withdraws upvotes one at a time, as POST /vote
+// does: odd iterations vote up for a random paper by a random account,
+// even ones withdraw that vote, so every iteration changes a row, the
+// paper's count and the store version, and commits (synchronous=FULL, so
+// a commit waits for the disk). It reports votes per second and the
+// latency of one vote.
+func BenchmarkVote(b *testing.B) {
+	s, accounts := benchAccountStore(b)
+	ctx := b.Context()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var durations []time.Duration
+	var user int64
+	var id paper.ID
+	up := false
+	for b.Loop() {
+		if up = !up; up {
+			user, id = accounts[rng.IntN(len(accounts))], randomPaper(rng)
+		}
+		start := time.Now()
+		if _, err := s.Vote(ctx, user, id, up); err != nil {
+			b.Fatal(err)
+		}
+		durations = append(durations, time.Since(start))
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "votes/s")
+	reportLatency(b, durations)
+}
+
+// BenchmarkVoteParallel is BenchmarkVote from 8×GOMAXPROCS goroutines at
+// once, like as many visitors voting together. SQLite has one writer (the
+// store's write pool has one connection), so the votes queue: votes per
+// second stay about those of one writer and the latency of a vote grows
+// with the queue.
+func BenchmarkVoteParallel(b *testing.B) {
+	s, accounts := benchAccountStore(b)
+	ctx := b.Context()
+	var (
+		mu        sync.Mutex
+		durations []time.Duration
+		seed      atomic.Uint64
+	)
+	b.SetParallelism(8)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		// Each goroutine votes as its own accounts, so no two goroutines
+		// withdraw each other's votes.
+		g := seed.Add(1)
+		rng := rand.New(rand.NewPCG(g, 2))
+		var mine []time.Duration
+		var user int64
+		var id paper.ID
+		up := false
+		for pb.Next() {
+			if up = !up; up {
+				user, id = accounts[(int(g)+64*rng.IntN(len(accounts)/64))%len(accounts)], randomPaper(rng)
+			}
+			t := time.Now()
+			if _, err := s.Vote(ctx, user, id, up); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, time.Since(t))
+		}
+		mu.Lock()
+		durations = append(durations, mine...)
+		mu.Unlock()
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "votes/s")
+	reportLatency(b, durations)
+}
+
+// BenchmarkVoted reads which of a day page's 50 papers the viewer upvoted,
+// the one query markVotes adds to every page a signed-in viewer sees, for
+// a viewer with 200 upvotes of random papers and for one who upvoted all
+// 2,000. It reports how many of the 50 the viewer had upvoted.
+func BenchmarkVoted(b *testing.B) {
+	for _, votes := range []int{200, benchDays * benchPerDay} {
+		b.Run(fmt.Sprintf("votes=%d", votes), func(b *testing.B) {
+			s, accounts := benchAccountStore(b)
+			ctx := b.Context()
+			rng := rand.New(rand.NewPCG(1, 2))
+			viewer := accounts[0]
+			for _, n := range rng.Perm(benchDays * benchPerDay)[:votes] {
+				if _, err := s.Vote(ctx, viewer, benchID(n/benchPerDay, n%benchPerDay), true); err != nil {
+					b.Fatal(err)
+				}
+			}
+			days := make([][]paper.ID, benchDays)
+			for d := range days {
+				for i := range benchPerDay {
+					days[d] = append(days[d], benchID(d, i))
+				}
+			}
+			d, voted := 0, 0
+			for b.Loop() {
+				m, err := s.Voted(ctx, viewer, days[d%benchDays])
+				if err != nil {
+					b.Fatal(err)
+				}
+				voted += len(m)
+				d++
+			}
+			b.ReportMetric(float64(voted)/float64(b.N), "voted/op")
+		})
+	}
+}
+
+// BenchmarkAddComment adds one top-level comment of about 600 bytes of
+// Markdown per iteration, by a random account on a random paper: the
+// insert, the paper's comment count and the store version in one
+// transaction, and the commit.
+func BenchmarkAddComment(b *testing.B) {
+	s, accounts := benchAccountStore(b)
+	ctx := b.Context()
+	rng := rand.New(rand.NewPCG(1, 2))
+	body := strings.Repeat("The ablation in *Table 3* leaves out the [baseline](https://example.org/b). ", 8)[:600]
+	var durations []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		_, err := s.AddComment(ctx, store.Comment{
+			PaperID: randomPaper(rng), Author: store.User{ID: accounts[rng.IntN(len(accounts))]}, Body: body,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		durations = append(durations, time.Since(start))
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "comments/s")
+	reportLatency(b, durations)
+}
+
+// BenchmarkSessionAccount finds the account of a session cookie, which
+// every request of a signed-in browser pays before anything else (the
+// token's SHA-256, then one indexed join of sessions and users). Each of
+// the 1,000 accounts has a session; lookups pick one at random.
+func BenchmarkSessionAccount(b *testing.B) {
+	s, accounts := benchAccountStore(b)
+	ctx := b.Context()
+	now := time.Now()
+	tokens := make([]string, len(accounts))
+	for i, id := range accounts {
+		token, hash := auth.NewSessionToken()
+		if err := s.CreateSession(ctx, store.Session{TokenHash: hash, UserID: id, CreatedAt: now, ExpiresAt: now.Add(30 * 24 * time.Hour)}); err != nil {
+			b.Fatal(err)
+		}
+		tokens[i] = token
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for b.Loop() {
+		i := rng.IntN(len(tokens))
+		a, _, err := s.SessionAccount(ctx, auth.HashToken(tokens[i]), now)
+		if err != nil || a.ID != accounts[i] {
+			b.Fatalf("SessionAccount = %d, %v; want %d", a.ID, err, accounts[i])
+		}
 	}
 }

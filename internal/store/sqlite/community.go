@@ -469,6 +469,18 @@ func scanComment(sc scanner, more ...any) (store.Comment, error) {
 func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment, error) {
 	var out store.Comment
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var key any
+		if c.Key != "" {
+			key = c.Key
+			var err error
+			out, err = scanComment(tx.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.user_id = ? AND c.client_key = ?`, c.Author.ID, c.Key))
+			if err == nil {
+				return nil // this form was posted before
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		seq, err := paperSeq(ctx, tx, c.PaperID)
 		if err != nil {
 			return err
@@ -492,8 +504,8 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 			parent = c.ParentID
 		}
 		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, created_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`, seq, parent, c.Author.ID, c.Body, orNow(c.CreatedAt).UnixMilli()).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, created_at, client_key)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, seq, parent, c.Author.ID, c.Body, orNow(c.CreatedAt).UnixMilli(), key).Scan(&id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE papers SET num_comments = num_comments + 1 WHERE seq = ?`, seq); err != nil {

@@ -987,3 +987,51 @@ func testUsers(t *testing.T, s store.Store) {
 		t.Errorf("a session survived SetPassword")
 	}
 }
+
+// A form posted twice, even at once, adds one comment.
+func testCommentKeys(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const p = paper.ID("2504.00311")
+	write(t, s, store.Record{Paper: paper.Paper{ID: p, Title: "Keyed"}})
+	ada := newAccount(t, s, "ada")
+	bob := newAccount(t, s, "bob")
+	add := func(who store.Account, key, body string) store.Comment {
+		t.Helper()
+		c, err := s.AddComment(ctx, store.Comment{PaperID: p, Author: store.User{ID: who.ID}, Body: body, Key: key})
+		if err != nil {
+			t.Fatalf("AddComment: %v", err)
+		}
+		return c
+	}
+	first := add(ada, "k1", "Hello")
+	again := add(ada, "k1", "Hello, edited in flight")
+	if again.ID != first.ID || again.Body != "Hello" {
+		t.Errorf("the same key added %+v after %+v", again, first)
+	}
+	if other := add(bob, "k1", "Bob's"); other.ID == first.ID {
+		t.Error("another author's key was taken for ada's")
+	}
+	if unkeyed := add(ada, "", "Hello"); unkeyed.ID == first.ID {
+		t.Error("a comment without a key was merged")
+	}
+	var wg sync.WaitGroup
+	ids := make([]int64, 10)
+	for i := range ids {
+		wg.Go(func() {
+			c, err := s.AddComment(ctx, store.Comment{PaperID: p, Author: store.User{ID: ada.ID}, Body: "Twice", Key: "k2"})
+			if err != nil {
+				t.Error(err)
+			}
+			ids[i] = c.ID
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("concurrent posts of one form made comments %v", ids)
+		}
+	}
+	if got := getPaper(t, s, p).NumComments; got != 4 {
+		t.Errorf("%d comments counted, want 4", got)
+	}
+}

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Votes", testVotes},
 		{"VotesConcurrent", testVotesConcurrent},
 		{"Comments", testComments},
+		{"CommentKeys", testCommentKeys},
 		{"Reports", testReports},
 		{"APITokens", testAPITokens},
 		{"PasswordReset", testPasswordReset},
