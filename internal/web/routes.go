@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/dailypapers/dailypapers/internal/digest"
 )
 
 // Handler returns every route of the site. All routes live here.
@@ -46,11 +48,11 @@ func (s *Server) Handler() http.Handler {
 
 	// Email digests.
 	mux.Handle("POST /subscribe", s.handle(s.subscribePost))
-	mux.Handle("GET /subscription/confirm/{token}", s.handle(s.subscriptionConfirm))
-	mux.Handle("GET /subscription/{token}", s.handle(s.subscriptionManage))
-	mux.Handle("POST /subscription/{token}", s.handle(s.subscriptionSave))
-	mux.Handle("GET /unsubscribe/{token}", s.handle(s.unsubscribeShow))
-	mux.Handle("POST /unsubscribe/{token}", s.handle(s.unsubscribePost))
+	mux.Handle("GET /subscription/confirm/{token}", s.handle(s.withSubscription(digest.PurposeConfirm, s.subscriptionConfirm)))
+	mux.Handle("GET /subscription/{token}", s.handle(s.withSubscription(digest.PurposeManage, s.subscriptionManage)))
+	mux.Handle("POST /subscription/{token}", s.handle(s.withSubscription(digest.PurposeManage, s.subscriptionSave)))
+	mux.Handle("GET /unsubscribe/{token}", s.handle(s.withSubscription(digest.PurposeUnsubscribe, s.unsubscribeShow)))
+	mux.Handle("POST /unsubscribe/{token}", s.handle(s.withSubscription(digest.PurposeUnsubscribe, s.unsubscribePost)))
 
 	// Moderation.
 	mux.Handle("GET /admin/digests", s.handle(s.admin(s.adminDigests)))

@@ -122,23 +122,27 @@ func (s *Server) badLink(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusBadRequest, "subscribe", p)
 }
 
-// subscription resolves a signed link's token to its subscription.
-func (s *Server) subscription(r *http.Request, purpose string) (store.Subscription, error) {
-	id, err := s.signer.Verify(r.PathValue("token"), purpose, s.now())
-	if err != nil {
-		return store.Subscription{}, err
+// withSubscription resolves the {token} of a signed link for purpose to
+// its subscription; a token that is not valid, or of a subscription that
+// is gone, gets the "link not valid" page and changes nothing.
+func (s *Server) withSubscription(purpose string, h func(w http.ResponseWriter, r *http.Request, sub store.Subscription) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := s.signer.Verify(r.PathValue("token"), purpose, s.now())
+		if err != nil {
+			return s.badLink(w, r)
+		}
+		sub, err := s.store.SubscriptionByID(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			return s.badLink(w, r)
+		}
+		if err != nil {
+			return err
+		}
+		return h(w, r, sub)
 	}
-	return s.store.SubscriptionByID(r.Context(), id)
 }
 
-func (s *Server) subscriptionConfirm(w http.ResponseWriter, r *http.Request) error {
-	sub, err := s.subscription(r, digest.PurposeConfirm)
-	if errors.Is(err, digest.ErrBadToken) || errors.Is(err, store.ErrNotFound) {
-		return s.badLink(w, r)
-	}
-	if err != nil {
-		return err
-	}
+func (s *Server) subscriptionConfirm(w http.ResponseWriter, r *http.Request, sub store.Subscription) error {
 	if !sub.UnsubscribedAt.IsZero() {
 		return s.badLink(w, r)
 	}
@@ -150,14 +154,7 @@ func (s *Server) subscriptionConfirm(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (s *Server) subscriptionManage(w http.ResponseWriter, r *http.Request) error {
-	sub, err := s.subscription(r, digest.PurposeManage)
-	if errors.Is(err, digest.ErrBadToken) || errors.Is(err, store.ErrNotFound) {
-		return s.badLink(w, r)
-	}
-	if err != nil {
-		return err
-	}
+func (s *Server) subscriptionManage(w http.ResponseWriter, r *http.Request, sub store.Subscription) error {
 	p := s.managePage(r, &sub)
 	if r.URL.Query().Get("confirmed") != "" {
 		p.Done = "Your subscription is confirmed. The first digest comes with the next weekday's."
@@ -177,14 +174,7 @@ func (s *Server) managePage(r *http.Request, sub *store.Subscription) *subscribe
 
 var categoryPattern = regexp.MustCompile(`^[a-z][a-z-]*(\.[A-Za-z-]+)?$`)
 
-func (s *Server) subscriptionSave(w http.ResponseWriter, r *http.Request) error {
-	sub, err := s.subscription(r, digest.PurposeManage)
-	if errors.Is(err, digest.ErrBadToken) || errors.Is(err, store.ErrNotFound) {
-		return s.badLink(w, r)
-	}
-	if err != nil {
-		return err
-	}
+func (s *Server) subscriptionSave(w http.ResponseWriter, r *http.Request, sub store.Subscription) error {
 	if !sub.UnsubscribedAt.IsZero() {
 		return s.badLink(w, r)
 	}
@@ -236,14 +226,7 @@ func (s *Server) subscriptionSave(w http.ResponseWriter, r *http.Request) error 
 // unsubscribeShow is the page of the mail's visible link: one button,
 // since link checkers in mail systems open links and must not unsubscribe
 // anyone.
-func (s *Server) unsubscribeShow(w http.ResponseWriter, r *http.Request) error {
-	sub, err := s.subscription(r, digest.PurposeUnsubscribe)
-	if errors.Is(err, digest.ErrBadToken) || errors.Is(err, store.ErrNotFound) {
-		return s.badLink(w, r)
-	}
-	if err != nil {
-		return err
-	}
+func (s *Server) unsubscribeShow(w http.ResponseWriter, r *http.Request, sub store.Subscription) error {
 	p := s.subscribePage(r, "Unsubscribe")
 	p.Sub, p.Token = &sub, r.PathValue("token")
 	if !sub.UnsubscribedAt.IsZero() {
@@ -254,14 +237,7 @@ func (s *Server) unsubscribeShow(w http.ResponseWriter, r *http.Request) error {
 
 // unsubscribePost unsubscribes at once: the page's button and the mail
 // client's one-click POST (RFC 8058, body List-Unsubscribe=One-Click).
-func (s *Server) unsubscribePost(w http.ResponseWriter, r *http.Request) error {
-	sub, err := s.subscription(r, digest.PurposeUnsubscribe)
-	if errors.Is(err, digest.ErrBadToken) || errors.Is(err, store.ErrNotFound) {
-		return s.badLink(w, r)
-	}
-	if err != nil {
-		return err
-	}
+func (s *Server) unsubscribePost(w http.ResponseWriter, r *http.Request, sub store.Subscription) error {
 	if err := s.store.Unsubscribe(r.Context(), sub.ID, s.now()); err != nil {
 		return err
 	}
