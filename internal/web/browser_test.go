@@ -78,53 +78,9 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The browser. The timeout covers the whole browser, so a hung browser
-	// fails the test instead of hanging it.
-	profile := t.TempDir()
-	t.Cleanup(func() { waitForProfile(t, profile) })
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	actx, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(execPath),
-		chromedp.UserDataDir(profile),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		// Without these, Chromium keeps calling home, which hurts on a
-		// machine without network.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("disable-client-side-phishing-detection", true),
-		chromedp.Flag("safebrowsing-disable-auto-update", true),
-		chromedp.Flag("metrics-recording-only", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("use-mock-keychain", true),
-		// A page restored from the back/forward cache fires no load event
-		// and sends chromedp no new DOM, so going back would hang.
-		chromedp.Flag("disable-features", "BackForwardCache"),
-	)
-	defer acancel()
-
+	// The browser; it closes when the test ends.
 	console := &consoleLog{}
-	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(console.record))
-	defer bcancel()
-	defer func() {
-		// Close the browser gracefully, so that it leaves no process behind,
-		// but do not wait long for it.
-		cctx, ccancel := context.WithTimeout(bctx, 10*time.Second)
-		defer ccancel()
-		if err := chromedp.Cancel(cctx); err != nil && ctx.Err() == nil {
-			t.Logf("closing the browser: %v", err)
-		}
-	}()
+	bctx := startBrowser(t, execPath, chromedp.WithListener(console.record))
 
 	run := func(step string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -471,3 +427,56 @@ const overflowJS = `(() => {
     wide: wide,
   };
 })()`
+
+// startBrowser starts a headless Chromium for the test and returns its
+// context; the options add listeners. The browser closes when the test ends,
+// and no test waits longer than a minute for it.
+func startBrowser(t *testing.T, execPath string, opts ...chromedp.ContextOption) context.Context {
+	t.Helper()
+	profile := t.TempDir()
+	t.Cleanup(func() { waitForProfile(t, profile) })
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	actx, acancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(execPath),
+		chromedp.UserDataDir(profile),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// Without these, Chromium keeps calling home, which hurts on a
+		// machine without network.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-breakpad", true),
+		chromedp.Flag("disable-client-side-phishing-detection", true),
+		chromedp.Flag("safebrowsing-disable-auto-update", true),
+		chromedp.Flag("metrics-recording-only", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.Flag("use-mock-keychain", true),
+		// A page restored from the back/forward cache fires no load event
+		// and sends chromedp no new DOM, so going back would hang.
+		chromedp.Flag("disable-features", "BackForwardCache"),
+	)
+	bctx, bcancel := chromedp.NewContext(actx, opts...)
+	// Cleanups run last in, first out: the browser closes before the
+	// profile is waited for.
+	t.Cleanup(func() {
+		defer cancel()
+		defer acancel()
+		defer bcancel()
+		// Close the browser gracefully, so that it leaves no process
+		// behind, but do not wait long for it.
+		cctx, ccancel := context.WithTimeout(bctx, 10*time.Second)
+		defer ccancel()
+		if err := chromedp.Cancel(cctx); err != nil && ctx.Err() == nil {
+			t.Logf("closing the browser: %v", err)
+		}
+	})
+	return bctx
+}
