@@ -13,7 +13,6 @@ import (
 	"sync"
 	texttemplate "text/template"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -63,9 +62,9 @@ const ManageLife = 90 * 24 * time.Hour
 var templateFS embed.FS
 
 var (
-	htmlTmpl = htmltemplate.Must(htmltemplate.New("digest.html").Funcs(htmltemplate.FuncMap{"authors": authors, "short": short, "item": item}).
+	htmlTmpl = htmltemplate.Must(htmltemplate.New("digest.html").Funcs(htmltemplate.FuncMap{"authors": authors, "short": paper.Excerpt, "item": item}).
 			ParseFS(templateFS, "templates/digest.html"))
-	textTmpl = texttemplate.Must(texttemplate.New("digest.txt").Funcs(texttemplate.FuncMap{"authors": authors, "short": short, "item": item}).
+	textTmpl = texttemplate.Must(texttemplate.New("digest.txt").Funcs(texttemplate.FuncMap{"authors": authors, "short": paper.Excerpt, "item": item}).
 			ParseFS(templateFS, "templates/digest.txt"))
 )
 
@@ -271,21 +270,6 @@ func authors(as []paper.Author) string {
 		names = append(names, a.Name)
 	}
 	return strings.Join(names, ", ")
-}
-
-// short cuts an abstract to about n bytes at a word boundary.
-func short(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := strings.LastIndexByte(s[:n], ' ')
-	if cut < n/2 {
-		cut = n
-	}
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strings.TrimRight(s[:cut], " ,.;:") + "…"
 }
 
 // itemData is a paper of a digest with the site's address, for the

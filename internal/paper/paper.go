@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Author is one author of a paper, in the paper's order.
@@ -207,4 +208,21 @@ func CleanText(s string) string {
 		return strings.TrimSpace(s)
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// Excerpt shortens a text (an abstract) to about n bytes, at a word
+// boundary when there is one in the second half, never inside a UTF-8
+// sequence, and ends it with "…".
+func Excerpt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimRight(s[:cut], " ,.;:") + "…"
 }

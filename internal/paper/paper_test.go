@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func day(s string) time.Time {
@@ -390,4 +391,27 @@ func containsBackslash(s string) bool {
 		}
 	}
 	return false
+}
+
+func TestExcerpt(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"one two three four", 12, "one two…"},
+		{"onetwothreefour five", 8, "onetwoth…"},
+		{"ends with a comma, then more words", 20, "ends with a comma…"},
+		{"héllo wörld ünïcode", 13, "héllo…"},
+		{"ééééééé", 5, "éé…"}, // never inside a two-byte letter
+	} {
+		got := Excerpt(tc.in, tc.n)
+		if got != tc.want {
+			t.Errorf("Excerpt(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("Excerpt(%q, %d) is not valid UTF-8", tc.in, tc.n)
+		}
+	}
 }

@@ -25,7 +25,7 @@ type templates struct {
 
 var funcs = template.FuncMap{
 	"authorsShort": authorsShort,
-	"excerpt":      excerpt,
+	"excerpt":      paper.Excerpt,
 	"count":        humanCount,
 	"date":         func(t time.Time) string { return t.UTC().Format("Jan 2, 2006") },
 	"datetime":     func(t time.Time) string { return t.UTC().Format("Jan 2, 2006, 15:04 UTC") },
@@ -157,23 +157,6 @@ func authorsShort(authors []paper.Author) string {
 	}
 	return s
 }
-
-// excerpt shortens an abstract to about n characters, at a word boundary.
-func excerpt(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := strings.LastIndexByte(s[:n], ' ')
-	if cut < n/2 {
-		cut = n
-	}
-	for cut > 0 && !utf8Start(s[cut]) {
-		cut--
-	}
-	return strings.TrimRight(s[:cut], " ,.;:") + "…"
-}
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // humanCount writes 1234 as 1.2k, as the hosted site does for stars.
 func humanCount(n int) string {

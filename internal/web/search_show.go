@@ -91,7 +91,7 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	if errors.Is(err, search.ErrEmptyQuery) {
 		if strings.TrimSpace(raw) != "" {
-			page.Message = "There is nothing to search for in “" + excerpt(raw, 80) + "”: it has only common words or operators without values."
+			page.Message = "There is nothing to search for in “" + paper.Excerpt(raw, 80) + "”: it has only common words or operators without values."
 		}
 		page.Tips = true
 		return s.render(w, http.StatusOK, "search", &page)
@@ -122,9 +122,9 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case len(page.Results) == 0 && offset > 0:
-		page.Message = "There are no more results for “" + excerpt(raw, 80) + "”."
+		page.Message = "There are no more results for “" + paper.Excerpt(raw, 80) + "”."
 	case len(page.Results) == 0:
-		page.Message = "No papers match “" + excerpt(raw, 80) + "”."
+		page.Message = "No papers match “" + paper.Excerpt(raw, 80) + "”."
 		page.Tips = true
 	}
 	base := "/search?q=" + urlQueryEscape(raw)
