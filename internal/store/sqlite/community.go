@@ -416,24 +416,9 @@ func (s *Store) voted(ctx context.Context, out map[paper.ID]bool, query string, 
 // UserUpvotes lists the papers a user upvoted, newest vote first (votes of
 // one millisecond in the order they were cast).
 func (s *Store) UserUpvotes(ctx context.Context, userID int64, limit int) ([]paper.Paper, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+paperCols+` FROM votes v JOIN papers p ON p.seq = v.paper_seq
+	return queryAll(ctx, s.r, fmt.Sprintf("upvotes of %d", userID), func(sc scanner) (paper.Paper, error) { return scanPaper(sc) },
+		`SELECT `+paperCols+` FROM votes v JOIN papers p ON p.seq = v.paper_seq
 		WHERE v.user_id = ? ORDER BY v.created_at DESC, v.rowid DESC LIMIT ?`, userID, sqlLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("store: upvotes of %d: %w", userID, err)
-	}
-	defer rows.Close()
-	var out []paper.Paper
-	for rows.Next() {
-		p, err := scanPaper(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: upvotes of %d: %w", userID, err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: upvotes of %d: %w", userID, err)
-	}
-	return out, nil
 }
 
 // commentCols and commentFrom select a comment with its paper's id and its
@@ -534,23 +519,8 @@ func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
 
 // Comments lists all of a paper's comments by id.
 func (s *Store) Comments(ctx context.Context, id paper.ID) ([]store.Comment, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE p.id = ? ORDER BY c.id`, string(id))
-	if err != nil {
-		return nil, fmt.Errorf("store: comments of %s: %w", id, err)
-	}
-	defer rows.Close()
-	var out []store.Comment
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: comments of %s: %w", id, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: comments of %s: %w", id, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.r, "comments of "+string(id), func(sc scanner) (store.Comment, error) { return scanComment(sc) },
+		`SELECT `+commentCols+commentFrom+` WHERE p.id = ? ORDER BY c.id`, string(id))
 }
 
 // EditComment replaces the body of a comment that is not deleted.
@@ -645,7 +615,21 @@ func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report
 
 // OpenReports lists unresolved reports, oldest first.
 func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+commentCols+`, r.id, r.reporter_id, r.reason, r.created_at, `+userCols("ru")+`
+	return queryAll(ctx, s.r, "open reports", func(sc scanner) (store.OpenReport, error) {
+		var (
+			o       store.OpenReport
+			created int64
+			err     error
+		)
+		reporter, done := userDest(&o.Reporter)
+		if o.Comment, err = scanComment(sc, append([]any{&o.ID, &o.ReporterID, &o.Reason, &created}, reporter...)...); err != nil {
+			return o, err
+		}
+		done()
+		o.CommentID = o.Comment.ID
+		o.CreatedAt = time.UnixMilli(created).UTC()
+		return o, nil
+	}, `SELECT `+commentCols+`, r.id, r.reporter_id, r.reason, r.created_at, `+userCols("ru")+`
 		FROM comment_reports r
 		JOIN users ru ON ru.id = r.reporter_id
 		JOIN comments c ON c.id = r.comment_id
@@ -653,30 +637,6 @@ func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport,
 		JOIN users u ON u.id = c.user_id
 		WHERE r.resolved_at IS NULL
 		ORDER BY r.created_at, r.id LIMIT ?`, sqlLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("store: open reports: %w", err)
-	}
-	defer rows.Close()
-	var out []store.OpenReport
-	for rows.Next() {
-		var (
-			o       store.OpenReport
-			created int64
-		)
-		reporter, done := userDest(&o.Reporter)
-		o.Comment, err = scanComment(rows, append([]any{&o.ID, &o.ReporterID, &o.Reason, &created}, reporter...)...)
-		if err != nil {
-			return nil, fmt.Errorf("store: open reports: %w", err)
-		}
-		done()
-		o.CommentID = o.Comment.ID
-		o.CreatedAt = time.UnixMilli(created).UTC()
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: open reports: %w", err)
-	}
-	return out, nil
 }
 
 // ResolveReports closes the open reports of a comment.
@@ -735,26 +695,15 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 
 // APITokens lists an account's tokens, newest first.
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]store.APIToken, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+apiTokenCols+` FROM api_tokens t WHERE t.user_id = ?
-		ORDER BY t.created_at DESC, t.id DESC`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("store: API tokens of %d: %w", userID, err)
-	}
-	defer rows.Close()
-	var out []store.APIToken
-	for rows.Next() {
+	return queryAll(ctx, s.r, fmt.Sprintf("API tokens of %d", userID), func(sc scanner) (store.APIToken, error) {
 		var t store.APIToken
 		dest, done := apiTokenDest(&t)
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("store: API tokens of %d: %w", userID, err)
+		if err := sc.Scan(dest...); err != nil {
+			return t, err
 		}
 		done()
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: API tokens of %d: %w", userID, err)
-	}
-	return out, nil
+		return t, nil
+	}, `SELECT `+apiTokenCols+` FROM api_tokens t WHERE t.user_id = ? ORDER BY t.created_at DESC, t.id DESC`, userID)
 }
 
 // RevokeAPIToken revokes one of the account's tokens; a revoked token

@@ -37,23 +37,7 @@ func scanFeedItem(sc scanner) (store.FeedItem, error) {
 }
 
 func (s *Store) feedItems(ctx context.Context, what, query string, args ...any) ([]store.FeedItem, error) {
-	rows, err := s.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var items []store.FeedItem
-	for rows.Next() {
-		it, err := scanFeedItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		items = append(items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return items, nil
+	return queryAll(ctx, s.r, what, scanFeedItem, query, args...)
 }
 
 // Feed lists visible feed entries between two days, most upvoted first.
