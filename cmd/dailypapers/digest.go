@@ -25,6 +25,7 @@ import (
 var digestFlags struct {
 	email, period string
 	dryRun        bool
+	lease         time.Duration
 }
 
 var digestPreviewCmd = command{
@@ -59,6 +60,7 @@ same on a schedule. --period queues that period instead of the due ones.
 		c.MailFlags(fs)
 		fs.BoolVar(&digestFlags.dryRun, "dry-run", false, "say what would be sent, send nothing")
 		fs.StringVar(&digestFlags.period, "period", "", "queue this period, such as daily:2025-09-03")
+		fs.DurationVar(&digestFlags.lease, "lease", 0, "how long a digest being sent stays with this process before another run may take it over or give it up as unknown; 0 means 2m (for tests and slow SMTP servers)")
 	},
 	run: runDigestSend,
 }
@@ -163,6 +165,9 @@ func runDigestSend(ctx context.Context, cfg *config.Config, args []string, stdou
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("digest send takes flags only, got %q", args)}
 	}
+	if digestFlags.lease < 0 {
+		return usageError{fmt.Errorf("--lease %v: want a positive duration, or 0 for the default", digestFlags.lease)}
+	}
 	st, err := sqlite.Open(ctx, cfg.DBPath())
 	if err != nil {
 		return err
@@ -183,7 +188,7 @@ func runDigestSend(ctx context.Context, cfg *config.Config, args []string, stdou
 	if err != nil {
 		return err
 	}
-	r := &digest.Runner{Store: st, Composer: c, Mail: deliverer, Crash: crashHook()}
+	r := &digest.Runner{Store: st, Composer: c, Mail: deliverer, Lease: digestFlags.lease, Crash: crashHook()}
 	counts, err := r.Run(ctx, ps, time.Now)
 	fmt.Fprintf(stdout, "queued %d, sent %d, failed %d, skipped %d, to retry %d\n", counts.Queued, counts.Sent, counts.Failed, counts.Skipped, counts.Retried)
 	return err

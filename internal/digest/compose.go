@@ -62,11 +62,17 @@ const ManageLife = 90 * 24 * time.Hour
 var templateFS embed.FS
 
 var (
-	htmlTmpl = htmltemplate.Must(htmltemplate.New("digest.html").Funcs(htmltemplate.FuncMap{"authors": authors, "short": paper.Excerpt, "item": item}).
-			ParseFS(templateFS, "templates/digest.html"))
-	textTmpl = texttemplate.Must(texttemplate.New("digest.txt").Funcs(texttemplate.FuncMap{"authors": authors, "short": paper.Excerpt, "item": item}).
-			ParseFS(templateFS, "templates/digest.txt"))
+	htmlTmpl *htmltemplate.Template
+	textTmpl *texttemplate.Template
 )
+
+// The templates are made in init: their "entry" functions execute them.
+func init() {
+	htmlTmpl = htmltemplate.Must(htmltemplate.New("digest.html").Funcs(htmltemplate.FuncMap{"authors": authors, "short": paper.Excerpt, "entry": htmlEntry}).
+		ParseFS(templateFS, "templates/digest.html"))
+	textTmpl = texttemplate.Must(texttemplate.New("digest.txt").Funcs(texttemplate.FuncMap{"authors": authors, "short": paper.Excerpt, "entry": textEntry}).
+		ParseFS(templateFS, "templates/digest.txt"))
+}
 
 // Edition is what one period's digests draw from, loaded once for all
 // subscribers of the period.
@@ -77,6 +83,20 @@ type Edition struct {
 
 	mu      sync.Mutex
 	queries map[string]map[paper.ID]bool // saved query -> the papers it finds
+
+	// entries holds the papers' "paper" blocks as rendered once for all
+	// the edition's digests (entryKey -> string or htmltemplate.HTML):
+	// executing the templates is most of the cost of a digest.
+	entries sync.Map
+}
+
+// entryKey names a paper's rendered block in Edition.entries. A block
+// depends only on the site's address and the paper, the same in every
+// FeedItem of the paper in All.
+type entryKey struct {
+	base string
+	id   paper.ID
+	html bool
 }
 
 // Edition loads a period's papers.
@@ -101,6 +121,8 @@ type Digest struct {
 	Filters           string // the subscriber's filters in words, "" for none
 	ManageURL         string
 	UnsubscribeURL    string
+
+	ed *Edition // where the papers come from, for their rendered blocks; nil renders them anew
 }
 
 // Empty reports whether the digest holds no paper: it is then not sent.
@@ -116,7 +138,7 @@ func (c *Composer) Compose(ctx context.Context, ed *Edition, sub *store.Subscrip
 	if maxMatches <= 0 {
 		maxMatches = 30
 	}
-	d := &Digest{SiteName: c.SiteName, BaseURL: c.BaseURL, Period: ed.Period, Top: ed.All[:min(top, len(ed.All))],
+	d := &Digest{SiteName: c.SiteName, BaseURL: c.BaseURL, Period: ed.Period, Top: ed.All[:min(top, len(ed.All))], ed: ed,
 		Filters:        describe(sub),
 		ManageURL:      c.BaseURL + "/subscription/" + c.Signer.Sign(PurposeManage, sub.ID, now.Add(ManageLife)),
 		UnsubscribeURL: c.BaseURL + "/unsubscribe/" + c.Signer.Sign(PurposeUnsubscribe, sub.ID, time.Time{})}
@@ -228,10 +250,13 @@ func (c *Composer) Message(d *Digest, sub *store.Subscription, now time.Time) (m
 	if err := htmlTmpl.Execute(&html, d); err != nil {
 		return mail.Message{}, fmt.Errorf("digest: html: %w", err)
 	}
-	n := len(d.Top) + len(d.Matches)
-	subject := fmt.Sprintf("%s: %d papers for %s", c.SiteName, n, d.Period.Label)
+	papers := fmt.Sprintf("%d papers", len(d.Top)+len(d.Matches))
+	if len(d.Top)+len(d.Matches) == 1 {
+		papers = "1 paper"
+	}
+	subject := fmt.Sprintf("%s: %s for %s", c.SiteName, papers, d.Period.Label)
 	if d.Period.Frequency == store.Weekly {
-		subject = fmt.Sprintf("%s: the week's %d papers, %s", c.SiteName, n, d.Period.Label)
+		subject = fmt.Sprintf("%s: the week's %s, %s", c.SiteName, papers, d.Period.Label)
 	}
 	return mail.Message{
 		To: sub.Email, Subject: subject, Text: text.String(), HTML: html.String(), Date: now,
@@ -280,3 +305,37 @@ type itemData struct {
 }
 
 func item(d *Digest, it store.FeedItem) itemData { return itemData{Base: d.BaseURL, FeedItem: it} }
+
+// entry is the "paper" block of it in a digest, rendered once per edition.
+func entry[T ~string](d *Digest, it *store.FeedItem, isHTML bool, render func(*bytes.Buffer, itemData) error) (T, error) {
+	key := entryKey{base: d.BaseURL, id: it.Paper.ID, html: isHTML}
+	if d.ed != nil {
+		if v, ok := d.ed.entries.Load(key); ok {
+			return v.(T), nil
+		}
+	}
+	var b bytes.Buffer
+	if err := render(&b, item(d, *it)); err != nil {
+		return "", err
+	}
+	v := T(b.String())
+	if d.ed != nil {
+		d.ed.entries.Store(key, v)
+	}
+	return v, nil
+}
+
+// htmlEntry is the HTML template's "entry": what {{template "paper" (item $ .)}}
+// writes, as HTML that is not escaped again.
+func htmlEntry(d *Digest, it store.FeedItem) (htmltemplate.HTML, error) {
+	return entry[htmltemplate.HTML](d, &it, true, func(b *bytes.Buffer, data itemData) error {
+		return htmlTmpl.ExecuteTemplate(b, "paper", data)
+	})
+}
+
+// textEntry is the text template's "entry".
+func textEntry(d *Digest, it store.FeedItem) (string, error) {
+	return entry[string](d, &it, false, func(b *bytes.Buffer, data itemData) error {
+		return textTmpl.ExecuteTemplate(b, "paper", data)
+	})
+}

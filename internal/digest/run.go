@@ -162,12 +162,14 @@ func (r *Runner) sendJob(ctx context.Context, job *store.MailJob, claim string, 
 		editions[job.Period] = ed
 	}
 	d, err := r.Composer.Compose(ctx, ed, &sub, now())
-	if err != nil {
-		return err
+	var msg mail.Message
+	if err == nil {
+		msg, err = r.Composer.Message(d, &sub, now())
 	}
-	msg, err := r.Composer.Message(d, &sub, now())
 	if err != nil {
-		return err
+		// One digest that cannot be made (a saved search while the index
+		// loads) must not hold up the others: it waits its turn again.
+		return r.retry(ctx, job, claim, &sub, now().Add(backoff(job.Attempts)), "composing: "+err.Error())
 	}
 	commit := func() error {
 		if err := r.Store.MarkSending(ctx, job.ID, claim, msg.MessageID); err != nil {
@@ -180,7 +182,12 @@ func (r *Runner) sendJob(ctx context.Context, job *store.MailJob, claim string, 
 	r.crash("delivered")
 	switch {
 	case err == nil:
-		if err := r.Store.MarkSent(ctx, job.ID, claim, now()); err != nil {
+		if err := r.Store.MarkSent(ctx, job.ID, claim, now()); errors.Is(err, store.ErrConflict) {
+			// Delivered, but the lease ran out and the job was marked
+			// unknown meanwhile: it is not sent again either way.
+			r.log().Warn("digest delivered after its lease ran out", "period", job.Period, "subscription", sub.ID)
+			return nil
+		} else if err != nil {
 			return err
 		}
 		r.log().Info("digest sent", "period", job.Period, "subscription", sub.ID)
@@ -199,17 +206,23 @@ func (r *Runner) sendJob(ctx context.Context, job *store.MailJob, claim string, 
 		if job.Attempts >= r.maxAttempts() {
 			return r.fail(ctx, job, claim, &sub, fmt.Sprintf("gave up after %d attempts: %v", job.Attempts, err))
 		}
-		next := now().Add(backoff(job.Attempts))
-		if err := r.Store.RetryMailJob(ctx, job.ID, claim, next, err.Error()); err != nil {
-			return err
-		}
-		r.log().Info("digest will be retried", "period", job.Period, "subscription", sub.ID, "at", next, "err", err)
-		return errRetry
+		return r.retry(ctx, job, claim, &sub, now().Add(backoff(job.Attempts)), err.Error())
 	}
 }
 
+// retry puts a job back in the queue until next.
+func (r *Runner) retry(ctx context.Context, job *store.MailJob, claim string, sub *store.Subscription, next time.Time, reason string) error {
+	if err := r.Store.RetryMailJob(ctx, job.ID, claim, next, reason); err != nil && !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	r.log().Info("digest will be retried", "period", job.Period, "subscription", sub.ID, "at", next, "reason", reason)
+	return errRetry
+}
+
 func (r *Runner) fail(ctx context.Context, job *store.MailJob, claim string, sub *store.Subscription, reason string) error {
-	if err := r.Store.FailMailJob(ctx, job.ID, claim, reason, r.maxFailures()); err != nil {
+	// A conflict means the job is no longer this process's (its lease ran
+	// out): whoever holds it now decides.
+	if err := r.Store.FailMailJob(ctx, job.ID, claim, reason, r.maxFailures()); err != nil && !errors.Is(err, store.ErrConflict) {
 		return err
 	}
 	r.log().Warn("digest failed", "period", job.Period, "subscription", sub.ID, "reason", reason)
