@@ -95,6 +95,14 @@ type Cursor struct {
 // Less orders cursors.
 func (c Cursor) Less(o Cursor) bool { return c.Rev < o.Rev || c.Rev == o.Rev && c.Seq < o.Seq }
 
+// PaperCursor is a position in the list of all papers, newest first: the
+// first version's time (unix ms, 0 when unknown) and the paper's seq. The
+// zero cursor is the start of the list.
+type PaperCursor struct {
+	Published int64
+	Seq       int64
+}
+
 // ChangedPaper is a paper and its position in the change feed.
 type ChangedPaper struct {
 	Paper  paper.Paper
@@ -131,6 +139,11 @@ type Store interface {
 	SubmittedSince(ctx context.Context, t time.Time) ([]FeedItem, error)
 	// LatestSubmission is the time of the newest feed entry, or ErrNotFound.
 	LatestSubmission(ctx context.Context) (time.Time, error)
+
+	// LatestPapers lists papers newest first (by their first version; those
+	// of unknown date last), from after the cursor, at most limit, and the
+	// cursor after the last one (zero at the end of the list).
+	LatestPapers(ctx context.Context, after PaperCursor, limit int) ([]paper.Paper, PaperCursor, error)
 
 	// ChangedPapers lists papers changed after the cursor, in cursor order,
 	// at most limit of them: the change feed that derived indexes follow.

@@ -17,7 +17,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /papers/week", s.handle(s.latestPeriod(weekPeriod)))
 	mux.Handle("GET /papers/month", s.handle(s.latestPeriod(monthPeriod)))
 	mux.Handle("GET /papers/trending", s.handle(s.cached(s.trending)))
-	mux.Handle("GET /papers/{id...}", s.handle(s.cached(s.paperShow)))
+	mux.Handle("GET /papers/{id...}", s.handle(s.paperOrMarkdown(s.cached(s.paperShow))))
 	mux.Handle("GET /search", s.handle(s.searchShow))
 	mux.Handle("GET /static/", s.staticFiles())
 
@@ -61,6 +61,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/comments/{id}/hide", s.handle(s.admin(s.adminHideComment)))
 	mux.Handle("POST /admin/comments/{id}/resolve", s.handle(s.admin(s.adminResolve)))
 	mux.Handle("POST /admin/users/{name}/disable", s.handle(s.admin(s.adminDisableUser)))
+
+	// The JSON API's reads (api_read.go) and the RSS, Atom and JSON feeds (feeds.go).
+	s.apiRoutes(mux)
+	s.feedRoutes(mux)
 
 	// The JSON API's writes, with personal tokens.
 	mux.Handle("POST /api/papers/submit", s.handle(s.withToken(s.apiSubmit)))

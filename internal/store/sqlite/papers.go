@@ -114,3 +114,44 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	st.FirstDay, st.LastDay = first.String, last.String
 	return st, nil
 }
+
+// LatestPapers pages through all papers, newest first.
+func (s *Store) LatestPapers(ctx context.Context, after store.PaperCursor, limit int) ([]paper.Paper, store.PaperCursor, error) {
+	if limit <= 0 {
+		return nil, store.PaperCursor{}, nil
+	}
+	type row struct {
+		p         paper.Paper
+		published int64
+		seq       int64
+	}
+	scan := func(sc scanner) (row, error) {
+		var r row
+		var err error
+		r.p, err = scanPaper(sc, &r.published, &r.seq)
+		return r, err
+	}
+	where := ""
+	args := []any{}
+	if after != (store.PaperCursor{}) {
+		where = `WHERE (coalesce(p.published_at, 0), p.seq) < (?, ?)`
+		args = append(args, after.Published, after.Seq)
+	}
+	// One more than asked says whether there is a next page.
+	rows, err := queryAll(ctx, s.r, "latest papers", scan, `SELECT `+paperCols+`, coalesce(p.published_at, 0), p.seq FROM papers p `+where+`
+		ORDER BY coalesce(p.published_at, 0) DESC, p.seq DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, store.PaperCursor{}, err
+	}
+	var next store.PaperCursor
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next = store.PaperCursor{Published: last.published, Seq: last.seq}
+	}
+	out := make([]paper.Paper, len(rows))
+	for i := range rows {
+		out[i] = rows[i].p
+	}
+	return out, next, nil
+}

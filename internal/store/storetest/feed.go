@@ -345,3 +345,44 @@ func testStats(t *testing.T, s store.Store) {
 		t.Errorf("Stats = %+v, want %+v", st, want)
 	}
 }
+
+func testLatestPapers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	day := func(d int) time.Time { return time.Date(2025, 9, d, 12, 0, 0, 0, time.UTC) }
+	write(t, s,
+		store.Record{Paper: paper.Paper{ID: "2509.00001", Title: "Oldest", Published: day(1)}},
+		store.Record{Paper: paper.Paper{ID: "2509.00003", Title: "Newest", Published: day(3)}},
+		store.Record{Paper: paper.Paper{ID: "2509.00002", Title: "Middle", Published: day(2)}},
+		store.Record{Paper: paper.Paper{ID: "2509.00004", Title: "Same day as middle", Published: day(2)}},
+		store.Record{Paper: paper.Paper{ID: "2509.00005", Title: "Unknown date"}},
+	)
+	var got []string
+	var cur store.PaperCursor
+	for pages := 0; ; pages++ {
+		ps, next, err := s.LatestPapers(ctx, cur, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			got = append(got, string(p.ID))
+		}
+		if next == (store.PaperCursor{}) {
+			if pages != 2 {
+				t.Errorf("%d pages of 2 for 5 papers", pages+1)
+			}
+			break
+		}
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+		cur = next
+	}
+	// Same date: the one stored later first (higher seq).
+	want := []string{"2509.00003", "2509.00004", "2509.00002", "2509.00001", "2509.00005"}
+	if !slices.Equal(got, want) {
+		t.Errorf("newest first: %v, want %v", got, want)
+	}
+	if ps, next, err := s.LatestPapers(ctx, store.PaperCursor{}, 0); err != nil || len(ps) != 0 || next != (store.PaperCursor{}) {
+		t.Errorf("limit 0: %v %v %v", ps, next, err)
+	}
+}

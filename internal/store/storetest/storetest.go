@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitThenRollback", testCommitThenRollback},
 		{"Version", testVersion},
 		{"ChangedPapers", testChangedPapers},
+		{"LatestPapers", testLatestPapers},
 		{"Vectors", testVectors},
 		{"Accounts", testAccounts},
 		{"Sessions", testSessions},

@@ -1,0 +1,94 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// paperOrMarkdown serves /papers/{id}: the page, or the paper as Markdown
+// for /papers/{id}.md and for clients that ask for text/markdown.
+func (s *Server) paperOrMarkdown(page handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Add("Vary", "Accept")
+		raw := r.PathValue("id")
+		if strings.HasSuffix(raw, ".md") {
+			return s.paperMarkdown(w, r, strings.TrimSuffix(raw, ".md"))
+		}
+		if prefersMarkdown(r.Header.Get("Accept")) {
+			return s.paperMarkdown(w, r, raw)
+		}
+		return page(w, r)
+	}
+}
+
+// prefersMarkdown reports whether an Accept header names text/markdown
+// with a quality above zero.
+func prefersMarkdown(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		media, params, _ := strings.Cut(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(media), "text/markdown") {
+			continue
+		}
+		for _, p := range strings.Split(params, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && k == "q" {
+				q, err := strconv.ParseFloat(v, 64)
+				return err == nil && q > 0
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// mdEscaper escapes what Markdown would read as formatting in a title or
+// a name; abstracts go in as they are, in a block of their own.
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "#", `\#`)
+
+func (s *Server) paperMarkdown(w http.ResponseWriter, r *http.Request, raw string) error {
+	id, _, err := paper.ParseID(raw)
+	if err != nil {
+		return notFound("“" + raw + "” is not an arXiv identifier.")
+	}
+	p, err := s.store.Paper(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("Paper " + string(id) + " is not in this catalogue yet.")
+	}
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", mdEscaper.Replace(oneLine(p.Title)))
+	if len(p.Authors) > 0 {
+		names := make([]string, len(p.Authors))
+		for i, a := range p.Authors {
+			names[i] = mdEscaper.Replace(oneLine(a.Name))
+		}
+		fmt.Fprintf(&b, "**Authors:** %s\n\n", strings.Join(names, ", "))
+	}
+	if first := firstPublished(&p); !first.IsZero() {
+		fmt.Fprintf(&b, "**Published:** %s\n\n", first.UTC().Format("2006-01-02"))
+	}
+	fmt.Fprintf(&b, "- arXiv: <%s>\n- PDF: <%s>\n- Page: <%s%s>\n", id.AbsURL(), id.PDFURL(), s.baseURL, id.Path())
+	if p.GitHubRepo != "" {
+		fmt.Fprintf(&b, "- Code: <%s>\n", p.GitHubRepo)
+	}
+	if p.ProjectPage != "" {
+		fmt.Fprintf(&b, "- Project page: <%s>\n", p.ProjectPage)
+	}
+	fmt.Fprintf(&b, "- Upvotes: %d\n", p.Upvotes)
+	if p.Abstract != "" {
+		fmt.Fprintf(&b, "\n## Abstract\n\n%s\n", mdEscaper.Replace(p.Abstract))
+	}
+	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	_, _ = w.Write([]byte(b.String()))
+	return nil
+}
+
+// oneLine folds line breaks, which would end a heading or a list item.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
