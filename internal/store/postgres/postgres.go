@@ -1,0 +1,211 @@
+// Package postgres is the PostgreSQL store of Daily Papers, for sites that
+// run several processes on one database. It passes the same conformance
+// suite (storetest) as the SQLite store.
+//
+// Writes that change what pages show take the next store version by
+// updating store_version's single row first; the row stays locked until
+// the transaction ends, so those transactions commit in version order and
+// a reader that follows the change feed by (rev, seq) never skips a change
+// that commits late.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at dsn (postgres://user:pass@host/db) and
+// migrates it. Several processes may open the same database at once: the
+// migrations run under an advisory lock.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", cfg.ConnConfig.Host, err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// migrationLock is the advisory lock key of migrations ("dp-migr").
+const migrationLock = 0x64702d6d69677200
+
+// migrate applies the embedded migrations not yet applied, each in its
+// own transaction, holding an advisory lock so that processes starting
+// together apply each once.
+func (s *Store) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := name[strings.LastIndexByte(name, '/')+1:]
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("store: migration %s: name must start with a number", base)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = s.inTx(ctx, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+				version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil || n > 0 {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+				version, base, time.Now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// bumpVersion takes the next store version inside a transaction and keeps
+// store_version's row locked until the transaction ends (see the package
+// comment). Call it first in a transaction that changes what pages show.
+func bumpVersion(ctx context.Context, tx pgx.Tx) (int64, error) {
+	var v int64
+	err := tx.QueryRow(ctx, `UPDATE store_version SET v = v + 1 WHERE id = 1 RETURNING v`).Scan(&v)
+	return v, err
+}
+
+// Version reads the store version.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.pool.QueryRow(ctx, `SELECT v FROM store_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: version: %w", err)
+	}
+	return v, nil
+}
+
+// PostgreSQL error codes the store maps to its sentinels.
+const (
+	uniqueViolation     = "23505"
+	foreignKeyViolation = "23503"
+	checkViolation      = "23514"
+)
+
+// mapErr turns driver errors into the store's sentinels.
+func mapErr(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case uniqueViolation:
+			return fmt.Errorf("%w: %v", store.ErrConflict, err)
+		case foreignKeyViolation:
+			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+		case checkViolation:
+			return fmt.Errorf("%w: %v", store.ErrInvalid, err)
+		}
+	}
+	return err
+}
+
+// ms is a time as the tables keep it; fromMs reads it back in UTC.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// nullMs is ms, or NULL for the zero time.
+func nullMs(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMs reads a nullable unix-ms column; NULL is the zero time.
+func fromMs(v *int64) time.Time {
+	if v == nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(*v).UTC()
+}
+
+// orNow is t, or the current time truncated to milliseconds when t is zero.
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now().UTC().Truncate(time.Millisecond)
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+// sqlLimit turns "0 or less: no limit" into a LIMIT value (NULL is none).
+func sqlLimit(limit int) any {
+	if limit <= 0 {
+		return nil
+	}
+	return limit
+}
+
+// errNotYet is what a method that is not written yet returns.
+var errNotYet = errors.New("store: not implemented on PostgreSQL yet")
