@@ -127,6 +127,7 @@ func (s *Server) showFeed(w http.ResponseWriter, r *http.Request, p period, nav 
 		page.layout.Title = ""
 	}
 	page.Canonical = p.Path()
+	page.Feeds = s.dailyFeeds()
 	if err := s.feedNav(r, &page); err != nil {
 		return err
 	}

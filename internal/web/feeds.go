@@ -1,6 +1,867 @@
 package web
 
-import "net/http"
+// The site's lists as RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents.
+//
+// Addresses (each list in three formats, told apart by the extension:
+// .atom, .rss or .json):
+//
+//	/feeds/daily.atom            the papers submitted in the last 7 days of the
+//	                             feed (counted back from its newest submission),
+//	                             newest submission first, at most 100
+//	/feeds/trending.atom         the trending page's papers, in its order (50)
+//	/feeds/category/cs.CL.atom   papers submitted in the last 30 days of the feed
+//	                             in a category (cs.CL) or a whole archive (cs),
+//	                             newest first, at most 100
+//	/feeds/user/akhaliq.atom     a user's submissions, newest first, at most 100
+//	/search.atom?q=...           the search results, best match first (50);
+//	                             mode= as on /search
+//
+// Feed readers poll, so the daily feed is a rolling window rather than one
+// day, which would empty itself every morning. The lists live under /feeds/
+// because a mux pattern cannot match "{name}.atom" inside a segment and
+// /users/{name} and /papers/{id...} already own their trees; the search
+// feed sits beside /search, where the issue asked for it.
+//
+// The documents are written by hand, not with a feed library, so that
+// escaping is exactly what each format needs: Atom text constructs are
+// type="text"; RSS titles are plain text with &, < and > as hexadecimal
+// character references (the RSS Best Practices Profile's advice, which
+// aggregators that treat titles as HTML also read right) and RSS
+// descriptions are entity-encoded HTML; nothing uses CDATA, so "]]>" in an
+// abstract is just text. JSON Feed is version 1.1 (gorilla/feeds writes 1.0).
+// The output is deterministic, so ETags are stable and golden files work.
+//
+// Every item's id (Atom id, RSS guid, JSON Feed id) is the paper's
+// canonical arXiv id as its version-less abstract URL,
+// https://arxiv.org/abs/2509.02547: an IRI, as Atom requires, the same in
+// every feed and format and across new arXiv versions, so readers never
+// show a paper twice. The item's link is the paper's page on this site.
+//
+// Conditional GET: s.cached gives an ETag (a hash of the body) and answers
+// If-None-Match with 304; with the page cache off, writeSyn's own ETag and
+// conditionalGet do the same. Chronological feeds (daily, category, user)
+// also send Last-Modified, the newest item's submission time, and answer
+// If-Modified-Since: such a list gains a paper only when a newer one is
+// submitted. (It can lose one without that, when a paper is hidden or
+// ages out of the window, and a paper's metadata can change; readers keep
+// what they fetched anyway, and those that send If-None-Match, which wins
+// over If-Modified-Since as RFC 9110 says, see every change.) Trending and
+// search results reorder without a newer item, so they send no
+// Last-Modified and rely on the ETag alone.
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/rank"
+	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// Feed sizes and windows.
+const (
+	synDailyWindow    = 7 * 24 * time.Hour
+	synCategoryWindow = 30 * 24 * time.Hour
+	synListLimit      = 100 // daily, category and user feeds
+	synSearchLimit    = 50
+	synMaxAuthors     = 10 // more are summed up as "and N more authors"
+)
+
+// synFormat is one feed format.
+type synFormat struct {
+	ext  string // in the URL, without the dot
+	mime string // without parameters, for autodiscovery
+	name string // for people
+}
+
+// synFormats are the formats, Atom first: autodiscovery offers them in this
+// order and readers that take one take the first.
+var synFormats = []synFormat{
+	{"atom", "application/atom+xml", "Atom"},
+	{"rss", "application/rss+xml", "RSS"},
+	{"json", "application/feed+json", "JSON Feed"},
+}
+
+func synFormatOf(ext string) (synFormat, bool) {
+	for _, f := range synFormats {
+		if f.ext == ext {
+			return f, true
+		}
+	}
+	return synFormat{}, false
+}
+
+// splitFeedFile splits "cs.CL.atom" into "cs.CL" and the Atom format.
+func splitFeedFile(file string) (string, synFormat, bool) {
+	i := strings.LastIndexByte(file, '.')
+	if i <= 0 {
+		return "", synFormat{}, false
+	}
+	f, ok := synFormatOf(file[i+1:])
+	return file[:i], f, ok
+}
+
+// feedLink is an autodiscovery link of a page: <link rel="alternate">.
+type feedLink struct {
+	Title, Type, Href string
+}
+
+// TypeAttr is the type attribute, written whole so that html/template
+// leaves the "+" of "application/atom+xml" as it is (an attribute value
+// would get "&#43;"), for autodiscovery code that does not decode entities.
+func (l feedLink) TypeAttr() template.HTMLAttr {
+	return template.HTMLAttr(`type="` + template.HTMLEscapeString(l.Type) + `"`)
+}
+
+// feedLinks offers a list in every format; path has no extension and query
+// is "" or starts with "?".
+func feedLinks(title, path, query string) []feedLink {
+	links := make([]feedLink, len(synFormats))
+	for i, f := range synFormats {
+		links[i] = feedLink{Title: title + " (" + f.name + ")", Type: f.mime, Href: path + "." + f.ext + query}
+	}
+	return links
+}
+
+// The titles of the feeds, shared by the feeds and the pages that link to them.
+func (s *Server) dailyFeedTitle() string    { return s.siteName }
+func (s *Server) trendingFeedTitle() string { return s.siteName + ": Trending" }
+func (s *Server) userFeedTitle(name string) string {
+	return s.siteName + ": submitted by " + name
+}
+func (s *Server) searchFeedTitle(q string) string {
+	return s.siteName + ": search for “" + paper.Excerpt(strings.TrimSpace(q), 80) + "”"
+}
+func (s *Server) categoryFeedTitle(cat string) string {
+	if n, ok := categoryNames[cat]; ok {
+		return s.siteName + ": " + cat + " (" + n + ")"
+	}
+	return s.siteName + ": " + cat
+}
+
+// The autodiscovery links of the pages.
+func (s *Server) dailyFeeds() []feedLink { return feedLinks(s.dailyFeedTitle(), "/feeds/daily", "") }
+func (s *Server) trendingFeeds() []feedLink {
+	return feedLinks(s.trendingFeedTitle(), "/feeds/trending", "")
+}
+func (s *Server) userFeeds(name string) []feedLink {
+	return feedLinks(s.userFeedTitle(name), "/feeds/user/"+url.PathEscape(name), "")
+}
+func (s *Server) searchFeeds(q string, mode search.Mode) []feedLink {
+	return feedLinks(s.searchFeedTitle(q), "/search", searchFeedQuery(q, mode))
+}
+
+// searchFeedQuery is the query string of a search feed. Spaces are %20,
+// not "+", which html/template would write as "&#43;" in an href.
+func searchFeedQuery(q string, mode search.Mode) string {
+	v := "?q=" + strings.ReplaceAll(url.QueryEscape(q), "+", "%20")
+	if mode != "" && mode != search.Hybrid {
+		v += "&mode=" + url.QueryEscape(string(mode))
+	}
+	return v
+}
 
 // feedRoutes adds the RSS, Atom and JSON feeds.
-func (s *Server) feedRoutes(mux *http.ServeMux) {}
+func (s *Server) feedRoutes(mux *http.ServeMux) {
+	feed := func(h handlerFunc) http.Handler { return s.handle(conditionalGet(s.cached(h))) }
+	mux.Handle("GET /feeds/{file}", feed(s.feedTop))
+	mux.Handle("GET /feeds/category/{file}", feed(s.feedCategory))
+	mux.Handle("GET /feeds/user/{file}", feed(s.feedUser))
+	for _, f := range synFormats {
+		mux.Handle("GET /search."+f.ext, feed(func(w http.ResponseWriter, r *http.Request) error {
+			return s.feedSearch(w, r, f)
+		}))
+	}
+}
+
+const noFeedHere = "There is no feed at this address. Feeds end in .atom, .rss or .json: /feeds/daily.atom, /feeds/trending.atom, /feeds/category/cs.CL.atom, /feeds/user/NAME.atom or /search.atom?q=WORDS."
+
+// feedTop serves /feeds/daily.* and /feeds/trending.*.
+func (s *Server) feedTop(w http.ResponseWriter, r *http.Request) error {
+	name, f, ok := splitFeedFile(r.PathValue("file"))
+	if !ok {
+		return notFound(noFeedHere)
+	}
+	var feed *synFeed
+	var err error
+	switch name {
+	case "daily":
+		feed, err = s.dailySyn(r.Context())
+	case "trending":
+		feed, err = s.trendingSyn(r.Context())
+	default:
+		return notFound(noFeedHere)
+	}
+	if err != nil {
+		return err
+	}
+	return s.writeSyn(w, feed, f)
+}
+
+func (s *Server) dailySyn(ctx context.Context) (*synFeed, error) {
+	feed := &synFeed{
+		Title:       s.dailyFeedTitle(),
+		Description: "Papers submitted to " + s.siteName + " in the last seven days of the feed, newest first.",
+		Path:        "/feeds/daily", Home: "/", Chronological: true,
+	}
+	items, err := s.recentSubmissions(ctx, synDailyWindow)
+	if err != nil {
+		return nil, err
+	}
+	feed.addItems(s, newestFirst(items, synListLimit))
+	return feed, s.finishSyn(ctx, feed)
+}
+
+func (s *Server) trendingSyn(ctx context.Context) (*synFeed, error) {
+	feed := &synFeed{
+		Title:       s.trendingFeedTitle(),
+		Description: rank.Explanation,
+		Path:        "/feeds/trending", Home: "/papers/trending",
+	}
+	// As the trending page does (trending.go).
+	latest, err := s.store.LatestSubmission(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil {
+		ref := rank.Reference(s.now(), latest)
+		items, err := s.store.SubmittedSince(ctx, ref.Add(-rank.TrendWindow))
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range rank.Trending(items, ref, pageSize) {
+			feed.addItems(s, []store.FeedItem{it.FeedItem})
+		}
+	}
+	return feed, s.finishSyn(ctx, feed)
+}
+
+// arxivArchives are arXiv's current archives: a category feed must name one
+// of them or one of their categories.
+var arxivArchives = map[string]bool{
+	"astro-ph": true, "cond-mat": true, "cs": true, "econ": true, "eess": true, "gr-qc": true,
+	"hep-ex": true, "hep-lat": true, "hep-ph": true, "hep-th": true, "math": true, "math-ph": true,
+	"nlin": true, "nucl-ex": true, "nucl-th": true, "physics": true, "q-bio": true, "q-fin": true,
+	"quant-ph": true, "stat": true,
+}
+
+// feedCategory serves /feeds/category/{cat}.*: a category such as cs.CL or
+// a whole archive such as cs, in any case. There is no category query in
+// the store, so the feed filters the last 30 days of the feed in Go, which
+// is a few thousand entries at most at this site's scale (and the result is
+// cached until the store changes). A well-formed category of a known
+// archive that has no papers yet is an empty feed, not an error, so that a
+// reader can subscribe before the first paper arrives.
+func (s *Server) feedCategory(w http.ResponseWriter, r *http.Request) error {
+	cat, f, ok := splitFeedFile(r.PathValue("file"))
+	if !ok {
+		return notFound(noFeedHere)
+	}
+	archive, _, _ := strings.Cut(cat, ".")
+	if !categoryPattern.MatchString(cat) || !arxivArchives[strings.ToLower(archive)] {
+		return notFound(fmt.Sprintf("There is no arXiv category %q. Category feeds name a category such as cs.CL or a whole archive such as cs: /feeds/category/cs.CL.atom.", cat))
+	}
+	ctx := r.Context()
+	feed := &synFeed{
+		Title:       s.categoryFeedTitle(cat),
+		Description: "Papers in " + cat + " submitted to " + s.siteName + " in the last 30 days of the feed, newest first.",
+		Path:        "/feeds/category/" + url.PathEscape(cat), Home: "/", Chronological: true,
+	}
+	if s.search != nil {
+		feed.Home = "/search?q=" + url.QueryEscape("cat:"+cat)
+	}
+	items, err := s.recentSubmissions(ctx, synCategoryWindow)
+	if err != nil {
+		return err
+	}
+	items = slices.DeleteFunc(items, func(it store.FeedItem) bool { return !inCategory(&it.Paper, cat) })
+	feed.addItems(s, newestFirst(items, synListLimit))
+	if err := s.finishSyn(ctx, feed); err != nil {
+		return err
+	}
+	return s.writeSyn(w, feed, f)
+}
+
+// inCategory matches a category ("cs.CL") or a whole archive ("cs"), in any case.
+func inCategory(p *paper.Paper, want string) bool {
+	for _, c := range p.Categories {
+		if strings.EqualFold(c, want) || len(c) > len(want) && c[len(want)] == '.' && strings.EqualFold(c[:len(want)], want) {
+			return true
+		}
+	}
+	return false
+}
+
+// feedUser serves /feeds/user/{name}.*; a name in another case redirects
+// to the user's own spelling, as the profile does.
+func (s *Server) feedUser(w http.ResponseWriter, r *http.Request) error {
+	name, f, ok := splitFeedFile(r.PathValue("file"))
+	if !ok {
+		return notFound(noFeedHere)
+	}
+	ctx := r.Context()
+	u, err := s.store.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("There is no user by that name, so there is no feed of their submissions.")
+	}
+	if err != nil {
+		return err
+	}
+	if u.Username != name {
+		http.Redirect(w, r, "/feeds/user/"+url.PathEscape(u.Username)+"."+f.ext, http.StatusMovedPermanently)
+		return nil
+	}
+	feed := &synFeed{
+		Title:       s.userFeedTitle(u.Username),
+		Description: "Papers submitted to " + s.siteName + " by " + u.Username + ", newest first.",
+		Path:        "/feeds/user/" + url.PathEscape(u.Username), Home: "/users/" + url.PathEscape(u.Username),
+		Chronological: true,
+	}
+	items, err := s.store.UserSubmissions(ctx, u.ID, synListLimit)
+	if err != nil {
+		return err
+	}
+	feed.addItems(s, newestFirst(items, synListLimit))
+	if err := s.finishSyn(ctx, feed); err != nil {
+		return err
+	}
+	return s.writeSyn(w, feed, f)
+}
+
+// feedSearch serves /search.atom?q=..., /search.rss and /search.json.
+func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat) error {
+	if s.search == nil {
+		return notFound("Search is not available on this site, so there are no search feeds.")
+	}
+	raw := r.URL.Query().Get("q")
+	switch {
+	case strings.TrimSpace(raw) == "":
+		return badRequest("A search feed needs a query, such as /search.atom?q=diffusion.")
+	case !utf8.ValidString(raw):
+		return badRequest("The query is not valid UTF-8.")
+	case utf8.RuneCountInString(raw) > search.MaxQueryLen:
+		return badRequest("The query is too long for a search feed; keep it under " + strconv.Itoa(search.MaxQueryLen) + " characters.")
+	}
+	mode, err := search.ParseMode(r.URL.Query().Get("mode"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	if !s.search.Ready() {
+		return &httpError{status: http.StatusServiceUnavailable, msg: "The search index is still being built. Try again in a moment.", retryAfter: 30 * time.Second}
+	}
+	ctx := r.Context()
+	q, res, err := s.search.Search(ctx, raw, mode, synSearchLimit, 0)
+	if errors.Is(err, search.ErrEmptyQuery) {
+		return badRequest("There is nothing to search for in “" + paper.Excerpt(raw, 80) + "”: it has only common words or operators without values.")
+	}
+	if err != nil && q == nil { // a query the parser refused
+		return badRequest(err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	query := searchFeedQuery(raw, mode)
+	feed := &synFeed{
+		Title:       s.searchFeedTitle(raw),
+		Description: "Papers on " + s.siteName + " that match “" + paper.Excerpt(strings.TrimSpace(raw), 200) + "”, best match first.",
+		Path:        "/search", Query: query, Home: "/search" + query,
+	}
+	for _, h := range res.Hits {
+		p, err := s.store.Paper(ctx, h.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // indexed a moment before it went away
+		}
+		if err != nil {
+			return err
+		}
+		// A search result is a paper, maybe never on the feed: its dates
+		// are arXiv's.
+		published := cmp.Or(p.Published, p.Updated, p.AsOf)
+		updated := published
+		if p.Updated.After(updated) {
+			updated = p.Updated
+		}
+		feed.Entries = append(feed.Entries, s.synEntryOf(&p, published, updated))
+	}
+	if err := s.finishSyn(ctx, feed); err != nil {
+		return err
+	}
+	return s.writeSyn(w, feed, f)
+}
+
+// recentSubmissions lists the feed entries submitted within window of the
+// newest submission (not of the clock: a quiet feed keeps its last days).
+func (s *Server) recentSubmissions(ctx context.Context, window time.Duration) ([]store.FeedItem, error) {
+	latest, err := s.store.LatestSubmission(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.store.SubmittedSince(ctx, latest.Add(-window))
+}
+
+// newestFirst orders feed entries by submission, newest first, keeps the
+// newest entry of a paper submitted twice, and cuts the list at limit.
+func newestFirst(items []store.FeedItem, limit int) []store.FeedItem {
+	items = slices.Clone(items)
+	slices.SortStableFunc(items, func(a, b store.FeedItem) int {
+		if c := b.SubmittedAt.Compare(a.SubmittedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Paper.ID), string(b.Paper.ID))
+	})
+	seen := make(map[paper.ID]bool, len(items))
+	out := items[:0]
+	for _, it := range items {
+		if seen[it.Paper.ID] {
+			continue
+		}
+		seen[it.Paper.ID] = true
+		out = append(out, it)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// synFeed is a feed before it is written in a format.
+type synFeed struct {
+	Title, Description string
+	Path               string // the canonical address without the extension
+	Query              string // "" or "?q=..."
+	Home               string // the page the feed follows
+	Updated            time.Time
+	// Chronological feeds change only when a newer item comes, so the
+	// newest item's time can be their Last-Modified.
+	Chronological bool
+	Entries       []synEntry
+}
+
+// synEntry is one paper of a feed.
+type synEntry struct {
+	ID                 paper.ID
+	Title, Abstract    string
+	Authors            []string
+	Categories         []string
+	Published, Updated time.Time
+}
+
+func (f *synFeed) addItems(s *Server, items []store.FeedItem) {
+	for _, it := range items {
+		f.Entries = append(f.Entries, s.synEntryOf(&it.Paper, it.SubmittedAt, it.SubmittedAt))
+	}
+}
+
+func (s *Server) synEntryOf(p *paper.Paper, published, updated time.Time) synEntry {
+	e := synEntry{
+		ID:         p.ID,
+		Title:      feedText(paper.CleanText(p.Title)),
+		Abstract:   feedText(p.Abstract),
+		Categories: p.Categories,
+		Published:  published.UTC().Truncate(time.Second),
+		Updated:    updated.UTC().Truncate(time.Second),
+	}
+	if e.Title == "" {
+		e.Title = "arXiv:" + string(p.ID)
+	}
+	for i, a := range p.Authors {
+		if i == synMaxAuthors && len(p.Authors) > synMaxAuthors+1 {
+			e.Authors = append(e.Authors, fmt.Sprintf("and %d more authors", len(p.Authors)-synMaxAuthors))
+			break
+		}
+		e.Authors = append(e.Authors, feedText(paper.CleanText(a.Name)))
+	}
+	return e
+}
+
+// finishSyn sets the feed's time: its newest item's, or on an empty feed
+// the site's newest submission's (the Unix epoch on an empty site), so
+// that the document stays the same between changes.
+func (s *Server) finishSyn(ctx context.Context, f *synFeed) error {
+	for _, e := range f.Entries {
+		if e.Updated.After(f.Updated) {
+			f.Updated = e.Updated
+		}
+	}
+	if len(f.Entries) > 0 {
+		return nil
+	}
+	latest, err := s.store.LatestSubmission(ctx)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		f.Updated = time.Unix(0, 0).UTC()
+	case err != nil:
+		return err
+	default:
+		f.Updated = latest.UTC().Truncate(time.Second)
+	}
+	return nil
+}
+
+// feedText makes text safe for every format: characters XML 1.0 cannot
+// carry (most control characters, invalid UTF-8) become U+FFFD, line ends
+// become \n, and the ends are trimmed (feed parsers trim them anyway).
+func feedText(s string) string {
+	s = strings.ReplaceAll(strings.TrimSpace(s), "\r\n", "\n")
+	ok := true
+	for _, r := range s {
+		if !xmlChar(r) || r == '\r' || r == utf8.RuneError {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\r':
+			b.WriteByte('\n')
+		case !xmlChar(r):
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// xmlChar reports whether XML 1.0 allows r (its production Char).
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
+// writeSyn sends the feed in format f with its validators: an ETag (which
+// s.cached replaces with its own when the page cache is on) and, for
+// chronological feeds with items, Last-Modified.
+func (s *Server) writeSyn(w http.ResponseWriter, feed *synFeed, f synFormat) error {
+	var body []byte
+	var err error
+	switch f.ext {
+	case "atom":
+		body = s.atomDoc(feed)
+	case "rss":
+		body = s.rssDoc(feed)
+	default:
+		if body, err = s.jsonFeedDoc(feed); err != nil {
+			return err
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.mime+"; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	sum := fnv.New64a()
+	sum.Write(body)
+	h.Set("ETag", fmt.Sprintf(`"%x"`, sum.Sum64()))
+	if feed.Chronological && len(feed.Entries) > 0 {
+		h.Set("Last-Modified", feed.Updated.Format(http.TimeFormat))
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body) // a failed write means the client went away
+	return nil
+}
+
+// abs makes a site path absolute.
+func (s *Server) abs(path string) string { return s.baseURL + path }
+
+// selfURL is the feed's own address in format f.
+func (s *Server) selfURL(feed *synFeed, f string) string {
+	return s.abs(feed.Path + "." + f + feed.Query)
+}
+
+// The arXiv category scheme, as arXiv's own Atom API names it.
+const arxivCategoryScheme = "http://arxiv.org/schemas/atom"
+
+func (s *Server) atomDoc(feed *synFeed) []byte {
+	var x xmlWriter
+	x.b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
+	x.open("feed", "xmlns", "http://www.w3.org/2005/Atom")
+	x.leaf("title", feed.Title, "type", "text")
+	x.leaf("subtitle", feed.Description, "type", "text")
+	x.leaf("id", s.selfURL(feed, "atom"))
+	x.leaf("updated", feed.Updated.Format(time.RFC3339))
+	x.empty("link", "rel", "self", "type", "application/atom+xml", "href", s.selfURL(feed, "atom"))
+	x.empty("link", "rel", "alternate", "type", "text/html", "href", s.abs(feed.Home))
+	x.open("author")
+	x.leaf("name", s.siteName)
+	x.leaf("uri", s.abs("/"))
+	x.close("author")
+	x.leaf("generator", s.siteName, "uri", s.abs("/"))
+	for _, e := range feed.Entries {
+		x.open("entry")
+		x.leaf("id", e.ID.AbsURL())
+		x.leaf("title", e.Title, "type", "text")
+		x.empty("link", "rel", "alternate", "type", "text/html", "href", s.abs(e.ID.Path()))
+		x.empty("link", "rel", "related", "type", "text/html", "title", "arXiv", "href", e.ID.AbsURL())
+		x.leaf("published", e.Published.Format(time.RFC3339))
+		x.leaf("updated", e.Updated.Format(time.RFC3339))
+		for _, a := range e.Authors {
+			x.open("author")
+			x.leaf("name", a)
+			x.close("author")
+		}
+		for _, c := range e.Categories {
+			attrs := []string{"term", c, "scheme", arxivCategoryScheme}
+			if n, ok := categoryNames[c]; ok {
+				attrs = append(attrs, "label", n)
+			}
+			x.empty("category", attrs...)
+		}
+		if e.Abstract != "" {
+			x.leaf("summary", e.Abstract, "type", "text")
+		}
+		x.close("entry")
+	}
+	x.close("feed")
+	return x.b.Bytes()
+}
+
+func (s *Server) rssDoc(feed *synFeed) []byte {
+	var x xmlWriter
+	x.b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
+	x.open("rss", "version", "2.0", "xmlns:atom", "http://www.w3.org/2005/Atom", "xmlns:dc", "http://purl.org/dc/elements/1.1/")
+	x.open("channel")
+	x.leaf("title", feed.Title)
+	x.leaf("link", s.abs(feed.Home))
+	x.leaf("description", feed.Description)
+	x.leaf("lastBuildDate", feed.Updated.Format(http.TimeFormat))
+	x.leaf("generator", s.siteName)
+	x.empty("atom:link", "rel", "self", "type", "application/rss+xml", "href", s.selfURL(feed, "rss"))
+	for _, e := range feed.Entries {
+		x.open("item")
+		x.leaf("title", e.Title)
+		x.leaf("link", s.abs(e.ID.Path()))
+		// Not a permalink: the link, not the guid, is where readers go.
+		x.leaf("guid", e.ID.AbsURL(), "isPermaLink", "false")
+		x.leaf("pubDate", e.Published.Format(http.TimeFormat))
+		for _, a := range e.Authors {
+			x.leaf("dc:creator", a)
+		}
+		for _, c := range e.Categories {
+			x.leaf("category", c)
+		}
+		if e.Abstract != "" {
+			// RSS descriptions are HTML: the plain abstract is escaped as
+			// HTML first, then as XML.
+			x.leaf("description", htmlText.Replace(e.Abstract))
+		}
+		x.close("item")
+	}
+	x.close("channel")
+	x.close("rss")
+	return x.b.Bytes()
+}
+
+// htmlText escapes plain text for HTML element content.
+var htmlText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
+type jsonFeed struct {
+	Version     string           `json:"version"`
+	Title       string           `json:"title"`
+	HomePageURL string           `json:"home_page_url"`
+	FeedURL     string           `json:"feed_url"`
+	Description string           `json:"description,omitempty"`
+	Authors     []jsonFeedAuthor `json:"authors,omitempty"`
+	Items       []jsonFeedItem   `json:"items"`
+}
+
+type jsonFeedAuthor struct {
+	Name string `json:"name"`
+	URL  string `json:"url,omitempty"`
+}
+
+type jsonFeedItem struct {
+	ID            string           `json:"id"`
+	URL           string           `json:"url"`
+	ExternalURL   string           `json:"external_url"`
+	Title         string           `json:"title"`
+	ContentText   string           `json:"content_text"`
+	DatePublished string           `json:"date_published"`
+	DateModified  string           `json:"date_modified"`
+	Authors       []jsonFeedAuthor `json:"authors,omitempty"`
+	Tags          []string         `json:"tags,omitempty"`
+}
+
+func (s *Server) jsonFeedDoc(feed *synFeed) ([]byte, error) {
+	doc := jsonFeed{
+		Version:     "https://jsonfeed.org/version/1.1",
+		Title:       feed.Title,
+		HomePageURL: s.abs(feed.Home),
+		FeedURL:     s.selfURL(feed, "json"),
+		Description: feed.Description,
+		Authors:     []jsonFeedAuthor{{Name: s.siteName, URL: s.abs("/")}},
+		Items:       make([]jsonFeedItem, 0, len(feed.Entries)),
+	}
+	for _, e := range feed.Entries {
+		it := jsonFeedItem{
+			ID:            e.ID.AbsURL(),
+			URL:           s.abs(e.ID.Path()),
+			ExternalURL:   e.ID.AbsURL(),
+			Title:         e.Title,
+			ContentText:   e.Abstract,
+			DatePublished: e.Published.Format(time.RFC3339),
+			DateModified:  e.Updated.Format(time.RFC3339),
+			Tags:          e.Categories,
+		}
+		for _, a := range e.Authors {
+			it.Authors = append(it.Authors, jsonFeedAuthor{Name: a})
+		}
+		doc.Items = append(doc.Items, it)
+	}
+	// Indented like the XML formats; <, > and & are escaped as \u003c and
+	// so on, which is harmless and safe should the document ever be
+	// embedded in HTML.
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// xmlWriter writes indented XML. Text and attribute values go through
+// xmlEscape; names are the program's own.
+type xmlWriter struct {
+	b     bytes.Buffer
+	depth int
+}
+
+func (x *xmlWriter) start(name string, attrs []string) {
+	x.b.WriteString(strings.Repeat("  ", x.depth))
+	x.b.WriteByte('<')
+	x.b.WriteString(name)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		x.b.WriteByte(' ')
+		x.b.WriteString(attrs[i])
+		x.b.WriteString(`="`)
+		xmlEscape(&x.b, attrs[i+1], true)
+		x.b.WriteByte('"')
+	}
+}
+
+// open starts an element that holds elements.
+func (x *xmlWriter) open(name string, attrs ...string) {
+	x.start(name, attrs)
+	x.b.WriteString(">\n")
+	x.depth++
+}
+
+func (x *xmlWriter) close(name string) {
+	x.depth--
+	x.b.WriteString(strings.Repeat("  ", x.depth))
+	x.b.WriteString("</" + name + ">\n")
+}
+
+// leaf writes an element that holds text.
+func (x *xmlWriter) leaf(name, text string, attrs ...string) {
+	x.start(name, attrs)
+	x.b.WriteByte('>')
+	xmlEscape(&x.b, text, false)
+	x.b.WriteString("</" + name + ">\n")
+}
+
+// empty writes an element without content.
+func (x *xmlWriter) empty(name string, attrs ...string) {
+	x.start(name, attrs)
+	x.b.WriteString("/>\n")
+}
+
+// xmlEscape writes s as XML character data or, with attr, as an attribute
+// value (in double quotes). &, < and > are always written as hexadecimal
+// character references, which every XML parser reads and which RSS
+// aggregators that take plain text for HTML do not mistake for markup;
+// "]]>" thus never appears. Characters XML cannot carry become U+FFFD.
+func xmlEscape(b *bytes.Buffer, s string, attr bool) {
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&#x26;")
+		case r == '<':
+			b.WriteString("&#x3C;")
+		case r == '>':
+			b.WriteString("&#x3E;")
+		case r == '"' && attr:
+			b.WriteString("&#x22;")
+		case r == '\r' || (attr && (r == '\n' || r == '\t')):
+			fmt.Fprintf(b, "&#x%X;", r) // kept as it is, not normalised away
+		case !xmlChar(r):
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+	}
+}
+
+// conditionalGet answers If-Modified-Since with 304 for responses that
+// carry Last-Modified, and If-None-Match for responses whose ETag the
+// handler set (s.cached answers it itself when the page cache is on). Per
+// RFC 9110, If-Modified-Since counts only when If-None-Match is absent.
+func conditionalGet(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return h(&conditionalWriter{ResponseWriter: w, r: r}, r)
+	}
+}
+
+type conditionalWriter struct {
+	http.ResponseWriter
+	r       *http.Request
+	wrote   bool
+	discard bool // a 304 was sent: the body is dropped
+}
+
+func (w *conditionalWriter) WriteHeader(status int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	if status == http.StatusOK && w.notModified() {
+		h := w.Header()
+		h.Del("Content-Type")
+		h.Del("Content-Length")
+		w.discard = true
+		status = http.StatusNotModified
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *conditionalWriter) notModified() bool {
+	h := w.Header()
+	if inm := w.r.Header.Get("If-None-Match"); inm != "" {
+		etag := h.Get("ETag")
+		return etag != "" && etagMatches(inm, etag)
+	}
+	ims, err := http.ParseTime(w.r.Header.Get("If-Modified-Since"))
+	if err != nil {
+		return false
+	}
+	lm, err := http.ParseTime(h.Get("Last-Modified"))
+	return err == nil && !lm.After(ims)
+}
+
+func (w *conditionalWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.discard {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}

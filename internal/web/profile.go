@@ -52,5 +52,6 @@ func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Canonical = "/users/" + u.Username
+	page.Feeds = s.userFeeds(u.Username)
 	return s.render(w, http.StatusOK, "profile", &page)
 }

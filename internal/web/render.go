@@ -103,6 +103,7 @@ type layout struct {
 	Viewer    *store.Account    // the signed-in account, nil for visitors
 	Here      string            // this page's path and query, to come back to after signing in
 	Voted     map[paper.ID]bool // the papers on the page the viewer upvoted
+	Feeds     []feedLink        // the page's list as feeds, for autodiscovery (feeds.go)
 }
 
 func (s *Server) layout(r *http.Request, title, nav string) layout {

@@ -105,6 +105,7 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Total, page.Exact, page.Offset = res.Total, res.Exact, offset
+	page.Feeds = s.searchFeeds(raw, mode)
 	for _, h := range res.Hits {
 		p, err := s.store.Paper(r.Context(), h.ID)
 		if errors.Is(err, store.ErrNotFound) {

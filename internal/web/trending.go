@@ -20,6 +20,7 @@ type trendingPage struct {
 func (s *Server) trending(w http.ResponseWriter, r *http.Request) error {
 	page := trendingPage{layout: s.layout(r, "Trending", "Trending"), Explanation: rank.Explanation}
 	page.Canonical = "/papers/trending"
+	page.Feeds = s.trendingFeeds()
 	latest, err := s.store.LatestSubmission(r.Context())
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
