@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -33,6 +34,18 @@ const (
 	MinPasswordLen   = 10
 	MaxPasswordBytes = 1024
 )
+
+// hashing bounds how many argon2id hashes run at once: each takes 19 MiB
+// and a core for about 20 ms, so a flood of sign-in attempts from many
+// addresses queues here instead of taking all the memory.
+var hashing = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// argon2idKey is argon2.IDKey, run within the bound.
+func argon2idKey(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return argon2.IDKey(pw, salt, time, memory, threads, keyLen)
+}
 
 // ErrMismatch means the password is not the one the hash was made from.
 var ErrMismatch = errors.New("auth: wrong password")
@@ -62,7 +75,7 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, keyLen)
+	key := argon2idKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, keyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -117,7 +130,7 @@ func VerifyPassword(hash, pw string) error {
 	if len(pw) > MaxPasswordBytes {
 		return ErrMismatch
 	}
-	key := argon2.IDKey([]byte(pw), h.salt, h.time, h.memory, h.threads, uint32(len(h.key)))
+	key := argon2idKey([]byte(pw), h.salt, h.time, h.memory, h.threads, uint32(len(h.key)))
 	if subtle.ConstantTimeCompare(key, h.key) != 1 {
 		return ErrMismatch
 	}

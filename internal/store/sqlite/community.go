@@ -389,8 +389,10 @@ func (s *Store) Voted(ctx context.Context, userID int64, ids []paper.ID) (map[pa
 		for _, id := range part {
 			args = append(args, string(id))
 		}
-		if err := s.voted(ctx, out, `SELECT p.id FROM votes v JOIN papers p ON p.seq = v.paper_seq
-			WHERE v.user_id = ? AND p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args); err != nil {
+		// From the page's papers to their votes: the cost follows the
+		// page, not how many votes the viewer ever cast.
+		if err := s.voted(ctx, out, `SELECT p.id FROM papers p CROSS JOIN votes v ON v.user_id = ? AND v.paper_seq = p.seq
+			WHERE p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args); err != nil {
 			return nil, fmt.Errorf("store: voted: %w", err)
 		}
 	}
