@@ -1,0 +1,689 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// versionTx runs fn in a transaction that takes the next store version
+// first (see bumpVersion), so that it is serialized against every other
+// change to what pages show. fn reports whether it changed anything: the
+// transaction commits when it did, and rolls back, giving the version
+// back, when it found nothing to do or failed.
+func (s *Store) versionTx(ctx context.Context, fn func(tx pgx.Tx, rev int64) (changed bool, err error)) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	rev, err := bumpVersion(ctx, tx)
+	if err != nil {
+		return err
+	}
+	changed, err := fn(tx, rev)
+	if err != nil || !changed {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// updateOne runs an UPDATE that must match a row, or returns
+// store.ErrNotFound.
+func updateOne(ctx context.Context, tx pgx.Tx, query string, args ...any) error {
+	tag, err := tx.Exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// userCols are the columns of a store.User from the users table named a,
+// in userDest's order.
+func userCols(a string) string {
+	return a + `.id, ` + a + `.username, ` + a + `.fullname, ` + a + `.avatar_url, ` + a + `.created_at`
+}
+
+// userDest are the scan destinations of userCols; done finishes u.
+func userDest(u *store.User) (dest []any, done func()) {
+	var created int64
+	return []any{&u.ID, &u.Username, &u.Fullname, &u.AvatarURL, &created},
+		func() { u.CreatedAt = time.UnixMilli(created).UTC() }
+}
+
+// UserByName finds a user by username, ignoring case (users_username is
+// unique on lower(username)).
+func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
+	var u store.User
+	dest, done := userDest(&u)
+	if err := s.pool.QueryRow(ctx, `SELECT `+userCols("u")+` FROM users u WHERE lower(u.username) = lower($1)`,
+		username).Scan(dest...); err != nil {
+		return store.User{}, fmt.Errorf("store: user %q: %w", username, mapErr(err))
+	}
+	done()
+	return u, nil
+}
+
+// SetPassword replaces the password hash and ends the account's sessions.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := updateOne(ctx, tx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: set password of %d: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
+// SetDisabled disables or enables an account; disabling ends its sessions.
+func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := updateOne(ctx, tx, `UPDATE users SET disabled_at = $1 WHERE id = $2`, nullMs(at), userID); err != nil {
+			return err
+		}
+		if at.IsZero() {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: disable %d: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
+// CreatePasswordReset stores a reset token.
+func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		r.TokenHash, r.UserID, ms(orNow(r.CreatedAt)), ms(r.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("store: create password reset: %w", mapErr(err))
+	}
+	return nil
+}
+
+// SubmittedOn counts an account's feed entries of one day, hidden ones too.
+func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = $1 AND day = $2`,
+		userID, day).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: submitted on %s: %w", day, err)
+	}
+	return n, nil
+}
+
+// commentCols and commentFrom select a comment with its paper's id and its
+// author, in scanComment's order.
+var commentCols = `c.id, p.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
+
+const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN users u ON u.id = c.user_id`
+
+// scanComment reads commentCols, then any further columns into more.
+func scanComment(sc scanner, more ...any) (store.Comment, error) {
+	var (
+		c                       store.Comment
+		pid                     string
+		parent, edited, deleted *int64
+		created                 int64
+	)
+	author, done := userDest(&c.Author)
+	dest := append(append([]any{&c.ID, &pid, &parent, &c.Body, &created, &edited, &deleted, &c.Hidden}, author...), more...)
+	if err := sc.Scan(dest...); err != nil {
+		return store.Comment{}, err
+	}
+	done()
+	c.PaperID = paper.ID(pid)
+	if parent != nil {
+		c.ParentID = *parent
+	}
+	c.CreatedAt = time.UnixMilli(created).UTC()
+	c.EditedAt = fromMs(edited)
+	c.DeletedAt = fromMs(deleted)
+	return c, nil
+}
+
+// isUniqueViolation reports whether err is a unique violation of the
+// named constraint or index.
+func isUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == uniqueViolation && pe.ConstraintName == constraint
+}
+
+// commentByKey reads the comment an author posted with a form's key.
+func commentByKey(ctx context.Context, q querier, userID int64, key string) (store.Comment, error) {
+	return scanComment(q.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.user_id = $1 AND c.client_key = $2`, userID, key))
+}
+
+// Comment returns one comment.
+func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
+	c, err := scanComment(s.pool.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = $1`, id))
+	if err != nil {
+		return store.Comment{}, fmt.Errorf("store: comment %d: %w", id, mapErr(err))
+	}
+	return c, nil
+}
+
+// EditComment replaces the body of a comment that is not deleted.
+func (s *Store) EditComment(ctx context.Context, id int64, body string, at time.Time) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		err := updateOne(ctx, tx, `UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3 AND deleted_at IS NULL`,
+			body, ms(at), id)
+		return err == nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// commentState reads what the counts of a comment depend on.
+func commentState(ctx context.Context, tx pgx.Tx, id int64) (seq int64, deleted, hidden bool, err error) {
+	var deletedAt *int64
+	err = tx.QueryRow(ctx, `SELECT paper_seq, deleted_at, hidden FROM comments WHERE id = $1`, id).Scan(&seq, &deletedAt, &hidden)
+	return seq, deletedAt != nil, hidden, err
+}
+
+// DeleteComment clears a comment's body and uncounts it if it was visible.
+func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		seq, deleted, hidden, err := commentState(ctx, tx, id)
+		if err != nil || deleted {
+			return false, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET body = '', deleted_at = $1 WHERE id = $2`, ms(at), id); err != nil {
+			return false, err
+		}
+		if !hidden {
+			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments - 1 WHERE seq = $1`, seq); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// HideComment hides or shows a comment, counting it on its paper while it
+// is visible.
+func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		seq, deleted, hidden, err := commentState(ctx, tx, id)
+		if err != nil || hidden == hide {
+			return false, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET hidden = $1 WHERE id = $2`, hide, id); err != nil {
+			return false, err
+		}
+		if !deleted {
+			delta := 1
+			if hide {
+				delta = -1
+			}
+			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments + $1 WHERE seq = $2`, delta, seq); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: hide comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// ReportComment files a report. Its CreatedAt is the one given, or now
+// when that is zero.
+func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
+	r.CreatedAt = orNow(r.CreatedAt)
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		// The moderators' pages show reports.
+		err := tx.QueryRow(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, ms(r.CreatedAt)).Scan(&r.ID)
+		return err == nil, err
+	})
+	if err != nil {
+		return store.Report{}, fmt.Errorf("store: report comment %d: %w", r.CommentID, mapErr(err))
+	}
+	return r, nil
+}
+
+// ResolveReports closes the open reports of a comment.
+func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		tag, err := tx.Exec(ctx, `UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL`,
+			ms(at), commentID)
+		return err == nil && tag.RowsAffected() > 0, err
+	})
+	if err != nil {
+		return fmt.Errorf("store: resolve reports of comment %d: %w", commentID, err)
+	}
+	return nil
+}
+
+// apiTokenCols are the api_tokens columns of apiTokenDest, for a query
+// that names the table t.
+const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created_at, t.last_used_at, t.revoked_at`
+
+// apiTokenDest are the scan destinations of apiTokenCols; done finishes t.
+func apiTokenDest(t *store.APIToken) (dest []any, done func()) {
+	var (
+		created       int64
+		used, revoked *int64
+	)
+	return []any{&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.TokenHash, &created, &used, &revoked}, func() {
+		t.CreatedAt = time.UnixMilli(created).UTC()
+		t.LastUsedAt = fromMs(used)
+		t.RevokedAt = fromMs(revoked)
+	}
+}
+
+// CreateAPIToken stores a token. Its CreatedAt is the one given, or now
+// when that is zero.
+func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
+	t.CreatedAt = orNow(t.CreatedAt)
+	if !t.LastUsedAt.IsZero() {
+		t.LastUsedAt = orNow(t.LastUsedAt)
+	}
+	if !t.RevokedAt.IsZero() {
+		t.RevokedAt = orNow(t.RevokedAt)
+	}
+	err := s.pool.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, ms(t.CreatedAt),
+		nullMs(t.LastUsedAt), nullMs(t.RevokedAt)).Scan(&t.ID)
+	if err != nil {
+		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapErr(err))
+	}
+	return t, nil
+}
+
+// RevokeAPIToken revokes one of the account's tokens; a revoked token
+// keeps its first revocation time.
+func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) error {
+	// PostgreSQL counts the rows an UPDATE matched, changed or not.
+	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 AND user_id = $3`,
+		ms(at), tokenID, userID)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: revoke API token %d: %w", tokenID, err)
+	}
+	return nil
+}
+
+// Account returns the account with the id.
+func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
+	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = $1`, id))
+	if err != nil {
+		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
+	}
+	return a, nil
+}
+
+// ResetPassword spends a live reset token: new password hash, no sessions,
+// no other reset tokens, in one transaction. The token's row is locked
+// while it is read, so a token spent twice at once is spent once.
+func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string, now time.Time) (store.Account, error) {
+	var a store.Account
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var userID int64
+		if err := tx.QueryRow(ctx, `SELECT user_id FROM password_resets
+			WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 FOR UPDATE`, tokenHash, ms(now)).Scan(&userID); err != nil {
+			return err
+		}
+		for _, q := range []struct {
+			query string
+			args  []any
+		}{
+			{`UPDATE users SET password_hash = $1 WHERE id = $2`, []any{hash, userID}},
+			{`DELETE FROM sessions WHERE user_id = $1`, []any{userID}},
+			{`UPDATE password_resets SET used_at = $1 WHERE token_hash = $2`, []any{ms(now), tokenHash}},
+			{`DELETE FROM password_resets WHERE user_id = $1 AND token_hash <> $2`, []any{userID, tokenHash}},
+		} {
+			if _, err := tx.Exec(ctx, q.query, q.args...); err != nil {
+				return err
+			}
+		}
+		var err error
+		a, err = scanAccount(tx.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = $1`, userID))
+		return err
+	})
+	if err != nil {
+		return store.Account{}, fmt.Errorf("store: reset password: %w", mapErr(err))
+	}
+	return a, nil
+}
+
+// Submit merges the paper into the catalogue and puts it on the feed, in
+// one transaction that also checks the duplicate and the daily cap. The
+// transaction takes the next version before it checks anything, so the
+// checks of submissions made at once run one after the other.
+func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.FeedItem, error) {
+	id := sub.Paper.ID
+	var item, existing store.FeedItem
+	err := s.versionTx(ctx, func(tx pgx.Tx, rev int64) (bool, error) {
+		var users int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1`, sub.UserID).Scan(&users); err != nil {
+			return false, err
+		}
+		if users == 0 {
+			return false, fmt.Errorf("user %d: %w", sub.UserID, store.ErrNotFound)
+		}
+		var seq int64
+		old, err := scanPaper(tx.QueryRow(ctx, `SELECT `+paperCols+`, p.seq FROM papers p WHERE p.id = $1 FOR UPDATE`, string(id)), &seq)
+		found := err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return false, err
+		}
+		if found {
+			// An entry on Day first (a conflict even with AllowDuplicate), then the newest.
+			e, err := scanFeedItem(tx.QueryRow(ctx, `SELECT `+feedCols+feedFrom+`
+				WHERE f.paper_seq = $1 ORDER BY (f.day = $2) DESC, f.day DESC LIMIT 1`, seq, sub.Day))
+			switch {
+			case err == nil:
+				if !sub.AllowDuplicate || e.Day == sub.Day {
+					existing = e
+					return false, fmt.Errorf("%w: on the feed of %s already", store.ErrConflict, e.Day)
+				}
+			case !errors.Is(err, pgx.ErrNoRows):
+				return false, err
+			}
+		}
+		if sub.DailyCap > 0 {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = $1 AND day = $2`,
+				sub.UserID, sub.Day).Scan(&n); err != nil {
+				return false, err
+			}
+			if n >= sub.DailyCap {
+				return false, fmt.Errorf("%w: %d submissions on %s", store.ErrLimit, n, sub.Day)
+			}
+		}
+
+		p := storedTimes(sub.Paper)
+		if found {
+			p = paper.Merge(old, p)
+		}
+		if sub.GitHubRepo != "" && sub.GitHubRepo != p.GitHubRepo {
+			p.GitHubRepo, p.GitHubStars = sub.GitHubRepo, 0 // the stars were another repository's
+		}
+		if sub.ProjectPage != "" {
+			p.ProjectPage = sub.ProjectPage
+		}
+		args, err := paperArgs(&p)
+		if err != nil {
+			return false, err
+		}
+		// The paper changes in this version: the change feed (and search) follow it.
+		now := time.Now().UnixMilli()
+		if found {
+			_, err = tx.Exec(ctx, updatePaperSQL, append(args, now, rev, seq)...)
+		} else {
+			err = tx.QueryRow(ctx, insertPaperSQL, append(args, now, now, rev)...).Scan(&seq)
+		}
+		if err != nil {
+			return false, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES ($1, $2, $3, $4)`,
+			seq, sub.Day, sub.UserID, ms(sub.At)); err != nil {
+			return false, err
+		}
+		item, err = scanFeedItem(tx.QueryRow(ctx, `SELECT `+feedCols+feedFrom+` WHERE f.paper_seq = $1 AND f.day = $2`, seq, sub.Day))
+		return err == nil, err
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) && existing.Day != "" {
+			return existing, fmt.Errorf("store: submit %s: %w", id, err)
+		}
+		return store.FeedItem{}, fmt.Errorf("store: submit %s: %w", id, mapErr(err))
+	}
+	return item, nil
+}
+
+// UserSubmissions lists a user's visible feed entries, newest first.
+func (s *Store) UserSubmissions(ctx context.Context, userID int64, limit int) ([]store.FeedItem, error) {
+	return s.feedItems(ctx, fmt.Sprintf("submissions of user %d", userID), `SELECT `+feedCols+feedFrom+`
+		WHERE f.submitter_id = $1 AND NOT f.hidden
+		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT $2`, userID, sqlLimit(limit))
+}
+
+// HidePaper hides or shows every feed entry of a paper.
+func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		seq, err := paperSeq(ctx, tx, id)
+		if err != nil {
+			return false, err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE feed_entries SET hidden = $1 WHERE paper_seq = $2 AND hidden <> $1`, hidden, seq)
+		return err == nil && tag.RowsAffected() > 0, err
+	})
+	if err != nil {
+		return fmt.Errorf("store: hide %s: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// Vote records or withdraws an upvote; papers.upvotes moves by the rows
+// that changed, in the same transaction. A vote that changes nothing
+// rolls back, leaving the version as it was.
+func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (int, error) {
+	var upvotes int
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		seq, err := paperSeq(ctx, tx, id)
+		if err != nil {
+			return false, err
+		}
+		var tag pgconn.CommandTag
+		if up {
+			tag, err = tx.Exec(ctx, `INSERT INTO votes (user_id, paper_seq, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+				userID, seq, time.Now().UnixMilli())
+		} else {
+			tag, err = tx.Exec(ctx, `DELETE FROM votes WHERE user_id = $1 AND paper_seq = $2`, userID, seq)
+		}
+		if err != nil {
+			return false, err
+		}
+		n := tag.RowsAffected()
+		if !up {
+			n = -n
+		}
+		if n == 0 {
+			return false, tx.QueryRow(ctx, `SELECT upvotes FROM papers WHERE seq = $1`, seq).Scan(&upvotes)
+		}
+		// Counts only: papers.rev stays, the search index does not read them.
+		err = tx.QueryRow(ctx, `UPDATE papers SET upvotes = upvotes + $1 WHERE seq = $2 RETURNING upvotes`, n, seq).Scan(&upvotes)
+		return err == nil, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: vote of %d for %s: %w", userID, id, mapErr(err))
+	}
+	return upvotes, nil
+}
+
+// Voted reports which of the papers the account has upvoted.
+func (s *Store) Voted(ctx context.Context, userID int64, ids []paper.ID) (map[paper.ID]bool, error) {
+	out := make(map[paper.ID]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = string(id)
+	}
+	voted, err := queryAll(ctx, s.pool, "voted", func(r pgx.Rows) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT p.id FROM votes v JOIN papers p ON p.seq = v.paper_seq WHERE v.user_id = $1 AND p.id = ANY($2)`, userID, strs)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range voted {
+		out[paper.ID(id)] = true
+	}
+	return out, nil
+}
+
+// UserUpvotes lists the papers a user upvoted, newest vote first (votes of
+// one millisecond in the order they were cast).
+func (s *Store) UserUpvotes(ctx context.Context, userID int64, limit int) ([]paper.Paper, error) {
+	return queryAll(ctx, s.pool, fmt.Sprintf("upvotes of %d", userID), func(r pgx.Rows) (paper.Paper, error) { return scanPaper(r) },
+		`SELECT `+paperCols+` FROM votes v JOIN papers p ON p.seq = v.paper_seq
+		WHERE v.user_id = $1 ORDER BY v.created_at DESC, v.n DESC LIMIT $2`, userID, sqlLimit(limit))
+}
+
+// AddComment stores a visible comment and counts it on its paper. Its
+// CreatedAt is the one given, or now when that is zero. A form posted
+// twice at once inserts its key once (comments_client_key): the loser
+// reads the winner's comment.
+func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment, error) {
+	var key any
+	if c.Key != "" {
+		key = c.Key
+		out, err := commentByKey(ctx, s.pool, c.Author.ID, c.Key)
+		if err == nil {
+			return out, nil // this form was posted before
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return store.Comment{}, fmt.Errorf("store: comment on %s: %w", c.PaperID, err)
+		}
+	}
+	var out store.Comment
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		seq, err := paperSeq(ctx, tx, c.PaperID)
+		if err != nil {
+			return false, err
+		}
+		var parent any
+		if c.ParentID != 0 {
+			var pseq int64
+			var grand, deleted *int64
+			err := tx.QueryRow(ctx, `SELECT paper_seq, parent_id, deleted_at FROM comments WHERE id = $1`,
+				c.ParentID).Scan(&pseq, &grand, &deleted)
+			switch {
+			case err != nil:
+				return false, fmt.Errorf("parent comment %d: %w", c.ParentID, mapErr(err))
+			case grand != nil:
+				return false, fmt.Errorf("%w: comment %d is a reply", store.ErrInvalid, c.ParentID)
+			case deleted != nil:
+				return false, fmt.Errorf("%w: comment %d is deleted", store.ErrInvalid, c.ParentID)
+			case pseq != seq:
+				return false, fmt.Errorf("%w: comment %d is on another paper", store.ErrInvalid, c.ParentID)
+			}
+			parent = c.ParentID
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, created_at, client_key)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, seq, parent, c.Author.ID, c.Body, ms(orNow(c.CreatedAt)), key).Scan(&id); err != nil {
+			return false, err
+		}
+		// Counts only: papers.rev stays.
+		if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments + 1 WHERE seq = $1`, seq); err != nil {
+			return false, err
+		}
+		out, err = scanComment(tx.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = $1`, id))
+		return err == nil, err
+	})
+	if err != nil && c.Key != "" && isUniqueViolation(err, "comments_client_key") {
+		out, err = commentByKey(ctx, s.pool, c.Author.ID, c.Key)
+	}
+	if err != nil {
+		return store.Comment{}, fmt.Errorf("store: comment on %s: %w", c.PaperID, mapErr(err))
+	}
+	return out, nil
+}
+
+// Comments lists all of a paper's comments by id.
+func (s *Store) Comments(ctx context.Context, id paper.ID) ([]store.Comment, error) {
+	return queryAll(ctx, s.pool, "comments of "+string(id), func(r pgx.Rows) (store.Comment, error) { return scanComment(r) },
+		`SELECT `+commentCols+commentFrom+` WHERE p.id = $1 ORDER BY c.id`, string(id))
+}
+
+// OpenReports lists unresolved reports, oldest first.
+func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport, error) {
+	return queryAll(ctx, s.pool, "open reports", func(r pgx.Rows) (store.OpenReport, error) {
+		var (
+			o       store.OpenReport
+			created int64
+			err     error
+		)
+		reporter, done := userDest(&o.Reporter)
+		if o.Comment, err = scanComment(r, append([]any{&o.ID, &o.ReporterID, &o.Reason, &created}, reporter...)...); err != nil {
+			return o, err
+		}
+		done()
+		o.CommentID = o.Comment.ID
+		o.CreatedAt = time.UnixMilli(created).UTC()
+		return o, nil
+	}, `SELECT `+commentCols+`, r.id, r.reporter_id, r.reason, r.created_at, `+userCols("ru")+`
+		FROM comment_reports r
+		JOIN users ru ON ru.id = r.reporter_id
+		JOIN comments c ON c.id = r.comment_id
+		JOIN papers p ON p.seq = c.paper_seq
+		JOIN users u ON u.id = c.user_id
+		WHERE r.resolved_at IS NULL
+		ORDER BY r.created_at, r.id LIMIT $1`, sqlLimit(limit))
+}
+
+// APITokens lists an account's tokens, newest first.
+func (s *Store) APITokens(ctx context.Context, userID int64) ([]store.APIToken, error) {
+	return queryAll(ctx, s.pool, fmt.Sprintf("API tokens of %d", userID), func(r pgx.Rows) (store.APIToken, error) {
+		var t store.APIToken
+		dest, done := apiTokenDest(&t)
+		if err := r.Scan(dest...); err != nil {
+			return t, err
+		}
+		done()
+		return t, nil
+	}, `SELECT `+apiTokenCols+` FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id DESC`, userID)
+}
+
+// A token's use is noted once per tokenUseStep at most.
+const tokenUseStep = time.Minute
+
+// APITokenAccount finds the account of a working token and notes the use,
+// unless it was noted less than tokenUseStep before now. The UPDATE checks
+// the step again, so processes that read the token at once note its use
+// once.
+func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.APIToken, error) {
+	var t store.APIToken
+	dest, done := apiTokenDest(&t)
+	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash), dest...)
+	if err != nil {
+		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", mapErr(err))
+	}
+	done()
+	now = time.UnixMilli(now.UnixMilli()).UTC()
+	if !t.LastUsedAt.IsZero() && now.Sub(t.LastUsedAt) < tokenUseStep {
+		return a, t, nil
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = $1
+		WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`,
+		ms(now), t.ID, ms(now.Add(-tokenUseStep)))
+	if err != nil {
+		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", err)
+	}
+	if tag.RowsAffected() > 0 {
+		t.LastUsedAt = now
+	}
+	return a, t, nil
+}

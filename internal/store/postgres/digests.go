@@ -1,0 +1,549 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// None of the writes of this file change the store version: pages do not
+// show subscriptions or mail jobs.
+//
+// Locks are taken in one order, a mail job before its subscription
+// (ClaimMailJob, MarkSent, FailMailJob, Unsubscribe), so that writers of
+// the queue do not deadlock one another.
+
+// subscriptionCols are the subscriptions columns of scanSubscription, for a
+// query that names the table s.
+const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
+	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
+
+func scanSubscription(row pgx.Row) (store.Subscription, error) {
+	var (
+		sub                                      store.Subscription
+		userID                                   *int64
+		frequency, categories                    string
+		keywords                                 []byte
+		created                                  int64
+		confirmed, paused, unsubscribed, blocked *int64
+	)
+	if err := row.Scan(&sub.ID, &sub.Email, &userID, &frequency, &categories, &keywords, &sub.Query, &created,
+		&confirmed, &paused, &unsubscribed, &sub.Failures, &blocked); err != nil {
+		return store.Subscription{}, err
+	}
+	if userID != nil {
+		sub.UserID = *userID
+	}
+	sub.Frequency = store.Frequency(frequency)
+	sub.Categories = strings.Fields(categories)
+	if err := json.Unmarshal(keywords, &sub.Keywords); err != nil {
+		return store.Subscription{}, fmt.Errorf("subscription %d: keywords: %w", sub.ID, err)
+	}
+	if len(sub.Keywords) == 0 {
+		sub.Keywords = nil
+	}
+	sub.CreatedAt = time.UnixMilli(created).UTC()
+	sub.ConfirmedAt = fromMs(confirmed)
+	sub.PausedAt = fromMs(paused)
+	sub.UnsubscribedAt = fromMs(unsubscribed)
+	sub.BlockedAt = fromMs(blocked)
+	return sub, nil
+}
+
+// subscriptionArgs are the frequency, categories and keywords (JSON text)
+// of a subscription as the columns keep them; an unknown frequency is
+// store.ErrInvalid (the CHECK constraint would refuse it too).
+func subscriptionArgs(sub store.Subscription) (frequency, categories, keywords string, err error) {
+	if sub.Frequency != store.Daily && sub.Frequency != store.Weekly {
+		return "", "", "", fmt.Errorf("%w: frequency %q", store.ErrInvalid, sub.Frequency)
+	}
+	kw := sub.Keywords
+	if kw == nil {
+		kw = []string{}
+	}
+	b, err := json.Marshal(kw)
+	if err != nil {
+		return "", "", "", err
+	}
+	return string(sub.Frequency), strings.Join(sub.Categories, " "), string(b), nil
+}
+
+// subscriptionUserID is the user_id column's value: NULL for 0.
+func subscriptionUserID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// execMatched runs an UPDATE that must match a row; matching none is
+// store.ErrNotFound.
+func execMatched(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, query string, args ...any) error {
+	tag, err := q.Exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// subscriptionByEmailSQL finds an address's row by the unique index on
+// lower(email).
+const subscriptionByEmailSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE lower(s.email) = lower($1)`
+
+// Subscribe adds an unconfirmed subscription, or starts an unsubscribed one
+// anew. Two requests for one address make one row: the insert leaves out a
+// row another transaction added meanwhile (ON CONFLICT DO NOTHING waits for
+// that transaction), and the loop then finds that row.
+func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Subscription, bool, error) {
+	frequency, categories, keywords, err := subscriptionArgs(sub)
+	if err != nil {
+		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, err)
+	}
+	created := ms(orNow(sub.CreatedAt))
+	var (
+		out   store.Subscription
+		added bool
+	)
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		for {
+			old, err := scanSubscription(tx.QueryRow(ctx, subscriptionByEmailSQL+` FOR UPDATE`, sub.Email))
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				var id int64
+				err := tx.QueryRow(ctx, `INSERT INTO subscriptions (email, user_id, frequency, categories, keywords, query, created_at)
+					VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+					ON CONFLICT ((lower(email))) DO NOTHING RETURNING id`,
+					sub.Email, subscriptionUserID(sub.UserID), frequency, categories, keywords, sub.Query, created).Scan(&id)
+				if errors.Is(err, pgx.ErrNoRows) {
+					continue // another transaction added the address
+				}
+				if err != nil {
+					return err
+				}
+				added = true
+				out, err = scanSubscription(tx.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id))
+				return err
+			case err != nil:
+				return err
+			case old.UnsubscribedAt.IsZero():
+				out = old
+				return nil
+			default:
+				// Starting again: the new choices, unconfirmed, no failures.
+				// A blocked address stays blocked; the account it was made
+				// from stays when none is given now.
+				added = true
+				out, err = scanSubscription(tx.QueryRow(ctx, `UPDATE subscriptions s SET email = $1, user_id = coalesce($2, user_id),
+					frequency = $3, categories = $4, keywords = $5::jsonb, query = $6, created_at = $7,
+					confirmed_at = NULL, paused_at = NULL, unsubscribed_at = NULL, failures = 0
+					WHERE id = $8 RETURNING `+subscriptionCols,
+					sub.Email, subscriptionUserID(sub.UserID), frequency, categories, keywords, sub.Query, created, old.ID))
+				return err
+			}
+		}
+	})
+	if err != nil {
+		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, mapErr(err))
+	}
+	return out, added, nil
+}
+
+// SubscriptionByID returns one subscription.
+func (s *Store) SubscriptionByID(ctx context.Context, id int64) (store.Subscription, error) {
+	sub, err := scanSubscription(s.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id))
+	if err != nil {
+		return store.Subscription{}, fmt.Errorf("store: subscription %d: %w", id, mapErr(err))
+	}
+	return sub, nil
+}
+
+// SubscriptionByEmail finds the subscription of an address, ignoring case.
+func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (store.Subscription, error) {
+	sub, err := scanSubscription(s.pool.QueryRow(ctx, subscriptionByEmailSQL, email))
+	if err != nil {
+		return store.Subscription{}, fmt.Errorf("store: subscription <%s>: %w", email, mapErr(err))
+	}
+	return sub, nil
+}
+
+// ConfirmSubscription confirms a subscription; a confirmed one keeps its
+// first confirmation time.
+func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time) error {
+	// PostgreSQL counts the rows an UPDATE matched, changed or not.
+	err := execMatched(ctx, s.pool, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, $1) WHERE id = $2`,
+		ms(orNow(at)), id)
+	if err != nil {
+		return fmt.Errorf("store: confirm subscription %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// UpdateSubscription replaces the frequency, the filters and PausedAt.
+func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
+	frequency, categories, keywords, err := subscriptionArgs(sub)
+	if err == nil {
+		err = execMatched(ctx, s.pool, `UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3::jsonb, query = $4,
+			paused_at = $5 WHERE id = $6`, frequency, categories, keywords, sub.Query, nullMs(sub.PausedAt), sub.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: update subscription %d: %w", sub.ID, mapErr(err))
+	}
+	return nil
+}
+
+// Unsubscribe ends a subscription, keeping the first time it ended, and
+// fails its jobs that no process is sending yet. A holder of a claimed job
+// finds out at MarkSending. The jobs are written before the subscription,
+// in the order of the other writers of the queue.
+func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = 'unsubscribed'
+			WHERE subscription_id = $1 AND state IN ('queued', 'claimed')`, id); err != nil {
+			return err
+		}
+		return execMatched(ctx, tx, `UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, $1) WHERE id = $2`,
+			ms(orNow(at)), id)
+	})
+	if err != nil {
+		return fmt.Errorf("store: unsubscribe %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// ActiveSubscriptions lists active subscriptions of a frequency by id,
+// from the partial index subscriptions_active.
+func (s *Store) ActiveSubscriptions(ctx context.Context, f store.Frequency, after int64, limit int) ([]store.Subscription, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s
+		WHERE s.frequency = $1 AND s.id > $2
+		AND s.confirmed_at IS NOT NULL AND s.paused_at IS NULL AND s.unsubscribed_at IS NULL AND s.blocked_at IS NULL
+		ORDER BY s.id LIMIT $3`, string(f), after, sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
+	}
+	defer rows.Close()
+	var out []store.Subscription
+	for rows.Next() {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
+		}
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
+	}
+	return out, nil
+}
+
+// EnqueueDigests queues a job per known subscription in one statement:
+// selecting from subscriptions skips unknown ids (which the foreign key
+// would refuse), and the UNIQUE (subscription_id, period) makes a second
+// job for a period a row that ON CONFLICT DO NOTHING leaves out, also when
+// another process queues the same period at once. The rows go in by
+// subscription id, whatever the order given: two processes queueing
+// overlapping lists then wait for one another in one order, never in a
+// deadlock.
+func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionIDs []int64, now time.Time) (int, error) {
+	at := ms(orNow(now))
+	ids := slices.Clone(subscriptionIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	tag, err := s.pool.Exec(ctx, `INSERT INTO mail_jobs (subscription_id, period, state, next_at, created_at)
+		SELECT id, $1, 'queued', $2, $2 FROM subscriptions WHERE id = ANY($3::bigint[]) ORDER BY id
+		ON CONFLICT (subscription_id, period) DO NOTHING`, period, at, ids)
+	if err != nil {
+		return 0, fmt.Errorf("store: enqueue digests of %s: %w", period, mapErr(err))
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// mailJobCols are the mail_jobs columns of scanMailJob; they name no
+// table, so that RETURNING can use them.
+const mailJobCols = `id, subscription_id, period, state, attempts, next_at, lease_until, claim, message_id, last_error, created_at, sent_at`
+
+func scanMailJob(row pgx.Row) (store.MailJob, error) {
+	var (
+		j                store.MailJob
+		next, created    int64
+		leaseUntil, sent *int64
+	)
+	if err := row.Scan(&j.ID, &j.SubscriptionID, &j.Period, &j.State, &j.Attempts, &next, &leaseUntil, &j.Claim,
+		&j.MessageID, &j.LastError, &created, &sent); err != nil {
+		return store.MailJob{}, err
+	}
+	j.NextAt = time.UnixMilli(next).UTC()
+	j.LeaseUntil = fromMs(leaseUntil)
+	j.CreatedAt = time.UnixMilli(created).UTC()
+	j.SentAt = fromMs(sent)
+	return j, nil
+}
+
+// claimActive is whether the subscription s of a job is active.
+const claimActive = `s.confirmed_at IS NOT NULL AND s.paused_at IS NULL AND s.unsubscribed_at IS NULL AND s.blocked_at IS NULL`
+
+// claimQueuedSQL locks the oldest due queued job, by (next_at, id), that
+// no other transaction holds, reading mail_jobs_state in order and stopping
+// at the first such row however many jobs are due.
+const claimQueuedSQL = `SELECT j.id, j.next_at, ` + claimActive + `
+	FROM mail_jobs j JOIN subscriptions s ON s.id = j.subscription_id
+	WHERE j.state = 'queued' AND j.next_at <= $1
+	ORDER BY j.next_at, j.id LIMIT 1
+	FOR UPDATE OF j SKIP LOCKED`
+
+// claimExpiredSQL locks the oldest claimed job whose lease ran out and
+// which comes before (next_at, id) = ($2, $3). Claimed jobs are few: one
+// per process at work, and those of processes that stopped.
+const claimExpiredSQL = `SELECT j.id, j.next_at, ` + claimActive + `
+	FROM mail_jobs j JOIN subscriptions s ON s.id = j.subscription_id
+	WHERE j.state = 'claimed' AND j.lease_until <= $1 AND (j.next_at, j.id) < ($2, $3)
+	ORDER BY j.next_at, j.id LIMIT 1
+	FOR UPDATE OF j SKIP LOCKED`
+
+// ClaimMailJob claims the next job in one transaction, safe with any number
+// of processes: the pick locks its row with FOR UPDATE SKIP LOCKED, so
+// claimers at once take different jobs and none waits for another, and a
+// row another transaction changed meanwhile is checked again against the
+// query before it is taken. The next job is the older, by (next_at, id), of
+// the oldest due queued job and the oldest claimed job whose lease ran out
+// (the loser of the two stays locked until the transaction ends, a moment
+// in which other claimers pass it by). Jobs of subscriptions that are no
+// longer active (paused, unsubscribed, blocked) are failed on the way, and
+// stay failed when no job is left.
+func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, lease time.Duration) (store.MailJob, error) {
+	now = orNow(now)
+	var (
+		job   store.MailJob
+		found bool
+	)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for {
+			var (
+				id, next int64
+				active   bool
+			)
+			err := tx.QueryRow(ctx, claimQueuedSQL, ms(now)).Scan(&id, &next, &active)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				// No due queued job: any expired claim will do.
+				id, next = 0, 1<<62
+			case err != nil:
+				return err
+			}
+			var eid, enext int64
+			var eactive bool
+			err = tx.QueryRow(ctx, claimExpiredSQL, ms(now), next, id).Scan(&eid, &enext, &eactive)
+			switch {
+			case err == nil:
+				id, active = eid, eactive
+			case !errors.Is(err, pgx.ErrNoRows):
+				return err
+			case id == 0:
+				return nil // nothing to claim
+			}
+			if !active {
+				if _, err := tx.Exec(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = 'subscription not active'
+					WHERE id = $1`, id); err != nil {
+					return err
+				}
+				continue
+			}
+			job, err = scanMailJob(tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'claimed', claim = $1, lease_until = $2,
+				attempts = attempts + 1 WHERE id = $3 RETURNING `+mailJobCols, claim, ms(now.Add(lease)), id))
+			found = err == nil
+			return err
+		}
+	})
+	if err != nil {
+		return store.MailJob{}, fmt.Errorf("store: claim mail job: %w", mapErr(err))
+	}
+	if !found {
+		return store.MailJob{}, fmt.Errorf("store: claim mail job: %w", store.ErrNotFound)
+	}
+	return job, nil
+}
+
+// errNotHeld is what the writes of a job's holder return when the job is
+// not in the state they expect under their claim.
+var errNotHeld = fmt.Errorf("%w: the job is not held under the claim", store.ErrConflict)
+
+// MarkSending moves a claimed job to sending. A claim whose lease ran out
+// but which nobody took over is still the caller's.
+func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'sending', message_id = $1
+		WHERE id = $2 AND claim = $3 AND state = 'claimed'`, messageID, jobID, claim)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errNotHeld
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark mail job %d sending: %w", jobID, err)
+	}
+	return nil
+}
+
+// MarkSent records a delivered job and resets its subscription's count of
+// failures.
+func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var subID int64
+		err := tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'sent', sent_at = $1
+			WHERE id = $2 AND claim = $3 AND state = 'sending' RETURNING subscription_id`,
+			ms(orNow(at)), jobID, claim).Scan(&subID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNotHeld
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE subscriptions SET failures = 0 WHERE id = $1 AND failures <> 0`, subID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark mail job %d sent: %w", jobID, err)
+	}
+	return nil
+}
+
+// RetryMailJob queues a claimed or sending job again from next, without a
+// claim.
+func (s *Store) RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'queued', next_at = $1, last_error = $2, claim = '', lease_until = NULL
+		WHERE id = $3 AND claim = $4 AND state IN ('claimed', 'sending')`, ms(orNow(next)), reason, jobID, claim)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errNotHeld
+	}
+	if err != nil {
+		return fmt.Errorf("store: retry mail job %d: %w", jobID, err)
+	}
+	return nil
+}
+
+// FailMailJob fails a claimed or sending job and counts a failure on its
+// subscription, blocking it at maxFailures in a row (never when
+// maxFailures is 0 or less). A blocked subscription keeps its first
+// blocking time.
+func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason string, maxFailures int) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var subID int64
+		err := tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = $1
+			WHERE id = $2 AND claim = $3 AND state IN ('claimed', 'sending') RETURNING subscription_id`,
+			reason, jobID, claim).Scan(&subID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNotHeld
+		}
+		if err != nil {
+			return err
+		}
+		// SET expressions read the row as it was before the UPDATE.
+		_, err = tx.Exec(ctx, `UPDATE subscriptions SET failures = failures + 1,
+			blocked_at = CASE WHEN $1::integer > 0 AND failures + 1 >= $1::integer THEN coalesce(blocked_at, $2) ELSE blocked_at END
+			WHERE id = $3`, maxFailures, ms(orNow(time.Time{})), subID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: fail mail job %d: %w", jobID, err)
+	}
+	return nil
+}
+
+// ExpireSending marks sending jobs whose lease ran out by now as unknown.
+func (s *Store) ExpireSending(ctx context.Context, now time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'unknown', last_error = 'the lease ran out while sending'
+		WHERE state = 'sending' AND lease_until <= $1`, ms(orNow(now)))
+	if err != nil {
+		return 0, fmt.Errorf("store: expire sending mail jobs: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// MailJobs lists a period's jobs by id.
+func (s *Store) MailJobs(ctx context.Context, period string) ([]store.MailJob, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+mailJobCols+` FROM mail_jobs WHERE period = $1 ORDER BY id`, period)
+	if err != nil {
+		return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
+	}
+	defer rows.Close()
+	var out []store.MailJob
+	for rows.Next() {
+		j, err := scanMailJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
+	}
+	return out, nil
+}
+
+// StartDigestRun records a run; its StartedAt is the one given, or now
+// when that is zero.
+func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error) {
+	r.StartedAt = orNow(r.StartedAt)
+	if !r.FinishedAt.IsZero() {
+		r.FinishedAt = orNow(r.FinishedAt)
+	}
+	err := s.pool.QueryRow(ctx, `INSERT INTO digest_runs (period, started_at, finished_at, queued, sent, failed, skipped, note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, r.Period, ms(r.StartedAt), nullMs(r.FinishedAt),
+		r.Queued, r.Sent, r.Failed, r.Skipped, r.Note).Scan(&r.ID)
+	if err != nil {
+		return store.DigestRun{}, fmt.Errorf("store: start digest run of %s: %w", r.Period, err)
+	}
+	return r, nil
+}
+
+// FinishDigestRun records the end of a run and its counts: FinishedAt (now
+// when zero), Queued, Sent, Failed, Skipped and Note replace the stored ones.
+func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) error {
+	err := execMatched(ctx, s.pool, `UPDATE digest_runs SET finished_at = $1, queued = $2, sent = $3, failed = $4, skipped = $5, note = $6
+		WHERE id = $7`, ms(orNow(r.FinishedAt)), r.Queued, r.Sent, r.Failed, r.Skipped, r.Note, r.ID)
+	if err != nil {
+		return fmt.Errorf("store: finish digest run %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// DigestRuns lists the latest runs, newest first.
+func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, period, started_at, finished_at, queued, sent, failed, skipped, note
+		FROM digest_runs ORDER BY id DESC LIMIT $1`, sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: digest runs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.DigestRun
+	for rows.Next() {
+		var (
+			r        store.DigestRun
+			started  int64
+			finished *int64
+		)
+		if err := rows.Scan(&r.ID, &r.Period, &started, &finished, &r.Queued, &r.Sent, &r.Failed, &r.Skipped, &r.Note); err != nil {
+			return nil, fmt.Errorf("store: digest runs: %w", err)
+		}
+		r.StartedAt = time.UnixMilli(started).UTC()
+		r.FinishedAt = fromMs(finished)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: digest runs: %w", err)
+	}
+	return out, nil
+}

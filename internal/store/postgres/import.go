@@ -1,0 +1,442 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// importTx is one import: a single transaction. It locks store_version's
+// row from its start, so that every other version-taking writer waits
+// for it, and stamps what it changes with the next version, which it takes
+// at Commit when it changed anything: an import that changes nothing
+// keeps the version (and with it every cached page).
+type importTx struct {
+	tx      pgx.Tx
+	users   map[string]int64 // username (lower case) -> id, filled as submitters are met
+	done    bool
+	changed bool  // whether anything was written, so Commit bumps the version
+	rev     int64 // the version this import's changes become visible in
+}
+
+// BeginImport starts the single write transaction of an import.
+func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin import: %w", err)
+	}
+	// The row lock keeps every other writer that takes a version waiting
+	// until this import ends, so its changes become visible in version
+	// v+1 and no later version commits before them.
+	var v int64
+	if err := tx.QueryRow(ctx, `SELECT v FROM store_version WHERE id = 1 FOR UPDATE`).Scan(&v); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("store: begin import: %w", err)
+	}
+	return &importTx{tx: tx, users: map[string]int64{}, rev: v + 1}, nil
+}
+
+// importPaper is a paper of a batch as the batch leaves it.
+type importPaper struct {
+	seq   int64
+	paper paper.Paper
+	isNew bool // not in the store before: inserted
+	dirty bool // changed by the batch: written
+}
+
+// feedKey is a feed entry's key; feedVal what an import writes of it.
+type (
+	feedKey struct {
+		seq int64
+		day string
+	}
+	feedVal struct {
+		uid *int64
+		at  int64
+	}
+)
+
+// Write merges records into the papers and feed tables. It works out in
+// memory what the records change, merging them one after the other as
+// they come, then writes the result with a few set-based statements.
+// Statements a record would make large batches slow: a round trip each,
+// and a per-record lookup whose cached generic plan was made while the
+// table was small scans the whole table (70,000 records took minutes).
+func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.ImportCounts, error) {
+	var counts store.ImportCounts
+	if im.done {
+		return counts, errors.New("store: import: write after the import ended")
+	}
+	known, err := im.load(ctx, recs)
+	if err != nil {
+		return counts, err
+	}
+
+	// Papers: merge every record into what the store and the batch hold.
+	var (
+		papers  = make(map[paper.ID]*importPaper, len(recs))
+		order   []*importPaper // the batch's papers, first seen first
+		ofRec   = make([]*importPaper, len(recs))
+		found   = make([]bool, len(recs)) // the paper was there before the record
+		changed = make([]bool, len(recs)) // the record changed something
+	)
+	for i := range recs {
+		p := storedTimes(recs[i].Paper)
+		e := papers[p.ID]
+		if e == nil {
+			if k, ok := known[p.ID]; ok {
+				e = &importPaper{seq: k.seq, paper: k.paper}
+			} else {
+				e = &importPaper{paper: p, isNew: true, dirty: true}
+				counts.Added++
+			}
+			papers[p.ID] = e
+			order = append(order, e)
+			if e.isNew {
+				ofRec[i] = e
+				continue
+			}
+		}
+		ofRec[i] = e
+		found[i] = true
+		// A batch may hold the same paper twice: later records merge into earlier ones.
+		if merged := paper.Merge(e.paper, p); !paper.Equal(merged, e.paper) {
+			e.paper = merged
+			e.dirty = true
+			changed[i] = true
+		}
+	}
+	now := time.Now().UnixMilli()
+	if err := im.writePapers(ctx, order, now); err != nil {
+		return store.ImportCounts{}, err
+	}
+
+	// Feed entries: the same, record by record, from what the store holds.
+	var keys []feedKey
+	for i := range recs {
+		if sub := recs[i].Submission; sub != nil {
+			keys = append(keys, feedKey{ofRec[i].seq, sub.Day})
+		}
+	}
+	feed, err := im.loadFeed(ctx, keys)
+	if err != nil {
+		return store.ImportCounts{}, err
+	}
+	var dirty []feedKey
+	isDirty := map[feedKey]bool{}
+	for i := range recs {
+		sub := recs[i].Submission
+		if sub == nil {
+			continue
+		}
+		var uid *int64
+		if sub.Submitter != "" {
+			id, err := im.user(ctx, sub.Submitter, sub.Fullname)
+			if err != nil {
+				return store.ImportCounts{}, fmt.Errorf("store: import %s: %w", recs[i].Paper.ID, err)
+			}
+			uid = &id
+		}
+		k := feedKey{ofRec[i].seq, sub.Day}
+		at := sub.SubmittedAt.UnixMilli()
+		if old, ok := feed[k]; ok {
+			if uid == nil && old.uid != nil {
+				uid = old.uid // a record without a submitter does not erase a known one
+			}
+			if sameID(old.uid, uid) && old.at == at {
+				continue
+			}
+		}
+		feed[k] = feedVal{uid, at}
+		if !isDirty[k] {
+			isDirty[k] = true
+			dirty = append(dirty, k)
+		}
+		changed[i] = true
+	}
+	if err := im.writeFeed(ctx, dirty, feed); err != nil {
+		return store.ImportCounts{}, err
+	}
+
+	for i := range recs {
+		switch {
+		case !found[i]:
+		case changed[i]:
+			counts.Updated++
+		default:
+			counts.Unchanged++
+		}
+	}
+	im.changed = im.changed || counts.Added > 0 || counts.Updated > 0
+	return counts, nil
+}
+
+// load reads the stored versions of the batch's papers with one query.
+func (im *importTx) load(ctx context.Context, recs []store.Record) (map[paper.ID]importPaper, error) {
+	known := make(map[paper.ID]importPaper, len(recs))
+	if len(recs) == 0 {
+		return known, nil
+	}
+	ids := make([]string, len(recs))
+	for i := range recs {
+		ids[i] = string(recs[i].Paper.ID)
+	}
+	rows, err := queryAll(ctx, im.tx, "import", func(r pgx.Rows) (importPaper, error) {
+		var e importPaper
+		var err error
+		e.paper, err = scanPaper(r, &e.seq)
+		return e, err
+	}, `SELECT `+paperCols+`, p.seq FROM papers p WHERE p.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range rows {
+		known[e.paper.ID] = e
+	}
+	return known, nil
+}
+
+// paperColumns holds papers column by column, in paperArgs' order, for
+// the set-based statements (unnest) of an import.
+type paperColumns struct {
+	id, title, abstract, authors, categories, versions []string
+	published, updated, asOf                           []*int64
+	listed, doi, journalRef, comments                  []string
+	withdrawn                                          []bool
+	githubRepo                                         []string
+	githubStars                                        []int64
+	projectPage                                        []string
+	upvotes, numComments                               []int64
+	seq                                                []int64
+}
+
+func (c *paperColumns) add(p *paper.Paper, seq int64) error {
+	authors, err := json.Marshal(nonNil(p.Authors))
+	if err != nil {
+		return fmt.Errorf("paper %s: %w", p.ID, err)
+	}
+	versions, err := json.Marshal(nonNil(p.Versions))
+	if err != nil {
+		return fmt.Errorf("paper %s: %w", p.ID, err)
+	}
+	c.id = append(c.id, string(p.ID))
+	c.title = append(c.title, p.Title)
+	c.abstract = append(c.abstract, p.Abstract)
+	c.authors = append(c.authors, string(authors))
+	c.categories = append(c.categories, strings.Join(p.Categories, " "))
+	c.versions = append(c.versions, string(versions))
+	c.published = append(c.published, msPtr(p.Published))
+	c.updated = append(c.updated, msPtr(p.Updated))
+	c.listed = append(c.listed, p.Listed)
+	c.doi = append(c.doi, p.DOI)
+	c.journalRef = append(c.journalRef, p.JournalRef)
+	c.comments = append(c.comments, p.Comments)
+	c.withdrawn = append(c.withdrawn, p.Withdrawn)
+	c.githubRepo = append(c.githubRepo, p.GitHubRepo)
+	c.githubStars = append(c.githubStars, int64(p.GitHubStars))
+	c.projectPage = append(c.projectPage, p.ProjectPage)
+	c.upvotes = append(c.upvotes, int64(p.Upvotes))
+	c.numComments = append(c.numComments, int64(p.NumComments))
+	c.asOf = append(c.asOf, msPtr(p.AsOf))
+	c.seq = append(c.seq, seq)
+	return nil
+}
+
+// args are the columns as the parameters $1 to $20 of paperUnnest.
+func (c *paperColumns) args() []any {
+	return []any{c.id, c.title, c.abstract, c.authors, c.categories, c.versions, c.published, c.updated,
+		c.listed, c.doi, c.journalRef, c.comments, c.withdrawn, c.githubRepo, c.githubStars, c.projectPage,
+		c.upvotes, c.numComments, c.asOf, c.seq}
+}
+
+func msPtr(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	v := t.UnixMilli()
+	return &v
+}
+
+// paperUnnest is paperColumns' args as rows r, numbered by ord.
+const paperUnnest = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
+	$9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::text[], $15::bigint[], $16::text[],
+	$17::bigint[], $18::bigint[], $19::bigint[], $20::bigint[]) WITH ORDINALITY
+	AS r(id, title, abstract, authors, categories, versions, published_at, updated_at,
+	listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page,
+	upvotes, num_comments, as_of, seq, ord)`
+
+// writePapers inserts the batch's new papers, in the order they came,
+// and updates the ones it changed; new papers get their seq.
+func (im *importTx) writePapers(ctx context.Context, order []*importPaper, now int64) error {
+	var ins, upd paperColumns
+	for _, e := range order {
+		switch {
+		case e.isNew:
+			if err := ins.add(&e.paper, 0); err != nil {
+				return fmt.Errorf("store: import: %w", err)
+			}
+		case e.dirty:
+			if err := upd.add(&e.paper, e.seq); err != nil {
+				return fmt.Errorf("store: import: %w", err)
+			}
+		}
+	}
+	if len(ins.id) > 0 {
+		rows, err := im.tx.Query(ctx, `INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
+			listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page, upvotes, num_comments, as_of,
+			created_at, modified_at, rev)
+			SELECT r.id, r.title, r.abstract, r.authors::jsonb, r.categories, r.versions::jsonb, r.published_at, r.updated_at,
+			r.listed, r.doi, r.journal_ref, r.comments, r.withdrawn, r.github_repo, r.github_stars, r.project_page,
+			r.upvotes, r.num_comments, r.as_of, $21, $21, $22
+			FROM `+paperUnnest+` ORDER BY r.ord
+			RETURNING id, seq`, append(ins.args(), now, im.rev)...)
+		if err != nil {
+			return fmt.Errorf("store: import: %w", mapErr(err))
+		}
+		seqs := make(map[paper.ID]int64, len(ins.id))
+		var id string
+		var seq int64
+		_, err = pgx.ForEachRow(rows, []any{&id, &seq}, func() error {
+			seqs[paper.ID(id)] = seq
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: import: %w", mapErr(err))
+		}
+		for _, e := range order {
+			if e.isNew {
+				e.seq = seqs[e.paper.ID]
+			}
+		}
+	}
+	if len(upd.id) > 0 {
+		_, err := im.tx.Exec(ctx, `UPDATE papers p SET id = r.id, title = r.title, abstract = r.abstract,
+			authors = r.authors::jsonb, categories = r.categories, versions = r.versions::jsonb,
+			published_at = r.published_at, updated_at = r.updated_at, listed = r.listed, doi = r.doi,
+			journal_ref = r.journal_ref, comments = r.comments, withdrawn = r.withdrawn, github_repo = r.github_repo,
+			github_stars = r.github_stars, project_page = r.project_page, upvotes = r.upvotes,
+			num_comments = r.num_comments, as_of = r.as_of, modified_at = $21, rev = $22
+			FROM `+paperUnnest+` WHERE p.seq = r.seq`, append(upd.args(), now, im.rev)...)
+		if err != nil {
+			return fmt.Errorf("store: import: %w", mapErr(err))
+		}
+	}
+	return nil
+}
+
+// loadFeed reads the stored feed entries with the keys.
+func (im *importTx) loadFeed(ctx context.Context, keys []feedKey) (map[feedKey]feedVal, error) {
+	feed := make(map[feedKey]feedVal, len(keys))
+	if len(keys) == 0 {
+		return feed, nil
+	}
+	seqs := make([]int64, len(keys))
+	days := make([]string, len(keys))
+	for i, k := range keys {
+		seqs[i], days[i] = k.seq, k.day
+	}
+	rows, err := im.tx.Query(ctx, `SELECT DISTINCT f.paper_seq, f.day, f.submitter_id, f.submitted_at
+		FROM unnest($1::bigint[], $2::text[]) AS k(seq, day)
+		JOIN feed_entries f ON f.paper_seq = k.seq AND f.day = k.day`, seqs, days)
+	if err != nil {
+		return nil, fmt.Errorf("store: import: %w", err)
+	}
+	var (
+		k feedKey
+		v feedVal
+	)
+	_, err = pgx.ForEachRow(rows, []any{&k.seq, &k.day, &v.uid, &v.at}, func() error {
+		feed[k] = v
+		v = feedVal{}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: import: %w", err)
+	}
+	return feed, nil
+}
+
+// writeFeed upserts the feed entries with the keys.
+func (im *importTx) writeFeed(ctx context.Context, keys []feedKey, feed map[feedKey]feedVal) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	seqs := make([]int64, len(keys))
+	days := make([]string, len(keys))
+	uids := make([]*int64, len(keys))
+	ats := make([]int64, len(keys))
+	for i, k := range keys {
+		seqs[i], days[i], uids[i], ats[i] = k.seq, k.day, feed[k].uid, feed[k].at
+	}
+	_, err := im.tx.Exec(ctx, `INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[])
+		ON CONFLICT (paper_seq, day) DO UPDATE SET submitter_id = excluded.submitter_id, submitted_at = excluded.submitted_at`,
+		seqs, days, uids, ats)
+	if err != nil {
+		return fmt.Errorf("store: import: feed: %w", mapErr(err))
+	}
+	return nil
+}
+
+func sameID(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// user finds or creates the submitter named username (whatever its case).
+func (im *importTx) user(ctx context.Context, username, fullname string) (int64, error) {
+	key := strings.ToLower(username)
+	if id, ok := im.users[key]; ok {
+		return id, nil
+	}
+	var id int64
+	err := im.tx.QueryRow(ctx, `INSERT INTO users (username, fullname, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (lower(username)) DO UPDATE SET fullname = CASE WHEN excluded.fullname <> '' THEN excluded.fullname ELSE users.fullname END
+		RETURNING id`, username, fullname, time.Now().UnixMilli()).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("user %q: %w", username, mapErr(err))
+	}
+	im.users[key] = id
+	return id, nil
+}
+
+func (im *importTx) Commit() error {
+	if im.done {
+		return nil
+	}
+	im.done = true
+	ctx := context.Background()
+	if !im.changed {
+		return im.tx.Commit(ctx)
+	}
+	v, err := bumpVersion(ctx, im.tx)
+	if err == nil && v != im.rev {
+		err = fmt.Errorf("version %d, want %d", v, im.rev)
+	}
+	if err != nil {
+		im.tx.Rollback(ctx)
+		return fmt.Errorf("store: commit import: %w", err)
+	}
+	if err := im.tx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: commit import: %w", err)
+	}
+	return nil
+}
+
+func (im *importTx) Rollback() error {
+	if im.done {
+		return nil
+	}
+	im.done = true
+	return im.tx.Rollback(context.Background())
+}

@@ -1,0 +1,193 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// paperCols is the column list every paper query selects, in scanPaper's order.
+const paperCols = `p.id, p.title, p.abstract, p.authors, p.categories, p.versions, p.published_at, p.updated_at,
+	p.listed, p.doi, p.journal_ref, p.comments, p.withdrawn, p.github_repo, p.github_stars, p.project_page,
+	p.upvotes, p.num_comments, p.as_of`
+
+// scanner is a row to read: pgx.Row and pgx.Rows are.
+type scanner interface{ Scan(dest ...any) error }
+
+// querier runs queries: *pgxpool.Pool and pgx.Tx are.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// scanPaper reads paperCols, then any extra columns into extra.
+func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
+	var (
+		p                        paper.Paper
+		id                       string
+		authors, versions        []byte
+		categories               string
+		published, updated, asOf *int64
+	)
+	dest := append([]any{&id, &p.Title, &p.Abstract, &authors, &categories, &versions, &published, &updated,
+		&p.Listed, &p.DOI, &p.JournalRef, &p.Comments, &p.Withdrawn, &p.GitHubRepo, &p.GitHubStars, &p.ProjectPage,
+		&p.Upvotes, &p.NumComments, &asOf}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return p, err
+	}
+	p.ID = paper.ID(id)
+	if err := json.Unmarshal(authors, &p.Authors); err != nil {
+		return p, fmt.Errorf("paper %s: authors: %w", id, err)
+	}
+	if err := json.Unmarshal(versions, &p.Versions); err != nil {
+		return p, fmt.Errorf("paper %s: versions: %w", id, err)
+	}
+	for i := range p.Versions {
+		// JSON keeps the writer's offset; every time the store returns is UTC.
+		p.Versions[i].Date = p.Versions[i].Date.UTC()
+	}
+	if categories != "" {
+		p.Categories = strings.Fields(categories)
+	}
+	p.Published = fromMs(published)
+	p.Updated = fromMs(updated)
+	p.AsOf = fromMs(asOf)
+	return p, nil
+}
+
+// paperArgs are the values of the writable columns, in insert order.
+func paperArgs(p *paper.Paper) ([]any, error) {
+	authors, err := json.Marshal(nonNil(p.Authors))
+	if err != nil {
+		return nil, err
+	}
+	versions, err := json.Marshal(nonNil(p.Versions))
+	if err != nil {
+		return nil, err
+	}
+	return []any{string(p.ID), p.Title, p.Abstract, string(authors), strings.Join(p.Categories, " "), string(versions),
+		nullMs(p.Published), nullMs(p.Updated), p.Listed, p.DOI, p.JournalRef, p.Comments, p.Withdrawn,
+		p.GitHubRepo, p.GitHubStars, p.ProjectPage, p.Upvotes, p.NumComments, nullMs(p.AsOf)}, nil
+}
+
+// The statements that write a paper, as an import or a submission writes
+// it: paperArgs, then created_at (insert only), modified_at, rev (and the
+// seq to update).
+const (
+	insertPaperSQL = `INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
+		listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page, upvotes, num_comments, as_of,
+		created_at, modified_at, rev) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING seq`
+	updatePaperSQL = `UPDATE papers SET id = $1, title = $2, abstract = $3, authors = $4, categories = $5, versions = $6,
+		published_at = $7, updated_at = $8, listed = $9, doi = $10, journal_ref = $11, comments = $12, withdrawn = $13,
+		github_repo = $14, github_stars = $15, project_page = $16, upvotes = $17, num_comments = $18, as_of = $19,
+		modified_at = $20, rev = $21
+		WHERE seq = $22`
+)
+
+// storedTimes rounds a record's times down to the milliseconds the store
+// keeps, so that merging it into what was stored from it finds no change.
+func storedTimes(p paper.Paper) paper.Paper {
+	p.Published = p.Published.Truncate(time.Millisecond)
+	p.Updated = p.Updated.Truncate(time.Millisecond)
+	p.AsOf = p.AsOf.Truncate(time.Millisecond)
+	return p
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// queryAll runs a query on q and reads every row with scan. Errors say
+// what was being read.
+func queryAll[T any](ctx context.Context, q querier, what string, scan func(pgx.Rows) (T, error), sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// paperSeq finds the seq of a paper by id; a missing paper is ErrNotFound.
+func paperSeq(ctx context.Context, tx pgx.Tx, id paper.ID) (int64, error) {
+	var seq int64
+	if err := tx.QueryRow(ctx, `SELECT seq FROM papers WHERE id = $1`, string(id)).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("paper %q: %w", id, mapErr(err))
+	}
+	return seq, nil
+}
+
+// Paper returns one paper by canonical id.
+func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {
+	p, err := scanPaper(s.pool.QueryRow(ctx, `SELECT `+paperCols+` FROM papers p WHERE p.id = $1`, string(id)))
+	if err != nil {
+		return paper.Paper{}, fmt.Errorf("store: paper %q: %w", id, mapErr(err))
+	}
+	return p, nil
+}
+
+// LatestPapers pages through all papers, newest first.
+func (s *Store) LatestPapers(ctx context.Context, after store.PaperCursor, limit int) ([]paper.Paper, store.PaperCursor, error) {
+	if limit <= 0 {
+		return nil, store.PaperCursor{}, nil
+	}
+	type row struct {
+		p         paper.Paper
+		published int64
+		seq       int64
+	}
+	scan := func(sc pgx.Rows) (row, error) {
+		var r row
+		var err error
+		r.p, err = scanPaper(sc, &r.published, &r.seq)
+		return r, err
+	}
+	// One more than asked says whether there is a next page.
+	query := `SELECT ` + paperCols + `, coalesce(p.published_at, 0), p.seq FROM papers p
+		ORDER BY coalesce(p.published_at, 0) DESC, p.seq DESC LIMIT $1`
+	args := []any{limit + 1}
+	if after != (store.PaperCursor{}) {
+		query = `SELECT ` + paperCols + `, coalesce(p.published_at, 0), p.seq FROM papers p
+		WHERE (coalesce(p.published_at, 0), p.seq) < ($2, $3)
+		ORDER BY coalesce(p.published_at, 0) DESC, p.seq DESC LIMIT $1`
+		args = append(args, after.Published, after.Seq)
+	}
+	rows, err := queryAll(ctx, s.pool, "latest papers", scan, query, args...)
+	if err != nil {
+		return nil, store.PaperCursor{}, err
+	}
+	var next store.PaperCursor
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next = store.PaperCursor{Published: last.published, Seq: last.seq}
+	}
+	out := make([]paper.Paper, len(rows))
+	for i := range rows {
+		out[i] = rows[i].p
+	}
+	return out, next, nil
+}
