@@ -19,7 +19,6 @@ import (
 	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
-	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
 var digestFlags struct {
@@ -103,7 +102,7 @@ func runDigestPreview(ctx context.Context, cfg *config.Config, args []string, st
 	if len(args) > 0 || digestFlags.email == "" {
 		return usageError{errors.New("digest preview takes --email ADDRESS and no arguments")}
 	}
-	st, err := sqlite.Open(ctx, cfg.DBPath())
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -168,7 +167,7 @@ func runDigestSend(ctx context.Context, cfg *config.Config, args []string, stdou
 	if digestFlags.lease < 0 {
 		return usageError{fmt.Errorf("--lease %v: want a positive duration, or 0 for the default", digestFlags.lease)}
 	}
-	st, err := sqlite.Open(ctx, cfg.DBPath())
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

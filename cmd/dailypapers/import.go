@@ -13,7 +13,6 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/ingest"
-	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
 var importFormat string
@@ -51,7 +50,7 @@ func runImport(ctx context.Context, cfg *config.Config, files []string, stdout, 
 	if err != nil {
 		return usageError{err}
 	}
-	st, err := sqlite.Open(ctx, cfg.DBPath())
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

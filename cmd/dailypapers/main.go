@@ -93,17 +93,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func mainUsage(w io.Writer) {
 	fmt.Fprintln(w, `dailypapers serves a community's daily research-paper feed: papers people
-submit and upvote, paper pages and trending, from one binary and one
-SQLite file.
+submit and upvote, paper pages, trending, search, accounts, email digests, a
+JSON API and feeds, from one binary and one SQLite file (or PostgreSQL, with
+--db, for several processes).
 
 Usage: dailypapers <command> [flags] [arguments]
 
 Commands:`)
 	for _, cmd := range commands {
-		fmt.Fprintf(w, "  %-12s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(w, "  %-15s %s\n", cmd.name, cmd.summary)
 	}
 	fmt.Fprintln(w, "\nRun \"dailypapers <command> --help\" for a command's flags. Every flag can also be\nset with an environment variable:")
 	for _, v := range config.Vars {
-		fmt.Fprintf(w, "  --%-10s %-22s %s (default %s)\n", v.Flag, v.Env, v.Usage, v.Default)
+		def := ""
+		if v.Default != "" {
+			def = " (default " + v.Default + ")"
+		}
+		fmt.Fprintf(w, "  --%-16s %-28s %s%s\n", v.Flag, v.Env, v.Usage, def)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/search"
-	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
 var (
@@ -53,7 +52,7 @@ func runSearch(ctx context.Context, cfg *config.Config, args []string, stdout, s
 	if err != nil {
 		return usageError{fmt.Errorf("search: --mode: %w", err)}
 	}
-	st, err := sqlite.Open(ctx, cfg.DBPath())
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -112,7 +111,7 @@ yet (serve does that too, in the background).`,
 		if len(args) > 0 {
 			return usageError{fmt.Errorf("reindex takes no arguments, got %q", args)}
 		}
-		st, err := sqlite.Open(ctx, cfg.DBPath())
+		st, err := openStore(ctx, cfg)
 		if err != nil {
 			return err
 		}

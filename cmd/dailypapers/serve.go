@@ -16,7 +16,6 @@ import (
 	"github.com/dailypapers/dailypapers/internal/demo"
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/search"
-	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 	"github.com/dailypapers/dailypapers/internal/web"
 )
 
@@ -55,7 +54,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("serve takes no arguments, got %q", args)}
 	}
-	st, err := sqlite.Open(ctx, cfg.DBPath())
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -138,7 +137,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx},
 		Signer: signer, BaseURL: base, SiteName: "Daily Papers"}}
 	go scheduleDigests(ctx, runner, loc, cfg.DigestHour)
-	fmt.Fprintf(stdout, "Daily Papers is serving http://%s/ (database %s)\n", ln.Addr(), cfg.DBPath())
+	fmt.Fprintf(stdout, "Daily Papers is serving http://%s/ (database %s)\n", ln.Addr(), cfg.DatabaseName())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

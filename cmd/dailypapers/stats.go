@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/dailypapers/dailypapers/internal/config"
-	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
 var statsCmd = command{
@@ -16,7 +15,7 @@ var statsCmd = command{
 	help:    "Stats prints the number of papers, feed entries and users, and the feed's first and last day.",
 	flags:   func(c *config.Config, fs *flag.FlagSet) { c.DataFlags(fs) },
 	run: func(ctx context.Context, cfg *config.Config, _ []string, stdout, _ io.Writer) error {
-		st, err := sqlite.Open(ctx, cfg.DBPath())
+		st, err := openStore(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -26,7 +25,7 @@ var statsCmd = command{
 			return err
 		}
 		fmt.Fprintf(stdout, "database  %s\npapers    %d\nfeed      %d entries, %s .. %s\nusers     %d\n",
-			cfg.DBPath(), s.Papers, s.FeedEntries, s.FirstDay, s.LastDay, s.Users)
+			cfg.DatabaseName(), s.Papers, s.FeedEntries, s.FirstDay, s.LastDay, s.Users)
 		return nil
 	},
 }

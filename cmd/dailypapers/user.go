@@ -16,7 +16,6 @@ import (
 	"github.com/dailypapers/dailypapers/internal/auth"
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/store"
-	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
 var userFlags struct {
@@ -69,7 +68,7 @@ func runUserCreate(ctx context.Context, cfg *config.Config, args []string, stdou
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, cfg.DBPath())
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 type Config struct {
 	Addr     string // serve: listen address
 	DataDir  string // directory of the SQLite database
+	DB       string // a PostgreSQL URL; "" for the SQLite file in DataDir
 	Demo     bool   // serve: load the built-in demo set into an empty database
 	LogLevel slog.Level
 
@@ -58,6 +60,7 @@ type Var struct {
 var Vars = []Var{
 	{"addr", "DAILYPAPERS_ADDR", "127.0.0.1:8080", "address the web server listens on"},
 	{"data", "DAILYPAPERS_DATA", "./data", "directory that holds the database (created if missing)"},
+	{"db", "DAILYPAPERS_DB", "", "a PostgreSQL database (postgres://user:pass@host/db) instead of the SQLite file in --data"},
 	{"demo", "DAILYPAPERS_DEMO", "true", "load the built-in demo papers when the database is empty"},
 	{"log-level", "DAILYPAPERS_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"embedder", "DAILYPAPERS_EMBEDDER", "builtin", "semantic search: builtin, none, or the URL of an OpenAI-compatible embeddings API (http://localhost:11434/v1)"},
@@ -108,6 +111,7 @@ func usage(flagName string) string {
 func (c *Config) DataFlags(fs *flag.FlagSet) {
 	c.usesData = true
 	fs.StringVar(&c.DataDir, "data", env("data"), usage("data"))
+	fs.StringVar(&c.DB, "db", env("db"), usage("db"))
 	fs.Func("log-level", usage("log-level")+" (default "+env("log-level")+")", func(s string) error {
 		return c.LogLevel.UnmarshalText([]byte(s))
 	})
@@ -207,6 +211,20 @@ func (c *Config) PublicURL() string {
 // SecretPath is where the generated signing key is kept.
 func (c *Config) SecretPath() string { return filepath.Join(c.DataDir, "secret.key") }
 
+// Postgres reports whether the database is PostgreSQL (--db).
+func (c *Config) Postgres() bool { return c.DB != "" }
+
+// DatabaseName says which database the command uses, without a password.
+func (c *Config) DatabaseName() string {
+	if !c.Postgres() {
+		return c.DBPath()
+	}
+	if u, err := url.Parse(c.DB); err == nil {
+		return u.Redacted()
+	}
+	return "PostgreSQL"
+}
+
 // DBPath is the SQLite database file.
 func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "dailypapers.db") }
 
@@ -216,6 +234,9 @@ func (c *Config) IndexPath() string { return filepath.Join(c.DataDir, "search.id
 // Validate checks the settings after parsing, naming what is wrong.
 func (c *Config) Validate() error {
 	var errs []error
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		errs = append(errs, fmt.Errorf("--db: want a PostgreSQL URL such as postgres://user:pass@host/dbname"))
+	}
 	if c.usesData && strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("--data must name a directory"))
 	}
