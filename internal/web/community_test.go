@@ -877,3 +877,27 @@ func TestAPITokens(t *testing.T) {
 		t.Errorf("401 without JSON error or WWW-Authenticate: %s", down.body)
 	}
 }
+
+// The API's writes keep the pages' rate limits: a 429 with Retry-After and
+// a JSON reason.
+func TestAPIRateLimit(t *testing.T) {
+	many := ratelimit.Limit{Events: 1000, Per: time.Minute}
+	two := ratelimit.Limit{Events: 2, Per: time.Hour}
+	c := newCommunity(t, communityOptions{limits: &Limits{many, many, many, many, many, many, many, two, many, many, many}})
+	b := c.browser()
+	b.signUp("rita")
+	token := b.post("/settings/tokens", form("name", "bot")).want(t, "token", http.StatusOK).text(".notice code.token")
+	id, _ := latestCard(t, b)
+	post := func() answer {
+		req, _ := http.NewRequest("POST", c.srv.URL+"/api/papers/"+string(id)+"/comment", strings.NewReader(`{"comment":"hello"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		return c.browser().do(req)
+	}
+	post().want(t, "first", http.StatusCreated)
+	post().want(t, "second", http.StatusCreated)
+	a := post().want(t, "third", http.StatusTooManyRequests)
+	if a.header.Get("Retry-After") == "" || !strings.Contains(a.body, `"error"`) || !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") {
+		t.Errorf("429: Retry-After %q, %s %s", a.header.Get("Retry-After"), a.header.Get("Content-Type"), a.body)
+	}
+}
