@@ -326,21 +326,19 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]apiItem, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		p, err := s.store.Paper(r.Context(), h.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
+		// A paper on the feed comes with its first submission; only the
+		// others need a second read.
 		subs, err := s.store.Submissions(r.Context(), h.ID)
 		if err != nil {
 			return err
 		}
-		it := store.FeedItem{Paper: p}
+		var it store.FeedItem
 		if len(subs) > 0 {
 			it = subs[0]
-			it.Paper = p
+		} else if it.Paper, err = s.store.Paper(r.Context(), h.ID); errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
 		}
 		out = append(out, s.apiItemOf(&it))
 	}

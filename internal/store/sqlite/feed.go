@@ -125,6 +125,6 @@ func (s *Store) LatestSubmission(ctx context.Context) (time.Time, error) {
 
 // Submissions lists the feed entries of one paper, oldest first.
 func (s *Store) Submissions(ctx context.Context, id paper.ID) ([]store.FeedItem, error) {
-	return s.feedItems(ctx, "submissions of "+string(id), `SELECT `+feedCols+feedFrom+`
-		WHERE p.id = ? ORDER BY f.day`, string(id))
+	rows, err := s.submissionsOf.QueryContext(ctx, string(id))
+	return collect("submissions of "+string(id), rows, err, scanFeedItem)
 }

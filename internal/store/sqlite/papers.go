@@ -92,7 +92,7 @@ func fromMillis(n sql.NullInt64) time.Time {
 
 // Paper returns one paper by canonical id.
 func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT `+paperCols+` FROM papers p WHERE p.id = ?`, string(id))
+	row := s.paperByID.QueryRowContext(ctx, string(id))
 	p, err := scanPaper(row)
 	if err != nil {
 		return paper.Paper{}, fmt.Errorf("store: paper %q: %w", id, mapErr(err))

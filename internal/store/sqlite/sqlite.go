@@ -38,8 +38,11 @@ type Store struct {
 	// there is at most one); Close rolls it back.
 	mu        sync.Mutex
 	importing *importTx
-	// version is prepared once: every cached page view reads it.
-	version *sql.Stmt
+	// Statements every page runs are prepared once: version (every cached
+	// page view reads it), and a paper and its feed entries by id (paper
+	// pages, search results, the API), which SQLite would otherwise parse
+	// again on every call.
+	version, paperByID, submissionsOf *sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -84,9 +87,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if s.version, err = r.PrepareContext(ctx, `SELECT v FROM store_version WHERE id = 1`); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("store: prepare: %w", err)
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&s.version, `SELECT v FROM store_version WHERE id = 1`},
+		{&s.paperByID, `SELECT ` + paperCols + ` FROM papers p WHERE p.id = ?`},
+		{&s.submissionsOf, `SELECT ` + feedCols + feedFrom + ` WHERE p.id = ? ORDER BY f.day`},
+	} {
+		if *p.stmt, err = r.PrepareContext(ctx, p.query); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -105,8 +117,10 @@ func (s *Store) Close() error {
 	if im != nil {
 		im.tx.Rollback()
 	}
-	if s.version != nil {
-		s.version.Close()
+	for _, st := range []*sql.Stmt{s.version, s.paperByID, s.submissionsOf} {
+		if st != nil {
+			st.Close()
+		}
 	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
@@ -191,6 +205,11 @@ func mapErr(err error) error {
 // what was being read.
 func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
+	return collect(what, rows, err, scan)
+}
+
+// collect reads every row of a query's result with scan.
+func collect[T any](what string, rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
