@@ -122,6 +122,10 @@ type Stats struct {
 type Store interface {
 	// Paper returns the paper with the canonical id, or ErrNotFound.
 	Paper(ctx context.Context, id paper.ID) (paper.Paper, error)
+	// PapersOnFeed reads many papers at once (search results): each of ids
+	// that the catalogue has, in the order of ids, with its first feed
+	// entry when it was on the feed (Day "" and Submitter nil otherwise).
+	PapersOnFeed(ctx context.Context, ids []paper.ID) ([]FeedItem, error)
 	// Submissions lists when and by whom a paper was put on the feed, oldest first.
 	Submissions(ctx context.Context, id paper.ID) ([]FeedItem, error)
 

@@ -324,23 +324,13 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	out := make([]apiItem, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		// A paper on the feed comes with its first submission; only the
-		// others need a second read.
-		subs, err := s.store.Submissions(r.Context(), h.ID)
-		if err != nil {
-			return err
-		}
-		var it store.FeedItem
-		if len(subs) > 0 {
-			it = subs[0]
-		} else if it.Paper, err = s.store.Paper(r.Context(), h.ID); errors.Is(err, store.ErrNotFound) {
-			continue
-		} else if err != nil {
-			return err
-		}
-		out = append(out, s.apiItemOf(&it))
+	items, err := s.store.PapersOnFeed(r.Context(), res.IDs())
+	if err != nil {
+		return err
+	}
+	out := make([]apiItem, len(items))
+	for i := range items {
+		out[i] = s.apiItemOf(&items[i])
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

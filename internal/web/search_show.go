@@ -8,7 +8,6 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
-	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 // searchPage lists the papers matching a query.
@@ -106,16 +105,16 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Total, page.Exact, page.Offset = res.Total, res.Exact, offset
 	page.Feeds = s.searchFeeds(raw, mode)
-	for _, h := range res.Hits {
-		p, err := s.store.Paper(r.Context(), h.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // indexed a moment before it went away
-		}
-		if err != nil {
-			return err
-		}
+	// One read for all the results; a paper indexed a moment before it
+	// went away is left out.
+	items, err := s.store.PapersOnFeed(r.Context(), res.IDs())
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		p := &items[i].Paper
 		page.Results = append(page.Results, searchResult{
-			Paper:    p,
+			Paper:    *p,
 			Title:    search.Highlight(p.Title, q, 0),
 			Authors:  search.Highlight(authorsShort(p.Authors), q, 0),
 			Abstract: search.Highlight(p.Abstract, q, 420),

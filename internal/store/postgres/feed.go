@@ -124,3 +124,53 @@ func (s *Store) Submissions(ctx context.Context, id paper.ID) ([]store.FeedItem,
 	return s.feedItems(ctx, "submissions of "+string(id), `SELECT `+feedCols+feedFrom+`
 		WHERE p.id = $1 ORDER BY f.day`, string(id))
 }
+
+// PapersOnFeed reads papers by id with their first feed entry, in one query.
+func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedItem, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = string(id)
+	}
+	items, err := queryAll(ctx, s.pool, "papers by id", func(r pgx.Rows) (store.FeedItem, error) { return scanMaybeFeedItem(r) },
+		`SELECT `+feedCols+` FROM papers p
+		LEFT JOIN LATERAL (SELECT * FROM feed_entries e WHERE e.paper_seq = p.seq ORDER BY e.day LIMIT 1) f ON TRUE
+		LEFT JOIN users u ON u.id = f.submitter_id
+		WHERE p.id = ANY($1)`, keys)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[paper.ID]store.FeedItem, len(items))
+	for _, it := range items {
+		found[it.Paper.ID] = it
+	}
+	out := make([]store.FeedItem, 0, len(found))
+	for _, id := range ids {
+		if it, ok := found[id]; ok {
+			out = append(out, it)
+			delete(found, id) // an id asked twice is answered once
+		}
+	}
+	return out, nil
+}
+
+// scanMaybeFeedItem is scanFeedItem for a paper that may have no entry.
+func scanMaybeFeedItem(sc scanner) (store.FeedItem, error) {
+	var (
+		it                    store.FeedItem
+		day                   *string
+		submitted, uid        *int64
+		uname, ufull, uavatar *string
+	)
+	p, err := scanPaper(sc, &day, &submitted, &uid, &uname, &ufull, &uavatar)
+	if err != nil {
+		return it, err
+	}
+	it.Paper, it.Day = p, deref(day)
+	if submitted != nil {
+		it.SubmittedAt = time.UnixMilli(*submitted).UTC()
+	}
+	if uid != nil {
+		it.Submitter = &store.User{ID: *uid, Username: deref(uname), Fullname: deref(ufull), AvatarURL: deref(uavatar)}
+	}
+	return it, nil
+}

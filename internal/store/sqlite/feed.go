@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -127,4 +128,60 @@ func (s *Store) LatestSubmission(ctx context.Context) (time.Time, error) {
 func (s *Store) Submissions(ctx context.Context, id paper.ID) ([]store.FeedItem, error) {
 	rows, err := s.submissionsOf.QueryContext(ctx, string(id))
 	return collect("submissions of "+string(id), rows, err, scanFeedItem)
+}
+
+// PapersOnFeed reads papers by id with their first feed entry, in one
+// query a thousand ids.
+func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedItem, error) {
+	found := make(map[paper.ID]store.FeedItem, len(ids))
+	const chunk = 1000 // SQLite takes at most 32766 parameters
+	for rest := ids; len(rest) > 0; {
+		part := rest[:min(chunk, len(rest))]
+		rest = rest[len(part):]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = string(id)
+		}
+		items, err := queryAll(ctx, s.r, "papers by id", scanMaybeFeedItem, `SELECT `+feedCols+` FROM papers p
+			LEFT JOIN feed_entries f ON f.paper_seq = p.seq
+				AND f.day = (SELECT min(day) FROM feed_entries e WHERE e.paper_seq = p.seq)
+			LEFT JOIN users u ON u.id = f.submitter_id
+			WHERE p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			found[it.Paper.ID] = it
+		}
+	}
+	out := make([]store.FeedItem, 0, len(found))
+	for _, id := range ids {
+		if it, ok := found[id]; ok {
+			out = append(out, it)
+			delete(found, id) // an id asked twice is answered once
+		}
+	}
+	return out, nil
+}
+
+// scanMaybeFeedItem is scanFeedItem for a paper that may have no entry.
+func scanMaybeFeedItem(sc scanner) (store.FeedItem, error) {
+	var (
+		it                    store.FeedItem
+		day                   sql.NullString
+		submitted, uid        sql.NullInt64
+		uname, ufull, uavatar sql.NullString
+	)
+	p, err := scanPaper(sc, &day, &submitted, &uid, &uname, &ufull, &uavatar)
+	if err != nil {
+		return it, err
+	}
+	it.Paper, it.Day = p, day.String
+	if submitted.Valid {
+		it.SubmittedAt = time.UnixMilli(submitted.Int64).UTC()
+	}
+	if uid.Valid {
+		it.Submitter = &store.User{ID: uid.Int64, Username: uname.String, Fullname: ufull.String, AvatarURL: uavatar.String}
+	}
+	return it, nil
 }

@@ -386,3 +386,44 @@ func testLatestPapers(t *testing.T, s store.Store) {
 		t.Errorf("limit 0: %v %v %v", ps, next, err)
 	}
 }
+
+func testPapersOnFeed(t *testing.T, s store.Store) {
+	seedFeed(t, s)
+	write(t, s, store.Record{Paper: paper.Paper{ID: "2509.09999", Title: "Never on the feed"}})
+	all := AllPapers(t, s)
+	var onFeed paper.ID
+	for _, p := range all {
+		subs, err := s.Submissions(t.Context(), p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) > 0 {
+			onFeed = p.ID
+			break
+		}
+	}
+	if onFeed == "" {
+		t.Fatal("the seeded feed has no paper")
+	}
+	ids := []paper.ID{"2509.09999", "2601.00000", onFeed, onFeed}
+	got, err := s.PapersOnFeed(t.Context(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Paper.ID != "2509.09999" || got[1].Paper.ID != onFeed {
+		t.Fatalf("PapersOnFeed(%v) = %v, want the known ones once, in order", ids, entries(got))
+	}
+	if got[0].Day != "" || got[0].Submitter != nil || !got[0].SubmittedAt.IsZero() || got[0].Paper.Title != "Never on the feed" {
+		t.Errorf("a paper never on the feed: %+v", got[0])
+	}
+	subs, _ := s.Submissions(t.Context(), onFeed)
+	first := subs[0]
+	if got[1].Day != first.Day || !got[1].SubmittedAt.Equal(first.SubmittedAt) || (first.Submitter == nil) != (got[1].Submitter == nil) ||
+		first.Submitter != nil && got[1].Submitter.Username != first.Submitter.Username {
+		t.Errorf("a paper on the feed: %+v, want its first entry %+v", got[1], first)
+	}
+	wantPaper(t, "PapersOnFeed", got[1].Paper, first.Paper)
+	if got, err := s.PapersOnFeed(t.Context(), nil); err != nil || len(got) != 0 {
+		t.Errorf("no ids: %v %v", got, err)
+	}
+}

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SubmittedSince", testSubmittedSince},
 		{"LatestSubmission", testLatestSubmission},
 		{"Submissions", testSubmissions},
+		{"PapersOnFeed", testPapersOnFeed},
 		{"Stats", testStats},
 		{"Submit", testSubmit},
 		{"Votes", testVotes},
