@@ -301,3 +301,22 @@ func BenchmarkSessionAccount(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPapersOnFeed reads 50 papers by id with their first feed
+// entries, as a page of search results does.
+func BenchmarkPapersOnFeed(b *testing.B) {
+	s := benchStore(b)
+	ctx := b.Context()
+	ids := make([]paper.ID, 50)
+	n := 0
+	for b.Loop() {
+		for i := range ids {
+			ids[i] = benchID((n+i*7)%benchDays, (n*13+i)%benchPerDay)
+		}
+		items, err := s.PapersOnFeed(ctx, ids)
+		if err != nil || len(items) == 0 {
+			b.Fatalf("PapersOnFeed = %d items, %v", len(items), err)
+		}
+		n++
+	}
+}
