@@ -30,6 +30,17 @@ func testDSN(t *testing.T) string {
 // dropped when the test ends.
 func openFresh(t *testing.T) store.Store {
 	t.Helper()
+	st, err := postgres.Open(context.Background(), freshSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// freshSchema makes a new, empty schema in the test database, dropped when
+// the test ends, and returns a DSN whose connections use it.
+func freshSchema(t *testing.T) string {
+	t.Helper()
 	dsn := testDSN(t)
 	ctx := context.Background()
 	b := make([]byte, 6)
@@ -54,11 +65,7 @@ func openFresh(t *testing.T) store.Store {
 			t.Errorf("dropping %s: %v", schema, err)
 		}
 	})
-	st, err := postgres.Open(ctx, withSearchPath(t, dsn, schema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return withSearchPath(t, dsn, schema)
 }
 
 // withSearchPath points a DSN's connections at one schema.
