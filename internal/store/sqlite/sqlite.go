@@ -48,7 +48,28 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database file at path and migrates it.
+//
+// Processes that create the same new file at the same moment can find it
+// locked while one of them switches it to WAL (SQLite does not wait for
+// that lock as it waits for others); opening is then tried again, for up
+// to ten seconds.
 func Open(ctx context.Context, path string) (*Store, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := open(ctx, path)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func open(ctx context.Context, path string) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("store: data directory: %w", err)

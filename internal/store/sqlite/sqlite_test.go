@@ -424,3 +424,27 @@ func TestCrashDuringImport(t *testing.T) {
 		t.Errorf("Stats after a new import = %+v, want %d papers", got, before.Papers+1)
 	}
 }
+
+// Processes that start together on a new database file all open it.
+func TestOpenNewFileConcurrently(t *testing.T) {
+	for round := range 20 {
+		path := filepath.Join(t.TempDir(), "dailypapers.db")
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range errs {
+			wg.Go(func() {
+				s, err := sqlite.Open(context.Background(), path)
+				if err == nil {
+					err = s.Close()
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, opener %d: %v", round, i, err)
+			}
+		}
+	}
+}
