@@ -281,6 +281,9 @@ func guids(f parsedFeed) []string {
 // Control characters, which XML cannot carry, become U+FFFD in every
 // format, and the documents stay well-formed.
 func TestFeedsReplaceControlCharacters(t *testing.T) {
+	if onPostgres {
+		t.Skip("PostgreSQL text cannot hold NUL or bytes that are not UTF-8: its store refuses such papers (ErrInvalid)")
+	}
 	st := newStore(t, false)
 	ctx := context.Background()
 	im, err := st.BeginImport(ctx)

@@ -31,15 +31,22 @@ func newSite(t *testing.T, withDemo bool) (http.Handler, store.Store) {
 	return serve(t, st, nil), st
 }
 
-// newStore is a fresh SQLite file, with the demo papers when withDemo.
+// newStore is a fresh SQLite file (or, in the second pass, a fresh
+// PostgreSQL schema: see TestMain), with the demo papers when withDemo.
 func newStore(t *testing.T, withDemo bool) store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dailypapers.db"))
-	if err != nil {
-		t.Fatal(err)
+	var st store.Store
+	if onPostgres {
+		st = postgresStore(t)
+	} else {
+		lite, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dailypapers.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { lite.Close() })
+		st = lite
 	}
-	t.Cleanup(func() { st.Close() })
 	if withDemo {
 		if _, _, err := demo.LoadIfEmpty(ctx, st, io.Discard); err != nil {
 			t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 // at Commit when it changed anything: an import that changes nothing
 // keeps the version (and with it every cached page).
 type importTx struct {
+	s       *Store
 	tx      pgx.Tx
 	users   map[string]int64 // username (lower case) -> id, filled as submitters are met
 	done    bool
@@ -41,7 +42,21 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 		tx.Rollback(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
-	return &importTx{tx: tx, users: map[string]int64{}, rev: v + 1}, nil
+	im := &importTx{s: s, tx: tx, users: map[string]int64{}, rev: v + 1}
+	s.mu.Lock()
+	if s.open == nil {
+		s.open = map[*importTx]bool{}
+	}
+	s.open[im] = true
+	s.mu.Unlock()
+	return im, nil
+}
+
+// ended forgets an import that committed or rolled back.
+func (im *importTx) ended() {
+	im.s.mu.Lock()
+	delete(im.s.open, im)
+	im.s.mu.Unlock()
 }
 
 // importPaper is a paper of a batch as the batch leaves it.
@@ -415,6 +430,7 @@ func (im *importTx) Commit() error {
 		return nil
 	}
 	im.done = true
+	defer im.ended()
 	ctx := context.Background()
 	if !im.changed {
 		return im.tx.Commit(ctx)
@@ -438,5 +454,6 @@ func (im *importTx) Rollback() error {
 		return nil
 	}
 	im.done = true
+	defer im.ended()
 	return im.tx.Rollback(context.Background())
 }

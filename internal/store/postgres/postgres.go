@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,6 +34,11 @@ var migrations embed.FS
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	pool *pgxpool.Pool
+
+	// open are the imports begun and not yet ended; Close rolls them back,
+	// since the pool cannot close while they hold connections.
+	mu   sync.Mutex
+	open map[*importTx]bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -61,8 +67,15 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the connections.
+// Close rolls back any import left open, then closes the connections.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	open := s.open
+	s.open = nil
+	s.mu.Unlock()
+	for im := range open {
+		im.Rollback()
+	}
 	s.pool.Close()
 	return nil
 }
@@ -151,6 +164,10 @@ const (
 	uniqueViolation     = "23505"
 	foreignKeyViolation = "23503"
 	checkViolation      = "23514"
+	// Text PostgreSQL cannot hold: a NUL character, or bytes that are not
+	// UTF-8 (SQLite stores both).
+	untranslatableCharacter  = "22P05"
+	characterNotInRepertoire = "22021"
 )
 
 // mapErr turns driver errors into the store's sentinels.
@@ -165,7 +182,7 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %v", store.ErrConflict, err)
 		case foreignKeyViolation:
 			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
-		case checkViolation:
+		case checkViolation, untranslatableCharacter, characterNotInRepertoire:
 			return fmt.Errorf("%w: %v", store.ErrInvalid, err)
 		}
 	}
