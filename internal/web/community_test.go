@@ -56,8 +56,7 @@ func newCommunity(t *testing.T, o communityOptions) *community {
 	c := &community{t: t, st: st, outbox: &mail.Outbox{}, arxiv: replay}
 	limits := o.limits
 	if limits == nil {
-		generous := ratelimit.Limit{Events: 10000, Per: time.Minute}
-		limits = &Limits{generous, generous, generous, generous, generous, generous, generous, generous, generous, generous, generous}
+		limits = limitsOf(ratelimit.Limit{Events: 10000, Per: time.Minute})
 	}
 	now := o.now
 	if now.IsZero() {
@@ -883,7 +882,9 @@ func TestAPITokens(t *testing.T) {
 func TestAPIRateLimit(t *testing.T) {
 	many := ratelimit.Limit{Events: 1000, Per: time.Minute}
 	two := ratelimit.Limit{Events: 2, Per: time.Hour}
-	c := newCommunity(t, communityOptions{limits: &Limits{many, many, many, many, many, many, many, two, many, many, many}})
+	limits := limitsOf(many)
+	limits.CommentAccount = two
+	c := newCommunity(t, communityOptions{limits: limits})
 	b := c.browser()
 	b.signUp("rita")
 	token := b.post("/settings/tokens", form("name", "bot")).want(t, "token", http.StatusOK).text(".notice code.token")
@@ -900,4 +901,10 @@ func TestAPIRateLimit(t *testing.T) {
 	if a.header.Get("Retry-After") == "" || !strings.Contains(a.body, `"error"`) || !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") {
 		t.Errorf("429: Retry-After %q, %s %s", a.header.Get("Retry-After"), a.header.Get("Content-Type"), a.body)
 	}
+}
+
+// limitsOf is every rate limit set to l; tests then tighten the one they test.
+func limitsOf(l ratelimit.Limit) *Limits {
+	return &Limits{SignInAccount: l, SignInAddress: l, SignUpAddress: l, ResetAccount: l, ResetAddress: l,
+		SubmitAccount: l, SubmitAddress: l, CommentAccount: l, CommentAddress: l, SubscribeAccount: l, SubscribeAddress: l}
 }

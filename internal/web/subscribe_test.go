@@ -169,7 +169,9 @@ func TestOneClickUnsubscribe(t *testing.T) {
 func TestSubscribeBadInput(t *testing.T) {
 	few := ratelimit.Limit{Events: 20, Per: time.Hour}
 	many := ratelimit.Limit{Events: 100000, Per: time.Minute}
-	c := newCommunity(t, communityOptions{limits: &Limits{many, many, many, many, many, many, many, many, many, many, few}})
+	limits := limitsOf(many)
+	limits.SubscribeAddress = few
+	c := newCommunity(t, communityOptions{limits: limits})
 	b := c.browser()
 	for _, bad := range []string{"a@b.c\r\nBcc: x@y.z", "not an address", "Ada <ada@example.org>", "", strings.Repeat("a", 250) + "@example.org"} {
 		a := b.post("/subscribe", form("email", bad)).want(t, "subscribe "+bad, http.StatusBadRequest)
