@@ -47,24 +47,7 @@ func TestBrowser(t *testing.T) {
 
 	// The site, on the demo data.
 	start := time.Now()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "dailypapers.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, _, err := demo.LoadIfEmpty(t.Context(), st, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	idx := search.NewService(st, nil)
-	if err := idx.Build(t.Context(), nil); err != nil {
-		t.Fatal(err)
-	}
-	site, err := web.New(st, web.Options{Search: idx})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(site.Handler())
-	t.Cleanup(srv.Close)
+	srv := demoSite(t, web.Options{})
 	t.Logf("demo site ready in %v", time.Since(start).Round(time.Millisecond))
 	start = time.Now()
 	defer func() { t.Logf("browser walk took %v", time.Since(start).Round(time.Millisecond)) }()
@@ -183,7 +166,7 @@ func TestBrowser(t *testing.T) {
 	// 4. Search from the box in the header, and open the best result. The
 	// first card's title words are sure to find that paper first.
 	words := strings.Join(strings.Fields(card.Title)[:min(4, len(strings.Fields(card.Title)))], " ")
-	_, err = chromedp.Run(bctx, chromedp.WaitEvent(page.LoadEventFired, nil,
+	_, err := chromedp.Run(bctx, chromedp.WaitEvent(page.LoadEventFired, nil,
 		chromedp.SendKeys(chromedp.CSS("header .search-box input"), words+"\r")))
 	if err != nil {
 		t.Fatalf("search for %q: %v", words, err)
@@ -482,4 +465,30 @@ func startBrowser(t *testing.T, execPath string, opts ...chromedp.ContextOption)
 		}
 	})
 	return bctx
+}
+
+// demoSite serves the demo data, with search, from a fresh SQLite file;
+// opt gives the site's other options.
+func demoSite(t *testing.T, opt web.Options) *httptest.Server {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "dailypapers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, _, err := demo.LoadIfEmpty(t.Context(), st, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	idx := search.NewService(st, nil)
+	if err := idx.Build(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	opt.Search = idx
+	site, err := web.New(st, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(site.Handler())
+	t.Cleanup(srv.Close)
+	return srv
 }

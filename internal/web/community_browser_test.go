@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,9 +18,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dailypapers/dailypapers/internal/arxiv"
-	"github.com/dailypapers/dailypapers/internal/demo"
-	"github.com/dailypapers/dailypapers/internal/search"
-	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 	"github.com/dailypapers/dailypapers/internal/web"
 )
 
@@ -87,28 +83,10 @@ func TestBrowserCommunity(t *testing.T) {
 	}
 
 	// The site, on the demo data, at that time.
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "dailypapers.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, _, err := demo.LoadIfEmpty(t.Context(), st, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	idx := search.NewService(st, nil)
-	if err := idx.Build(t.Context(), nil); err != nil {
-		t.Fatal(err)
-	}
-	site, err := web.New(st, web.Options{
-		Search: idx,
-		Now:    func() time.Time { return now },
-		ArXiv:  &arxiv.Client{BaseURL: replay.URL, MinInterval: -1, Timeout: 5 * time.Second},
+	srv := demoSite(t, web.Options{
+		Now:   func() time.Time { return now },
+		ArXiv: &arxiv.Client{BaseURL: replay.URL, MinInterval: -1, Timeout: 5 * time.Second},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(site.Handler())
-	t.Cleanup(srv.Close)
 	t.Logf("demo site ready in %v", time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
