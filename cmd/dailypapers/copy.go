@@ -152,6 +152,7 @@ var copyTables = []copyTable{
 	spec("mail_jobs", 1, "id", `id subscription_id period:text state:text attempts next_at lease_until claim:text
 		message_id:text last_error:text created_at sent_at`),
 	spec("digest_runs", 1, "id", `id period:text started_at finished_at queued sent failed skipped note:text`),
+	spec("leaders", 1, "", `name:text holder:text until`),
 }
 
 // liteCols is the SQLite select list; keys is its ORDER BY.

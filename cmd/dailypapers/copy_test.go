@@ -115,6 +115,9 @@ func buildSite(t *testing.T) site {
 	must(err)
 	run.FinishedAt, run.Queued, run.Sent, run.Note = now, 2, 1, "one left"
 	must(st.FinishDigestRun(ctx, run))
+	if lead, err := st.Lead(ctx, "digests", "process-1", now, time.Minute); err != nil || !lead {
+		t.Fatalf("Lead: %v %v", lead, err)
+	}
 	tasks, err := st.MissingVectors(ctx, "test-model", store.Cursor{}, 1000)
 	must(err)
 	var vs []store.Vector

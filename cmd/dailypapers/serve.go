@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/arxiv"
@@ -164,17 +166,27 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 // digestEvery is how often serve looks for due digests and retries.
 const digestEvery = time.Minute
 
-// scheduleDigests queues and sends digests when they come due. Every
-// process of a site may run it: the queue sends each digest once.
+// scheduleDigests queues and sends digests when they come due, in the one
+// process that holds the "digests" lease. The queue would send each digest
+// once anyway; the lease keeps the run records to one per period.
 func scheduleDigests(ctx context.Context, r *digest.Runner, loc *time.Location, hour int) {
 	t := time.NewTicker(digestEvery)
 	defer t.Stop()
 	done := map[string]bool{} // periods this process has queued
+	holder := leaseHolder()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		// One process of the site runs the schedule; if it stops, another
+		// takes over when its lease runs out.
+		if lead, err := r.Store.Lead(ctx, "digests", holder, time.Now(), 3*digestEvery); err != nil || !lead {
+			if err != nil && ctx.Err() == nil {
+				slog.Error("digests: taking the lead", "err", err)
+			}
+			continue
 		}
 		var due []digest.Period
 		for _, p := range digest.Due(time.Now(), loc, hour) {
@@ -196,4 +208,12 @@ func scheduleDigests(ctx context.Context, r *digest.Runner, loc *time.Location, 
 			slog.Error("digests", "err", err)
 		}
 	}
+}
+
+// leaseHolder names this process among a site's processes.
+func leaseHolder() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
 }

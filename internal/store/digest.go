@@ -138,6 +138,11 @@ type Digests interface {
 	// MailJobs lists the jobs of a period, by id.
 	MailJobs(ctx context.Context, period string) ([]MailJob, error)
 
+	// Lead takes or renews the lease on the cluster-wide job name for
+	// holder until now+ttl, and reports whether holder has it: it does when
+	// nobody held it, the lease ran out, or holder held it already.
+	Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+
 	// StartDigestRun and FinishDigestRun record runs for the admin page.
 	StartDigestRun(ctx context.Context, r DigestRun) (DigestRun, error)
 	FinishDigestRun(ctx context.Context, r DigestRun) error

@@ -522,3 +522,20 @@ func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, e
 	}
 	return out, nil
 }
+
+// Lead takes or renews a lease in one statement: the upsert only replaces
+// a lease that ran out or is the holder's own.
+func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	var got string
+	err := s.w.QueryRowContext(ctx, `INSERT INTO leaders (name, holder, until) VALUES (?1, ?2, ?3)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+			WHERE leaders.until <= ?4 OR leaders.holder = excluded.holder
+		RETURNING holder`, name, holder, now.Add(ttl).UnixMilli(), now.UnixMilli()).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) { // another holds a live lease
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: lead %s: %w", name, err)
+	}
+	return got == holder, nil
+}

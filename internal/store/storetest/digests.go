@@ -808,3 +808,61 @@ func testDigestRuns(t *testing.T, s store.Store) {
 		t.Errorf("DigestRuns(1) = %+v, %v; want the newest run", runs, err)
 	}
 }
+
+// One holder leads at a time; another takes over once the lease runs out.
+func testLead(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	t0 := time.Date(2025, 9, 1, 8, 0, 0, 0, time.UTC)
+	lead := func(holder string, at time.Time) bool {
+		t.Helper()
+		ok, err := s.Lead(ctx, "digests", holder, at, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !lead("a", t0) {
+		t.Fatal("the first holder does not lead")
+	}
+	if lead("b", t0.Add(30*time.Second)) {
+		t.Error("b leads while a's lease runs")
+	}
+	if !lead("a", t0.Add(50*time.Second)) {
+		t.Error("a cannot renew its lease")
+	}
+	if lead("b", t0.Add(100*time.Second)) {
+		t.Error("b leads before a's renewed lease ran out")
+	}
+	if !lead("b", t0.Add(111*time.Second)) {
+		t.Error("b does not take over once a's lease ran out")
+	}
+	if lead("a", t0.Add(112*time.Second)) {
+		t.Error("a leads again while b's lease runs")
+	}
+	// Another job's lease is its own.
+	if ok, err := s.Lead(ctx, "harvest", "a", t0.Add(112*time.Second), time.Minute); err != nil || !ok {
+		t.Errorf("another name: %v %v", ok, err)
+	}
+	// Many at once: exactly one leads.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	leaders := 0
+	at := t0.Add(time.Hour)
+	for i := range 8 {
+		wg.Go(func() {
+			ok, err := s.Lead(ctx, "race", fmt.Sprint("p", i), at, time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				leaders++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if leaders != 1 {
+		t.Errorf("%d leaders at once", leaders)
+	}
+}
