@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/mail"
 	"os"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/auth"
 	"github.com/dailypapers/dailypapers/internal/config"
+	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -50,10 +50,12 @@ func runUserCreate(ctx context.Context, cfg *config.Config, args []string, stdou
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("user create takes flags only, got %q", args)}
 	}
-	addr, err := mail.ParseAddress(f.email)
-	if err != nil || addr.Address != f.email || len(f.email) > 254 {
-		return usageError{fmt.Errorf("--email %q: want a plain address such as ada@example.org", f.email)}
+	// The same rule as the sign-up form's.
+	email, err := mail.CheckAddress(f.email)
+	if err != nil {
+		return usageError{fmt.Errorf("--email %q: %v", f.email, err)}
 	}
+	f.email = email
 	if err := auth.CheckUsername(f.username); err != nil {
 		return usageError{fmt.Errorf("--username %q: %v", f.username, err)}
 	}

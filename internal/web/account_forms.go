@@ -43,7 +43,7 @@ func (s *Server) formError(w http.ResponseWriter, page string, p *accountPage, e
 		}
 		status, p.Error = he.status, he.msg
 		if he.retryAfter > 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(int(he.retryAfter.Seconds()+0.999)))
+			setRetryAfter(w, he.retryAfter)
 		}
 	} else if err != nil {
 		p.Error = err.Error()

@@ -311,7 +311,6 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if s.search == nil || !s.search.Ready() {
-		w.Header().Set("Retry-After", "10")
 		return &httpError{status: http.StatusServiceUnavailable, msg: "the search index is being built; try again in a moment", retryAfter: 10 * time.Second}
 	}
 	q2, res, err := s.search.Search(r.Context(), text, search.Hybrid, limit, 0)

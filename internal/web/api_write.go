@@ -163,7 +163,7 @@ func apiPaperSummary(p *paper.Paper) map[string]any {
 
 func apiComment(c *store.Comment) map[string]any {
 	m := map[string]any{"id": c.ID, "paper": c.PaperID, "author": c.Author.Username, "comment": c.Body,
-		"createdAt": c.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z")}
+		"createdAt": apiTime(c.CreatedAt)}
 	if c.ParentID != 0 {
 		m["parent_id"] = c.ParentID
 	}

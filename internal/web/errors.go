@@ -72,7 +72,7 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 			s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", he.status, "err", err)
 		}
 		if he.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(he.retryAfter.Seconds()))))
+			setRetryAfter(w, he.retryAfter)
 		}
 		if wantsJSON(r) {
 			writeJSON(w, he.status, map[string]string{"error": he.msg})
@@ -80,6 +80,12 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		}
 		s.serveError(w, r, he)
 	})
+}
+
+// setRetryAfter tells a client how long to wait, in whole seconds
+// rounded up.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 }
 
 // wantsJSON reports whether a request is the API's or a script's that

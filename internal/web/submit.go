@@ -196,7 +196,7 @@ func (s *Server) submitPost(w http.ResponseWriter, r *http.Request) error {
 	case errors.As(err, &he) && he.status < 500 || errors.As(err, &he) && he.status == http.StatusBadGateway:
 		status, p.Error = he.status, he.msg
 		if he.retryAfter > 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(int(he.retryAfter.Seconds()+0.999)))
+			setRetryAfter(w, he.retryAfter)
 		}
 	default:
 		return err

@@ -50,7 +50,7 @@ func (s *Server) subscribePost(w http.ResponseWriter, r *http.Request) error {
 	if err := s.allow("subscriptions", limitKey{s.limits.subscribeAddress, s.clientIP(r)}, limitKey{s.limits.subscribeAccount, p.Email}); err != nil {
 		var he *httpError
 		errors.As(err, &he)
-		w.Header().Set("Retry-After", fmt.Sprint(int(he.retryAfter.Seconds()+0.999)))
+		setRetryAfter(w, he.retryAfter)
 		p.Error = he.msg
 		return s.render(w, he.status, "subscribe", p)
 	}
