@@ -17,6 +17,8 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/postgres"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+
+	"github.com/dailypapers/dailypapers/internal/store/postgres/pgtest"
 )
 
 // site is a SQLite site with rows in every table, and what the test needs
@@ -161,7 +163,7 @@ func tableLine(out, table string) string {
 }
 
 func TestCopyToPostgres(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t)
 	s := buildSite(t)
 	out := copyOK(t, s.path, dsn)
 	for _, tb := range copyTables { // the site has rows in every table
@@ -260,7 +262,7 @@ func TestCopyToPostgres(t *testing.T) {
 }
 
 func TestCopyResumes(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t)
 	s := buildSite(t)
 	ctx := context.Background()
 	count := func(table string) int64 {
@@ -342,7 +344,7 @@ func TestCopyRefuses(t *testing.T) {
 // A site written to between an interrupted copy and its resumption: the
 // rows copied before differ, and the checksums say so.
 func TestCopyFindsDifferences(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t)
 	s := buildSite(t)
 	t.Setenv(copyStopEnv, "1")
 	if _, _, err := runCmd(t, "copy", "--from", s.path, "--to", dsn, "--batch", "10"); err == nil {

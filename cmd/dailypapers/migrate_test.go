@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/dailypapers/dailypapers/internal/store/postgres/pgtest"
 )
 
 // migrated checks migrate's report: every migration by name, and up to date.
@@ -61,7 +63,7 @@ func TestMigrateSQLite(t *testing.T) {
 }
 
 func TestMigratePostgres(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t)
 	for _, want := range []string{"2 migrations, 2 applied now", "2 migrations, 0 applied now"} {
 		out, _, err := runCmd(t, "migrate", "--data", t.TempDir(), "--db", dsn)
 		if err != nil {
@@ -72,7 +74,7 @@ func TestMigratePostgres(t *testing.T) {
 			t.Errorf("migrate prints the password: %s", out)
 		}
 	}
-	concurrently(t, 3, "migrate", "--data", t.TempDir(), "--db", pgSchema(t))
+	concurrently(t, 3, "migrate", "--data", t.TempDir(), "--db", pgtest.Schema(t))
 }
 
 // concurrently runs n commands at once on one database: all succeed, and

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/dailypapers/dailypapers/internal/store/postgres/pgtest"
 )
 
 // dpProcess is one running "dailypapers serve".
@@ -167,7 +169,7 @@ func httpDo(c *http.Client, method, u, contentType, token string, body io.Reader
 // once, through both: sessions, votes, comments and the search index; and
 // that killing one leaves the other serving.
 func TestTwoProcessesOnePostgres(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t)
 	start := time.Now()
 	bin := buildBinary(t)
 	t.Logf("built in %v", time.Since(start).Round(time.Millisecond))

@@ -2,16 +2,12 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/postgres"
+	"github.com/dailypapers/dailypapers/internal/store/postgres/pgtest"
 )
 
 // onPostgres is set while the handler tests run a second time, on
@@ -25,7 +21,7 @@ const webBackendEnv = "DAILYPAPERS_WEB_TEST_BACKEND"
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if code == 0 && os.Getenv("DAILYPAPERS_TEST_POSTGRES") != "" {
+	if code == 0 && os.Getenv(pgtest.Env) != "" {
 		onPostgres = true
 		os.Setenv(webBackendEnv, "postgres")
 		code = m.Run()
@@ -37,38 +33,10 @@ func TestMain(m *testing.M) {
 // dropped when the test ends.
 func postgresStore(t *testing.T) store.Store {
 	t.Helper()
-	dsn := os.Getenv("DAILYPAPERS_TEST_POSTGRES")
-	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "web_" + hex.EncodeToString(b)
-	c, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("DAILYPAPERS_TEST_POSTGRES is set but the database cannot be reached: %v", err)
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(dsn)
+	st, err := postgres.Open(context.Background(), pgtest.Schema(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	st, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		st.Close()
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	})
+	t.Cleanup(func() { st.Close() }) // before the schema's cleanup drops it
 	return st
 }

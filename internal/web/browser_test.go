@@ -40,9 +40,7 @@ import (
 //	CI                       when set, a missing browser fails the test
 //	                         instead of skipping it
 func TestBrowser(t *testing.T) {
-	if os.Getenv("DAILYPAPERS_WEB_TEST_BACKEND") == "postgres" {
-		t.Skip("the browser walks run once, on SQLite; the handler tests cover PostgreSQL")
-	}
+	onceOnSQLite(t)
 	execPath := findBrowser(t)
 
 	// The site, on the demo data.
@@ -491,4 +489,13 @@ func demoSite(t *testing.T, opt web.Options) *httptest.Server {
 	srv := httptest.NewServer(site.Handler())
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// onceOnSQLite skips the browser walks in the web tests' PostgreSQL pass
+// (see TestMain): they run once, on SQLite, and the handler tests cover
+// PostgreSQL.
+func onceOnSQLite(t *testing.T) {
+	if os.Getenv("DAILYPAPERS_WEB_TEST_BACKEND") == "postgres" {
+		t.Skip("the browser walks run once, on SQLite; the handler tests cover PostgreSQL")
+	}
 }

@@ -31,9 +31,7 @@ import (
 //
 // It takes the environment variables of TestBrowser.
 func TestBrowserCommunity(t *testing.T) {
-	if os.Getenv("DAILYPAPERS_WEB_TEST_BACKEND") == "postgres" {
-		t.Skip("the browser walks run once, on SQLite; the handler tests cover PostgreSQL")
-	}
+	onceOnSQLite(t)
 	execPath := findBrowser(t)
 	start := time.Now()
 

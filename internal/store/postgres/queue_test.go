@@ -10,6 +10,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/postgres"
+	"github.com/dailypapers/dailypapers/internal/store/postgres/pgtest"
 )
 
 // openPair opens two stores on one new, empty schema of the test database,
@@ -17,7 +18,7 @@ import (
 // test ends, after both are closed.
 func openPair(t *testing.T) (store.Store, store.Store) {
 	t.Helper()
-	dsn := freshSchema(t)
+	dsn := pgtest.Schema(t)
 	ctx := context.Background()
 	open := func() store.Store {
 		st, err := postgres.Open(ctx, dsn)
