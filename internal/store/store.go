@@ -109,6 +109,13 @@ type ChangedPaper struct {
 	Cursor Cursor
 }
 
+// Migration is one applied schema migration.
+type Migration struct {
+	Version   int
+	Name      string
+	AppliedAt time.Time
+}
+
 // Stats summarises the store's contents.
 type Stats struct {
 	Papers      int
@@ -199,5 +206,7 @@ type Store interface {
 	Version(ctx context.Context) (int64, error)
 
 	Stats(ctx context.Context) (Stats, error)
+	// Migrations lists the applied schema migrations by version.
+	Migrations(ctx context.Context) ([]Migration, error)
 	Close() error
 }

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"Empty", testEmpty},
+		{"Migrations", testMigrations},
 		{"PaperByID", testPaperByID},
 		{"RoundTrip", testRoundTrip},
 		{"SubMillisecondTimes", testSubMillisecondTimes},
@@ -914,5 +915,24 @@ func AllPapers(t testing.TB, s store.Store) []paper.Paper {
 			out = append(out, p.Paper)
 		}
 		c = page[len(page)-1].Cursor
+	}
+}
+
+// A store opens migrated, and lists its migrations in order.
+func testMigrations(t *testing.T, s store.Store) {
+	ms, err := s.Migrations(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 {
+		t.Fatal("no migrations applied")
+	}
+	for i, m := range ms {
+		if m.Version <= 0 || !strings.HasSuffix(m.Name, ".sql") || m.AppliedAt.IsZero() || time.Since(m.AppliedAt) > time.Hour {
+			t.Errorf("migration %+v", m)
+		}
+		if i > 0 && m.Version <= ms[i-1].Version {
+			t.Errorf("migrations out of order: %d after %d", m.Version, ms[i-1].Version)
+		}
 	}
 }
