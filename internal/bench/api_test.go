@@ -351,3 +351,8 @@ func (s renderCounter) Submissions(ctx context.Context, id paper.ID) ([]store.Fe
 	markRendered(ctx)
 	return s.Store.Submissions(ctx, id)
 }
+
+func (s renderCounter) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedItem, error) {
+	markRendered(ctx)
+	return s.Store.PapersOnFeed(ctx, ids)
+}
