@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/auth"
@@ -127,6 +128,17 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "signin", s.accountPage(r, "Sign in"))
 }
 
+// dummyHash is a hash of no one's password, made at the first sign-in
+// with an unknown address rather than at start: checking a password
+// against it costs what checking a real one does.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := auth.HashPassword("not a password anyone has")
+	if err != nil {
+		panic(err) // only a password over MaxPasswordBytes fails
+	}
+	return h
+})
+
 // wrongCredentials is the one message for an unknown address and a wrong
 // password, so that the form does not tell which addresses have accounts.
 const wrongCredentials = "That email address and password do not match an account."
@@ -146,7 +158,7 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, store.ErrNotFound) {
 		// Hash anyway, so that an unknown address takes as long as a wrong
 		// password and timing does not tell them apart.
-		_ = auth.VerifyPassword(s.dummyHash, password)
+		_ = auth.VerifyPassword(dummyHash(), password)
 		return s.formError(w, "signin", p, errors.New(wrongCredentials))
 	}
 	if err != nil {

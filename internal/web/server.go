@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dailypapers/dailypapers/internal/auth"
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/search"
@@ -40,8 +39,8 @@ type Server struct {
 	dailyCap       int
 	limits         *limiters
 	trustedProxies []netip.Prefix
-	dummyHash      string // verified against for unknown addresses, so sign-in takes as long
-	signer         *digest.Signer
+
+	signer *digest.Signer
 }
 
 // Options configure a Server; the zero value of each field has a default.
@@ -110,9 +109,6 @@ func New(st store.Store, opt Options) (*Server, error) {
 		limits = *opt.Limits
 	}
 	s.limits = newLimiters(limits)
-	if s.dummyHash, err = auth.HashPassword("not a password anyone has"); err != nil {
-		return nil, err
-	}
 	key := opt.SecretKey
 	if key == nil {
 		key = make([]byte, 32)
