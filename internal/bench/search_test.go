@@ -135,12 +135,16 @@ func BenchmarkSearchOurs(b *testing.B) {
 			return res.IDs(), nil
 		}
 		m.queries(func(q *benchQuery) ([]paper.ID, error) { return run(q, nil) }, func(q *benchQuery) string { return q.text })
-		texts := func(_ context.Context, id paper.ID) (search.Doc, error) {
-			d, ok := c.textOf(id)
-			if !ok {
-				return d, fmt.Errorf("no paper %s", id)
+		texts := func(_ context.Context, ids []paper.ID) ([]search.Doc, error) {
+			docs := make([]search.Doc, len(ids))
+			for i, id := range ids {
+				d, ok := c.textOf(id)
+				if !ok {
+					return nil, fmt.Errorf("no paper %s", id)
+				}
+				docs[i] = d
 			}
-			return d, nil
+			return docs, nil
 		}
 		m.extraMode("phraseverify", "phrase", func(q *benchQuery) ([]paper.ID, error) { return run(q, texts) })
 		m.finish()

@@ -503,11 +503,11 @@ func TestSearchModeCancelled(t *testing.T) {
 	texts := textsOf(slices.Concat(hyAuto, hyLexical)...)
 	// Checking phrases reads texts with the context; a cancelled one may
 	// fail the search, but must not panic or return a wrong page.
-	res, err := f.ix.SearchMode(ctx, q, f.sem(q, Hybrid), 10, 0, func(ctx context.Context, id paper.ID) (Doc, error) {
+	res, err := f.ix.SearchMode(ctx, q, f.sem(q, Hybrid), 10, 0, func(ctx context.Context, ids []paper.ID) ([]Doc, error) {
 		if err := ctx.Err(); err != nil {
-			return Doc{}, err
+			return nil, err
 		}
-		return texts(ctx, id)
+		return texts(ctx, ids)
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v", err)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 )
@@ -38,9 +39,13 @@ func (r Result) IDs() []paper.ID {
 	return ids
 }
 
-// TextSource gives the text of a paper, for checking phrases; the index
-// itself keeps no text. Nil means phrases are ranked but not verified.
-type TextSource func(ctx context.Context, id paper.ID) (Doc, error)
+// TextSource gives the texts of papers, for checking phrases; the index
+// itself keeps no text. It returns a Doc for each of ids it knows, in any
+// order, and leaves out the ones it does not (a paper removed since it was
+// indexed fails the check). Candidates come in batches, so that a store
+// answers each batch with one read. Nil means phrases are ranked but not
+// verified.
+type TextSource func(ctx context.Context, ids []paper.ID) ([]Doc, error)
 
 // qterm is one ranking term of a query with its weight.
 type qterm struct {
@@ -94,20 +99,9 @@ func (ix *Index) search(ctx context.Context, q *Query, k, offset int, texts Text
 		best, total, exact = ix.maxScore(ix.cursors(terms), filter, window)
 	}
 	if len(q.Phrases) > 0 && texts != nil {
-		kept := make([]scored, 0, need)
-		checked := 0
-		for _, s := range best {
-			if len(kept) == need {
-				break
-			}
-			ok, err := ix.hasPhrases(ctx, q.Phrases, ix.docs[s.doc].id, texts)
-			if err != nil {
-				return Result{}, err
-			}
-			checked++
-			if ok {
-				kept = append(kept, s)
-			}
+		kept, checked, err := ix.keepPhrases(ctx, q.Phrases, best, need, texts)
+		if err != nil {
+			return Result{}, err
 		}
 		if checked == total { // every candidate was checked
 			total = len(kept)
@@ -511,28 +505,81 @@ func (ix *Index) newest(filter func(uint32) bool, k, offset int) Result {
 	return res
 }
 
-// hasPhrases checks that every phrase occurs, word after word, in one field.
-func (ix *Index) hasPhrases(ctx context.Context, phrases [][]string, id paper.ID, texts TextSource) (bool, error) {
-	d, err := texts(ctx, id)
-	if err != nil {
-		return false, err
+// keepPhrases returns the first need candidates, in order, in whose text
+// every phrase occurs, and how many candidates it checked. Texts are read
+// a batch at a time: first as many as are still needed, then as many as
+// the pass rate so far says it takes to find the rest, so that a query
+// whose candidates mostly pass costs one read, and one whose candidates
+// mostly fail a few, never one read per candidate.
+func (ix *Index) keepPhrases(ctx context.Context, phrases [][]string, cands []scored, need int, texts TextSource) (kept []scored, checked int, err error) {
+	const minBatch, maxBatch = 16, 512
+	a := analyzers.Get().(*analyzer)
+	defer analyzers.Put(a)
+	kept = make([]scored, 0, need)
+	for checked < len(cands) && len(kept) < need {
+		want := need - len(kept)
+		if checked > 0 { // scale by the pass rate so far
+			want = want * checked / max(len(kept), 1)
+		}
+		batch := cands[checked:min(checked+min(max(want, minBatch), maxBatch), len(cands))]
+		ids := make([]paper.ID, len(batch))
+		for i, s := range batch {
+			ids[i] = ix.docs[s.doc].id
+		}
+		docs, err := texts(ctx, ids)
+		if err != nil {
+			return nil, 0, err
+		}
+		byID := make(map[paper.ID]*Doc, len(docs))
+		for i := range docs {
+			byID[docs[i].ID] = &docs[i]
+		}
+		for i, s := range batch {
+			checked++
+			if d := byID[ids[i]]; d != nil && hasPhrases(a, phrases, d) {
+				kept = append(kept, s)
+				if len(kept) == need {
+					break
+				}
+			}
+		}
 	}
-	a := newAnalyzer()
-	fields := [][]string{a.terms(nil, d.Title), a.terms(nil, d.Abstract), a.terms(nil, strings.Join(d.Authors, " , "))}
+	return kept, checked, nil
+}
+
+// hasPhrases checks that every phrase occurs, word after word, in one
+// field. Fields are analysed only when a phrase is looked for in them: a
+// phrase found in the title spares the abstract.
+func hasPhrases(a *analyzer, phrases [][]string, d *Doc) bool {
+	texts := [...]func() string{
+		func() string { return d.Title },
+		func() string { return d.Abstract },
+		func() string { return strings.Join(d.Authors, " , ") },
+	}
+	var fields [len(texts)][]string
+	var done [len(texts)]bool
 	for _, ph := range phrases {
 		found := false
-		for _, f := range fields {
-			if containsRun(f, ph) {
+		for i := range texts {
+			if !done[i] {
+				fields[i], done[i] = a.terms(nil, texts[i]()), true
+			}
+			if containsRun(fields[i], ph) {
 				found = true
 				break
 			}
 		}
 		if !found {
-			return false, nil
+			return false
 		}
 	}
-	return true, nil
+	return true
 }
+
+// analyzers keeps analysers, with their stem caches, from one phrase check
+// to the next: the words of abstracts repeat, and a cached stem is a map
+// look-up where stemming it again is most of a check's work.
+var analyzers = sync.Pool{New: func() any { return newAnalyzer() }}
 
 // containsRun reports whether run occurs contiguously in seq. Stop words
 // are dropped from both, so "state of the art" matches "state-of-the-art".

@@ -296,13 +296,17 @@ func (s *Service) semanticQuery(ctx context.Context, q *Query, mode Mode) Semant
 	return SemanticQuery{Vec: v, Vectors: vecs, Weight: mode.Weight()}
 }
 
-// text fetches a paper's text from the store, for phrase checks.
-func (s *Service) text(ctx context.Context, id paper.ID) (Doc, error) {
-	p, err := s.st.Paper(ctx, id)
+// text reads papers' texts from the store in one go, for phrase checks.
+func (s *Service) text(ctx context.Context, ids []paper.ID) ([]Doc, error) {
+	items, err := s.st.PapersOnFeed(ctx, ids)
 	if err != nil {
-		return Doc{}, err
+		return nil, err
 	}
-	return DocFromPaper(&p), nil
+	docs := make([]Doc, len(items))
+	for i := range items {
+		docs[i] = DocFromPaper(&items[i].Paper)
+	}
+	return docs, nil
 }
 
 // Similar finds papers like p: its most distinctive title and abstract

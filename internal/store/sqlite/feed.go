@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -133,26 +133,23 @@ func (s *Store) Submissions(ctx context.Context, id paper.ID) ([]store.FeedItem,
 // PapersOnFeed reads papers by id with their first feed entry, in one
 // query a thousand ids.
 func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedItem, error) {
-	found := make(map[paper.ID]store.FeedItem, len(ids))
-	const chunk = 1000 // SQLite takes at most 32766 parameters
-	for rest := ids; len(rest) > 0; {
-		part := rest[:min(chunk, len(rest))]
-		rest = rest[len(part):]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = string(id)
-		}
-		items, err := queryAll(ctx, s.r, "papers by id", scanMaybeFeedItem, `SELECT `+feedCols+` FROM papers p
-			LEFT JOIN feed_entries f ON f.paper_seq = p.seq
-				AND f.day = (SELECT min(day) FROM feed_entries e WHERE e.paper_seq = p.seq)
-			LEFT JOIN users u ON u.id = f.submitter_id
-			WHERE p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			found[it.Paper.ID] = it
-		}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// The ids go in as one JSON array, so that one prepared statement
+	// serves any number of them.
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: papers by id: %w", err)
+	}
+	rows, err := s.papersByIDs.QueryContext(ctx, string(list))
+	items, err := collect("papers by id", rows, err, scanMaybeFeedItem)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[paper.ID]store.FeedItem, len(items))
+	for _, it := range items {
+		found[it.Paper.ID] = it
 	}
 	out := make([]store.FeedItem, 0, len(found))
 	for _, id := range ids {
