@@ -1,27 +1,15 @@
-// Package ratelimit limits how often something may happen per key, such as
-// sign-in attempts per account or sign-ups per client address.
-//
-// A Limiter holds one token bucket (a golang.org/x/time/rate.Limiter) per
-// key. Buckets for keys that have been idle long enough to have refilled
-// completely are dropped, since a fresh bucket behaves exactly the same, and
-// the number of keys is capped so that an attacker who sprays requests from
-// many addresses cannot grow memory without bound.
-//
-// Callers pass the current time to Allow, so tests can drive a Limiter with a
-// fake clock.
+// Package ratelimit names rate limits and the client a request counts
+// against. The counting itself is the store's (store.Community.Throttle),
+// so that every process serving a site shares it.
 package ratelimit
 
 import (
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Limit is a rate of Events events per Per, with bursts of up to Events at
@@ -34,124 +22,6 @@ import (
 type Limit struct {
 	Events int
 	Per    time.Duration
-}
-
-// unlimited reports whether l allows everything.
-func (l Limit) unlimited() bool { return l.Events <= 0 || l.Per <= 0 }
-
-// maxKeys bounds the number of keys a Limiter tracks. When a new key would
-// exceed it, the least recently used half of the keys is dropped. A dropped
-// key starts again with a full bucket, so under a flood of more than
-// maxKeys distinct keys per refill period some keys get a little more than
-// their due; memory stays bounded, which matters more.
-const maxKeys = 100_000
-
-// sweepInterval is how often, at most, Allow looks for idle keys to drop.
-const sweepInterval = time.Minute
-
-// Limiter enforces a Limit separately for each key. It is safe for
-// concurrent use. A nil *Limiter allows everything.
-type Limiter struct {
-	limit Limit
-
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	lastSweep time.Time
-	maxKeys   int // maxKeys, except in tests
-}
-
-type bucket struct {
-	tokens   *rate.Limiter
-	lastSeen time.Time // latest time passed to Allow for this key
-}
-
-// New returns a Limiter that allows each key l.Events events per l.Per.
-func New(l Limit) *Limiter {
-	return &Limiter{
-		limit:   l,
-		buckets: make(map[string]*bucket),
-		maxKeys: maxKeys,
-	}
-}
-
-// Allow reports whether an event for key may happen at time now, and if so
-// counts it. If not, retryAfter is how long from now until the key has a
-// token again (always > 0; round it up to whole seconds for a Retry-After
-// header). A refused event is not counted.
-//
-// now should not go backwards by much between calls; a time earlier than one
-// already seen for the key is treated as that time.
-func (l *Limiter) Allow(key string, now time.Time) (ok bool, retryAfter time.Duration) {
-	if l == nil || l.limit.unlimited() {
-		return true, 0
-	}
-
-	l.mu.Lock()
-	defer l.mu.Unlock()
-
-	if now.Sub(l.lastSweep) >= sweepInterval || now.Before(l.lastSweep) {
-		l.sweep(now)
-	}
-	b := l.buckets[key]
-	if b == nil {
-		if len(l.buckets) >= l.maxKeys {
-			l.sweep(now)
-			if len(l.buckets) >= l.maxKeys {
-				l.dropOldestHalf()
-			}
-		}
-		perSecond := rate.Limit(float64(l.limit.Events) / l.limit.Per.Seconds())
-		b = &bucket{tokens: rate.NewLimiter(perSecond, l.limit.Events)}
-		l.buckets[key] = b
-	}
-	if now.After(b.lastSeen) {
-		b.lastSeen = now
-	}
-
-	if b.tokens.AllowN(now, 1) {
-		return true, 0
-	}
-	// Less than one token left: wait for the missing fraction to refill,
-	// at Per/Events per token.
-	missing := 1 - b.tokens.TokensAt(now)
-	perToken := float64(l.limit.Per) / float64(l.limit.Events)
-	return false, max(time.Duration(math.Ceil(missing*perToken)), time.Nanosecond)
-}
-
-// sweep drops the buckets that have been idle for longer than it takes a
-// bucket to refill completely (Per): such a bucket is full, so dropping it
-// changes nothing. l.mu must be held.
-func (l *Limiter) sweep(now time.Time) {
-	l.lastSweep = now
-	for key, b := range l.buckets {
-		if now.Sub(b.lastSeen) > l.limit.Per {
-			delete(l.buckets, key)
-		}
-	}
-}
-
-// dropOldestHalf drops the least recently used half of the buckets. l.mu
-// must be held.
-func (l *Limiter) dropOldestHalf() {
-	type aged struct {
-		key      string
-		lastSeen time.Time
-	}
-	all := make([]aged, 0, len(l.buckets))
-	for key, b := range l.buckets {
-		all = append(all, aged{key, b.lastSeen})
-	}
-	slices.SortFunc(all, func(a, b aged) int { return a.lastSeen.Compare(b.lastSeen) })
-	for _, a := range all[:(len(all)+1)/2] {
-		delete(l.buckets, a.key)
-	}
-}
-
-// len returns the number of keys being tracked.
-func (l *Limiter) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
 }
 
 // ClientIP returns a rate-limiting key for the client that sent r: its IP

@@ -105,6 +105,12 @@ type PasswordReset struct {
 // comments) changes in the same transaction as the row that causes it,
 // and every change to what pages show increases Version.
 type Community interface {
+	// Throttle counts an event against key, which may have burst events at
+	// once and then one more every interval: it reports whether the event
+	// may happen and, when not, how long until it may (a refused event is
+	// not counted). The state lives in the database, so every process on
+	// it counts against the same limit.
+	Throttle(ctx context.Context, key string, burst int, every time.Duration, now time.Time) (ok bool, retryAfter time.Duration, err error)
 	// Account returns the account with the id, or ErrNotFound.
 	Account(ctx context.Context, id int64) (Account, error)
 	// UserByName finds a user (an account or a submitter known from an

@@ -66,7 +66,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) error {
 	p.Username = strings.TrimSpace(r.PostFormValue("username"))
 	p.Fullname = strings.TrimSpace(r.PostFormValue("name"))
 	password := r.PostFormValue("password")
-	if err := s.allow("sign-ups", limitKey{s.limits.signUpAddress, s.clientIP(r)}); err != nil {
+	if err := s.allow(r.Context(), "sign-ups", limitKey{"sign-up/address", s.limits.SignUpAddress, s.clientIP(r)}); err != nil {
 		return s.formError(w, "signup", p, err)
 	}
 	email, err := mail.CheckAddress(p.Email)
@@ -147,8 +147,8 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) error {
 	p := s.accountPage(r, "Sign in")
 	p.Email = strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	if err := s.allow("sign-in attempts",
-		limitKey{s.limits.signInAddress, s.clientIP(r)}, limitKey{s.limits.signInAccount, p.Email}); err != nil {
+	if err := s.allow(r.Context(), "sign-in attempts",
+		limitKey{"sign-in/address", s.limits.SignInAddress, s.clientIP(r)}, limitKey{"sign-in/account", s.limits.SignInAccount, p.Email}); err != nil {
 		return s.formError(w, "signin", p, err)
 	}
 	if p.Email == "" || password == "" {
@@ -194,8 +194,8 @@ func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) error {
 	p := s.accountPage(r, "Reset your password")
 	p.Email = strings.TrimSpace(r.PostFormValue("email"))
-	if err := s.allow("password reset requests",
-		limitKey{s.limits.resetAddress, s.clientIP(r)}, limitKey{s.limits.resetAccount, p.Email}); err != nil {
+	if err := s.allow(r.Context(), "password reset requests",
+		limitKey{"reset/address", s.limits.ResetAddress, s.clientIP(r)}, limitKey{"reset/account", s.limits.ResetAccount, p.Email}); err != nil {
 		return s.formError(w, "forgot", p, err)
 	}
 	if p.Email == "" {

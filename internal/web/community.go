@@ -133,7 +133,7 @@ func (s *Server) addComment(r *http.Request, a *store.Account, id paper.ID, pare
 	if err := markdown.Check(body); err != nil {
 		return store.Comment{}, badRequest(err.Error())
 	}
-	if err := s.allow("comments", limitKey{s.limits.commentAccount, fmt.Sprint(a.ID)}, limitKey{s.limits.commentAddress, s.clientIP(r)}); err != nil {
+	if err := s.allow(r.Context(), "comments", limitKey{"comment/account", s.limits.CommentAccount, fmt.Sprint(a.ID)}, limitKey{"comment/address", s.limits.CommentAddress, s.clientIP(r)}); err != nil {
 		return store.Comment{}, err
 	}
 	c, err := s.store.AddComment(r.Context(), store.Comment{PaperID: id, ParentID: parent, Author: a.User, Body: body, CreatedAt: s.now(), Key: key})

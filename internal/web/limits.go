@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -40,40 +41,30 @@ var DefaultLimits = Limits{
 	SubscribeAddress: ratelimit.Limit{Events: 20, Per: time.Hour},
 }
 
-// limiters are the live buckets of Limits.
-type limiters struct {
-	signInAccount, signInAddress       *ratelimit.Limiter
-	signUpAddress                      *ratelimit.Limiter
-	resetAccount, resetAddress         *ratelimit.Limiter
-	submitAccount, submitAddress       *ratelimit.Limiter
-	commentAccount, commentAddress     *ratelimit.Limiter
-	subscribeAccount, subscribeAddress *ratelimit.Limiter
-}
-
-func newLimiters(l Limits) *limiters {
-	return &limiters{
-		signInAccount: ratelimit.New(l.SignInAccount), signInAddress: ratelimit.New(l.SignInAddress),
-		signUpAddress: ratelimit.New(l.SignUpAddress),
-		resetAccount:  ratelimit.New(l.ResetAccount), resetAddress: ratelimit.New(l.ResetAddress),
-		submitAccount: ratelimit.New(l.SubmitAccount), submitAddress: ratelimit.New(l.SubmitAddress),
-		commentAccount: ratelimit.New(l.CommentAccount), commentAddress: ratelimit.New(l.CommentAddress),
-		subscribeAccount: ratelimit.New(l.SubscribeAccount), subscribeAddress: ratelimit.New(l.SubscribeAddress),
-	}
-}
-
-// limitKey pairs a limiter with the key it is asked about.
+// limitKey is one limit asked about one key; name keeps apart the keys
+// of different limits in the store.
 type limitKey struct {
-	l   *ratelimit.Limiter
-	key string
+	name  string
+	limit ratelimit.Limit
+	key   string
 }
 
-// allow asks every limiter; the request goes ahead only if all agree. The
-// error is a 429 that says how long to wait.
-func (s *Server) allow(what string, keys ...limitKey) error {
+// allow asks every limit; the request goes ahead only if all agree. The
+// counts live in the store, so every process serving the site counts
+// against the same limits. The error is a 429 that says how long to wait.
+func (s *Server) allow(ctx context.Context, what string, keys ...limitKey) error {
 	now := s.now()
 	var wait time.Duration
 	for _, k := range keys {
-		if ok, retry := k.l.Allow(strings.ToLower(k.key), now); !ok {
+		l := k.limit
+		if l.Events <= 0 || l.Per <= 0 {
+			continue
+		}
+		ok, retry, err := s.store.Throttle(ctx, k.name+":"+strings.ToLower(k.key), l.Events, l.Per/time.Duration(l.Events), now)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			wait = max(wait, retry)
 		}
 	}

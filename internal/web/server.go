@@ -37,7 +37,7 @@ type Server struct {
 	baseURL        string
 	submitWindow   time.Duration
 	dailyCap       int
-	limits         *limiters
+	limits         Limits
 	trustedProxies []netip.Prefix
 
 	signer *digest.Signer
@@ -108,7 +108,7 @@ func New(st store.Store, opt Options) (*Server, error) {
 	if opt.Limits != nil {
 		limits = *opt.Limits
 	}
-	s.limits = newLimiters(limits)
+	s.limits = limits
 	key := opt.SecretKey
 	if key == nil {
 		key = make([]byte, 32)

@@ -52,7 +52,7 @@ func (s *Server) submit(ctx context.Context, a *store.Account, ip string, in sub
 		return zero, badRequest(err.Error())
 	}
 	if !override {
-		if err := s.allow("submissions", limitKey{s.limits.submitAccount, fmt.Sprint(a.ID)}, limitKey{s.limits.submitAddress, ip}); err != nil {
+		if err := s.allow(ctx, "submissions", limitKey{"submit/account", s.limits.SubmitAccount, fmt.Sprint(a.ID)}, limitKey{"submit/address", s.limits.SubmitAddress, ip}); err != nil {
 			return zero, err
 		}
 	}

@@ -47,7 +47,7 @@ func (s *Server) subscribePost(w http.ResponseWriter, r *http.Request) error {
 	if p.Email == "" && p.Viewer != nil {
 		p.Email = p.Viewer.Email
 	}
-	if err := s.allow("subscriptions", limitKey{s.limits.subscribeAddress, s.clientIP(r)}, limitKey{s.limits.subscribeAccount, p.Email}); err != nil {
+	if err := s.allow(r.Context(), "subscriptions", limitKey{"subscribe/address", s.limits.SubscribeAddress, s.clientIP(r)}, limitKey{"subscribe/account", s.limits.SubscribeAccount, p.Email}); err != nil {
 		var he *httpError
 		errors.As(err, &he)
 		setRetryAfter(w, he.retryAfter)

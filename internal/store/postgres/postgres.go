@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,6 +40,9 @@ type Store struct {
 	// since the pool cannot close while they hold connections.
 	mu   sync.Mutex
 	open map[*importTx]bool
+	// throttled counts the events Throttle let through, to prune its
+	// table now and then.
+	throttled atomic.Uint64
 }
 
 var _ store.Store = (*Store)(nil)

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -42,7 +43,10 @@ type Store struct {
 	// page view reads it), and a paper and its feed entries by id (paper
 	// pages, search results, the API), which SQLite would otherwise parse
 	// again on every call.
-	version, paperByID, submissionsOf *sql.Stmt
+	version, paperByID, submissionsOf, papersByIDs *sql.Stmt
+	// throttled counts the events Throttle let through, to prune its
+	// table now and then.
+	throttled atomic.Uint64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -115,6 +119,11 @@ func open(ctx context.Context, path string) (*Store, error) {
 		{&s.version, `SELECT v FROM store_version WHERE id = 1`},
 		{&s.paperByID, `SELECT ` + paperCols + ` FROM papers p WHERE p.id = ?`},
 		{&s.submissionsOf, `SELECT ` + feedCols + feedFrom + ` WHERE p.id = ? ORDER BY f.day`},
+		{&s.papersByIDs, `SELECT ` + feedCols + ` FROM papers p
+			LEFT JOIN feed_entries f ON f.paper_seq = p.seq
+				AND f.day = (SELECT min(day) FROM feed_entries e WHERE e.paper_seq = p.seq)
+			LEFT JOIN users u ON u.id = f.submitter_id
+			WHERE p.id IN (SELECT value FROM json_each(?))`},
 	} {
 		if *p.stmt, err = r.PrepareContext(ctx, p.query); err != nil {
 			s.Close()
@@ -138,7 +147,7 @@ func (s *Store) Close() error {
 	if im != nil {
 		im.tx.Rollback()
 	}
-	for _, st := range []*sql.Stmt{s.version, s.paperByID, s.submissionsOf} {
+	for _, st := range []*sql.Stmt{s.version, s.paperByID, s.submissionsOf, s.papersByIDs} {
 		if st != nil {
 			st.Close()
 		}

@@ -75,6 +75,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MailQueueConcurrent", testMailQueueConcurrent},
 		{"DigestRuns", testDigestRuns},
 		{"Lead", testLead},
+		{"Throttle", testThrottle},
+		{"ThrottleConcurrent", testThrottleConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,48 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Throttle is the generic cell rate algorithm in one upsert: the row's
+// theoretical arrival time (tat) moves on by every for each event let
+// through, and an event is refused when tat is further ahead of now than
+// the burst allows. The WHERE of the upsert leaves a refused key as it
+// was, and RETURNING then gives no row. The upsert locks the key's row,
+// so concurrent events from every process are counted one after another.
+func (s *Store) Throttle(ctx context.Context, key string, burst int, every time.Duration, now time.Time) (bool, time.Duration, error) {
+	if burst <= 0 || every <= 0 {
+		return true, 0, nil
+	}
+	t, step := now.UnixMicro(), every.Microseconds()
+	tolerance := int64(burst-1) * step
+	err := s.pool.QueryRow(ctx, `INSERT INTO rate_limits (key, tat) VALUES ($1, $2::bigint + $3::bigint)
+		ON CONFLICT (key) DO UPDATE SET tat = greatest(rate_limits.tat, $2::bigint) + $3::bigint
+			WHERE rate_limits.tat - $2::bigint <= $4::bigint
+		RETURNING tat`, key, t, step, tolerance).Scan(new(int64))
+	if err == nil {
+		if s.throttled.Add(1)%pruneEvery == 0 {
+			if _, err := s.pool.Exec(ctx, `DELETE FROM rate_limits WHERE tat < $1`, t); err != nil {
+				return true, 0, fmt.Errorf("store: prune rate limits: %w", err)
+			}
+		}
+		return true, 0, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return false, 0, fmt.Errorf("store: throttle %s: %w", key, mapErr(err))
+	}
+	var tat int64
+	if err := s.pool.QueryRow(ctx, `SELECT tat FROM rate_limits WHERE key = $1`, key).Scan(&tat); err != nil {
+		return false, 0, fmt.Errorf("store: throttle %s: %w", key, mapErr(err))
+	}
+	return false, max(time.Duration(tat-t-tolerance)*time.Microsecond, time.Microsecond), nil
+}
+
+// pruneEvery is how many events pass between deletions of the rows whose
+// time has passed (full buckets, the same as no row).
+const pruneEvery = 1024
