@@ -2,6 +2,7 @@ package arxiv
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,13 +63,7 @@ type Client struct {
 	// UserAgent is sent with every request; DefaultUserAgent when empty.
 	UserAgent string
 
-	// now and sleep are the clock; tests replace them. sleep returns early
-	// with ctx.Err() when ctx ends.
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration) error
-
-	mu   sync.Mutex
-	next time.Time // earliest start of the next request
+	pacer
 }
 
 // Fetch returns the metadata of the paper with the given canonical id.
@@ -82,41 +77,25 @@ func (c *Client) Fetch(ctx context.Context, id paper.ID) (paper.Paper, error) {
 	if id == "" {
 		return paper.Paper{}, fmt.Errorf("arxiv: fetch: %w: empty id", ErrBadID)
 	}
-	attempts := c.Attempts
-	if attempts <= 0 {
-		attempts = DefaultAttempts
-	}
-	var lastErr error
-	for n := 1; n <= attempts; n++ {
-		if n > 1 {
-			wait := backoff(n - 1)
-			var ra retryAfterError
-			if errors.As(lastErr, &ra) {
-				if ra.d > maxRetryAfter {
-					return paper.Paper{}, c.fail(id, n-1, attempts, lastErr)
-				}
-				wait = max(wait, ra.d)
-				c.deferUntil(c.clock().Add(ra.d))
-			}
-			if err := c.doSleep(ctx, wait); err != nil {
-				return paper.Paper{}, c.fail(id, n-1, attempts, errors.Join(lastErr, err))
-			}
-		}
+	attempts := attemptsOr(c.Attempts)
+	var p paper.Paper
+	n, err := c.retry(ctx, attempts, func() error {
 		f, err := c.attempt(ctx, id)
-		if err == nil {
-			for _, p := range f.Papers {
-				if p.ID == id {
-					return p, nil
-				}
+		if err != nil {
+			return err
+		}
+		for _, fp := range f.Papers {
+			if fp.ID == id {
+				p = fp
+				return nil
 			}
-			return paper.Paper{}, c.fail(id, n, attempts, ErrNotFound)
 		}
-		lastErr = err
-		if !retryable(err) || ctx.Err() != nil {
-			return paper.Paper{}, c.fail(id, n, attempts, err)
-		}
+		return ErrNotFound
+	})
+	if err != nil {
+		return paper.Paper{}, c.fail(id, n, attempts, err)
 	}
-	return paper.Paper{}, c.fail(id, attempts, attempts, lastErr)
+	return p, nil
 }
 
 func (c *Client) fail(id paper.ID, n, of int, err error) error {
@@ -125,43 +104,17 @@ func (c *Client) fail(id paper.ID, n, of int, err error) error {
 
 // attempt makes one request and parses its answer.
 func (c *Client) attempt(ctx context.Context, id paper.ID) (Feed, error) {
-	if err := c.pace(ctx); err != nil {
+	if err := c.pace(ctx, c.MinInterval); err != nil {
 		return Feed{}, err
 	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	actx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	base := c.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
+	base := cmp.Or(c.BaseURL, DefaultBaseURL)
 	u := base + "?" + url.Values{"id_list": {string(id)}, "max_results": {"1"}}.Encode()
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, u, nil)
+	resp, body, err := get(ctx, getRequest{
+		client: c.HTTP, url: u, userAgent: c.UserAgent, accept: "application/atom+xml",
+		timeout: cmp.Or(max(c.Timeout, 0), DefaultTimeout), limit: maxBody,
+	})
 	if err != nil {
 		return Feed{}, err
-	}
-	ua := c.UserAgent
-	if ua == "" {
-		ua = DefaultUserAgent
-	}
-	req.Header.Set("User-Agent", ua)
-	req.Header.Set("Accept", "application/atom+xml")
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return Feed{}, netError{err}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return Feed{}, netError{fmt.Errorf("reading response: %w", err)}
 	}
 
 	switch {
@@ -180,60 +133,113 @@ func (c *Client) attempt(ctx context.Context, id paper.ID) (Feed, error) {
 		}
 		return Feed{}, fmt.Errorf("%w: HTTP %s", ErrBadID, resp.Status)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		err := statusError{resp.Status}
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.clock()); ok {
-			return Feed{}, retryAfterError{err, d}
-		}
-		return Feed{}, err
+		return Feed{}, c.retryableStatus(resp)
 	default:
 		return Feed{}, fmt.Errorf("HTTP %s", resp.Status)
 	}
 }
 
-// pace waits for this request's turn: requests start at least MinInterval
-// apart, whichever goroutine sends them.
-func (c *Client) pace(ctx context.Context) error {
-	interval := c.MinInterval
+// pacer spaces out the requests of a client and retries failed ones. It is
+// embedded in Client and Harvester, so that each keeps its own schedule.
+type pacer struct {
+	// now and sleep are the clock; tests replace them. sleep returns early
+	// with ctx.Err() when ctx ends.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+
+	mu   sync.Mutex
+	next time.Time // earliest start of the next request
+}
+
+// pace waits for this request's turn: requests start at least interval
+// apart, whichever goroutine sends them. An interval of zero means
+// DefaultMinInterval, a negative one no pacing.
+func (p *pacer) pace(ctx context.Context, interval time.Duration) error {
 	if interval == 0 {
 		interval = DefaultMinInterval
 	}
-	c.mu.Lock()
-	now := c.clock()
+	p.mu.Lock()
+	now := p.clock()
 	start := now
-	if c.next.After(start) {
-		start = c.next
+	if p.next.After(start) {
+		start = p.next
 	}
 	if interval > 0 {
-		c.next = start.Add(interval)
+		p.next = start.Add(interval)
 	} else {
-		c.next = start
+		p.next = start
 	}
-	c.mu.Unlock()
+	p.mu.Unlock()
 	if wait := start.Sub(now); wait > 0 {
-		return c.doSleep(ctx, wait)
+		return p.doSleep(ctx, wait)
 	}
 	return nil
 }
 
 // deferUntil holds back every request until t, as a Retry-After asks.
-func (c *Client) deferUntil(t time.Time) {
-	c.mu.Lock()
-	if t.After(c.next) {
-		c.next = t
+func (p *pacer) deferUntil(t time.Time) {
+	p.mu.Lock()
+	if t.After(p.next) {
+		p.next = t
 	}
-	c.mu.Unlock()
+	p.mu.Unlock()
 }
 
-func (c *Client) clock() time.Time {
-	if c.now != nil {
-		return c.now()
+// retry calls try until it succeeds, fails with an error that is not
+// retryable, or has been called attempts times. Before each retry it waits
+// with exponential backoff and jitter, or as long as a Retry-After asked if
+// that is longer, and holds back the pacer's other requests as long too. A
+// Retry-After beyond maxRetryAfter ends the retries. retry returns the
+// number of the last try and its error.
+func (p *pacer) retry(ctx context.Context, attempts int, try func() error) (int, error) {
+	var lastErr error
+	for n := 1; n <= attempts; n++ {
+		if n > 1 {
+			wait := backoff(n - 1)
+			var ra retryAfterError
+			if errors.As(lastErr, &ra) {
+				if ra.d > maxRetryAfter {
+					return n - 1, lastErr
+				}
+				wait = max(wait, ra.d)
+				p.deferUntil(p.clock().Add(ra.d))
+			}
+			if err := p.doSleep(ctx, wait); err != nil {
+				return n - 1, errors.Join(lastErr, err)
+			}
+		}
+		err := try()
+		if err == nil {
+			return n, nil
+		}
+		lastErr = err
+		if !retryable(err) || ctx.Err() != nil {
+			return n, err
+		}
+	}
+	return attempts, lastErr
+}
+
+// retryableStatus is the error of a 429 or 5xx response, with the wait its
+// Retry-After header asks for.
+func (p *pacer) retryableStatus(resp *http.Response) error {
+	err := statusError{resp.Status}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.clock()); ok {
+		return retryAfterError{err, d}
+	}
+	return err
+}
+
+func (p *pacer) clock() time.Time {
+	if p.now != nil {
+		return p.now()
 	}
 	return time.Now()
 }
 
-func (c *Client) doSleep(ctx context.Context, d time.Duration) error {
-	if c.sleep != nil {
-		return c.sleep(ctx, d)
+func (p *pacer) doSleep(ctx context.Context, d time.Duration) error {
+	if p.sleep != nil {
+		return p.sleep(ctx, d)
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -243,6 +249,56 @@ func (c *Client) doSleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// attemptsOr is the number of tries a client configured with n makes.
+func attemptsOr(n int) int {
+	if n <= 0 {
+		return DefaultAttempts
+	}
+	return n
+}
+
+// getRequest is one GET of get.
+type getRequest struct {
+	client    *http.Client // http.DefaultClient when nil
+	url       string
+	userAgent string // DefaultUserAgent when empty
+	accept    string
+	timeout   time.Duration // bounds the request and the reading of the body
+	limit     int64         // largest body accepted
+}
+
+// get sends one GET request and reads the whole response body, which it
+// returns with the response (whose Body is then closed). Failures to get
+// a complete response, a body cut short included, are netErrors; a body
+// larger than the limit is an error that is not retried.
+func get(ctx context.Context, r getRequest) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("User-Agent", cmp.Or(r.userAgent, DefaultUserAgent))
+	req.Header.Set("Accept", r.accept)
+	hc := r.client
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, nil, netError{err}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, r.limit+1))
+	if err != nil {
+		return nil, nil, netError{fmt.Errorf("reading response: %w", err)}
+	}
+	if int64(len(body)) > r.limit {
+		return nil, nil, fmt.Errorf("response larger than %d bytes", r.limit)
+	}
+	return resp, body, nil
 }
 
 // backoff is the wait before retry n (1, 2, ...): backoffBase doubled each

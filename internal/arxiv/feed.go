@@ -1,6 +1,8 @@
-// Package arxiv fetches paper metadata from the arXiv API
+// Package arxiv fetches paper metadata from arXiv and maps it to
+// paper.Paper: single papers from the arXiv API
 // (https://info.arxiv.org/help/api/), an Atom 1.0 feed extended with the
-// arxiv: and opensearch: namespaces, and maps its entries to paper.Paper.
+// arxiv: and opensearch: namespaces, and lists of records over OAI-PMH
+// (oai.go).
 package arxiv
 
 import (
@@ -142,7 +144,11 @@ func (e *xmlEntry) paper() (paper.Paper, error) {
 			p.Authors = append(p.Authors, paper.Author{Name: name})
 		}
 	}
-	p.Categories = categories(e.Primary.Term, e.Categories)
+	terms := []string{e.Primary.Term}
+	for _, c := range e.Categories {
+		terms = append(terms, c.Term)
+	}
+	p.Categories = categories(terms...)
 	// The entry id names the version the feed describes, which is the
 	// latest one unless a version was asked for. Intermediate versions'
 	// dates are not in the feed.
@@ -159,21 +165,17 @@ func (e *xmlEntry) paper() (paper.Paper, error) {
 	return p, nil
 }
 
-// categories lists the primary category first, then the others in feed
-// order, without duplicates or blanks.
-func categories(primary string, cats []xmlCategory) []string {
+// categories lists the terms, the primary category first, in order and
+// without duplicates or blanks.
+func categories(terms ...string) []string {
 	var out []string
-	seen := make(map[string]bool, len(cats)+1)
-	add := func(t string) {
+	seen := make(map[string]bool, len(terms))
+	for _, t := range terms {
 		t = strings.TrimSpace(t)
 		if t != "" && !seen[t] {
 			seen[t] = true
 			out = append(out, t)
 		}
-	}
-	add(primary)
-	for _, c := range cats {
-		add(c.Term)
 	}
 	return out
 }
