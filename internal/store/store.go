@@ -197,6 +197,7 @@ type Store interface {
 
 	Community
 	Digests
+	Catalogue
 
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)

@@ -76,6 +76,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DigestRuns", testDigestRuns},
 		{"Lead", testLead},
 		{"Throttle", testThrottle},
+		{"HarvestState", testHarvestState},
+		{"Stars", testStars},
 		{"ThrottleConcurrent", testThrottleConcurrent},
 	}
 	for _, tc := range tests {
