@@ -153,6 +153,10 @@ var copyTables = []copyTable{
 		message_id:text last_error:text created_at sent_at`),
 	spec("digest_runs", 1, "id", `id period:text started_at finished_at queued sent failed skipped note:text`),
 	spec("leaders", 1, "", `name:text holder:text until`),
+	spec("rate_limits", 1, "", `key:text tat`),
+	spec("harvests", 1, "", `source:text run_from:text run_until:text token:text done:text pages records updated_at`),
+	spec("repos", 1, "", `repo:text checked_at found:bool`),
+	spec("star_counts", 2, "", `repo:text day:text stars`),
 }
 
 // liteCols is the SQLite select list; keys is its ORDER BY.

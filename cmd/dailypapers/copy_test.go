@@ -117,6 +117,14 @@ func buildSite(t *testing.T) site {
 	must(err)
 	run.FinishedAt, run.Queued, run.Sent, run.Note = now, 2, 1, "one left"
 	must(st.FinishDigestRun(ctx, run))
+	if ok, _, err := st.Throttle(ctx, "sign-in/address:192.0.2.1", 10, time.Minute, now); err != nil || !ok {
+		t.Fatalf("Throttle: %v %v", ok, err)
+	}
+	must(st.SaveHarvestState(ctx, store.HarvestState{Source: "arxiv:cs", From: "2025-09-01", Token: "6960524|1001", Pages: 1, Records: 1000, UpdatedAt: now}))
+	repo := "https://github.com/example/copied"
+	must(st.RecordStars(ctx, repo, 12, true, now.Add(-24*time.Hour)))
+	must(st.RecordStars(ctx, repo, 15, true, now))
+	must(st.RecordStars(ctx, "https://github.com/example/gone", 0, false, now))
 	if lead, err := st.Lead(ctx, "digests", "process-1", now, time.Minute); err != nil || !lead {
 		t.Fatalf("Lead: %v %v", lead, err)
 	}

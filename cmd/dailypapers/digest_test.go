@@ -31,12 +31,19 @@ const (
 // returns their addresses by subscription id.
 func seedDigestData(t *testing.T, dir string, n int) map[int64]string {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "dailypapers.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "dailypapers.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	return seedDigests(t, st, n)
+}
+
+// seedDigests puts Tuesday Sep 2's papers and n confirmed daily
+// subscriptions into st.
+func seedDigests(t *testing.T, st store.Store, n int) map[int64]string {
+	t.Helper()
+	ctx := context.Background()
 	im, err := st.BeginImport(ctx)
 	if err != nil {
 		t.Fatal(err)

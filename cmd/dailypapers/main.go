@@ -26,7 +26,7 @@ type command struct {
 	run                       func(ctx context.Context, c *config.Config, args []string, stdout, stderr io.Writer) error
 }
 
-var commands = []command{serveCmd, importCmd, searchCmd, reindexCmd, evalCmd, statsCmd, userCreateCmd, digestPreviewCmd, digestSendCmd, migrateCmd, copyCmd}
+var commands = []command{serveCmd, importCmd, harvestCmd, starsCmd, searchCmd, reindexCmd, evalCmd, statsCmd, userCreateCmd, digestPreviewCmd, digestSendCmd, migrateCmd, copyCmd}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -76,7 +76,8 @@ func runBinaryStdin(t *testing.T, bin, in string, args ...string) (string, error
 func startServe(t *testing.T, bin, name, dsn, dataDir string) *dpProcess {
 	t.Helper()
 	p := &dpProcess{name: name, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "serve", "--db", dsn, "--data", dataDir, "--addr", "127.0.0.1:0", "--embedder", "none", "--demo=false")
+	p.cmd = exec.Command(bin, "serve", "--db", dsn, "--data", dataDir, "--addr", "127.0.0.1:0", "--embedder", "none", "--demo=false",
+		"--trusted-proxies", "127.0.0.1") // as behind a load balancer: each account's requests come from its own address
 	p.cmd.Env = cleanEnv()
 	p.cmd.Stderr = lockedWriter{p}
 	stdout, err := p.cmd.StdoutPipe()
@@ -162,6 +163,16 @@ func httpDo(c *http.Client, method, u, contentType, token string, body io.Reader
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, b, err
+}
+
+// fromAddr sends requests as a load balancer forwards them from a client
+// at addr.
+type fromAddr struct{ addr string }
+
+func (f fromAddr) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 // TestTwoProcessesOnePostgres runs two "serve" processes on one PostgreSQL
@@ -376,6 +387,13 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	for i := range nComments {
 		bodies[i] = fmt.Sprintf("Multiprocess comment %03d by u%d", i, i%nAccounts)
 	}
+	// Rate limits are shared by the processes: 100 comments from one
+	// address would pass the limit per address (60 in 10 minutes), so each
+	// account writes from its own, as its X-Forwarded-For says.
+	clients := make([]*http.Client, nAccounts)
+	for a := range clients {
+		clients[a] = &http.Client{Transport: fromAddr{fmt.Sprintf("192.0.2.%d", a+1)}}
+	}
 	for i := range nComments {
 		wg.Add(1)
 		go func() {
@@ -383,7 +401,7 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 			p := procs[i%2]
 			id := commented[i%nCommented]
 			req, _ := json.Marshal(map[string]string{"comment": bodies[i]})
-			status, body, err := httpDo(anon, "POST", p.base+"/api/papers/"+id+"/comment", "application/json", tokens[i%nAccounts], bytes.NewReader(req))
+			status, body, err := httpDo(clients[i%nAccounts], "POST", p.base+"/api/papers/"+id+"/comment", "application/json", tokens[i%nAccounts], bytes.NewReader(req))
 			if err == nil && status != http.StatusCreated {
 				err = fmt.Errorf("%d %s", status, body)
 			}

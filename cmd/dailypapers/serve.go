@@ -11,13 +11,16 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/arxiv"
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/demo"
 	"github.com/dailypapers/dailypapers/internal/digest"
+	"github.com/dailypapers/dailypapers/internal/ingest"
 	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/web"
 )
 
@@ -55,6 +58,13 @@ func noLimit[T int | time.Duration](v T) T {
 func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("serve takes no arguments, got %q", args)}
+	}
+	var harvest ingest.HarvestOptions
+	if len(cfg.HarvestCategories) > 0 {
+		var err error
+		if harvest, err = harvestOptions(cfg, strings.Join(cfg.HarvestCategories, ",")); err != nil {
+			return usageError{err}
+		}
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -139,6 +149,12 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx},
 		Signer: signer, BaseURL: base, SiteName: "Daily Papers"}}
 	go scheduleDigests(ctx, runner, loc, cfg.DigestHour)
+	if len(harvest.Categories) > 0 {
+		go scheduleHarvest(ctx, cfg, st, harvest)
+	}
+	if cfg.StarsEvery > 0 {
+		go scheduleStars(ctx, cfg, st)
+	}
 	fmt.Fprintf(stdout, "Daily Papers is serving http://%s/ (database %s)\n", ln.Addr(), cfg.DatabaseName())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -170,9 +186,34 @@ const digestEvery = time.Minute
 // process that holds the "digests" lease. The queue would send each digest
 // once anyway; the lease keeps the run records to one per period.
 func scheduleDigests(ctx context.Context, r *digest.Runner, loc *time.Location, hour int) {
-	t := time.NewTicker(digestEvery)
-	defer t.Stop()
 	done := map[string]bool{} // periods this process has queued
+	asLeader(ctx, r.Store, "digests", digestEvery, func(ctx context.Context) error {
+		var due []digest.Period
+		for _, p := range digest.Due(time.Now(), loc, hour) {
+			if !done[p.Key] {
+				due = append(due, p)
+			}
+		}
+		if len(due) == 0 {
+			_, err := r.Send(ctx, time.Now) // retries that have come due
+			return err
+		}
+		if _, err := r.Run(ctx, due, time.Now); err != nil {
+			return err
+		}
+		for _, p := range due {
+			done[p.Key] = true
+		}
+		return nil
+	})
+}
+
+// asLeader runs job every interval in the one process of the site that
+// holds the lease called name; when that process stops, another takes
+// over once the lease (three intervals) has run out. Errors are logged.
+func asLeader(ctx context.Context, st store.Store, name string, every time.Duration, job func(context.Context) error) {
+	t := time.NewTicker(every)
+	defer t.Stop()
 	holder := leaseHolder()
 	for {
 		select {
@@ -180,32 +221,15 @@ func scheduleDigests(ctx context.Context, r *digest.Runner, loc *time.Location, 
 			return
 		case <-t.C:
 		}
-		// One process of the site runs the schedule; if it stops, another
-		// takes over when its lease runs out.
-		if lead, err := r.Store.Lead(ctx, "digests", holder, time.Now(), 3*digestEvery); err != nil || !lead {
+		lead, err := st.Lead(ctx, name, holder, time.Now(), 3*every)
+		if err != nil || !lead {
 			if err != nil && ctx.Err() == nil {
-				slog.Error("digests: taking the lead", "err", err)
+				slog.Error(name+": taking the lead", "err", err)
 			}
 			continue
 		}
-		var due []digest.Period
-		for _, p := range digest.Due(time.Now(), loc, hour) {
-			if !done[p.Key] {
-				due = append(due, p)
-			}
-		}
-		var err error
-		if len(due) > 0 {
-			if _, err = r.Run(ctx, due, time.Now); err == nil {
-				for _, p := range due {
-					done[p.Key] = true
-				}
-			}
-		} else {
-			_, err = r.Send(ctx, time.Now) // retries that have come due
-		}
-		if err != nil && ctx.Err() == nil {
-			slog.Error("digests", "err", err)
+		if err := job(ctx); err != nil && ctx.Err() == nil {
+			slog.Error(name, "err", err)
 		}
 	}
 }

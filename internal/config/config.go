@@ -47,6 +47,15 @@ type Config struct {
 	DigestZone                                          string
 	Secret                                              string
 
+	// Keeping the catalogue full: arXiv harvesting and GitHub stars.
+	HarvestCategories []string      // serve's daily harvest; empty: none
+	HarvestHour       int           // hour of the day (UTC) it runs
+	AutoFeed          []string      // categories whose new papers go on the feed by themselves
+	OAIURL            string        // arXiv's OAI-PMH endpoint
+	GitHubAPI         string        // the GitHub REST API
+	GitHubToken       string        // optional: 5,000 requests an hour instead of 60
+	StarsEvery        time.Duration // how old a star count may get; 0: serve does not refresh stars
+
 	usesData bool // the command opens the database, so --data must be valid
 	usesMail bool // the command sends mail, so the mail settings must be valid
 }
@@ -81,6 +90,13 @@ var Vars = []Var{
 	{"digest-hour", "DAILYPAPERS_DIGEST_HOUR", "8", "hour of the day (0-23) when digests go out"},
 	{"digest-timezone", "DAILYPAPERS_DIGEST_TIMEZONE", "UTC", "time zone of --digest-hour, such as Europe/Berlin"},
 	{"secret", "DAILYPAPERS_SECRET", "", "key that signs links in mail (32+ characters); empty uses <data>/secret.key, made at first start"},
+	{"harvest-categories", "DAILYPAPERS_HARVEST_CATEGORIES", "cs.AI,cs.CL,cs.CV,cs.LG", "arXiv categories or archives serve harvests each day; empty for none"},
+	{"harvest-hour", "DAILYPAPERS_HARVEST_HOUR", "2", "hour of the day (0-23, UTC) when serve harvests arXiv"},
+	{"auto-feed", "DAILYPAPERS_AUTO_FEED", "", "categories whose newly harvested papers go on the feed on their announcement day without a submission"},
+	{"oai-url", "DAILYPAPERS_OAI_URL", "https://oaipmh.arxiv.org/oai", "arXiv's OAI-PMH endpoint"},
+	{"github-api", "DAILYPAPERS_GITHUB_API", "https://api.github.com", "GitHub REST API endpoint"},
+	{"github-token", "DAILYPAPERS_GITHUB_TOKEN", "", "GitHub token for star refreshes: 5,000 requests an hour instead of 60 (prefer the variable to the flag)"},
+	{"stars-every", "DAILYPAPERS_STARS_EVERY", "24h", "how old a repository's star count may get before serve asks GitHub again; 0 to stop"},
 	{"trusted-proxies", "DAILYPAPERS_TRUSTED_PROXIES", "", "comma-separated addresses or prefixes of reverse proxies whose X-Forwarded-For is believed"},
 }
 
@@ -134,6 +150,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", demo, usage("demo"))
 	c.EmbedFlags(fs)
 	c.MailFlags(fs)
+	c.CatalogueFlags(fs)
 	fs.Func("submit-window", usage("submit-window")+" (default "+env("submit-window")+")", func(s string) error {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 0 {
@@ -193,6 +210,54 @@ func (c *Config) MailFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Secret, "secret", env("secret"), usage("secret"))
 	fs.StringVar(&c.BaseURL, "base-url", env("base-url"), usage("base-url"))
 	c.usesMail = true
+}
+
+// HarvestFlags registers the flags of harvesting arXiv.
+func (c *Config) HarvestFlags(fs *flag.FlagSet) {
+	c.HarvestCategories = splitList(env("harvest-categories"))
+	fs.Func("harvest-categories", usage("harvest-categories")+" (default "+env("harvest-categories")+")", func(s string) error {
+		c.HarvestCategories = splitList(s)
+		return nil
+	})
+	c.AutoFeed = splitList(env("auto-feed"))
+	fs.Func("auto-feed", usage("auto-feed"), func(s string) error {
+		c.AutoFeed = splitList(s)
+		return nil
+	})
+	fs.StringVar(&c.OAIURL, "oai-url", env("oai-url"), usage("oai-url"))
+}
+
+// StarsFlags registers the flags of refreshing GitHub stars.
+func (c *Config) StarsFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.GitHubAPI, "github-api", env("github-api"), usage("github-api"))
+	fs.StringVar(&c.GitHubToken, "github-token", env("github-token"), usage("github-token"))
+}
+
+// CatalogueFlags registers serve's schedule of harvests and star refreshes.
+func (c *Config) CatalogueFlags(fs *flag.FlagSet) {
+	c.HarvestFlags(fs)
+	c.StarsFlags(fs)
+	fs.IntVar(&c.HarvestHour, "harvest-hour", atoi(env("harvest-hour")), usage("harvest-hour"))
+	c.StarsEvery, _ = time.ParseDuration(env("stars-every"))
+	fs.Func("stars-every", usage("stars-every")+" (default "+env("stars-every")+")", func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return fmt.Errorf("want a duration such as 24h")
+		}
+		c.StarsEvery = d
+		return nil
+	})
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // PublicURL is --base-url, or else the address serve listens on, for the
@@ -293,6 +358,17 @@ func (c *Config) Validate() error {
 		}
 		if c.Secret != "" && len(c.Secret) < 32 {
 			errs = append(errs, errors.New("--secret: want at least 32 characters"))
+		}
+	}
+	if c.HarvestHour < 0 || c.HarvestHour > 23 {
+		errs = append(errs, fmt.Errorf("--harvest-hour %d: want 0 to 23", c.HarvestHour))
+	}
+	if d, err := time.ParseDuration(env("stars-every")); err != nil || d < 0 {
+		errs = append(errs, fmt.Errorf("DAILYPAPERS_STARS_EVERY=%q: want a duration such as 24h", os.Getenv("DAILYPAPERS_STARS_EVERY")))
+	}
+	for _, u := range []struct{ flag, url string }{{"--oai-url", c.OAIURL}, {"--github-api", c.GitHubAPI}} {
+		if u.url != "" && !strings.HasPrefix(u.url, "http://") && !strings.HasPrefix(u.url, "https://") {
+			errs = append(errs, fmt.Errorf("%s %q: want an http(s) address", u.flag, u.url))
 		}
 	}
 	if _, err := strconv.ParseBool(env("demo")); err != nil {

@@ -240,6 +240,7 @@ func decodeArxivJSONL(data []byte) (store.Record, error) {
 		return store.Record{}, err
 	}
 	p.Withdrawn = isWithdrawn(p.Comments)
+	LinkRepo(&p)
 	return store.Record{Paper: p}, nil
 }
 
@@ -307,6 +308,7 @@ func decodeKaggle(data []byte) (store.Record, error) {
 		return store.Record{}, err
 	}
 	p.Withdrawn = isWithdrawn(p.Comments)
+	LinkRepo(&p)
 	return store.Record{Paper: p}, nil
 }
 

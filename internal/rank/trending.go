@@ -14,16 +14,20 @@ import (
 // paper's score halves in its first few hours and keeps fading, so a day-old
 // paper needs several times the votes of a new one to stay above it. A
 // GitHub repository adds StarWeight·ln(1+stars): the log keeps a famous
-// repository from outweighing the community's votes.
+// repository from outweighing the community's votes. Stars the repository
+// gained during the window add GrowthWeight·ln(1+gained) on top: a
+// repository people are starring now is momentum, where an old famous one
+// is not.
 const (
-	Gravity     = 1.5
-	StarWeight  = 2.0
-	AgeOffset   = 2.0 // hours, so that a paper submitted a minute ago does not divide by ~0
-	TrendWindow = 7 * 24 * time.Hour
+	Gravity      = 1.5
+	StarWeight   = 2.0
+	GrowthWeight = 2.0
+	AgeOffset    = 2.0 // hours, so that a paper submitted a minute ago does not divide by ~0
+	TrendWindow  = 7 * 24 * time.Hour
 )
 
 // Explanation is the one-sentence account of the formula shown on the trending page.
-const Explanation = "Papers from the last seven days, ranked by (upvotes + 2·ln(1 + GitHub stars)) ÷ (hours since submission + 2)^1.5, so fresh papers with momentum rise and older ones fade."
+const Explanation = "Papers from the last seven days, ranked by (upvotes + 2·ln(1 + GitHub stars) + 2·ln(1 + stars gained this week)) ÷ (hours since submission + 2)^1.5, so fresh papers with momentum rise and older ones fade."
 
 // Scored is a feed item with its trending score.
 type Scored struct {
@@ -37,11 +41,12 @@ func Score(it store.FeedItem, now time.Time) float64 {
 	if hours < 0 {
 		hours = 0
 	}
-	stars := 0.0
+	stars, gained := 0.0, 0.0
 	if it.Paper.GitHubRepo != "" {
 		stars = float64(max(it.Paper.GitHubStars, 0))
+		gained = float64(max(it.StarsGained, 0))
 	}
-	points := float64(it.Paper.Upvotes) + StarWeight*math.Log1p(stars)
+	points := float64(it.Paper.Upvotes) + StarWeight*math.Log1p(stars) + GrowthWeight*math.Log1p(gained)
 	return points / math.Pow(hours+AgeOffset, Gravity)
 }
 

@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -17,6 +18,20 @@ func TestScoreFormula(t *testing.T) {
 	// 10 upvotes, no repo, 2 hours old: 10 / (2+2)^1.5 = 10/8.
 	if got := Score(item("a", 10, 0, "", now.Add(-2*time.Hour)), now); got != 1.25 {
 		t.Errorf("Score = %v, want 1.25", got)
+	}
+	// 1 upvote, e²−1 stars and e²−1 gained, 2 hours old: (1+4+4)/8.
+	grown := item("a", 1, 0, "https://github.com/x/y", now.Add(-2*time.Hour))
+	grown.Paper.GitHubStars = int(math.Round(math.Exp(2) - 1)) // 6: ln 7 = 1.946
+	grown.StarsGained = grown.Paper.GitHubStars
+	if got, want := Score(grown, now), (1+4*math.Log(7))/8; math.Abs(got-want) > 1e-12 {
+		t.Errorf("Score with stars gained = %v, want %v", got, want)
+	}
+	// A repository gaining stars this week ranks above one that has as
+	// many but gained none.
+	steady := grown
+	steady.StarsGained = 0
+	if Score(grown, now) <= Score(steady, now) {
+		t.Errorf("stars gained did not raise the score")
 	}
 	// Stars without a repository do not count.
 	if a, b := Score(item("a", 10, 500, "", now), now), Score(item("a", 10, 0, "", now), now); a != b {

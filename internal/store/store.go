@@ -70,6 +70,9 @@ type FeedItem struct {
 	Day         string
 	Submitter   *User // nil when unknown
 	SubmittedAt time.Time
+	// StarsGained is what the paper's repository gained in stars over the
+	// trending window; only trending fills it in (see StarsGained).
+	StarsGained int
 }
 
 // FeedQuery selects feed entries between two days, inclusive.

@@ -244,7 +244,11 @@ func (s *Server) apiDailyPapers(w http.ResponseWriter, r *http.Request) error {
 		slices.SortStableFunc(items, func(a, b store.FeedItem) int { return firstPublished(&b.Paper).Compare(firstPublished(&a.Paper)) })
 	case "trending":
 		// The hosted site's trending order over the chosen days.
-		scored := rank.Trending(items, p.To.Add(24*time.Hour), len(items))
+		ref := p.To.Add(24 * time.Hour)
+		if err := s.addStarsGained(r.Context(), items, ref.Add(-rank.TrendWindow)); err != nil {
+			return err
+		}
+		scored := rank.Trending(items, ref, len(items))
 		items = items[:0]
 		for _, sc := range scored {
 			items = append(items, sc.FeedItem)

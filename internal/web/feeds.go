@@ -239,7 +239,7 @@ func (s *Server) trendingSyn(ctx context.Context) (*synFeed, error) {
 	}
 	if err == nil {
 		ref := rank.Reference(s.now(), latest)
-		items, err := s.store.SubmittedSince(ctx, ref.Add(-rank.TrendWindow))
+		items, err := s.trendingItems(ctx, ref)
 		if err != nil {
 			return nil, err
 		}

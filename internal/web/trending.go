@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/rank"
@@ -27,7 +30,7 @@ func (s *Server) trending(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err == nil {
 		ref := rank.Reference(s.now(), latest)
-		items, err := s.store.SubmittedSince(r.Context(), ref.Add(-rank.TrendWindow))
+		items, err := s.trendingItems(r.Context(), ref)
 		if err != nil {
 			return err
 		}
@@ -41,4 +44,37 @@ func (s *Server) trending(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, http.StatusOK, "trending", &page)
+}
+
+// trendingItems reads the feed entries of the trending window that ends
+// at ref, with the stars their repositories gained in it.
+func (s *Server) trendingItems(ctx context.Context, ref time.Time) ([]store.FeedItem, error) {
+	since := ref.Add(-rank.TrendWindow)
+	items, err := s.store.SubmittedSince(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	return items, s.addStarsGained(ctx, items, since)
+}
+
+// addStarsGained fills in what the items' repositories gained in stars
+// since the given time, for trending.
+func (s *Server) addStarsGained(ctx context.Context, items []store.FeedItem, since time.Time) error {
+	var repos []string
+	for _, it := range items {
+		if r := it.Paper.GitHubRepo; r != "" && !slices.Contains(repos, r) {
+			repos = append(repos, r)
+		}
+	}
+	if len(repos) == 0 {
+		return nil
+	}
+	gained, err := s.store.StarsGained(ctx, repos, since)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		items[i].StarsGained = gained[items[i].Paper.GitHubRepo]
+	}
+	return nil
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/arxiv"
+	"github.com/dailypapers/dailypapers/internal/config"
+	"github.com/dailypapers/dailypapers/internal/github"
+	"github.com/dailypapers/dailypapers/internal/ingest"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// catalogueEvery is how often serve looks whether a harvest or a star
+// refresh is due.
+const catalogueEvery = 5 * time.Minute
+
+// scheduleHarvest harvests --harvest-categories once a day after
+// --harvest-hour, in one process of the site; a harvest that stopped
+// (the process died, arXiv failed) resumes from its checkpoint at the next
+// look, and one that failed is tried again an hour later.
+func scheduleHarvest(ctx context.Context, cfg *config.Config, st store.Store, opt ingest.HarvestOptions) {
+	h := &arxiv.Harvester{BaseURL: cfg.OAIURL}
+	var failedAt time.Time
+	asLeader(ctx, st, "harvest", catalogueEvery, func(ctx context.Context) error {
+		if time.Since(failedAt) < time.Hour {
+			return nil
+		}
+		due, err := ingest.HarvestDue(ctx, st, opt.Categories, cfg.HarvestHour, time.Now())
+		if err != nil || !due {
+			return err
+		}
+		sum, err := ingest.Harvest(ctx, st, h, opt)
+		for _, s := range sum.Sets {
+			slog.Info("harvested arXiv", "set", s.Set, "from", s.From, "pages", s.Pages, "read", s.Read,
+				"added", s.Added, "updated", s.Updated, "on_feed", s.OnFeed)
+		}
+		if err != nil {
+			failedAt = time.Now()
+		}
+		return err
+	})
+}
+
+// scheduleStars refreshes star counts older than --stars-every, a batch
+// at a time, in one process of the site. A rate limit that lifts within a
+// few minutes is waited out; a longer one ends the batch, and the next
+// look continues.
+func scheduleStars(ctx context.Context, cfg *config.Config, st store.Store) {
+	gh := &github.Client{BaseURL: cfg.GitHubAPI, Token: cfg.GitHubToken, MaxWait: 2 * time.Minute}
+	var until time.Time // GitHub's rate limit holds until then
+	asLeader(ctx, st, "stars", catalogueEvery, func(ctx context.Context) error {
+		if time.Now().Before(until) {
+			return nil
+		}
+		sum, err := ingest.RefreshStars(ctx, st, gh, ingest.StarsOptions{Limit: 200, MaxAge: cfg.StarsEvery})
+		if sum.Checked > 0 || sum.Failed > 0 {
+			slog.Info("refreshed GitHub stars", "checked", sum.Checked, "gone", sum.Gone, "failed", sum.Failed)
+		}
+		until = sum.RateLimited
+		return err
+	})
+}
