@@ -17,7 +17,8 @@ package bench
 //
 //   - BenchmarkAPIDailyPapersLoopback: GET /api/daily_papers?date=DAY for
 //     random days of the feed (every feed day, 580 of them).
-//   - BenchmarkAPISearchLoopback: GET /api/papers/search?q=QUERY, the
+//   - BenchmarkAPISearchLoopback: GET /api/papers/search?q=QUERY over 4,
+//     8 and 16 connections (searchConns), the
 //     2,000 queries of the search benchmarks (searchcorpus_test.go),
 //     shuffled once and sent in turn (all connections take the next one
 //     from a shared counter, starting again at the end), with the API's
@@ -28,7 +29,7 @@ package bench
 //     Service.EmbedMissing, which stores the vectors in the benchmark
 //     database (PutVectors does not change the store's version).
 //
-// Each runs with the page cache as the server has it (cached: 64 MiB,
+// Daily papers run with the page cache as the server has it (cached: 64 MiB,
 // keyed by URL and store version, a minute at most) and without it
 // (uncached: every request is answered from the store and the index).
 // The cache starts empty. The benchmark counts the requests the cache
@@ -74,6 +75,9 @@ const (
 	apiLoadFor = 10 * time.Second // of load per run, as scripts/bench-loopback.sh's wrk
 )
 
+// searchConns are the numbers of connections searches are sent over.
+var searchConns = []int{4, 8, 16}
+
 // apiCacheModes are the page cache settings each API benchmark runs with.
 var apiCacheModes = []struct {
 	name  string
@@ -102,7 +106,7 @@ func BenchmarkAPIDailyPapersLoopback(b *testing.B) {
 	for _, cm := range apiCacheModes {
 		b.Run(cm.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				l := apiLoad(b, st, web.Options{PageCacheBytes: cm.bytes}, func(rng *rand.Rand) string {
+				l := apiLoad(b, st, web.Options{PageCacheBytes: cm.bytes}, apiConns, func(rng *rand.Rand) string {
 					return paths[rng.IntN(len(paths))]
 				})
 				l.report(b, fmt.Sprintf("%d feed days, random", len(paths)))
@@ -130,11 +134,14 @@ func BenchmarkAPISearchLoopback(b *testing.B) {
 		name := map[bool]string{false: "lexical", true: "hybrid"}[hybrid]
 		b.Run(name, func(b *testing.B) {
 			svc := apiSearchService(b, st, hybrid)
-			for _, cm := range apiCacheModes {
-				b.Run(cm.name, func(b *testing.B) {
+			// Searches are all different, so the page cache answers next to
+			// none of them; what matters is how latency grows with the
+			// number of requests in flight on two cores.
+			for _, conns := range searchConns {
+				b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
 					for i := 0; i < b.N; i++ {
 						var next atomic.Int64
-						l := apiLoad(b, st, web.Options{Search: svc, PageCacheBytes: cm.bytes}, func(*rand.Rand) string {
+						l := apiLoad(b, st, web.Options{Search: svc}, conns, func(*rand.Rand) string {
 							return paths[int(next.Add(1)-1)%len(paths)]
 						})
 						l.report(b, fmt.Sprintf("%d queries (%d distinct URLs, set %s), in turn", len(paths), len(distinct), c.queryHash()))
@@ -195,13 +202,14 @@ type apiLoadResult struct {
 	empty     int64           // answers that were an empty list
 	renders   int64           // requests answered from the store, not the page cache
 	opt       web.Options
+	conns     int // keep-alive connections the load came over
 }
 
 // apiLoad serves the site on loopback and loads it from apiConns
 // connections for apiLoadFor, each request's path from next (called with
 // the connection's own random source). Any answer but 200 fails the
 // benchmark.
-func apiLoad(b *testing.B, st store.Store, opt web.Options, next func(*rand.Rand) string) apiLoadResult {
+func apiLoad(b *testing.B, st store.Store, opt web.Options, conns int, next func(*rand.Rand) string) apiLoadResult {
 	// The load's goroutines, the server's included, carry the label
 	// load=<benchmark name> in CPU profiles (go test -cpuprofile, then
 	// go tool pprof -tagfocus load=...), apart from the setup's work.
@@ -220,7 +228,7 @@ func apiLoad(b *testing.B, st store.Store, opt web.Options, next func(*rand.Rand
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
-	tr := &http.Transport{MaxIdleConnsPerHost: apiConns, MaxConnsPerHost: apiConns, DisableCompression: true}
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
 
@@ -231,11 +239,11 @@ func apiLoad(b *testing.B, st store.Store, opt web.Options, next func(*rand.Rand
 		bytes, empty int64
 		err          error
 	}
-	results := make([]connResult, apiConns)
+	results := make([]connResult, conns)
 	start := time.Now()
 	deadline := start.Add(apiLoadFor)
 	var wg sync.WaitGroup
-	for c := range apiConns {
+	for c := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -272,7 +280,7 @@ func apiLoad(b *testing.B, st store.Store, opt web.Options, next func(*rand.Rand
 		}()
 	}
 	wg.Wait()
-	out := apiLoadResult{took: time.Since(start), opt: opt}
+	out := apiLoadResult{took: time.Since(start), opt: opt, conns: conns}
 	b.StopTimer()
 	for _, r := range results {
 		if r.err != nil {
@@ -306,7 +314,7 @@ func (l apiLoadResult) report(b *testing.B, what string) {
 	b.ReportMetric(0, "ns/op")
 	b.Logf("%s: %d requests in %.1f s from %d keep-alive connections = %.0f requests/s; p50 %.3f ms, p99 %.3f ms, mean %.3f ms, max %.1f ms; "+
 		"%s: %d rendered, %d answered from the cache (%d answers were an empty list: counted as hits); mean answer %.1f KB; GOMAXPROCS=%d, load average %s",
-		what, n, l.took.Seconds(), apiConns, float64(n)/l.took.Seconds(), p50, p99, mean(l.latencies), maxMS(l.latencies),
+		what, n, l.took.Seconds(), l.conns, float64(n)/l.took.Seconds(), p50, p99, mean(l.latencies), maxMS(l.latencies),
 		cache, l.renders, hits, l.empty, float64(l.bytes)/float64(n)/1024, runtime.GOMAXPROCS(0), loadAverage())
 }
 
