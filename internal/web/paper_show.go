@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dailypapers/dailypapers/internal/markdown"
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -20,6 +21,36 @@ type paperPage struct {
 	Comments    []commentView
 	Reported    int64 // the comment the viewer just reported
 	CommentMax  int   // bytes
+	Stars       *starTrend
+}
+
+// starTrend is what the daily star counts of a paper's repository say.
+type starTrend struct {
+	Gained int    // over the last week of counts
+	Since  string // the first day counted
+	Days   int    // days with a count
+}
+
+// starTrendOf sums up a repository's daily counts: the gain over the last
+// seven days counted, and since when it is counted.
+func starTrendOf(hist []store.StarCount) *starTrend {
+	if len(hist) < 2 {
+		return nil
+	}
+	last := hist[len(hist)-1]
+	lastDay, err := time.Parse(time.DateOnly, last.Day)
+	if err != nil {
+		return nil
+	}
+	weekAgo := lastDay.AddDate(0, 0, -7).Format(time.DateOnly)
+	first := hist[0]
+	for _, c := range hist {
+		if c.Day >= weekAgo {
+			first = c
+			break
+		}
+	}
+	return &starTrend{Gained: last.Stars - first.Stars, Since: hist[0].Day, Days: len(hist)}
 }
 
 // similarCount is how many similar papers a paper page lists.
@@ -56,6 +87,13 @@ func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
 	page.Comments = commentThreads(comments, page.Viewer)
 	if err := s.markVotes(r, &page.layout, []paper.ID{id}); err != nil {
 		return err
+	}
+	if p.GitHubRepo != "" {
+		hist, err := s.store.StarHistory(r.Context(), p.GitHubRepo)
+		if err != nil {
+			return err
+		}
+		page.Stars = starTrendOf(hist)
 	}
 	page.Reported, _ = strconv.ParseInt(r.URL.Query().Get("reported"), 10, 64)
 	if page.Similar, err = s.similar(r, &p); err != nil {

@@ -268,6 +268,31 @@ func TestPaperPage(t *testing.T) {
 	}
 }
 
+// A repository's star counts over the days show as its gain in the last
+// week on its papers' pages.
+func TestPaperPageStarTrend(t *testing.T) {
+	h, st := newSite(t, true)
+	ctx := context.Background()
+	const repo = "https://github.com/google-research/envharness"
+	if _, doc := get(t, h, "/papers/2608.19880", http.StatusOK); strings.Contains(doc.Find(".facts").Text(), "GitHub stars") {
+		t.Errorf("a trend shown without counts")
+	}
+	day := time.Date(2026, 8, 10, 12, 0, 0, 0, time.UTC)
+	for i, n := range []int{3, 5, 9, 14, 20, 31, 40, 52, 61} { // nine days
+		if err := st.RecordStars(ctx, repo, n, true, day.AddDate(0, 0, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, doc := get(t, h, "/papers/2608.19880", http.StatusOK)
+	// The last count is 61 on Aug 18; a week before, Aug 11, it was 5.
+	if got := doc.Find(".facts").Text(); !strings.Contains(got, "GitHub stars61, +56 in the last week (counted daily since 2026-08-10)") {
+		t.Errorf("facts %q", got)
+	}
+	if got := text(doc, ".actions a[href='"+repo+"']"); !strings.Contains(got, "★ 61") {
+		t.Errorf("repository link %q, want the last count", got)
+	}
+}
+
 func TestPaperPageWithArxivMetadata(t *testing.T) {
 	h, st := newSite(t, false)
 	ctx := context.Background()
