@@ -139,7 +139,9 @@ func (v *Vectors) Nearest(q []float32, n int, accept func(paper.ID) bool, exact 
 	qs, qq := embed.Quantize(q)
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	top := make([]VecHit, 0, n+1)
+	// top is a heap whose root is the worst hit kept (byVecSim's last), so
+	// that a better one replaces it in log n steps.
+	top := make([]VecHit, 0, n)
 	worst := float32(math.Inf(-1))
 	offer := func(row int32) {
 		s := v.score(qq, qs, row)
@@ -150,13 +152,15 @@ func (v *Vectors) Nearest(q []float32, n int, accept func(paper.ID) bool, exact 
 		if id == "" || (accept != nil && !accept(id)) {
 			return
 		}
-		top = append(top, VecHit{ID: id, Sim: s})
-		if len(top) > n {
-			slices.SortFunc(top, byVecSim)
-			top = top[:n]
+		if len(top) < n {
+			top = append(top, VecHit{ID: id, Sim: s})
+			worstUp(top, len(top)-1)
+		} else {
+			top[0] = VecHit{ID: id, Sim: s}
+			worstDown(top, 0)
 		}
 		if len(top) == n {
-			worst = slices.MinFunc(top, byVecSimAsc).Sim
+			worst = top[0].Sim
 		}
 	}
 	if v.ivf == nil || exact {
@@ -177,7 +181,34 @@ func byVecSim(a, b VecHit) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
-func byVecSimAsc(a, b VecHit) int { return cmp.Compare(a.Sim, b.Sim) }
+// worstUp and worstDown keep h a heap with the worst hit (the last in
+// byVecSim's order) at the root, after h[i] was added or replaced.
+func worstUp(h []VecHit, i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if byVecSim(h[i], h[parent]) <= 0 { // not worse than its parent
+			return
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+}
+
+func worstDown(h []VecHit, i int) {
+	for {
+		worst := i
+		for _, c := range [2]int{2*i + 1, 2*i + 2} {
+			if c < len(h) && byVecSim(h[c], h[worst]) > 0 {
+				worst = c
+			}
+		}
+		if worst == i {
+			return
+		}
+		h[i], h[worst] = h[worst], h[i]
+		i = worst
+	}
+}
 
 // score is the approximate cosine of a quantised query with a row.
 func (v *Vectors) score(qq []int8, qs float32, row int32) float32 {

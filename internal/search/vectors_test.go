@@ -522,3 +522,40 @@ func TestVectorsIVFFewDistinctVectors(t *testing.T) {
 		t.Errorf("%d of %d directions, each the vector of %d papers, are not found by approximate search", missed, distinct, n/distinct)
 	}
 }
+
+// The exact search keeps the same n hits, ties included, as scoring every
+// vector and sorting them all would.
+func TestVectorsNearestKeepsTheBest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const dim, count = 16, 2000
+	v := NewVectors("m", dim)
+	for i := range count {
+		vec := make([]float32, dim)
+		for j := range vec {
+			vec[j] = float32(rng.IntN(5) - 2) // few distinct values: many ties
+		}
+		if rng.IntN(10) == 0 {
+			vec[0] = 0.5 // some vectors repeat others
+		}
+		v.Put(paper.ID(fmt.Sprintf("p%04d", i)), vec)
+	}
+	q := unit(1, -1, 2, 0, 1, 1, -2, 0, 0, 1, 1, 0, -1, 2, 1, 0)
+	qs, qq := embed.Quantize(q)
+	var all []VecHit
+	for row, id := range v.ids {
+		all = append(all, VecHit{ID: id, Sim: v.score(qq, qs, int32(row))})
+	}
+	slices.SortFunc(all, byVecSim)
+	odd := func(id paper.ID) bool { return id[len(id)-1]%2 == 1 }
+	for _, n := range []int{1, 7, 100, count + 5} {
+		got := v.Nearest(q, n, nil, true)
+		if want := all[:min(n, count)]; !slices.Equal(got, want) {
+			t.Errorf("n=%d: %d hits differ from the sorted scores", n, len(got))
+		}
+		got = v.Nearest(q, n, odd, true)
+		want := slices.DeleteFunc(slices.Clone(all), func(h VecHit) bool { return !odd(h.ID) })
+		if want = want[:min(n, len(want))]; !slices.Equal(got, want) {
+			t.Errorf("n=%d, filtered: %d hits differ from the sorted scores", n, len(got))
+		}
+	}
+}
