@@ -15,7 +15,10 @@ import (
 	"github.com/dailypapers/dailypapers/internal/ingest"
 )
 
-var importFormat string
+var (
+	importFormat string
+	importIndex  bool
+)
 
 var importCmd = command{
 	name:    "import",
@@ -34,10 +37,14 @@ submitter and upvotes; arXiv metadata fills the catalogue without touching
 the feed. Importing again changes nothing; newer records update papers.
 A bad record is reported with its file and line and skipped. Each file is
 imported in one transaction: a file that cannot be read to the end leaves
-nothing behind, and the command exits with status 1.`,
+nothing behind, and the command exits with status 1. At the end the
+search index is built from the database and saved beside it, where serve
+loads it (--index=false leaves that to serve's start).`,
 	flags: func(c *config.Config, fs *flag.FlagSet) {
 		c.DataFlags(fs)
 		fs.StringVar(&importFormat, "format", "auto", "force a format: auto, hf-api, hf-jsonl, arxiv-jsonl or kaggle")
+		fs.BoolVar(&importIndex, "index", true, "build the search index (and embed new papers) at the end, as reindex does, when papers changed")
+		c.EmbedFlags(fs)
 	},
 	run: runImport,
 }
@@ -57,6 +64,7 @@ func runImport(ctx context.Context, cfg *config.Config, files []string, stdout, 
 	defer st.Close()
 	tty := isTerminal(stderr)
 	var failed []error
+	changed := false
 	for _, file := range files {
 		opt := ingest.Options{Format: format, Warn: stderr}
 		var bar *progressbar.ProgressBar
@@ -81,6 +89,12 @@ func runImport(ctx context.Context, cfg *config.Config, files []string, stdout, 
 			continue
 		}
 		fmt.Fprintln(stdout, sum)
+		changed = changed || sum.Added > 0 || sum.Updated > 0
+	}
+	if importIndex && changed {
+		if err := reindex(ctx, cfg, st, stdout, stderr); err != nil {
+			return fmt.Errorf("import: the papers are in; building the search index failed (run reindex): %w", err)
+		}
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("import: %d of %d files failed", len(failed), len(files))

@@ -83,6 +83,21 @@ func TestImportAndStats(t *testing.T) {
 	if !strings.Contains(errOut, "good.jsonl:2: skipped") || !strings.Contains(errOut, "missing.jsonl") {
 		t.Errorf("stderr does not name the bad line and the missing file:\n%s", errOut)
 	}
+	// The search index was built at the end, from the paper that went in.
+	if !strings.Contains(out, "indexed 1 papers") {
+		t.Errorf("import did not build the index:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "search.idx")); err != nil {
+		t.Errorf("no index snapshot: %v", err)
+	}
+	if out, _, err := runCmd(t, "search", "--data", data, "--mode", "lexical", "title"); err != nil || !strings.Contains(out, "2509.02547") {
+		t.Errorf("search after import: %v\n%s", err, out)
+	}
+	// Importing the same again changes nothing, so nothing is rebuilt.
+	out, _, err = runCmd(t, "import", "--data", data, good)
+	if err != nil || strings.Contains(out, "indexed") {
+		t.Errorf("a second import: %v\n%s", err, out)
+	}
 	t.Setenv("DAILYPAPERS_DATA", data) // the environment works as the flag does
 	out, _, err = runCmd(t, "stats")
 	if err != nil || !strings.Contains(out, "papers    1\n") {

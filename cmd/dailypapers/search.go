@@ -15,6 +15,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 var (
@@ -116,38 +117,44 @@ yet (serve does that too, in the background).`,
 			return err
 		}
 		defer st.Close()
-		stats, err := st.Stats(ctx)
-		if err != nil {
-			return err
-		}
-		svc := search.NewService(st, slog.Default())
-		progress, done := countBar(stderr, stats.Papers, "indexing papers")
-		defer done()
-		start := time.Now()
-		if err := svc.Build(ctx, progress); err != nil {
-			return err
-		}
-		built := time.Since(start)
-		if err := svc.Save(cfg.IndexPath()); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "indexed %d papers in %.1fs (%.0f papers/s), saved to %s\n",
-			svc.Len(), built.Seconds(), float64(svc.Len())/built.Seconds(), cfg.IndexPath())
-		emb, err := newEmbedder(cfg)
-		if err != nil || emb == nil {
-			return err
-		}
-		svc.UseEmbedder(emb)
-		progress, done = countBar(stderr, -1, "embedding papers without a vector")
-		start = time.Now()
-		n, err := svc.EmbedMissing(ctx, progress)
-		done()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "embedded %d papers with %s in %.1fs\n", n, emb.Name(), time.Since(start).Seconds())
-		return nil
+		return reindex(ctx, cfg, st, stdout, stderr)
 	},
+}
+
+// reindex builds the search index from the store, saves it beside the
+// database, and embeds the papers that have no vector yet.
+func reindex(ctx context.Context, cfg *config.Config, st store.Store, stdout, stderr io.Writer) error {
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	svc := search.NewService(st, slog.Default())
+	progress, done := countBar(stderr, stats.Papers, "indexing papers")
+	defer done()
+	start := time.Now()
+	if err := svc.Build(ctx, progress); err != nil {
+		return err
+	}
+	built := time.Since(start)
+	if err := svc.Save(cfg.IndexPath()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "indexed %d papers in %.1fs (%.0f papers/s), saved to %s\n",
+		svc.Len(), built.Seconds(), float64(svc.Len())/built.Seconds(), cfg.IndexPath())
+	emb, err := newEmbedder(cfg)
+	if err != nil || emb == nil {
+		return err
+	}
+	svc.UseEmbedder(emb)
+	progress, done = countBar(stderr, -1, "embedding papers without a vector")
+	start = time.Now()
+	n, err := svc.EmbedMissing(ctx, progress)
+	done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "embedded %d papers with %s in %.1fs\n", n, emb.Name(), time.Since(start).Seconds())
+	return nil
 }
 
 var (
