@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+)
+
+// harvest and stars as an operator runs them, against servers that replay
+// recorded answers of arXiv's OAI-PMH interface and of GitHub.
+func TestHarvestAndStarsCommands(t *testing.T) {
+	page, err := os.ReadFile("../../internal/arxiv/testdata/oai/old_GetRecord_arXivRaw_1302.2146.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The recorded GetRecord's record, as the one page of a ListRecords.
+	body := string(page)
+	record := body[strings.Index(body, "<record>"):strings.LastIndex(body, "</record>")]
+	list := `<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">` +
+		`<responseDate>2015-01-06T20:48:16Z</responseDate><request verb="ListRecords">x</request><ListRecords>` +
+		record + `</record></ListRecords></OAI-PMH>`
+	var asked []string
+	oai := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.RawQuery)
+		w.Write([]byte(list))
+	}))
+	defer oai.Close()
+	repo, err := os.ReadFile("../../internal/github/testdata/PyGithub/Repository.setUp.0.GET_200.body.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/repos/PyGithub/PyGithub" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(repo)
+	}))
+	defer gh.Close()
+
+	data := t.TempDir()
+	out, errOut, err := runCmd(t, "harvest", "--data", data, "--oai-url", oai.URL, "--categories", "hep-ex", "--from", "2015-01-01")
+	if err != nil {
+		t.Fatalf("harvest: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, "physics:hep-ex (from 2015-01-01 to now): 1 pages, 1 records read, 1 in the categories: added 1") {
+		t.Errorf("harvest said %q", out)
+	}
+	if len(asked) != 1 || !strings.Contains(asked[0], "set=physics%3Ahep-ex") || !strings.Contains(asked[0], "from=2015-01-01") {
+		t.Errorf("asked %q", asked)
+	}
+	// A second run asks from the day the first ended.
+	if out, _, err = runCmd(t, "harvest", "--data", data, "--oai-url", oai.URL, "--categories", "hep-ex"); err != nil || !strings.Contains(out, "unchanged 1") {
+		t.Errorf("second harvest: %v %q", err, out)
+	}
+	if len(asked) != 2 || !strings.Contains(asked[1], "from=2015-01-06") {
+		t.Errorf("the second run asked %q", asked[1:])
+	}
+	if _, _, err := runCmd(t, "harvest", "--data", data, "--categories", "cs.CL;drop"); err == nil {
+		t.Error("a bad category was accepted")
+	}
+
+	// The harvested paper links no repository; one imported with it does.
+	line := `{"arxiv_id": "2501.00001", "title": "With code", "abstract": "Code: https://github.com/PyGithub/PyGithub.", "authors": ["A B"], "categories": ["cs.CL"], "primary_category": "cs.CL"}` + "\n"
+	file := t.TempDir() + "/code.jsonl"
+	os.WriteFile(file, []byte(line), 0o644)
+	if _, errOut, err := runCmd(t, "import", "--data", data, "--index=false", file); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut)
+	}
+	out, errOut, err = runCmd(t, "stars", "--data", data, "--github-api", gh.URL)
+	if err != nil || !strings.Contains(out, "1 repositories checked, 0 of them gone; 0 failed") {
+		t.Errorf("stars: %v %q\n%s", err, out, errOut)
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "dailypapers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := st.Paper(context.Background(), "2501.00001")
+	if err != nil || p.GitHubRepo != "https://github.com/PyGithub/PyGithub" || p.GitHubStars != 7122 {
+		t.Errorf("the paper links %q with %d stars (%v), want the recorded 7122", p.GitHubRepo, p.GitHubStars, err)
+	}
+}
