@@ -576,25 +576,6 @@ func TestFetchContextCanceled(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := date("2026-05-01T12:00:00Z")
-	for in, want := range map[string]time.Duration{
-		"0":                             0,
-		"120":                           2 * time.Minute,
-		"Fri, 01 May 2026 12:00:30 GMT": 30 * time.Second,
-		"Fri, 01 May 2026 11:00:00 GMT": 0,
-	} {
-		if got, ok := parseRetryAfter(in, now); !ok || got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "-1", "soon"} {
-		if _, ok := parseRetryAfter(in, now); ok {
-			t.Errorf("parseRetryAfter(%q) accepted", in)
-		}
-	}
-}
-
 func FuzzParseFeed(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.xml"))
 	if err != nil || len(files) == 0 {

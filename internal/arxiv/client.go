@@ -7,15 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/retry"
 )
 
 // Defaults of the Client's zero fields.
@@ -195,7 +193,7 @@ func (p *pacer) retry(ctx context.Context, attempts int, try func() error) (int,
 	var lastErr error
 	for n := 1; n <= attempts; n++ {
 		if n > 1 {
-			wait := backoff(n - 1)
+			wait := retry.Backoff(n-1, backoffBase, backoffMax)
 			var ra retryAfterError
 			if errors.As(lastErr, &ra) {
 				if ra.d > maxRetryAfter {
@@ -224,7 +222,7 @@ func (p *pacer) retry(ctx context.Context, attempts int, try func() error) (int,
 // Retry-After header asks for.
 func (p *pacer) retryableStatus(resp *http.Response) error {
 	err := statusError{resp.Status}
-	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.clock()); ok {
+	if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), p.clock()); ok {
 		return retryAfterError{err, d}
 	}
 	return err
@@ -299,33 +297,6 @@ func get(ctx context.Context, r getRequest) (*http.Response, []byte, error) {
 		return nil, nil, fmt.Errorf("response larger than %d bytes", r.limit)
 	}
 	return resp, body, nil
-}
-
-// backoff is the wait before retry n (1, 2, ...): backoffBase doubled each
-// time, capped at backoffMax, with the upper half jittered.
-func backoff(n int) time.Duration {
-	d := backoffBase << min(n-1, 10)
-	d = min(d, backoffMax)
-	return d/2 + rand.N(d/2+1)
-}
-
-// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		return time.Duration(min(secs, 1<<20)) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return max(t.Sub(now), 0), true
 }
 
 // netError is a failure to get a response: connection errors, timeouts,

@@ -15,13 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dailypapers/dailypapers/internal/retry"
 )
 
 // Defaults of the Client's zero fields.
@@ -177,7 +178,7 @@ func (c *Client) Repo(ctx context.Context, fullName string) (Repo, error) {
 	var lastErr error
 	for n := 1; n <= attempts; n++ {
 		if n > 1 && needsBackoff(lastErr) {
-			if err := c.doSleep(ctx, backoff(n-1)); err != nil {
+			if err := c.doSleep(ctx, retry.Backoff(n-1, backoffBase, backoffMax)); err != nil {
 				return Repo{}, fail(path, n-1, attempts, errors.Join(lastErr, err))
 			}
 		}
@@ -308,7 +309,7 @@ func (c *Client) observe(resp *http.Response) *RateLimitError {
 	}
 	code := resp.StatusCode
 	if code == http.StatusForbidden || code == http.StatusTooManyRequests || code >= 500 {
-		if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+		if d, ok := retry.ParseRetryAfter(h.Get("Retry-After"), now); ok {
 			limited = c.holdFor(d, 0)
 		}
 	}
@@ -438,33 +439,6 @@ func (c *Client) doSleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// backoff is the wait before retry n (1, 2, ...): backoffBase doubled each
-// time, capped at backoffMax, with the upper half jittered.
-func backoff(n int) time.Duration {
-	d := backoffBase << min(n-1, 10)
-	d = min(d, backoffMax)
-	return d/2 + rand.N(d/2+1)
-}
-
-// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		return time.Duration(min(secs, 1<<20)) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return max(t.Sub(now), 0), true
 }
 
 // netError is a failure to get a response: connection errors, timeouts,

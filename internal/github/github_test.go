@@ -704,20 +704,3 @@ func TestRepoRenamed(t *testing.T) {
 		}
 	}
 }
-
-func TestParseRetryAfter(t *testing.T) {
-	now := date("2026-05-01T12:00:00Z")
-	for in, want := range map[string]time.Duration{
-		"60": time.Minute, " 0 ": 0, now.Add(7 * time.Second).Format(http.TimeFormat): 7 * time.Second,
-		now.Add(-time.Hour).Format(http.TimeFormat): 0,
-	} {
-		if got, ok := parseRetryAfter(in, now); !ok || got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "-1", "soon", "1.5"} {
-		if _, ok := parseRetryAfter(in, now); ok {
-			t.Errorf("parseRetryAfter(%q) ok; want not", in)
-		}
-	}
-}

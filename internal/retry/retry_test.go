@@ -1,0 +1,37 @@
+package retry
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Duration{
+		"0":                             0,
+		" 60 ":                          time.Minute,
+		"120":                           2 * time.Minute,
+		"Fri, 01 May 2026 12:00:30 GMT": 30 * time.Second,
+		now.Add(-time.Hour).Format(http.TimeFormat): 0, // a date gone by: at once
+	} {
+		if got, ok := ParseRetryAfter(in, now); !ok || got != want {
+			t.Errorf("ParseRetryAfter(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "soon", "1.5"} {
+		if _, ok := ParseRetryAfter(in, now); ok {
+			t.Errorf("ParseRetryAfter(%q) accepted", in)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 5: 16 * time.Second, 6: 30 * time.Second, 60: 30 * time.Second} {
+		for range 100 {
+			if got := Backoff(n, time.Second, 30*time.Second); got < want/2 || got > want {
+				t.Fatalf("Backoff(%d) = %v, want within [%v, %v]", n, got, want/2, want)
+			}
+		}
+	}
+}
