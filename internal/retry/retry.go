@@ -4,6 +4,7 @@
 package retry
 
 import (
+	"context"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -38,4 +39,16 @@ func ParseRetryAfter(v string, now time.Time) (wait time.Duration, ok bool) {
 		return 0, false
 	}
 	return max(t.Sub(now), 0), true
+}
+
+// Sleep waits for d, or until ctx ends, and then returns ctx's error.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -33,5 +34,17 @@ func TestBackoff(t *testing.T) {
 				t.Fatalf("Backoff(%d) = %v, want within [%v, %v]", n, got, want/2, want)
 			}
 		}
+	}
+}
+
+func TestSleepEndsWithTheContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if err := Sleep(ctx, time.Hour); err != context.Canceled || time.Since(start) > time.Second {
+		t.Errorf("Sleep with a cancelled context: %v after %v", err, time.Since(start))
+	}
+	if err := Sleep(context.Background(), time.Millisecond); err != nil {
+		t.Errorf("Sleep: %v", err)
 	}
 }
