@@ -448,3 +448,40 @@ func TestOpenNewFileConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// After an import commits, its WAL is copied into the database and cut
+// back, instead of staying on disk as big as the import.
+func TestWALIsTruncatedAfterAnImport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wal.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var recs []store.Record
+	abstract := strings.Repeat("A long abstract about many things. ", 400) // 14 KB
+	for i := range 6000 {
+		recs = append(recs, store.Record{Paper: paper.Paper{ID: paper.ID(fmt.Sprintf("2501.%05d", i)), Title: "Paper", Abstract: abstract}})
+	}
+	im, err := s.BeginImport(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.Write(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.Size() < 80<<20 || wal.Size() > 1<<20 {
+		t.Errorf("database %d MB, WAL %d KB after the import; want the WAL cut back", db.Size()>>20, wal.Size()>>10)
+	}
+}

@@ -10,27 +10,17 @@ import (
 
 // MissingVectors lists papers without a current vector of model.
 func (s *Store) MissingVectors(ctx context.Context, model string, after store.Cursor, limit int) ([]store.EmbedTask, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.rev, p.title, p.abstract, p.seq FROM papers p
-		LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_seq = p.seq
-		WHERE (p.rev, p.seq) > (?, ?) AND (v.paper_seq IS NULL OR v.rev < p.rev)
-		ORDER BY p.rev, p.seq LIMIT ?`, model, after.Rev, after.Seq, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: missing vectors: %w", err)
-	}
-	defer rows.Close()
-	var out []store.EmbedTask
-	for rows.Next() {
-		var t store.EmbedTask
-		if err := rows.Scan(&t.ID, &t.Rev, &t.Title, &t.Abstract, &t.Cursor.Seq); err != nil {
-			return nil, fmt.Errorf("store: missing vectors: %w", err)
-		}
-		t.Cursor.Rev = t.Rev
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: missing vectors: %w", err)
-	}
-	return out, nil
+	return afterCursor(after, limit, func(where string, args []any, n int) ([]store.EmbedTask, error) {
+		return queryAll(ctx, s.r, "missing vectors", func(sc scanner) (store.EmbedTask, error) {
+			var t store.EmbedTask
+			err := sc.Scan(&t.ID, &t.Rev, &t.Title, &t.Abstract, &t.Cursor.Seq)
+			t.Cursor.Rev = t.Rev
+			return t, err
+		}, `SELECT p.id, p.rev, p.title, p.abstract, p.seq FROM papers p
+			LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_seq = p.seq
+			WHERE `+where+` AND (v.paper_seq IS NULL OR v.rev < p.rev)
+			ORDER BY p.rev, p.seq LIMIT ?`, append(append([]any{model}, args...), n)...)
+	})
 }
 
 // PutVectors stores vectors in one transaction, each with the next seq.
