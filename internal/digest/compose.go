@@ -160,7 +160,7 @@ func (c *Composer) Compose(ctx context.Context, ed *Edition, sub *store.Subscrip
 	}
 	for i := len(d.Top); i < len(ed.All) && len(d.Matches) < maxMatches; i++ {
 		it := &ed.All[i]
-		if found[it.Paper.ID] || inCategories(&it.Paper, sub.Categories) || hasKeyword(ed.lower[i], kws) {
+		if found[it.Paper.ID] || paper.InCategories(it.Paper.Categories, sub.Categories) || hasKeyword(ed.lower[i], kws) {
 			d.Matches = append(d.Matches, *it)
 		}
 	}
@@ -189,18 +189,6 @@ func (ed *Edition) searched(ctx context.Context, s Searcher, q string) (map[pape
 	}
 	ed.queries[q] = m
 	return m, nil
-}
-
-// inCategories matches a category ("cs.CL") or a whole archive ("cs").
-func inCategories(p *paper.Paper, want []string) bool {
-	for _, w := range want {
-		for _, c := range p.Categories {
-			if strings.EqualFold(c, w) || len(c) > len(w) && c[len(w)] == '.' && strings.EqualFold(c[:len(w)], w) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // hasKeyword finds a keyword as whole words in text (lower-case, padded

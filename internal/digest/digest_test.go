@@ -142,7 +142,7 @@ func TestFilters(t *testing.T) {
 		{nil, []string{"model."}, true},
 		{nil, []string{"fusion"}, false},
 	} {
-		got := inCategories(&p, tc.cats) || hasKeyword(lower, tc.kws)
+		got := paper.InCategories(p.Categories, tc.cats) || hasKeyword(lower, tc.kws)
 		if got != tc.want {
 			t.Errorf("categories %v keywords %v: %v, want %v", tc.cats, tc.kws, got, tc.want)
 		}

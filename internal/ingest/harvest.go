@@ -114,7 +114,7 @@ func ParseCategories(s string) ([]string, error) {
 		if c == "" {
 			continue
 		}
-		if !isCategory(c) && !isArchive(c) {
+		if !isCategory(c) { // archives ("cs", "hep-th") are written as categories are
 			return nil, fmt.Errorf("%q is not an arXiv category (cs.CL) or archive (cs)", c)
 		}
 		if !slices.Contains(out, c) {
@@ -122,34 +122,6 @@ func ParseCategories(s string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// isArchive reports whether s looks like an archive name: letters and
-// hyphens ("cs", "hep-th", "q-bio").
-func isArchive(s string) bool {
-	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// inAny reports whether any of cats is one of want or in one of its
-// archives.
-func inAny(cats, want []string) bool {
-	for _, c := range cats {
-		archive, _, _ := strings.Cut(c, ".")
-		for _, w := range want {
-			if c == w || archive == w {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // Harvest pulls what changed in the categories' sets from an OAI-PMH
@@ -282,13 +254,13 @@ func harvestRecords(ctx context.Context, st store.Store, page []arxiv.Record, ca
 			continue
 		}
 		p := r.Paper
-		if !inAny(p.Categories, cats) {
+		if !paper.InCategories(p.Categories, cats) {
 			continue
 		}
 		sum.Kept++
 		LinkRepo(&p)
 		rec := store.Record{Paper: p}
-		if len(autoFeed) > 0 && inAny(p.Categories, autoFeed) {
+		if len(autoFeed) > 0 && paper.InCategories(p.Categories, autoFeed) {
 			sub, err := announcement(ctx, st, &p, r.Datestamp)
 			if err != nil {
 				return nil, err

@@ -60,6 +60,20 @@ func (p *Paper) PrimaryCategory() string {
 	return p.Categories[0]
 }
 
+// InCategories reports whether any of cats is one of want, or in one of
+// want's archives: "cs.CL" is in "cs.CL" and in "cs", in any case, but not
+// in "cs.C".
+func InCategories(cats, want []string) bool {
+	for _, w := range want {
+		for _, c := range cats {
+			if strings.EqualFold(c, w) || len(c) > len(w) && c[len(w)] == '.' && strings.EqualFold(c[:len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // LatestVersion is the highest version number known, 0 when none is.
 func (p *Paper) LatestVersion() int {
 	n := 0

@@ -415,3 +415,19 @@ func TestExcerpt(t *testing.T) {
 		}
 	}
 }
+
+func TestInCategories(t *testing.T) {
+	cats := []string{"cs.CL", "cs.LG", "hep-th"}
+	for _, tc := range []struct {
+		want []string
+		in   bool
+	}{
+		{[]string{"cs.CL"}, true}, {[]string{"cs"}, true}, {[]string{"CS.cl"}, true}, {[]string{"hep-th"}, true},
+		{[]string{"math", "cs.LG"}, true}, {[]string{"cs.C"}, false}, {[]string{"c"}, false},
+		{[]string{"hep"}, false}, {[]string{"cs.CV"}, false}, {nil, false},
+	} {
+		if got := InCategories(cats, tc.want); got != tc.in {
+			t.Errorf("InCategories(%v, %v) = %v, want %v", cats, tc.want, got, tc.in)
+		}
+	}
+}

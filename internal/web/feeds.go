@@ -288,22 +288,12 @@ func (s *Server) feedCategory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items = slices.DeleteFunc(items, func(it store.FeedItem) bool { return !inCategory(&it.Paper, cat) })
+	items = slices.DeleteFunc(items, func(it store.FeedItem) bool { return !paper.InCategories(it.Paper.Categories, []string{cat}) })
 	feed.addItems(s, newestFirst(items, synListLimit))
 	if err := s.finishSyn(ctx, feed); err != nil {
 		return err
 	}
 	return s.writeSyn(w, feed, f)
-}
-
-// inCategory matches a category ("cs.CL") or a whole archive ("cs"), in any case.
-func inCategory(p *paper.Paper, want string) bool {
-	for _, c := range p.Categories {
-		if strings.EqualFold(c, want) || len(c) > len(want) && c[len(want)] == '.' && strings.EqualFold(c[:len(want)], want) {
-			return true
-		}
-	}
-	return false
 }
 
 // feedUser serves /feeds/user/{name}.*; a name in another case redirects
