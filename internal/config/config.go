@@ -212,13 +212,11 @@ func (c *Config) MailFlags(fs *flag.FlagSet) {
 	c.usesMail = true
 }
 
-// HarvestFlags registers the flags of harvesting arXiv.
+// HarvestFlags registers the flags of harvesting arXiv. The categories
+// come from DAILYPAPERS_HARVEST_CATEGORIES; serve takes them as a flag too
+// (CatalogueFlags), the harvest command as --categories.
 func (c *Config) HarvestFlags(fs *flag.FlagSet) {
 	c.HarvestCategories = splitList(env("harvest-categories"))
-	fs.Func("harvest-categories", usage("harvest-categories")+" (default "+env("harvest-categories")+")", func(s string) error {
-		c.HarvestCategories = splitList(s)
-		return nil
-	})
 	c.AutoFeed = splitList(env("auto-feed"))
 	fs.Func("auto-feed", usage("auto-feed"), func(s string) error {
 		c.AutoFeed = splitList(s)
@@ -236,6 +234,10 @@ func (c *Config) StarsFlags(fs *flag.FlagSet) {
 // CatalogueFlags registers serve's schedule of harvests and star refreshes.
 func (c *Config) CatalogueFlags(fs *flag.FlagSet) {
 	c.HarvestFlags(fs)
+	fs.Func("harvest-categories", usage("harvest-categories")+" (default "+env("harvest-categories")+")", func(s string) error {
+		c.HarvestCategories = splitList(s)
+		return nil
+	})
 	c.StarsFlags(fs)
 	fs.IntVar(&c.HarvestHour, "harvest-hour", atoi(env("harvest-hour")), usage("harvest-hour"))
 	c.StarsEvery, _ = time.ParseDuration(env("stars-every"))
