@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -61,8 +60,10 @@ func (s *Server) trendingItems(ctx context.Context, ref time.Time) ([]store.Feed
 // since the given time, for trending.
 func (s *Server) addStarsGained(ctx context.Context, items []store.FeedItem, since time.Time) error {
 	var repos []string
+	seen := map[string]bool{}
 	for _, it := range items {
-		if r := it.Paper.GitHubRepo; r != "" && !slices.Contains(repos, r) {
+		if r := it.Paper.GitHubRepo; r != "" && !seen[r] {
+			seen[r] = true
 			repos = append(repos, r)
 		}
 	}
