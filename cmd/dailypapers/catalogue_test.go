@@ -6,8 +6,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
@@ -40,6 +42,11 @@ func TestHarvestAndStarsCommands(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
+		// GitHub's headers as the recorded answer has them; the reset an
+		// hour from now.
+		w.Header().Set("X-RateLimit-Limit", "60")
+		w.Header().Set("X-RateLimit-Remaining", "59")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
 		w.Write(repo)
 	}))
 	defer gh.Close()
@@ -74,7 +81,7 @@ func TestHarvestAndStarsCommands(t *testing.T) {
 		t.Fatalf("import: %v\n%s", err, errOut)
 	}
 	out, errOut, err = runCmd(t, "stars", "--data", data, "--github-api", gh.URL)
-	if err != nil || !strings.Contains(out, "1 repositories checked, 0 of them gone; 0 failed") {
+	if err != nil || !strings.Contains(out, "1 repositories checked, 0 of them gone; 0 failed\nGitHub allows 59 more requests until ") {
 		t.Errorf("stars: %v %q\n%s", err, out, errOut)
 	}
 	st, err := sqlite.Open(context.Background(), filepath.Join(data, "dailypapers.db"))

@@ -68,14 +68,14 @@ func runStars(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		}
 		defer fmt.Fprintln(stderr)
 	}
-	sum, err := ingest.RefreshStars(ctx, st, newGitHub(cfg), opt)
+	gh := &github.Client{BaseURL: cfg.GitHubAPI, Token: cfg.GitHubToken}
+	sum, err := ingest.RefreshStars(ctx, st, gh, opt)
 	fmt.Fprintln(stdout, sum)
+	if left, reset := gh.Remaining(); left >= 0 && !reset.IsZero() {
+		fmt.Fprintf(stdout, "GitHub allows %d more requests until %s\n", left, reset.Local().Format(time.TimeOnly))
+	}
 	if starsFlags.dryRun {
 		fmt.Fprintln(stdout, "dry run: nothing was written")
 	}
 	return err
-}
-
-func newGitHub(cfg *config.Config) *github.Client {
-	return &github.Client{BaseURL: cfg.GitHubAPI, Token: cfg.GitHubToken}
 }
