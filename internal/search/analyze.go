@@ -47,6 +47,17 @@ func (a *analyzer) terms(dst []string, text string) []string {
 // the byte span of the word in text (for highlighting).
 func (a *analyzer) each(text string, fn func(term string, pos int, start, end int)) {
 	pos := 0
+	eachWord(text, func(word string, ascii bool, start, end int) {
+		if term, ok := a.term(word, ascii); ok {
+			fn(term, pos, start, end)
+		}
+		pos++
+	})
+}
+
+// eachWord calls fn for every word of text as written, with whether it is
+// all ASCII and its byte span.
+func eachWord(text string, fn func(word string, ascii bool, start, end int)) {
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !isWordRune(r) {
@@ -65,12 +76,61 @@ func (a *analyzer) each(text string, fn func(term string, pos int, start, end in
 			}
 			i += size
 		}
-		word := text[start:i]
-		if term, ok := a.term(word, ascii); ok {
-			fn(term, pos, start, i)
-		}
-		pos++
+		fn(text[start:i], ascii, start, i)
 	}
+}
+
+// noTerm stands in a phrase check's term list for a term that is none of
+// the phrases' words (no term contains a NUL).
+const noTerm = "\x00"
+
+// phraseTerms is terms for a phrase check, the costly part of which is
+// stemming every word of an abstract (a stem-cache look-up each, most of
+// them cache misses). Stemming keeps a word's first letter, so an ASCII
+// word whose first letter starts no phrase word (firsts) cannot give one
+// of them: it is not stemmed but stands as noTerm, or is dropped if it
+// is a stop word or a single letter, as terms drops it. A run of such
+// words is one noTerm, and containsRun finds the same runs in the shorter
+// list. Other words are analysed as terms does.
+func (a *analyzer) phraseTerms(dst []string, text string, firsts *[256]bool) []string {
+	eachWord(text, func(word string, ascii bool, _, _ int) {
+		if ascii && !firsts[lowerASCII(word[0])] {
+			if len(dst) == 0 || dst[len(dst)-1] == noTerm || droppedASCII(word) {
+				return
+			}
+			dst = append(dst, noTerm)
+			return
+		}
+		if t, ok := a.term(word, ascii); ok {
+			dst = append(dst, t)
+		}
+	})
+	return dst
+}
+
+// droppedASCII reports whether term drops an ASCII word: a stop word or a
+// single letter, in any case.
+func droppedASCII(word string) bool {
+	const longestStopWord = 10 // "yourselves"
+	if len(word) > longestStopWord {
+		return false
+	}
+	if len(word) == 1 {
+		c := lowerASCII(word[0])
+		return c >= 'a' && c <= 'z'
+	}
+	var buf [longestStopWord]byte
+	for i := range len(word) {
+		buf[i] = lowerASCII(word[i])
+	}
+	return english.IsStopWord(string(buf[:len(word)]))
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // term normalises one word; ok is false for stop words.

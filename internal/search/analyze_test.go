@@ -1,9 +1,14 @@
 package search
 
 import (
+	"encoding/json"
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ulikunitz/xz"
 )
 
 func TestAnalyzerTerms(t *testing.T) {
@@ -110,4 +115,85 @@ func firstRune(s string) rune {
 func lastRune(s string) rune {
 	r := []rune(s)
 	return r[len(r)-1]
+}
+
+// demoTexts are the titles and abstracts of the demo's arXiv listings:
+// real text, with its capitals, hyphens, TeX and accents.
+func demoTexts(t *testing.T) []string {
+	t.Helper()
+	f, err := os.Open("../demo/arxiv-listings.jsonl.xz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := xz.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	dec := json.NewDecoder(r)
+	for {
+		var rec struct{ Title, Abstract string }
+		if err := dec.Decode(&rec); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, rec.Title, rec.Abstract)
+	}
+	if len(texts) < 400 {
+		t.Fatalf("only %d demo texts", len(texts))
+	}
+	return texts
+}
+
+// Phrase checks skip stemming words by their first letter, which holds
+// only if a word's term starts with the word's first letter, lower-cased.
+func TestTermsKeepTheFirstLetter(t *testing.T) {
+	a := newAnalyzer()
+	words := 0
+	for _, text := range demoTexts(t) {
+		eachWord(text, func(word string, ascii bool, _, _ int) {
+			if term, ok := a.term(word, ascii); ok && ascii {
+				words++
+				if term[0] != lowerASCII(word[0]) {
+					t.Errorf("%q gives the term %q", word, term)
+				}
+			}
+		})
+	}
+	t.Logf("%d words checked", words)
+}
+
+// phraseTerms finds a phrase exactly where terms does: runs of one to
+// four consecutive terms of every demo text (runs that stepped over stop
+// words included), looked for in the text they come from and in the next.
+func TestPhraseTermsFindWhatTermsFind(t *testing.T) {
+	a := newAnalyzer()
+	texts := demoTexts(t)
+	var found, missed int
+	for i, text := range texts {
+		terms := a.terms(nil, text)
+		for start := 0; start < len(terms); start += 3 {
+			ph := terms[start:min(start+1+start%4, len(terms))]
+			var firsts [256]bool
+			for _, w := range ph {
+				firsts[w[0]] = true
+			}
+			for _, in := range []string{text, texts[(i+1)%len(texts)]} {
+				want := containsRun(a.terms(nil, in), ph)
+				if got := containsRun(a.phraseTerms(nil, in, &firsts), ph); got != want {
+					t.Fatalf("phrase %q in %q: phraseTerms says %v, terms %v", ph, in, got, want)
+				}
+				if want {
+					found++
+				} else {
+					missed++
+				}
+			}
+		}
+	}
+	if found < 1000 || missed < 1000 {
+		t.Fatalf("found %d phrases and missed %d: too few of either to compare", found, missed)
+	}
 }

@@ -109,15 +109,10 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 		at[h.ID] = len(cands)
 		cands = append(cands, cand{id: h.ID, lex: h.Score, sem: -2})
 	}
-	narrowed := len(q.Cats) > 0 || !q.From.IsZero() || !q.To.IsZero() || q.HasCode
-	if len(q.Phrases) == 0 && len(ix.requiredLists(q)) == 0 && (sem.Weight >= 1 || !narrowed) {
+	if len(q.Phrases) == 0 && len(ix.requiredLists(q)) == 0 && (sem.Weight >= 1 || !q.narrowed()) {
 		curs := ix.cursors(ix.rankingTerms(q))
 		if filter := ix.compileFilter(q); filter != nil {
-			accept := func(id paper.ID) bool {
-				doc, ok := ix.live[id]
-				return ok && filter(doc)
-			}
-			for _, h := range vecs.Nearest(qvec, fuseDepth, accept, false) {
+			for _, h := range ix.nearest(q, vecs, qvec, filter) {
 				if i, ok := at[h.ID]; ok {
 					cands[i].sem = h.Sim
 					continue
@@ -209,6 +204,30 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 
 // lexScore is the BM25F score of one document for the ranking terms'
 // cursors (ix.cursors), as the lexical search computes it.
+// nearest is the fuseDepth nearest vectors to qvec of live papers that
+// pass filter. A query with no condition of its own (the common case)
+// asks the vectors for their nearest without a filter and checks only
+// those: a vector scan offers each better hit in turn, several hundred a
+// query, and looking each up in the live map took as long as scoring the
+// whole scan. A paper deleted since its vector was put is the only thing
+// such a filter refuses, so a second, filtered scan is rare.
+func (ix *Index) nearest(q *Query, vecs *Vectors, qvec []float32, filter func(uint32) bool) []VecHit {
+	accept := func(id paper.ID) bool {
+		doc, ok := ix.live[id]
+		return ok && filter(doc)
+	}
+	if q.conditioned() {
+		return vecs.Nearest(qvec, fuseDepth, accept, false)
+	}
+	hits := vecs.Nearest(qvec, fuseDepth, nil, false)
+	for _, h := range hits {
+		if !accept(h.ID) {
+			return vecs.Nearest(qvec, fuseDepth, accept, false)
+		}
+	}
+	return hits
+}
+
 func lexScore(curs []*cursor, doc uint32) float32 {
 	var s float32
 	for _, c := range curs {

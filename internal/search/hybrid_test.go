@@ -495,6 +495,31 @@ func TestSemanticSkipsPapersNotInTheIndex(t *testing.T) {
 	}
 }
 
+// The semantic side still brings its full share of candidates when a
+// deleted paper's vector is among the nearest: it asks again with the
+// liveness filter rather than handing back fewer.
+func TestSemanticCandidatesStayFullPastADeletedPaper(t *testing.T) {
+	f := newHybridFixture(t, hyGenerated(3*fuseDepth)...)
+	q, err := ParseQuery("car motor fix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sem := f.sem(q, Semantic)
+	nearest := f.vecs.Nearest(sem.Vec, 1, nil, true)
+	f.ix.Delete(nearest[0].ID)
+	f.ix.mu.RLock()
+	hits := f.ix.nearest(q, f.vecs, sem.Vec, f.ix.compileFilter(q))
+	f.ix.mu.RUnlock()
+	if len(hits) != fuseDepth {
+		t.Fatalf("%d semantic candidates, want %d", len(hits), fuseDepth)
+	}
+	for _, h := range hits {
+		if h.ID == nearest[0].ID {
+			t.Fatalf("the deleted paper %s is a candidate", h.ID)
+		}
+	}
+}
+
 func TestSearchModeCancelled(t *testing.T) {
 	f := standardFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())

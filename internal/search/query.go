@@ -42,6 +42,18 @@ func (q *Query) Empty() bool {
 		len(q.Cats) == 0 && q.From.IsZero() && q.To.IsZero() && !q.HasCode
 }
 
+// narrowed reports whether the query keeps to a category, a date range or
+// papers with code.
+func (q *Query) narrowed() bool {
+	return len(q.Cats) > 0 || !q.From.IsZero() || !q.To.IsZero() || q.HasCode
+}
+
+// conditioned reports whether the query leaves any paper out other than
+// by its words: narrowed, or excluding words or phrases.
+func (q *Query) conditioned() bool {
+	return q.narrowed() || len(q.Excluded) > 0 || len(q.ExcludedPhrases) > 0
+}
+
 // ErrEmptyQuery is returned for a query with nothing to search for.
 var ErrEmptyQuery = errors.New("type a few words to search for")
 

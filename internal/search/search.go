@@ -556,13 +556,19 @@ func hasPhrases(a *analyzer, phrases [][]string, d *Doc) bool {
 		func() string { return d.Abstract },
 		func() string { return strings.Join(d.Authors, " , ") },
 	}
+	var firsts [256]bool
+	for _, ph := range phrases {
+		for _, t := range ph {
+			firsts[t[0]] = true
+		}
+	}
 	var fields [len(texts)][]string
 	var done [len(texts)]bool
 	for _, ph := range phrases {
 		found := false
 		for i := range texts {
 			if !done[i] {
-				fields[i], done[i] = a.terms(nil, texts[i]()), true
+				fields[i], done[i] = a.phraseTerms(nil, texts[i](), &firsts), true
 			}
 			if containsRun(fields[i], ph) {
 				found = true
