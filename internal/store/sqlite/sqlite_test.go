@@ -208,6 +208,18 @@ func TestPragmas(t *testing.T) {
 	}
 }
 
+// Readers map the file; the writer, which an import runs on, does not.
+func TestReadersMapTheFile(t *testing.T) {
+	s := openClosing(t, filepath.Join(t.TempDir(), "dailypapers.db"))
+	reader, writer, err := s.Pragmas(t.Context(), "mmap_size")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reader < 1<<30 || writer != 0 {
+		t.Errorf("mmap_size = %d for readers and %d for the writer, want at least 1 GiB and 0", reader, writer)
+	}
+}
+
 // Readers go on while an import is open, see the data as it was before
 // it, and see all of it at once when it commits.
 func TestReadersDuringImport(t *testing.T) {
