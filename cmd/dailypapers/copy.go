@@ -133,7 +133,8 @@ func or(s, def string) string {
 var copyTables = []copyTable{
 	spec("papers", 1, "seq", `seq id:text title:text abstract:text authors:json categories:text versions:json
 		published_at updated_at listed:text doi:text journal_ref:text comments:text withdrawn:bool github_repo:text
-		github_stars project_page:text upvotes num_comments as_of created_at modified_at rev`),
+		github_stars project_page:text upvotes num_comments as_of created_at modified_at rev
+		ai_summary:text ai_keywords:json ai_model:text`),
 	spec("users", 1, "id", `id username:text fullname:text avatar_url:text created_at email:text password_hash:text
 		admin:bool disabled_at`),
 	spec("feed_entries", 2, "", `paper_seq day:text submitter_id submitted_at hidden:bool`),

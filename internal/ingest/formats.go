@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,6 +97,8 @@ type hfRow struct {
 	GitHubRepo        string   `json:"github_repo"`
 	GitHubStars       int      `json:"github_stars"`
 	ProjectPage       string   `json:"project_page"`
+	AISummary         string   `json:"ai_summary"`
+	AIKeywords        []string `json:"ai_keywords"`
 }
 
 func decodeHFJSONL(data []byte) (store.Record, error) {
@@ -115,6 +118,7 @@ func decodeHFJSONL(data []byte) (store.Record, error) {
 	}
 	p.Upvotes, p.NumComments = max(r.Upvotes, 0), max(r.NumComments, 0)
 	p.GitHubRepo, p.GitHubStars, p.ProjectPage = cleanURL(r.GitHubRepo), max(r.GitHubStars, 0), cleanURL(r.ProjectPage)
+	p.AISummary, p.AIKeywords = paper.CleanText(r.AISummary), cleanKeywords(r.AIKeywords)
 	sub, err := submission(r.FeedDate, r.SubmittedOnDaily, r.SubmittedBy, r.SubmittedFullname)
 	if err != nil {
 		return store.Record{}, err
@@ -134,14 +138,17 @@ type hfItem struct {
 				User string `json:"user"`
 			} `json:"user"`
 		} `json:"authors"`
-		PublishedAt        string `json:"publishedAt"`
-		SubmittedOnDailyAt string `json:"submittedOnDailyAt"`
-		Title              string `json:"title"`
-		Summary            string `json:"summary"`
-		Upvotes            int    `json:"upvotes"`
-		GitHubRepo         string `json:"githubRepo"`
-		GitHubStars        int    `json:"githubStars"`
-		ProjectPage        string `json:"projectPage"`
+		PublishedAt        string   `json:"publishedAt"`
+		SubmittedOnDailyAt string   `json:"submittedOnDailyAt"`
+		Title              string   `json:"title"`
+		Summary            string   `json:"summary"`
+		Upvotes            int      `json:"upvotes"`
+		GitHubRepo         string   `json:"githubRepo"`
+		GitHubStars        int      `json:"githubStars"`
+		ProjectPage        string   `json:"projectPage"`
+		AISummary          string   `json:"ai_summary"`
+		AIKeywords         []string `json:"ai_keywords"`
+		AISummaryModel     string   `json:"ai_summary_model"`
 		SubmittedOnDailyBy *struct {
 			User     string `json:"user"`
 			Fullname string `json:"fullname"`
@@ -176,6 +183,10 @@ func decodeHFAPI(data []byte) (store.Record, error) {
 	}
 	p.Upvotes, p.NumComments = max(hp.Upvotes, 0), max(it.NumComments, 0)
 	p.GitHubRepo, p.GitHubStars, p.ProjectPage = cleanURL(hp.GitHubRepo), max(hp.GitHubStars, 0), cleanURL(hp.ProjectPage)
+	p.AISummary, p.AIKeywords = paper.CleanText(hp.AISummary), cleanKeywords(hp.AIKeywords)
+	if p.AISummary != "" {
+		p.AIModel = paper.CleanText(hp.AISummaryModel)
+	}
 	var username, fullname string
 	switch {
 	case it.SubmittedBy != nil:
@@ -434,6 +445,20 @@ func parseTime(field, s string) (time.Time, error) {
 }
 
 // cleanURL keeps http(s) links only, so that a record cannot smuggle a javascript: URL onto a page.
+// cleanKeywords keeps a source's key phrases in order, each on one line,
+// without empty ones or repeats, and at most maxKeywords of them.
+func cleanKeywords(in []string) []string {
+	const maxKeywords = 50
+	var out []string
+	for _, k := range in {
+		k = paper.CleanText(k)
+		if k != "" && !slices.Contains(out, k) && len(out) < maxKeywords {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 func cleanURL(s string) string {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {

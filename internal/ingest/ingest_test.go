@@ -197,6 +197,11 @@ func TestImportFormats(t *testing.T) {
 				eq(t, "project page", p.ProjectPage, "https://zichenwen1.github.io/EPIC")
 				eqTime(t, "published", p.Published, "2025-10-01T04:56:40Z")
 				eqTime(t, "as of", p.AsOf, "2025-10-06T03:44:13.823Z")
+				eq(t, "ai summary", p.AISummary, "EPIC, a progressive learning framework, improves the efficiency of multi-modal large models "+
+					"by reducing training difficulty through token and layer consistency distillation during visual token compression.")
+				eqSlice(t, "ai keywords", p.AIKeywords, []string{"visual tokens", "multi-modal large models", "MLLMs", "token compression",
+					"parameter space", "feature space", "progressive learning framework", "token consistency distillation",
+					"layer consistency distillation", "teacher model", "progressive learning trajectory"})
 
 				noRepo := getPaper(t, st, "2510.02665")
 				eq(t, "repo of 2510.02665 (null)", noRepo.GitHubRepo, "")
@@ -246,6 +251,10 @@ func TestImportFormats(t *testing.T) {
 				eq(t, "github repo", p.GitHubRepo, "https://github.com/SageCao1125/GPC")
 				eq(t, "github stars", p.GitHubStars, 5)
 				eq(t, "project page", p.ProjectPage, "https://sagecao1125.github.io/GPC-Site/")
+				eq(t, "ai summary", p.AISummary, "General Policy Composition (GPC) enhances robotic control performance by combining "+
+					"pre-trained diffusion-based policies without additional training, leading to superior results across various benchmarks.")
+				eq(t, "ai keywords", len(p.AIKeywords), 13)
+				eq(t, "a keyword with TeX", p.AIKeywords[5], `Gr\"onwall-type bound`)
 				eqTime(t, "published", p.Published, "2025-10-01T16:05:53Z")
 				eqTime(t, "as of", p.AsOf, "2025-10-06T00:35:20.824Z")
 
@@ -1028,5 +1037,20 @@ func TestRecordReaderLines(t *testing.T) {
 			}
 			eqSlice(t, "lines", got, tt.lines)
 		})
+	}
+}
+
+func TestCleanKeywords(t *testing.T) {
+	got := cleanKeywords([]string{" graph  neural\nnetworks ", "", "GNN", "   ", "GNN", "gnn"})
+	eqSlice(t, "keywords", got, []string{"graph neural networks", "GNN", "gnn"})
+	if cleanKeywords(nil) != nil {
+		t.Error("no keywords should stay nil")
+	}
+	many := make([]string, 80)
+	for i := range many {
+		many[i] = fmt.Sprint("phrase ", i)
+	}
+	if n := len(cleanKeywords(many)); n != 50 {
+		t.Errorf("kept %d of 80 keywords, want 50", n)
 	}
 }

@@ -44,6 +44,14 @@ type Paper struct {
 	GitHubStars int // meaningful only when GitHubRepo is set
 	ProjectPage string
 
+	// AISummary and AIKeywords are a one-sentence summary and key phrases
+	// written by a language model, as the hosted Daily Papers feed gives
+	// them; AIModel names the model when the source says. Empty when no
+	// source had them.
+	AISummary  string
+	AIKeywords []string
+	AIModel    string
+
 	Upvotes     int
 	NumComments int
 
@@ -144,6 +152,12 @@ func Merge(old, rec Paper) Paper {
 		m.GitHubRepo = rec.GitHubRepo
 	}
 	pick(&m.ProjectPage, rec.ProjectPage)
+	if rec.AISummary != "" && (newer || m.AISummary == "") {
+		m.AISummary, m.AIModel = rec.AISummary, rec.AIModel
+	}
+	if len(rec.AIKeywords) > 0 && (newer || len(m.AIKeywords) == 0) {
+		m.AIKeywords = rec.AIKeywords
+	}
 	if rec.AsOf.After(m.AsOf) {
 		m.AsOf = rec.AsOf
 	}
@@ -203,6 +217,7 @@ func Equal(a, b Paper) bool {
 		a.DOI == b.DOI && a.JournalRef == b.JournalRef && a.Comments == b.Comments &&
 		a.Withdrawn == b.Withdrawn && a.GitHubRepo == b.GitHubRepo && a.GitHubStars == b.GitHubStars &&
 		a.ProjectPage == b.ProjectPage && a.Upvotes == b.Upvotes && a.NumComments == b.NumComments &&
+		a.AISummary == b.AISummary && slices.Equal(a.AIKeywords, b.AIKeywords) && a.AIModel == b.AIModel &&
 		a.AsOf.Equal(b.AsOf)
 }
 

@@ -36,6 +36,8 @@ func stored() Paper {
 		ProjectPage: "https://zichenwen1.github.io/EPIC",
 		Upvotes:     16,
 		NumComments: 1,
+		AISummary:   "EPIC reduces training difficulty through token and layer consistency distillation.",
+		AIKeywords:  []string{"visual tokens", "token compression"},
 		AsOf:        day("2025-10-06T03:44:13Z"),
 	}
 }
@@ -58,8 +60,10 @@ func TestMergeFresherRecordWins(t *testing.T) {
 		Updated:    day("2025-10-09T10:00:00Z"),
 		DOI:        "10.1000/epic",
 		Upvotes:    3, // an older capture of the feed
-		// An empty abstract, project page and repo must not erase what is stored.
+		// An empty abstract, project page, repo and keywords must not erase what is stored.
 		NumComments: 7,
+		AISummary:   "EPIC compresses visual tokens.",
+		AIModel:     "some/model",
 		AsOf:        day("2025-10-09T10:00:00Z"),
 	}
 	got := Merge(old, rec)
@@ -72,6 +76,7 @@ func TestMergeFresherRecordWins(t *testing.T) {
 	want.DOI = rec.DOI
 	want.Upvotes = 16
 	want.NumComments = 7
+	want.AISummary, want.AIModel = rec.AISummary, rec.AIModel
 	want.AsOf = rec.AsOf
 	diffPapers(t, got, want)
 	if old.Title != stored().Title || len(old.Authors) != 2 {
@@ -95,6 +100,8 @@ func TestMergeOlderRecordFillsGaps(t *testing.T) {
 		Withdrawn:  true,
 		GitHubRepo: "https://github.com/other/repo",
 		Upvotes:    99,
+		AISummary:  "A stale summary.",
+		AIKeywords: []string{"stale"},
 		AsOf:       day("2025-10-01T00:00:00Z"),
 	}
 	got := Merge(old, rec)
@@ -429,5 +436,22 @@ func TestInCategories(t *testing.T) {
 		if got := InCategories(cats, tc.want); got != tc.in {
 			t.Errorf("InCategories(%v, %v) = %v, want %v", cats, tc.want, got, tc.in)
 		}
+	}
+}
+
+// The hosted feed's summary and key phrases survive a later record that
+// has none (an arXiv harvest), and fill in from an older one.
+func TestMergeAIFields(t *testing.T) {
+	harvested := Paper{ID: "2510.00515", Title: "EPIC", AsOf: day("2025-11-01T00:00:00Z")}
+	if got := Merge(stored(), harvested); got.AISummary != stored().AISummary || !slices.Equal(got.AIKeywords, stored().AIKeywords) {
+		t.Errorf("a fresher record without them erased the AI fields: %q %q", got.AISummary, got.AIKeywords)
+	}
+	bare := stored()
+	bare.AISummary, bare.AIKeywords = "", nil
+	older := stored()
+	older.AsOf = day("2025-01-01T00:00:00Z")
+	older.AIModel = "some/model"
+	if got := Merge(bare, older); got.AISummary != older.AISummary || got.AIModel != "some/model" || !slices.Equal(got.AIKeywords, older.AIKeywords) {
+		t.Errorf("an older record did not fill the AI fields: %q %q %q", got.AISummary, got.AIModel, got.AIKeywords)
 	}
 }

@@ -114,6 +114,9 @@ type apiPaperObject struct {
 	GitHubRepo         string        `json:"githubRepo,omitempty"`
 	GitHubStars        *int          `json:"githubStars,omitempty"`
 	ProjectPage        string        `json:"projectPage,omitempty"`
+	AISummary          string        `json:"ai_summary,omitempty"`
+	AIKeywords         []string      `json:"ai_keywords,omitempty"`
+	AISummaryModel     string        `json:"ai_summary_model,omitempty"`
 }
 
 // apiItem is one entry of /api/daily_papers (and of search results).
@@ -131,7 +134,8 @@ type apiItem struct {
 func (s *Server) apiPaperOf(p *paper.Paper, sub *store.FeedItem) apiPaperObject {
 	o := apiPaperObject{ID: string(p.ID), Title: p.Title, Summary: p.Abstract, Upvotes: p.Upvotes,
 		PublishedAt: apiTime(p.Published), DiscussionID: objectID("discussion", string(p.ID)),
-		GitHubRepo: p.GitHubRepo, ProjectPage: p.ProjectPage, Authors: []apiAuthor{}}
+		GitHubRepo: p.GitHubRepo, ProjectPage: p.ProjectPage, Authors: []apiAuthor{},
+		AISummary: p.AISummary, AIKeywords: p.AIKeywords, AISummaryModel: p.AIModel}
 	if o.PublishedAt == "" {
 		o.PublishedAt = apiTime(firstPublished(p))
 	}

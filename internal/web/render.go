@@ -39,8 +39,11 @@ var funcs = template.FuncMap{
 		return card(page, store.FeedItem{Paper: p})
 	},
 	"markdown": markdown.Render,
-	"formKey":  formKey,
-	"since":    func(a, b time.Time) string { return b.Sub(a).Round(time.Millisecond).String() },
+	// phrase is a search for a key phrase as written: quoted, without the
+	// quotes a phrase may hold, which would end it early.
+	"phrase":  func(s string) string { return `"` + strings.ReplaceAll(s, `"`, "") + `"` },
+	"formKey": formKey,
+	"since":   func(a, b time.Time) string { return b.Sub(a).Round(time.Millisecond).String() },
 	"commentIn": func(page interface{ viewerOf() *store.Account }, c commentView) commentData {
 		return commentData{C: c, Viewer: page.viewerOf()}
 	},

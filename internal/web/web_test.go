@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -290,6 +291,47 @@ func TestPaperPageStarTrend(t *testing.T) {
 	}
 	if got := text(doc, ".actions a[href='"+repo+"']"); !strings.Contains(got, "★ 61") {
 		t.Errorf("repository link %q, want the last count", got)
+	}
+}
+
+// A paper imported from the hosted feed shows its machine-written summary
+// and key phrases, each phrase a search for itself; a paper without them
+// shows neither.
+func TestPaperPageAISummary(t *testing.T) {
+	h, st := newSite(t, true)
+	p, err := st.Paper(context.Background(), "2608.19880")
+	if err != nil || p.AISummary == "" || len(p.AIKeywords) == 0 {
+		t.Fatalf("the demo paper has no summary or key phrases: %q %q %v", p.AISummary, p.AIKeywords, err)
+	}
+	_, doc := get(t, h, "/papers/2608.19880", http.StatusOK)
+	if got := text(doc, ".ai-summary .tldr"); got != p.AISummary {
+		t.Errorf("summary %q, want %q", got, p.AISummary)
+	}
+	chips := doc.Find(".ai-summary .keywords a.chip")
+	if chips.Length() != len(p.AIKeywords) {
+		t.Fatalf("%d key phrases shown, want %d", chips.Length(), len(p.AIKeywords))
+	}
+	href, _ := chips.First().Attr("href")
+	u, err := url.Parse(href)
+	if err != nil || u.Path != "/search" || u.Query().Get("q") != `"`+p.AIKeywords[0]+`"` {
+		t.Errorf("the first phrase links to %q, want a search for %q", href, p.AIKeywords[0])
+	}
+	if !strings.Contains(text(doc, ".ai-summary .sub-note"), "language model") {
+		t.Error("the summary is not said to be machine-written")
+	}
+
+	im, err := st.BeginImport(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.Write(context.Background(), []store.Record{{Paper: paper.Paper{ID: "2501.00002", Title: "Bare"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, doc := get(t, h, "/papers/2501.00002", http.StatusOK); doc.Find(".ai-summary").Length() != 0 {
+		t.Error("a paper without a summary shows the section")
 	}
 }
 

@@ -231,6 +231,7 @@ type paperColumns struct {
 	projectPage                                        []string
 	upvotes, numComments                               []int64
 	seq                                                []int64
+	aiSummary, aiKeywords, aiModel                     []string
 }
 
 func (c *paperColumns) add(p *paper.Paper, seq int64) error {
@@ -262,14 +263,21 @@ func (c *paperColumns) add(p *paper.Paper, seq int64) error {
 	c.numComments = append(c.numComments, int64(p.NumComments))
 	c.asOf = append(c.asOf, msPtr(p.AsOf))
 	c.seq = append(c.seq, seq)
+	keywords, err := json.Marshal(nonNil(p.AIKeywords))
+	if err != nil {
+		return fmt.Errorf("paper %s: %w", p.ID, err)
+	}
+	c.aiSummary = append(c.aiSummary, p.AISummary)
+	c.aiKeywords = append(c.aiKeywords, string(keywords))
+	c.aiModel = append(c.aiModel, p.AIModel)
 	return nil
 }
 
-// args are the columns as the parameters $1 to $20 of paperUnnest.
+// args are the columns as the parameters $1 to $23 of paperUnnest.
 func (c *paperColumns) args() []any {
 	return []any{c.id, c.title, c.abstract, c.authors, c.categories, c.versions, c.published, c.updated,
 		c.listed, c.doi, c.journalRef, c.comments, c.withdrawn, c.githubRepo, c.githubStars, c.projectPage,
-		c.upvotes, c.numComments, c.asOf, c.seq}
+		c.upvotes, c.numComments, c.asOf, c.seq, c.aiSummary, c.aiKeywords, c.aiModel}
 }
 
 func msPtr(t time.Time) *int64 {
@@ -283,10 +291,10 @@ func msPtr(t time.Time) *int64 {
 // paperUnnest is paperColumns' args as rows r, numbered by ord.
 const paperUnnest = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
 	$9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::text[], $15::bigint[], $16::text[],
-	$17::bigint[], $18::bigint[], $19::bigint[], $20::bigint[]) WITH ORDINALITY
+	$17::bigint[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::text[], $23::text[]) WITH ORDINALITY
 	AS r(id, title, abstract, authors, categories, versions, published_at, updated_at,
 	listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page,
-	upvotes, num_comments, as_of, seq, ord)`
+	upvotes, num_comments, as_of, seq, ai_summary, ai_keywords, ai_model, ord)`
 
 // writePapers inserts the batch's new papers, in the order they came,
 // and updates the ones it changed; new papers get their seq.
@@ -307,10 +315,10 @@ func (im *importTx) writePapers(ctx context.Context, order []*importPaper, now i
 	if len(ins.id) > 0 {
 		rows, err := im.tx.Query(ctx, `INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
 			listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page, upvotes, num_comments, as_of,
-			created_at, modified_at, rev)
+			ai_summary, ai_keywords, ai_model, created_at, modified_at, rev)
 			SELECT r.id, r.title, r.abstract, r.authors::jsonb, r.categories, r.versions::jsonb, r.published_at, r.updated_at,
 			r.listed, r.doi, r.journal_ref, r.comments, r.withdrawn, r.github_repo, r.github_stars, r.project_page,
-			r.upvotes, r.num_comments, r.as_of, $21, $21, $22
+			r.upvotes, r.num_comments, r.as_of, r.ai_summary, r.ai_keywords::jsonb, r.ai_model, $24, $24, $25
 			FROM `+paperUnnest+` ORDER BY r.ord
 			RETURNING id, seq`, append(ins.args(), now, im.rev)...)
 		if err != nil {
@@ -338,7 +346,8 @@ func (im *importTx) writePapers(ctx context.Context, order []*importPaper, now i
 			published_at = r.published_at, updated_at = r.updated_at, listed = r.listed, doi = r.doi,
 			journal_ref = r.journal_ref, comments = r.comments, withdrawn = r.withdrawn, github_repo = r.github_repo,
 			github_stars = r.github_stars, project_page = r.project_page, upvotes = r.upvotes,
-			num_comments = r.num_comments, as_of = r.as_of, modified_at = $21, rev = $22
+			num_comments = r.num_comments, as_of = r.as_of, ai_summary = r.ai_summary,
+			ai_keywords = r.ai_keywords::jsonb, ai_model = r.ai_model, modified_at = $24, rev = $25
 			FROM `+paperUnnest+` WHERE p.seq = r.seq`, append(upd.args(), now, im.rev)...)
 		if err != nil {
 			return fmt.Errorf("store: import: %w", mapErr(err))

@@ -17,7 +17,7 @@ import (
 // paperCols is the column list every paper query selects, in scanPaper's order.
 const paperCols = `p.id, p.title, p.abstract, p.authors, p.categories, p.versions, p.published_at, p.updated_at,
 	p.listed, p.doi, p.journal_ref, p.comments, p.withdrawn, p.github_repo, p.github_stars, p.project_page,
-	p.upvotes, p.num_comments, p.as_of`
+	p.upvotes, p.num_comments, p.as_of, p.ai_summary, p.ai_keywords, p.ai_model`
 
 // scanner is a row to read: pgx.Row and pgx.Rows are.
 type scanner interface{ Scan(dest ...any) error }
@@ -35,12 +35,13 @@ func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
 		p                        paper.Paper
 		id                       string
 		authors, versions        []byte
+		keywords                 []byte
 		categories               string
 		published, updated, asOf *int64
 	)
 	dest := append([]any{&id, &p.Title, &p.Abstract, &authors, &categories, &versions, &published, &updated,
 		&p.Listed, &p.DOI, &p.JournalRef, &p.Comments, &p.Withdrawn, &p.GitHubRepo, &p.GitHubStars, &p.ProjectPage,
-		&p.Upvotes, &p.NumComments, &asOf}, extra...)
+		&p.Upvotes, &p.NumComments, &asOf, &p.AISummary, &keywords, &p.AIModel}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return p, err
 	}
@@ -54,6 +55,12 @@ func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
 	for i := range p.Versions {
 		// JSON keeps the writer's offset; every time the store returns is UTC.
 		p.Versions[i].Date = p.Versions[i].Date.UTC()
+	}
+	if err := json.Unmarshal(keywords, &p.AIKeywords); err != nil {
+		return p, fmt.Errorf("paper %s: ai_keywords: %w", id, err)
+	}
+	if len(p.AIKeywords) == 0 {
+		p.AIKeywords = nil
 	}
 	if categories != "" {
 		p.Categories = strings.Fields(categories)
@@ -74,9 +81,14 @@ func paperArgs(p *paper.Paper) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	keywords, err := json.Marshal(nonNil(p.AIKeywords))
+	if err != nil {
+		return nil, err
+	}
 	return []any{string(p.ID), p.Title, p.Abstract, string(authors), strings.Join(p.Categories, " "), string(versions),
 		nullMs(p.Published), nullMs(p.Updated), p.Listed, p.DOI, p.JournalRef, p.Comments, p.Withdrawn,
-		p.GitHubRepo, p.GitHubStars, p.ProjectPage, p.Upvotes, p.NumComments, nullMs(p.AsOf)}, nil
+		p.GitHubRepo, p.GitHubStars, p.ProjectPage, p.Upvotes, p.NumComments, nullMs(p.AsOf),
+		p.AISummary, string(keywords), p.AIModel}, nil
 }
 
 // The statements that write a paper, as an import or a submission writes
@@ -85,12 +97,14 @@ func paperArgs(p *paper.Paper) ([]any, error) {
 const (
 	insertPaperSQL = `INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
 		listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page, upvotes, num_comments, as_of,
-		created_at, modified_at, rev) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING seq`
+		ai_summary, ai_keywords, ai_model,
+		created_at, modified_at, rev)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) RETURNING seq`
 	updatePaperSQL = `UPDATE papers SET id = $1, title = $2, abstract = $3, authors = $4, categories = $5, versions = $6,
 		published_at = $7, updated_at = $8, listed = $9, doi = $10, journal_ref = $11, comments = $12, withdrawn = $13,
 		github_repo = $14, github_stars = $15, project_page = $16, upvotes = $17, num_comments = $18, as_of = $19,
-		modified_at = $20, rev = $21
-		WHERE seq = $22`
+		ai_summary = $20, ai_keywords = $21, ai_model = $22, modified_at = $23, rev = $24
+		WHERE seq = $25`
 )
 
 // storedTimes rounds a record's times down to the milliseconds the store

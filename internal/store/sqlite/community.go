@@ -198,10 +198,12 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 const (
 	insertPaperSQL = `INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
 		listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page, upvotes, num_comments, as_of,
-		created_at, modified_at, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`
+		ai_summary, ai_keywords, ai_model,
+		created_at, modified_at, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`
 	updatePaperSQL = `UPDATE papers SET id = ?, title = ?, abstract = ?, authors = ?, categories = ?, versions = ?,
 		published_at = ?, updated_at = ?, listed = ?, doi = ?, journal_ref = ?, comments = ?, withdrawn = ?,
-		github_repo = ?, github_stars = ?, project_page = ?, upvotes = ?, num_comments = ?, as_of = ?, modified_at = ?, rev = ?
+		github_repo = ?, github_stars = ?, project_page = ?, upvotes = ?, num_comments = ?, as_of = ?,
+		ai_summary = ?, ai_keywords = ?, ai_model = ?, modified_at = ?, rev = ?
 		WHERE seq = ?`
 )
 

@@ -44,13 +44,8 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 		st, err = tx.PrepareContext(ctx, q)
 		return st
 	}
-	im.insertPaper = prepare(`INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
-		listed, doi, journal_ref, comments, withdrawn, github_repo, github_stars, project_page, upvotes, num_comments, as_of,
-		created_at, modified_at, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`)
-	im.updatePaper = prepare(`UPDATE papers SET id = ?, title = ?, abstract = ?, authors = ?, categories = ?, versions = ?,
-		published_at = ?, updated_at = ?, listed = ?, doi = ?, journal_ref = ?, comments = ?, withdrawn = ?,
-		github_repo = ?, github_stars = ?, project_page = ?, upvotes = ?, num_comments = ?, as_of = ?, modified_at = ?, rev = ?
-		WHERE seq = ?`)
+	im.insertPaper = prepare(insertPaperSQL)
+	im.updatePaper = prepare(updatePaperSQL)
 	im.feedEntry = prepare(`SELECT submitter_id, submitted_at FROM feed_entries WHERE paper_seq = ? AND day = ?`)
 	im.upsertFeed = prepare(`INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (paper_seq, day) DO UPDATE SET submitter_id = excluded.submitter_id, submitted_at = excluded.submitted_at`)

@@ -15,7 +15,7 @@ import (
 // paperCols is the column list every paper query selects, in scanPaper's order.
 const paperCols = `p.id, p.title, p.abstract, p.authors, p.categories, p.versions, p.published_at, p.updated_at,
 	p.listed, p.doi, p.journal_ref, p.comments, p.withdrawn, p.github_repo, p.github_stars, p.project_page,
-	p.upvotes, p.num_comments, p.as_of`
+	p.upvotes, p.num_comments, p.as_of, p.ai_summary, p.ai_keywords, p.ai_model`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -25,12 +25,13 @@ func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
 		p                        paper.Paper
 		id                       string
 		authors, versions        string
+		keywords                 string
 		categories               string
 		published, updated, asOf sql.NullInt64
 	)
 	dest := append([]any{&id, &p.Title, &p.Abstract, &authors, &categories, &versions, &published, &updated,
 		&p.Listed, &p.DOI, &p.JournalRef, &p.Comments, &p.Withdrawn, &p.GitHubRepo, &p.GitHubStars, &p.ProjectPage,
-		&p.Upvotes, &p.NumComments, &asOf}, extra...)
+		&p.Upvotes, &p.NumComments, &asOf, &p.AISummary, &keywords, &p.AIModel}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return p, err
 	}
@@ -44,6 +45,11 @@ func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
 	for i := range p.Versions {
 		// JSON keeps the writer's offset; every time the store returns is UTC.
 		p.Versions[i].Date = p.Versions[i].Date.UTC()
+	}
+	if keywords != "[]" {
+		if err := json.Unmarshal([]byte(keywords), &p.AIKeywords); err != nil {
+			return p, fmt.Errorf("paper %s: ai_keywords: %w", id, err)
+		}
 	}
 	if categories != "" {
 		p.Categories = strings.Fields(categories)
@@ -64,9 +70,18 @@ func paperArgs(p *paper.Paper) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	keywords := "[]"
+	if len(p.AIKeywords) > 0 {
+		b, err := json.Marshal(p.AIKeywords)
+		if err != nil {
+			return nil, err
+		}
+		keywords = string(b)
+	}
 	return []any{string(p.ID), p.Title, p.Abstract, string(authors), strings.Join(p.Categories, " "), string(versions),
 		toMillis(p.Published), toMillis(p.Updated), p.Listed, p.DOI, p.JournalRef, p.Comments, p.Withdrawn,
-		p.GitHubRepo, p.GitHubStars, p.ProjectPage, p.Upvotes, p.NumComments, toMillis(p.AsOf)}, nil
+		p.GitHubRepo, p.GitHubStars, p.ProjectPage, p.Upvotes, p.NumComments, toMillis(p.AsOf),
+		p.AISummary, keywords, p.AIModel}, nil
 }
 
 func nonNil[T any](s []T) []T {

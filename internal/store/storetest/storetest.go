@@ -300,6 +300,9 @@ func testRoundTrip(t *testing.T, s store.Store) {
 		ProjectPage: "https://zoe.example/quantum?x=1&y=2",
 		Upvotes:     42,
 		NumComments: 7,
+		AISummary:   "Qubits \"entangle\" <b>faster</b> — 量子 ∮ in one sentence.",
+		AIKeywords:  []string{"quantum error correction", "LLM \"agents\"", "量子计算"},
+		AIModel:     "org/Model-7B",
 		AsOf:        time.Date(2025, 4, 3, 12, 30, 15, 250_000_000, cest),
 	}
 	bare := paper.Paper{ID: "2503.09999", Title: "Only a title"}
@@ -322,7 +325,8 @@ func testRoundTrip(t *testing.T, s store.Store) {
 	got = getPaper(t, s, bare.ID)
 	wantPaper(t, "bare paper", got, bare)
 	if got.Abstract != "" || len(got.Authors) != 0 || len(got.Categories) != 0 || len(got.Versions) != 0 ||
-		!got.Published.IsZero() || !got.Updated.IsZero() || !got.AsOf.IsZero() || got.Listed != "" {
+		!got.Published.IsZero() || !got.Updated.IsZero() || !got.AsOf.IsZero() || got.Listed != "" ||
+		got.AISummary != "" || got.AIKeywords != nil || got.AIModel != "" {
 		t.Errorf("bare paper came back with data: %+v", got)
 	}
 }
