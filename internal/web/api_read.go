@@ -159,7 +159,7 @@ func (s *Server) apiPaperOf(p *paper.Paper, sub *store.FeedItem) apiPaperObject 
 func (s *Server) apiItemOf(it *store.FeedItem) apiItem {
 	p := s.apiPaperOf(&it.Paper, it)
 	item := apiItem{Paper: p, PublishedAt: p.PublishedAt, Title: it.Paper.Title, Summary: it.Paper.Abstract,
-		NumComments: it.Paper.NumComments}
+		Thumbnail: s.thumbnailURL(it.Paper.ID), NumComments: it.Paper.NumComments}
 	if u := it.Submitter; u != nil {
 		item.SubmittedBy = &apiSubmitter{ID: p.SubmittedOnDailyBy.ID, AvatarURL: u.AvatarURL, Fullname: u.Fullname,
 			Name: u.Username, Type: "user"}

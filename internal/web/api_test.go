@@ -224,6 +224,9 @@ func TestAPIDailyPapersContent(t *testing.T) {
 		if w.Paper.AISummary != "" {
 			summarised++
 		}
+		if want := "http://api.test/thumbnails/" + string(w.Paper.ID) + ".png"; g.Thumbnail != want {
+			t.Errorf("item %d: thumbnail %q, want %q", i, g.Thumbnail, want)
+		}
 	}
 	if summarised == 0 {
 		t.Error("no paper of the day has an AI summary to compare; the demo's hosted feed has them")

@@ -80,6 +80,7 @@ func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := paperPage{layout: s.layout(r, p.Title, ""), Paper: p, Submissions: subs, CommentMax: markdown.MaxBytes}
+	page.Image = s.thumbnailURL(id)
 	comments, err := s.store.Comments(r.Context(), id)
 	if err != nil {
 		return err

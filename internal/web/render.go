@@ -107,6 +107,7 @@ type layout struct {
 	Here      string            // this page's path and query, to come back to after signing in
 	Voted     map[paper.ID]bool // the papers on the page the viewer upvoted
 	Feeds     []feedLink        // the page's list as feeds, for autodiscovery (feeds.go)
+	Image     string            // the page's preview image for link previews (og:image), "" for none
 }
 
 func (s *Server) layout(r *http.Request, title, nav string) layout {

@@ -18,6 +18,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /papers/month", s.handle(s.latestPeriod(monthPeriod)))
 	mux.Handle("GET /papers/trending", s.handle(s.cached(s.trending)))
 	mux.Handle("GET /papers/{id...}", s.handle(s.paperOrMarkdown(s.cached(s.paperShow))))
+	mux.Handle("GET /thumbnails/{id...}", s.handle(s.thumbnailShow))
 	mux.Handle("GET /search", s.handle(s.searchShow))
 	mux.Handle("GET /static/", s.staticFiles())
 

@@ -29,6 +29,7 @@ type Server struct {
 	static    fs.FS
 	siteName  string
 	cache     *pageCache
+	thumbs    *pageCache      // drawn thumbnails, by content (thumbnails.go)
 	search    *search.Service // nil: the site has no search
 
 	// The community's settings (see Options).
@@ -117,6 +118,7 @@ func New(st store.Store, opt Options) (*Server, error) {
 	if s.signer, err = digest.NewSigner(key); err != nil {
 		return nil, err
 	}
+	s.thumbs = newPageCache(thumbnailCacheBytes, thumbnailMaxAge)
 	if opt.PageCacheBytes >= 0 {
 		s.cache = newPageCache(cmp.Or(opt.PageCacheBytes, 64<<20), time.Minute)
 	}
