@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -185,6 +186,47 @@ func BenchmarkPaperPageUncached(b *testing.B) {
 	st := benchStore(b)
 	_, papers := feedPaths(b, st)
 	latency(b, newHandler(b, st, noCache), papers)
+}
+
+// BenchmarkPaperPageSimilar renders paper pages with their similar papers,
+// as serve does (the built-in embedder), with the page cache off: first
+// 1,000 random feed papers' pages once each (each ranks its similar
+// papers), then the same pages again, as after votes or comments have
+// emptied the page cache; the search service keeps the similar papers
+// (an hour). first- and again-p50-ms and -p99-ms.
+func BenchmarkPaperPageSimilar(b *testing.B) {
+	st := benchStore(b)
+	_, papers := feedPaths(b, st)
+	opt := noCache
+	opt.Search = apiSearchService(b, st, true)
+	h := newHandler(b, st, opt)
+	papers = slices.Clone(papers)
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(papers), func(i, j int) { papers[i], papers[j] = papers[j], papers[i] })
+	papers = papers[:min(1000, len(papers))]
+	b.ResetTimer()
+	withSimilar := 0
+	for i := 0; i < b.N; i++ {
+		for _, pass := range []string{"first", "again"} {
+			durations := make([]time.Duration, 0, len(papers))
+			for _, path := range papers {
+				rec := httptest.NewRecorder()
+				start := time.Now()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+				durations = append(durations, time.Since(start))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d", path, rec.Code)
+				}
+				if pass == "first" && strings.Contains(rec.Body.String(), `<section class="similar">`) {
+					withSimilar++
+				}
+			}
+			slices.Sort(durations)
+			b.ReportMetric(ms(durations[len(durations)/2]), pass+"-p50-ms")
+			b.ReportMetric(ms(durations[len(durations)*99/100]), pass+"-p99-ms")
+		}
+	}
+	b.ReportMetric(float64(withSimilar)/float64(b.N), "pages-with-similar")
+	b.ReportMetric(0, "ns/op")
 }
 
 // BenchmarkFeedPageLoopback serves day pages over loopback HTTP and loads

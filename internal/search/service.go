@@ -28,6 +28,8 @@ type Service struct {
 	version int64 // the store version the index has caught up with
 	ready   atomic.Bool
 	sem     *semantic // nil: lexical search only
+	similar *similarCache
+	now     func() time.Time // the clock of the similar cache, for tests
 }
 
 // NewService returns a service with an empty index; call Build.
@@ -35,7 +37,7 @@ func NewService(st store.Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{st: st, log: log}
+	s := &Service{st: st, log: log, similar: newSimilarCache(), now: time.Now}
 	s.ix.Store(NewIndex())
 	return s
 }
@@ -123,6 +125,7 @@ func (s *Service) Build(ctx context.Context, progress func(int)) error {
 	}
 	ix.Finalize()
 	s.ix.Store(ix)
+	s.similar.clear()
 	s.cursor, s.version = last, version
 	// Vectors are read again from the store, not embedded again.
 	if _, err := s.loadVectors(ctx, true); err != nil {
@@ -224,6 +227,7 @@ func (s *Service) Load(ctx context.Context, path string) error {
 	}
 	s.mu.Lock()
 	s.ix.Store(ix)
+	s.similar.clear()
 	s.cursor, s.version = cursor, version
 	s.mu.Unlock()
 	if _, err := s.CatchUp(ctx); err != nil {
@@ -310,8 +314,21 @@ func (s *Service) text(ctx context.Context, ids []paper.ID) ([]Doc, error) {
 }
 
 // Similar finds papers like p: its most distinctive title and abstract
-// terms (by tf·idf) make the query, and p itself is left out.
+// terms (by tf·idf) make the query, and p itself is left out. Answers are
+// kept for similarTTL (similar_cache.go).
 func (s *Service) Similar(ctx context.Context, p *paper.Paper, k int) ([]Hit, error) {
+	key := similarKeyOf(p, k)
+	if hits, ok := s.similar.get(key, s.now()); ok {
+		return hits, nil
+	}
+	hits, err := s.rankSimilar(ctx, p, k)
+	if err == nil {
+		s.similar.put(key, hits, s.now())
+	}
+	return hits, err
+}
+
+func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k int) ([]Hit, error) {
 	ix := s.ix.Load()
 	q := ix.moreLikeThis(DocFromPaper(p), 24)
 	if len(q.Words) == 0 {

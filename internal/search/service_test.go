@@ -346,3 +346,48 @@ func TestServiceSearchWhileCatchingUp(t *testing.T) {
 		t.Errorf("wombat finds %d papers, want 5", len(ids))
 	}
 }
+
+// Similar papers are kept for similarTTL: a paper that would now rank
+// first shows up once the list is older than that, or at once when the
+// paper's own text changes; a rebuilt index starts afresh.
+func TestServiceSimilarIsKept(t *testing.T) {
+	t.Parallel()
+	st, svc := demoService(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	svc.now = func() time.Time { return now }
+	p, err := st.Paper(ctx, "2607.26627")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := svc.Similar(ctx, &p, 4)
+	if err != nil || len(before) != 4 {
+		t.Fatalf("Similar: %v, %v", before, err)
+	}
+	before[0].ID = "changed by the caller" // must not reach the cache
+
+	twin := paper.Paper{ID: "2611.00001", Title: p.Title, Abstract: p.Abstract}
+	importPapers(t, st, twin)
+	if _, err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := svc.Similar(ctx, &p, 4)
+	if err != nil || len(kept) != 4 || kept[0].ID == "changed by the caller" || kept[0].ID == twin.ID {
+		t.Fatalf("within the hour: %v, %v; want the list as it was", kept, err)
+	}
+	kept[1].ID = "changed by the caller"
+	if again, _ := svc.Similar(ctx, &p, 4); again[1].ID == "changed by the caller" {
+		t.Fatal("a caller's change to the kept list reached the cache")
+	}
+
+	edited := p
+	edited.Abstract += " Revised."
+	if hits, err := svc.Similar(ctx, &edited, 4); err != nil || len(hits) == 0 || hits[0].ID != twin.ID {
+		t.Errorf("with a new abstract: %v, %v; want the twin first", hits, err)
+	}
+
+	now = now.Add(similarTTL + time.Minute)
+	if hits, err := svc.Similar(ctx, &p, 4); err != nil || len(hits) == 0 || hits[0].ID != twin.ID {
+		t.Errorf("after the hour: %v, %v; want the twin first", hits, err)
+	}
+}
