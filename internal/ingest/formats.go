@@ -444,7 +444,6 @@ func parseTime(field, s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%s %q is not a date", field, s)
 }
 
-// cleanURL keeps http(s) links only, so that a record cannot smuggle a javascript: URL onto a page.
 // cleanKeywords keeps a source's key phrases in order, each on one line,
 // without empty ones or repeats, and at most maxKeywords of them.
 func cleanKeywords(in []string) []string {
@@ -459,6 +458,7 @@ func cleanKeywords(in []string) []string {
 	return out
 }
 
+// cleanURL keeps http(s) links only, so that a record cannot smuggle a javascript: URL onto a page.
 func cleanURL(s string) string {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {

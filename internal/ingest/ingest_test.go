@@ -1040,6 +1040,30 @@ func TestRecordReaderLines(t *testing.T) {
 	}
 }
 
+// The newer hosted API names the model that wrote the summary; a flat
+// file of the same feed, which does not, keeps the name.
+func TestImportAISummaryModel(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	if _, err := ImportFile(ctx, st, "testdata/hf-api-2026-08-21.json", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	p := getPaper(t, st, "2608.19880")
+	eq(t, "model", p.AIModel, "thinkingmachines/Inkling-Small")
+	eq(t, "summary", p.AISummary, "EnvHarness and EnvRigger dynamically reshape static environments via programmable plugins "+
+		"to target agent weaknesses and improve reinforcement learning co-evolution.")
+	eqSlice(t, "keywords", p.AIKeywords, []string{"LLM agents", "Environment Harness", "EnvHarness", "EnvRigger",
+		"black-box policy", "execution trajectories", "reinforcement learning", "co-evolution"})
+
+	row := `{"feed_date": "2026-08-21", "arxiv_id": "2608.19880", "title": "EnvHarness: Awakening Static Worlds for Agent Learning", ` +
+		`"submitted_on_daily_at": "2026-09-01T00:00:00.000Z", "ai_summary": "` + p.AISummary + `"}`
+	sum, err := ImportReader(ctx, st, "later.jsonl", strings.NewReader(row+"\n"), Options{Format: FormatHFJSONL})
+	if err != nil || sum.Read != 1 || sum.Skipped != 0 {
+		t.Fatalf("the later flat file: %v, %v", sum, err)
+	}
+	eq(t, "model after a later flat file", getPaper(t, st, "2608.19880").AIModel, "thinkingmachines/Inkling-Small")
+}
+
 func TestCleanKeywords(t *testing.T) {
 	got := cleanKeywords([]string{" graph  neural\nnetworks ", "", "GNN", "   ", "GNN", "gnn"})
 	eqSlice(t, "keywords", got, []string{"graph neural networks", "GNN", "gnn"})

@@ -152,7 +152,16 @@ func Merge(old, rec Paper) Paper {
 		m.GitHubRepo = rec.GitHubRepo
 	}
 	pick(&m.ProjectPage, rec.ProjectPage)
-	if rec.AISummary != "" && (newer || m.AISummary == "") {
+	// The model goes with its summary: a new summary brings its own (or
+	// none), and the same summary from a source that does not name the
+	// model (the hosted feed's flat files) keeps or gains the name.
+	switch {
+	case rec.AISummary == "":
+	case rec.AISummary == m.AISummary:
+		if rec.AIModel != "" && (newer || m.AIModel == "") {
+			m.AIModel = rec.AIModel
+		}
+	case newer || m.AISummary == "":
 		m.AISummary, m.AIModel = rec.AISummary, rec.AIModel
 	}
 	if len(rec.AIKeywords) > 0 && (newer || len(m.AIKeywords) == 0) {

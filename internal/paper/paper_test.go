@@ -454,4 +454,25 @@ func TestMergeAIFields(t *testing.T) {
 	if got := Merge(bare, older); got.AISummary != older.AISummary || got.AIModel != "some/model" || !slices.Equal(got.AIKeywords, older.AIKeywords) {
 		t.Errorf("an older record did not fill the AI fields: %q %q %q", got.AISummary, got.AIModel, got.AIKeywords)
 	}
+
+	// The model stays with its summary whichever source names it.
+	named := stored()
+	named.AIModel = "some/model"
+	unnamed := stored() // the same summary, from a source without the model's name
+	unnamed.AsOf = named.AsOf.AddDate(0, 1, 0)
+	if got := Merge(named, unnamed); got.AIModel != "some/model" {
+		t.Errorf("a fresher record of the same summary without a model erased it: %q", got.AIModel)
+	}
+	if got := Merge(stored(), named); got.AIModel != "some/model" {
+		t.Errorf("a record naming the model of the same summary did not add it: %q", got.AIModel)
+	}
+	named.AsOf = stored().AsOf.AddDate(0, -1, 0)
+	if got := Merge(stored(), named); got.AIModel != "some/model" {
+		t.Errorf("an older record naming the model of the same summary did not add it: %q", got.AIModel)
+	}
+	rewritten := unnamed
+	rewritten.AISummary, rewritten.AsOf = "A new summary.", named.AsOf.AddDate(0, 2, 0)
+	if got := Merge(named, rewritten); got.AISummary != "A new summary." || got.AIModel != "" {
+		t.Errorf("a new summary kept the old one's model: %q %q", got.AISummary, got.AIModel)
+	}
 }

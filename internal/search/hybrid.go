@@ -202,15 +202,15 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	return res, nil
 }
 
-// lexScore is the BM25F score of one document for the ranking terms'
-// cursors (ix.cursors), as the lexical search computes it.
 // nearest is the fuseDepth nearest vectors to qvec of live papers that
 // pass filter. A query with no condition of its own (the common case)
 // asks the vectors for their nearest without a filter and checks only
 // those: a vector scan offers each better hit in turn, several hundred a
 // query, and looking each up in the live map took as long as scoring the
-// whole scan. A paper deleted since its vector was put is the only thing
-// such a filter refuses, so a second, filtered scan is rare.
+// whole scan. Such a filter refuses only vectors of papers the index does
+// not hold (deleted since, or never indexed), which the store keeps few
+// of, so the second, filtered scan is rare; when all 100 pass, they are
+// the 100 nearest that pass.
 func (ix *Index) nearest(q *Query, vecs *Vectors, qvec []float32, filter func(uint32) bool) []VecHit {
 	accept := func(id paper.ID) bool {
 		doc, ok := ix.live[id]
@@ -228,6 +228,8 @@ func (ix *Index) nearest(q *Query, vecs *Vectors, qvec []float32, filter func(ui
 	return hits
 }
 
+// lexScore is the BM25F score of one document for the ranking terms'
+// cursors (ix.cursors), as the lexical search computes it.
 func lexScore(curs []*cursor, doc uint32) float32 {
 	var s float32
 	for _, c := range curs {

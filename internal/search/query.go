@@ -38,8 +38,7 @@ type Query struct {
 
 // Empty reports whether the query asks for nothing at all.
 func (q *Query) Empty() bool {
-	return len(q.Words) == 0 && len(q.Prefixes) == 0 && len(q.Phrases) == 0 && len(q.Authors) == 0 &&
-		len(q.Cats) == 0 && q.From.IsZero() && q.To.IsZero() && !q.HasCode
+	return len(q.Words) == 0 && len(q.Prefixes) == 0 && len(q.Phrases) == 0 && len(q.Authors) == 0 && !q.narrowed()
 }
 
 // narrowed reports whether the query keeps to a category, a date range or

@@ -42,6 +42,11 @@ type Card struct {
 // recommends, which link previews show without cropping.
 const Width, Height = 1200, 630
 
+// Version names the drawing: change it with anything that changes how a
+// card looks (layout, fonts, colours, encoding), so that caches keyed by a
+// card's content, and the ETags made from them, take the new look.
+const Version = "1"
+
 // Render draws c and writes it to w as a PNG of Width by Height pixels.
 //
 // The title is set as large as lets it fit in four lines, and cut short

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -31,13 +32,14 @@ func (s *Server) thumbnailCard(p *paper.Paper) thumb.Card {
 	return c
 }
 
-// cardKey names a card's content: the cache key and the ETag, so that a
-// new title or author list makes a new image and nothing else does.
+// cardKey names a card's content and the drawing's version: the cache key
+// and the ETag, so that a new title, author list or look makes a new image
+// and nothing else does. Each field goes in with its length, so no two
+// cards share a key.
 func cardKey(c thumb.Card) string {
 	h := sha256.New()
-	for _, f := range append([]string{c.ID, c.Title, c.Category, c.Date, c.Site}, c.Authors...) {
-		h.Write([]byte(f))
-		h.Write([]byte{0})
+	for _, f := range append([]string{thumb.Version, c.ID, c.Title, c.Category, c.Date, c.Site}, c.Authors...) {
+		fmt.Fprintf(h, "%d:%s", len(f), f)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
@@ -68,10 +70,12 @@ func (s *Server) thumbnailShow(w http.ResponseWriter, r *http.Request) error {
 	card := s.thumbnailCard(&p)
 	key := cardKey(card)
 	etag := `"` + key + `"`
-	h := w.Header()
-	h.Set("Cache-Control", "public, max-age=86400")
-	h.Set("ETag", etag)
+	cacheable := func() {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Header().Set("ETag", etag)
+	}
 	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		cacheable()
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
@@ -86,7 +90,8 @@ func (s *Server) thumbnailShow(w http.ResponseWriter, r *http.Request) error {
 		body = buf.Bytes()
 		s.thumbs.put(&cachedPage{key: key, made: s.now(), body: body})
 	}
-	h.Set("Content-Type", "image/png")
+	cacheable()
+	w.Header().Set("Content-Type", "image/png")
 	w.Write(body)
 	return nil
 }

@@ -53,6 +53,16 @@ func TestThumbnails(t *testing.T) {
 	}
 
 	// A vote changes nothing on the card; a new title does.
+	voter, err := st.CreateAccount(context.Background(), store.Account{User: store.User{Username: "voter"}, Email: "voter@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Vote(context.Background(), voter.ID, "2608.19880", true); err != nil {
+		t.Fatal(err)
+	}
+	if rec := getThumbnail(t, h, "/thumbnails/2608.19880.png", etag); rec.Code != http.StatusNotModified {
+		t.Errorf("after a vote: %d, want 304 (the card is the same)", rec.Code)
+	}
 	p, err := st.Paper(context.Background(), "2608.19880")
 	if err != nil {
 		t.Fatal(err)

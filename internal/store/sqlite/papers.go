@@ -46,9 +46,12 @@ func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
 		// JSON keeps the writer's offset; every time the store returns is UTC.
 		p.Versions[i].Date = p.Versions[i].Date.UTC()
 	}
-	if keywords != "[]" {
+	if keywords != "[]" { // the common case, spared a decode
 		if err := json.Unmarshal([]byte(keywords), &p.AIKeywords); err != nil {
 			return p, fmt.Errorf("paper %s: ai_keywords: %w", id, err)
+		}
+		if len(p.AIKeywords) == 0 {
+			p.AIKeywords = nil
 		}
 	}
 	if categories != "" {
