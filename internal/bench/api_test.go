@@ -330,9 +330,11 @@ func (l apiLoadResult) report(b *testing.B, what string) {
 	b.ReportMetric(float64(hits), "cache-hits")
 	b.ReportMetric(0, "ns/op")
 	b.Logf("%s: %d requests in %.1f s from %d keep-alive connections = %.0f requests/s; p50 %.3f ms, p99 %.3f ms, mean %.3f ms, max %.1f ms; "+
-		"%s: %d rendered, %d answered from the cache (%d answers were an empty list: counted as hits); mean answer %.1f KB; GOMAXPROCS=%d, load average %s",
+		"%s: %d rendered, %d answered from the cache (%d answers were an empty list: counted as hits); mean answer %.1f KB; GOMAXPROCS=%d, load average %s; "+
+		"RSS %.0f MB, of which %.0f MB anonymous and %.0f MB file pages (SQLite's memory map of the database, which the kernel may drop)",
 		what, n, l.took.Seconds(), l.conns, float64(n)/l.took.Seconds(), p50, p99, mean(l.latencies), maxMS(l.latencies),
-		cache, l.renders, hits, l.empty, float64(l.bytes)/float64(n)/1024, runtime.GOMAXPROCS(0), loadAverage())
+		cache, l.renders, hits, l.empty, float64(l.bytes)/float64(n)/1024, runtime.GOMAXPROCS(0), loadAverage(),
+		procStatusMB("VmRSS"), procStatusMB("RssAnon"), procStatusMB("RssFile"))
 }
 
 // renderKey is the request context key of the request's renderMark.

@@ -71,6 +71,16 @@ var (
 	siteErr  error
 )
 
+// TestMain removes the shared benchmark database (about 600 MB) when the
+// run ends.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if siteDB != "" {
+		os.RemoveAll(filepath.Dir(siteDB))
+	}
+	os.Exit(code)
+}
+
 // benchStore opens the shared benchmark database: the arXiv files plus the
 // whole hosted feed (580 days), built once per run in the temp directory.
 func benchStore(b *testing.B) store.Store {

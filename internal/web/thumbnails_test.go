@@ -69,16 +69,7 @@ func TestThumbnails(t *testing.T) {
 	}
 	p.Title += " (Revised)"
 	p.AsOf = p.AsOf.AddDate(1, 0, 0)
-	im, err := st.BeginImport(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := im.Write(context.Background(), []store.Record{{Paper: p}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := im.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	mustPaper(t, st, p)
 	if rec := getThumbnail(t, h, "/thumbnails/2608.19880.png", etag); rec.Code != http.StatusOK || rec.Header().Get("ETag") == etag {
 		t.Errorf("after a new title: %d with ETag %q, want 200 and a new ETag", rec.Code, rec.Header().Get("ETag"))
 	}
@@ -99,16 +90,7 @@ func TestThumbnails(t *testing.T) {
 // Old-style ids hold a slash, which the thumbnail's path keeps.
 func TestThumbnailOfAnOldStyleID(t *testing.T) {
 	h, st := newSite(t, false)
-	im, err := st.BeginImport(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := im.Write(context.Background(), []store.Record{{Paper: paper.Paper{ID: "math/0601001", Title: "On Gödel"}}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := im.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	mustPaper(t, st, paper.Paper{ID: "math/0601001", Title: "On Gödel"})
 	if rec := getThumbnail(t, h, "/thumbnails/math/0601001.png", ""); rec.Code != http.StatusOK {
 		t.Errorf("status %d: %s", rec.Code, rec.Body.String())
 	}

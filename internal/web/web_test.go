@@ -320,16 +320,7 @@ func TestPaperPageAISummary(t *testing.T) {
 		t.Error("the summary is not said to be machine-written")
 	}
 
-	im, err := st.BeginImport(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := im.Write(context.Background(), []store.Record{{Paper: paper.Paper{ID: "2501.00002", Title: "Bare"}}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := im.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	mustPaper(t, st, paper.Paper{ID: "2501.00002", Title: "Bare"})
 	if _, doc := get(t, h, "/papers/2501.00002", http.StatusOK); doc.Find(".ai-summary").Length() != 0 {
 		t.Error("a paper without a summary shows the section")
 	}
