@@ -80,6 +80,11 @@ type SemanticQuery struct {
 // by the other), and they are fused: semantic mode ranks by the cosine
 // alone.
 func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k, offset int, texts TextSource) (Result, error) {
+	return ix.searchMode(ctx, q, sem, k, offset, texts, fuseDepth)
+}
+
+// searchMode is SearchMode fusing the top depth of each ranking.
+func (ix *Index) searchMode(ctx context.Context, q *Query, sem SemanticQuery, k, offset int, texts TextSource, depth int) (Result, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	qvec, vecs := sem.Vec, sem.Vectors
@@ -87,9 +92,9 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 		return ix.search(ctx, q, k, offset, texts)
 	}
 	need := offset + k + 1
-	lexDepth := fuseDepth
-	if need > fuseDepth {
-		lexDepth = need + fuseDepth // room for the fused ones to be skipped
+	lexDepth := depth
+	if need > depth {
+		lexDepth = need + depth // room for the fused ones to be skipped
 	}
 	lex, err := ix.search(ctx, q, lexDepth, 0, texts)
 	if err != nil {
@@ -103,7 +108,7 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	var cands []cand
 	at := map[paper.ID]int{}
 	for i, h := range lex.Hits {
-		if i == fuseDepth {
+		if i == depth {
 			break
 		}
 		at[h.ID] = len(cands)
@@ -112,7 +117,7 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	if len(q.Phrases) == 0 && len(ix.requiredLists(q)) == 0 && (sem.Weight >= 1 || !q.narrowed()) {
 		curs := ix.cursors(ix.rankingTerms(q))
 		if filter := ix.compileFilter(q); filter != nil {
-			for _, h := range ix.nearest(q, vecs, qvec, filter) {
+			for _, h := range ix.nearest(q, vecs, qvec, filter, depth) {
 				if i, ok := at[h.ID]; ok {
 					cands[i].sem = h.Sim
 					continue
@@ -163,8 +168,8 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	slices.SortStableFunc(cands, func(a, b cand) int { // best first, ties to the better words
 		return cmp.Or(cmpFloat(b.fused, a.fused), cmpFloat(b.lex, a.lex))
 	})
-	if len(cands) > fuseDepth {
-		cands = cands[:fuseDepth]
+	if len(cands) > depth {
+		cands = cands[:depth]
 	}
 	// The fused head, then the lexical tail without what the head shows.
 	// Papers only the semantic side found (no query word at all) add to
@@ -202,8 +207,8 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	return res, nil
 }
 
-// nearest is the fuseDepth nearest vectors to qvec of live papers that
-// pass filter. A query with no condition of its own (the common case)
+// nearest is the n nearest vectors to qvec of live papers that pass
+// filter. A query with no condition of its own (the common case)
 // asks the vectors for their nearest without a filter and checks only
 // those: a vector scan offers each better hit in turn, several hundred a
 // query, and looking each up in the live map took as long as scoring the
@@ -211,18 +216,18 @@ func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 // not hold (deleted since, or never indexed), which the store keeps few
 // of, so the second, filtered scan is rare; when all 100 pass, they are
 // the 100 nearest that pass.
-func (ix *Index) nearest(q *Query, vecs *Vectors, qvec []float32, filter func(uint32) bool) []VecHit {
+func (ix *Index) nearest(q *Query, vecs *Vectors, qvec []float32, filter func(uint32) bool, n int) []VecHit {
 	accept := func(id paper.ID) bool {
 		doc, ok := ix.live[id]
 		return ok && filter(doc)
 	}
 	if q.conditioned() {
-		return vecs.Nearest(qvec, fuseDepth, accept, false)
+		return vecs.Nearest(qvec, n, accept, false)
 	}
-	hits := vecs.Nearest(qvec, fuseDepth, nil, false)
+	hits := vecs.Nearest(qvec, n, nil, false)
 	for _, h := range hits {
 		if !accept(h.ID) {
-			return vecs.Nearest(qvec, fuseDepth, accept, false)
+			return vecs.Nearest(qvec, n, accept, false)
 		}
 	}
 	return hits

@@ -508,7 +508,7 @@ func TestSemanticCandidatesStayFullPastADeletedPaper(t *testing.T) {
 	nearest := f.vecs.Nearest(sem.Vec, 1, nil, true)
 	f.ix.Delete(nearest[0].ID)
 	f.ix.mu.RLock()
-	hits := f.ix.nearest(q, f.vecs, sem.Vec, f.ix.compileFilter(q))
+	hits := f.ix.nearest(q, f.vecs, sem.Vec, f.ix.compileFilter(q), fuseDepth)
 	f.ix.mu.RUnlock()
 	if len(hits) != fuseDepth {
 		t.Fatalf("%d semantic candidates, want %d", len(hits), fuseDepth)

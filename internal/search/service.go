@@ -313,6 +313,9 @@ func (s *Service) text(ctx context.Context, ids []paper.ID) ([]Doc, error) {
 	return docs, nil
 }
 
+// similarDepth is how many of each ranking Similar fuses.
+const similarDepth = fuseDepth
+
 // Similar finds papers like p: its most distinctive title and abstract
 // terms (by tf·idf) make the query, and p itself is left out. Answers are
 // kept for similarTTL (similar_cache.go).
@@ -321,14 +324,21 @@ func (s *Service) Similar(ctx context.Context, p *paper.Paper, k int) ([]Hit, er
 	if hits, ok := s.similar.get(key, s.now()); ok {
 		return hits, nil
 	}
-	hits, err := s.rankSimilar(ctx, p, k)
+	hits, err := s.rankSimilar(ctx, p, k, similarDepth)
 	if err == nil {
 		s.similar.put(key, hits, s.now())
 	}
 	return hits, err
 }
 
-func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k int) ([]Hit, error) {
+// SimilarAtDepth ranks papers like p as Similar does but fusing the top
+// depth of each ranking, and without the cache: for measuring what the
+// depth costs and changes (BenchmarkSimilarDepth).
+func (s *Service) SimilarAtDepth(ctx context.Context, p *paper.Paper, k, depth int) ([]Hit, error) {
+	return s.rankSimilar(ctx, p, k, depth)
+}
+
+func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k, depth int) ([]Hit, error) {
 	ix := s.ix.Load()
 	q := ix.moreLikeThis(DocFromPaper(p), 24)
 	if len(q.Words) == 0 {
@@ -342,7 +352,7 @@ func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k int) ([]Hit
 			sem = SemanticQuery{Vec: v, Vectors: vecs, Weight: Hybrid.Weight()}
 		}
 	}
-	res, err := ix.SearchMode(ctx, q, sem, k+1, 0, nil)
+	res, err := ix.searchMode(ctx, q, sem, k+1, 0, nil, depth)
 	if err != nil {
 		return nil, err
 	}
