@@ -19,6 +19,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/demo"
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/ingest"
+	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/web"
@@ -106,6 +107,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 			return
 		}
 		slog.Info("search index ready", "papers", idx.Len(), "built", built, "seconds", time.Since(start).Seconds())
+		go keepSimilarWarm(ctx, st, idx)
 		idx.Follow(ctx, searchPoll)
 	}()
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -211,6 +213,59 @@ func scheduleDigests(ctx context.Context, r *digest.Runner, loc *time.Location, 
 // asLeader runs job every interval in the one process of the site that
 // holds the lease called name; when that process stops, another takes
 // over once the lease (three intervals) has run out. Errors are logged.
+// keepSimilarWarm ranks the similar papers of the feed's newest week
+// (the pages people open from it) every search.SimilarWarmEvery, so that
+// none of them waits for a ranking on its first view. Each process keeps
+// its own.
+func keepSimilarWarm(ctx context.Context, st store.Store, idx *search.Service) {
+	for {
+		start := time.Now()
+		ps, err := newestFeedPapers(ctx, st, 7)
+		n := 0
+		if err == nil {
+			n, err = idx.WarmSimilar(ctx, ps, web.SimilarCount)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			slog.Warn("similar papers of the feed not warmed", "err", err)
+		} else {
+			slog.Debug("similar papers of the feed warmed", "papers", n, "seconds", time.Since(start).Seconds())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(search.SimilarWarmEvery):
+		}
+	}
+}
+
+// newestFeedPapers lists the papers of the feed's newest days: the newest
+// day with papers and the days-1 before it.
+func newestFeedPapers(ctx context.Context, st store.Store, days int) ([]paper.Paper, error) {
+	last, err := st.LatestFeedDay(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := time.Parse(time.DateOnly, last)
+	if err != nil {
+		return nil, err
+	}
+	items, err := st.Feed(ctx, store.FeedQuery{From: t.AddDate(0, 0, 1-days).Format(time.DateOnly), To: last, Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	ps := make([]paper.Paper, len(items))
+	for i := range items {
+		ps[i] = items[i].Paper
+	}
+	return ps, nil
+}
+
 func asLeader(ctx context.Context, st store.Store, name string, every time.Duration, job func(context.Context) error) {
 	t := time.NewTicker(every)
 	defer t.Stop()

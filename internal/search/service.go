@@ -331,6 +331,29 @@ func (s *Service) Similar(ctx context.Context, p *paper.Paper, k int) ([]Hit, er
 	return hits, err
 }
 
+// SimilarWarmEvery is how often a site should WarmSimilar the papers
+// people open most: well within similarTTL, so that what was warmed is
+// still kept when it is warmed again.
+const SimilarWarmEvery = similarTTL / 2
+
+// WarmSimilar ranks the k similar papers of each of ps afresh and keeps
+// them, kept lists included, so that their pages do not wait for a
+// ranking (tens of milliseconds at millions of papers) on their next
+// view. It returns how many it ranked, and stops at ctx's end.
+func (s *Service) WarmSimilar(ctx context.Context, ps []paper.Paper, k int) (int, error) {
+	for i := range ps {
+		if err := ctx.Err(); err != nil {
+			return i, err
+		}
+		hits, err := s.rankSimilar(ctx, &ps[i], k, similarDepth)
+		if err != nil {
+			return i, err
+		}
+		s.similar.put(similarKeyOf(&ps[i], k), hits, s.now())
+	}
+	return len(ps), nil
+}
+
 // SimilarAtDepth ranks papers like p as Similar does but fusing the top
 // depth of each ranking, and without the cache: for measuring what the
 // depth costs and changes (BenchmarkSimilarDepth).

@@ -391,3 +391,37 @@ func TestServiceSimilarIsKept(t *testing.T) {
 		t.Errorf("after the hour: %v, %v; want the twin first", hits, err)
 	}
 }
+
+// Warming ranks afresh even what is kept, and keeps the new lists.
+func TestServiceWarmSimilar(t *testing.T) {
+	t.Parallel()
+	st, svc := demoService(t)
+	ctx := context.Background()
+	p, err := st.Paper(ctx, "2607.26627")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Similar(ctx, &p, 4); err != nil {
+		t.Fatal(err)
+	}
+	twin := paper.Paper{ID: "2611.00002", Title: p.Title, Abstract: p.Abstract}
+	importPapers(t, st, twin)
+	if _, err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other, err := st.Paper(ctx, "2605.29307")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.WarmSimilar(ctx, []paper.Paper{p, other}, 4); n != 2 || err != nil {
+		t.Fatalf("WarmSimilar: %d, %v", n, err)
+	}
+	if hits, err := svc.Similar(ctx, &p, 4); err != nil || len(hits) == 0 || hits[0].ID != twin.ID {
+		t.Errorf("after warming: %v, %v; want the twin first", hits, err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if n, err := svc.WarmSimilar(cancelled, []paper.Paper{p}, 4); n != 0 || err == nil {
+		t.Errorf("WarmSimilar with a cancelled context: %d, %v", n, err)
+	}
+}

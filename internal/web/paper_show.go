@@ -53,8 +53,8 @@ func starTrendOf(hist []store.StarCount) *starTrend {
 	return &starTrend{Gained: last.Stars - first.Stars, Since: hist[0].Day, Days: len(hist)}
 }
 
-// similarCount is how many similar papers a paper page lists.
-const similarCount = 6
+// SimilarCount is how many similar papers a paper page lists.
+const SimilarCount = 6
 
 // paperShow serves /papers/{id}. Any spelling of an id (a version suffix,
 // an old-style id with a subject class) redirects to the canonical page.
@@ -128,7 +128,7 @@ func (s *Server) similar(r *http.Request, p *paper.Paper) ([]paper.Paper, error)
 	if s.search == nil || !s.search.Ready() {
 		return nil, nil
 	}
-	hits, err := s.search.Similar(r.Context(), p, similarCount)
+	hits, err := s.search.Similar(r.Context(), p, SimilarCount)
 	if err != nil {
 		return nil, err
 	}

@@ -327,13 +327,13 @@ func TestSimilarPapers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := svc.Similar(context.Background(), &p, similarCount)
+	want, err := svc.Similar(context.Background(), &p, SimilarCount)
 	if err != nil {
 		t.Fatal(err)
 	}
 	items := section.Find("li")
-	if items.Length() != similarCount || len(want) != similarCount {
-		t.Fatalf("%d similar papers listed, the index gives %d, want %d", items.Length(), len(want), similarCount)
+	if items.Length() != SimilarCount || len(want) != SimilarCount {
+		t.Fatalf("%d similar papers listed, the index gives %d, want %d", items.Length(), len(want), SimilarCount)
 	}
 	items.Each(func(i int, li *goquery.Selection) {
 		href, _ := li.Find("a").Attr("href")
