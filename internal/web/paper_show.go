@@ -22,6 +22,9 @@ type paperPage struct {
 	Reported    int64 // the comment the viewer just reported
 	CommentMax  int   // bytes
 	Stars       *starTrend
+	// Elsewhere counts comments made where the paper was imported from
+	// (the hosted feed's discussion): in its comment count, not here.
+	Elsewhere int
 }
 
 // starTrend is what the daily star counts of a paper's repository say.
@@ -86,6 +89,13 @@ func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Comments = commentThreads(comments, page.Viewer)
+	here := 0
+	for i := range comments {
+		if comments[i].Visible() {
+			here++
+		}
+	}
+	page.Elsewhere = max(0, p.NumComments-here)
 	if err := s.markVotes(r, &page.layout, []paper.ID{id}); err != nil {
 		return err
 	}

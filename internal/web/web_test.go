@@ -326,6 +326,44 @@ func TestPaperPageAISummary(t *testing.T) {
 	}
 }
 
+// A comment count imported with a paper is told apart from the comments
+// made here, whose text the page shows.
+func TestPaperPageImportedCommentCount(t *testing.T) {
+	h, st := newSite(t, true)
+	ctx := context.Background()
+	p, err := st.Paper(ctx, "2608.19880")
+	if err != nil || p.NumComments != 1 {
+		t.Fatalf("the demo paper has %d comments (%v), want the hosted feed's 1", p.NumComments, err)
+	}
+	_, doc := get(t, h, "/papers/2608.19880", http.StatusOK)
+	if got := text(doc, ".comments .elsewhere"); !strings.HasPrefix(got, "One comment was made on the feed this paper was imported from") {
+		t.Errorf("the imported count is explained as %q", got)
+	}
+	if got := text(doc, ".comments .empty"); got != "No comments here yet." {
+		t.Errorf("empty discussion %q", got)
+	}
+	author, err := st.CreateAccount(ctx, store.Account{User: store.User{Username: "ada"}, Email: "ada@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddComment(ctx, store.Comment{PaperID: "2608.19880", Author: author.User, Body: "Nice."}); err != nil {
+		t.Fatal(err)
+	}
+	_, doc = get(t, h, "/papers/2608.19880", http.StatusOK)
+	if got := text(doc, ".comments h2 .count"); got != "2" {
+		t.Errorf("the count is %q, want 2", got)
+	}
+	if got := text(doc, ".comments .elsewhere"); !strings.HasPrefix(got, "One comment was") {
+		t.Errorf("after a comment here, the imported one is explained as %q", got)
+	}
+	// A paper with no imported count says nothing of elsewhere.
+	mustPaper(t, st, paper.Paper{ID: "2501.00003", Title: "Quiet"})
+	_, doc = get(t, h, "/papers/2501.00003", http.StatusOK)
+	if doc.Find(".comments .elsewhere").Length() != 0 || text(doc, ".comments .empty") != "No comments yet." {
+		t.Errorf("a paper without comments: %q", text(doc, ".comments"))
+	}
+}
+
 func TestPaperPageWithArxivMetadata(t *testing.T) {
 	h, st := newSite(t, false)
 	ctx := context.Background()
