@@ -687,6 +687,7 @@ type jsonFeedItem struct {
 	ContentText   string           `json:"content_text"`
 	DatePublished string           `json:"date_published"`
 	DateModified  string           `json:"date_modified"`
+	Image         string           `json:"image"` // the paper's title card (thumbnails.go), for readers that show one
 	Authors       []jsonFeedAuthor `json:"authors,omitempty"`
 	Tags          []string         `json:"tags,omitempty"`
 }
@@ -710,6 +711,7 @@ func (s *Server) jsonFeedDoc(feed *synFeed) ([]byte, error) {
 			ContentText:   e.Abstract,
 			DatePublished: e.Published.Format(time.RFC3339),
 			DateModified:  e.Updated.Format(time.RFC3339),
+			Image:         s.thumbnailURL(e.ID),
 			Tags:          e.Categories,
 		}
 		for _, a := range e.Authors {

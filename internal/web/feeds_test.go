@@ -231,6 +231,13 @@ func TestFeedsGolden(t *testing.T) {
 				}
 			}
 			checkViews(t, path, f.Views, want)
+			if ext == "json" {
+				for i, it := range f.Items {
+					if want := base + "/thumbnails/" + strings.TrimPrefix(it.GUID, "https://arxiv.org/abs/") + ".png"; it.Image == nil || it.Image.URL != want {
+						t.Errorf("%s: item %d's image %+v, want %s", path, i, it.Image, want)
+					}
+				}
+			}
 			if f.Title != "Daily Papers" || f.Link != base+"/" || f.FeedLink != base+path {
 				t.Errorf("feed title %q, link %q, self %q", f.Title, f.Link, f.FeedLink)
 			}
