@@ -21,7 +21,9 @@ import (
 // default) and fewer. Per depth: p50 and p99 of one ranking, and how far
 // its six agree with depth 100's: the mean share of depth 100's six it
 // also lists (overlap) and the share of papers whose six are the same
-// papers in the same order (same).
+// papers in the same order (same). Then, at depth 100, lexical candidates
+// found with the query's 12, 8 or 6 strongest words only (and scored with
+// all 24): wordsN.
 //
 //	go test ./internal/bench -run '^$' -bench SimilarDepth -benchtime 1x -timeout 30m
 func BenchmarkSimilarDepth(b *testing.B) {
@@ -40,21 +42,35 @@ func BenchmarkSimilarDepth(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	rng.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
 	ps = ps[:min(1000, len(ps))]
-	depths := []int{100, 50, 30, 20}
+	type variant struct {
+		name string
+		rank func(p *paper.Paper) ([]search.Hit, error)
+	}
+	variants := []variant{}
+	for _, depth := range []int{100, 50, 30, 20} {
+		variants = append(variants, variant{fmt.Sprintf("depth%d", depth), func(p *paper.Paper) ([]search.Hit, error) {
+			return svc.SimilarAtDepth(ctx, p, k, depth)
+		}})
+	}
+	for _, words := range []int{12, 8, 6} {
+		variants = append(variants, variant{fmt.Sprintf("words%d", words), func(p *paper.Paper) ([]search.Hit, error) {
+			return svc.SimilarFromWords(ctx, p, k, words)
+		}})
+	}
 	base := make([][]search.Hit, len(ps))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		for _, depth := range depths {
+		for vi, v := range variants {
 			var lat []time.Duration
 			overlap, same := 0.0, 0
 			for j := range ps {
 				start := time.Now()
-				hits, err := svc.SimilarAtDepth(ctx, &ps[j], k, depth)
+				hits, err := v.rank(&ps[j])
 				lat = append(lat, time.Since(start))
 				if err != nil {
 					b.Fatal(err)
 				}
-				if depth == depths[0] {
+				if vi == 0 {
 					base[j] = hits
 				}
 				overlap += share(base[j], hits)
@@ -63,7 +79,7 @@ func BenchmarkSimilarDepth(b *testing.B) {
 				}
 			}
 			p50, p99 := percentiles(lat)
-			name := fmt.Sprintf("depth%d", depth)
+			name := v.name
 			b.ReportMetric(p50, name+"-p50-ms")
 			b.ReportMetric(p99, name+"-p99-ms")
 			b.ReportMetric(overlap/float64(len(ps)), name+"-overlap")

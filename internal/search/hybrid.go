@@ -80,11 +80,13 @@ type SemanticQuery struct {
 // by the other), and they are fused: semantic mode ranks by the cosine
 // alone.
 func (ix *Index) SearchMode(ctx context.Context, q *Query, sem SemanticQuery, k, offset int, texts TextSource) (Result, error) {
-	return ix.searchMode(ctx, q, sem, k, offset, texts, fuseDepth)
+	return ix.searchMode(ctx, q, sem, k, offset, texts, fuseDepth, nil)
 }
 
-// searchMode is SearchMode fusing the top depth of each ranking.
-func (ix *Index) searchMode(ctx context.Context, q *Query, sem SemanticQuery, k, offset int, texts TextSource, depth int) (Result, error) {
+// searchMode is SearchMode fusing the top depth of each ranking. When
+// candQ is not nil, the lexical candidates are found with candQ's words (a
+// few of q's) and scored with all of q's.
+func (ix *Index) searchMode(ctx context.Context, q *Query, sem SemanticQuery, k, offset int, texts TextSource, depth int, candQ *Query) (Result, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	qvec, vecs := sem.Vec, sem.Vectors
@@ -96,9 +98,19 @@ func (ix *Index) searchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	if need > depth {
 		lexDepth = need + depth // room for the fused ones to be skipped
 	}
-	lex, err := ix.search(ctx, q, lexDepth, 0, texts)
+	if candQ == nil {
+		candQ = q
+	}
+	lex, err := ix.search(ctx, candQ, lexDepth, 0, texts)
 	if err != nil {
 		return Result{}, err
+	}
+	if candQ != q {
+		curs := ix.cursors(ix.rankingTerms(q))
+		for i := range lex.Hits {
+			lex.Hits[i].Score = lexScore(curs, ix.live[lex.Hits[i].ID])
+		}
+		slices.SortStableFunc(lex.Hits, func(a, b Hit) int { return cmpFloat(b.Score, a.Score) })
 	}
 	type cand struct {
 		id       paper.ID

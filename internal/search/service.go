@@ -324,7 +324,7 @@ func (s *Service) Similar(ctx context.Context, p *paper.Paper, k int) ([]Hit, er
 	if hits, ok := s.similar.get(key, s.now()); ok {
 		return hits, nil
 	}
-	hits, err := s.rankSimilar(ctx, p, k, similarDepth)
+	hits, err := s.rankSimilar(ctx, p, k, similarDepth, 0)
 	if err == nil {
 		s.similar.put(key, hits, s.now())
 	}
@@ -345,7 +345,7 @@ func (s *Service) WarmSimilar(ctx context.Context, ps []paper.Paper, k int) (int
 		if err := ctx.Err(); err != nil {
 			return i, err
 		}
-		hits, err := s.rankSimilar(ctx, &ps[i], k, similarDepth)
+		hits, err := s.rankSimilar(ctx, &ps[i], k, similarDepth, 0)
 		if err != nil {
 			return i, err
 		}
@@ -358,10 +358,18 @@ func (s *Service) WarmSimilar(ctx context.Context, ps []paper.Paper, k int) (int
 // depth of each ranking, and without the cache: for measuring what the
 // depth costs and changes (BenchmarkSimilarDepth).
 func (s *Service) SimilarAtDepth(ctx context.Context, p *paper.Paper, k, depth int) ([]Hit, error) {
-	return s.rankSimilar(ctx, p, k, depth)
+	return s.rankSimilar(ctx, p, k, depth, 0)
 }
 
-func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k, depth int) ([]Hit, error) {
+// SimilarFromWords is Similar finding its lexical candidates with the
+// query's strongest words only (all when words is 0), and without the
+// cache: a cheaper ranking that changes the lists, kept for measuring it
+// against Similar (BenchmarkSimilarDepth; BENCHMARKS.md).
+func (s *Service) SimilarFromWords(ctx context.Context, p *paper.Paper, k, words int) ([]Hit, error) {
+	return s.rankSimilar(ctx, p, k, similarDepth, words)
+}
+
+func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k, depth, candWords int) ([]Hit, error) {
 	ix := s.ix.Load()
 	q := ix.moreLikeThis(DocFromPaper(p), 24)
 	if len(q.Words) == 0 {
@@ -375,7 +383,11 @@ func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k, depth int)
 			sem = SemanticQuery{Vec: v, Vectors: vecs, Weight: Hybrid.Weight()}
 		}
 	}
-	res, err := ix.searchMode(ctx, q, sem, k+1, 0, nil, depth)
+	var candQ *Query
+	if candWords > 0 && candWords < len(q.Words) {
+		candQ = &Query{Words: q.Words[:candWords], Meaning: q.Meaning}
+	}
+	res, err := ix.searchMode(ctx, q, sem, k+1, 0, nil, depth, candQ)
 	if err != nil {
 		return nil, err
 	}

@@ -425,3 +425,35 @@ func TestServiceWarmSimilar(t *testing.T) {
 		t.Errorf("WarmSimilar with a cancelled context: %d, %v", n, err)
 	}
 }
+
+// SimilarFromWords with every word is the ranking Similar keeps; with a
+// few it still lists k other papers, scored by all the words.
+func TestServiceSimilarFromWords(t *testing.T) {
+	t.Parallel()
+	st, svc := demoService(t)
+	ctx := context.Background()
+	p, err := st.Paper(ctx, "2607.26627")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := svc.Similar(ctx, &p, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := svc.SimilarFromWords(ctx, &p, 6, 0)
+	if err != nil || !slices.Equal(all, kept) {
+		t.Errorf("with every word: %v, %v; Similar gives %v", all, err, kept)
+	}
+	few, err := svc.SimilarFromWords(ctx, &p, 6, 4)
+	if err != nil || len(few) != 6 {
+		t.Fatalf("with 4 words: %v, %v", few, err)
+	}
+	for i, h := range few {
+		if h.ID == p.ID {
+			t.Error("the paper is similar to itself")
+		}
+		if i > 0 && h.Score > few[i-1].Score {
+			t.Errorf("scores rise at %d: %v", i, few)
+		}
+	}
+}
