@@ -3,10 +3,16 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/dailypapers/dailypapers/internal/ingest"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
@@ -14,16 +20,16 @@ import (
 )
 
 // BenchmarkSimilarDepth measures what the depth of similar papers' fusion
-// costs and changes (search.Service.SimilarAtDepth): for 1,000 random
+// and the number of words that find their candidates cost and change
+// (search.Service.SimilarAtDepth, SimilarFromWords): for 1,000 random
 // papers of the feed (the pages people open) in the 355k-paper database
 // (words and meaning, as serve runs),
-// the six similar papers fusing the top 100 of each ranking (the search
-// default) and fewer. Per depth: p50 and p99 of one ranking, and how far
-// its six agree with depth 100's: the mean share of depth 100's six it
-// also lists (overlap) and the share of papers whose six are the same
-// papers in the same order (same). Then, at depth 100, lexical candidates
-// found with the query's 12, 8 or 6 strongest words only (and scored with
-// all 24): wordsN.
+// the six similar papers as served (depth 100, candidates from the
+// query's 12 strongest words of 24) and fusing fewer (depthN), or with
+// candidates from all 24, 8 or 6 words (wordsN). Per ranking: p50 and p99,
+// and how far its six agree with depth100's (as served): the mean share of
+// those six it also lists (overlap) and the share of papers whose six are
+// the same papers in the same order (same).
 //
 //	go test ./internal/bench -run '^$' -bench SimilarDepth -benchtime 1x -timeout 30m
 func BenchmarkSimilarDepth(b *testing.B) {
@@ -52,7 +58,7 @@ func BenchmarkSimilarDepth(b *testing.B) {
 			return svc.SimilarAtDepth(ctx, p, k, depth)
 		}})
 	}
-	for _, words := range []int{12, 8, 6} {
+	for _, words := range []int{24, 8, 6} {
 		variants = append(variants, variant{fmt.Sprintf("words%d", words), func(p *paper.Paper) ([]search.Hit, error) {
 			return svc.SimilarFromWords(ctx, p, k, words)
 		}})
@@ -109,4 +115,151 @@ func ids(hits []search.Hit) []paper.ID {
 		out[i] = h.ID
 	}
 	return out
+}
+
+// BenchmarkSimilarQuality judges similar papers by a measure independent
+// of how they are ranked: the key phrases the hosted feed's language model
+// wrote for each paper (ai_keywords), which the search index does not
+// read. The corpus is the hosted feed alone (9,877 papers, so that every
+// listed paper can be judged), with words and meaning as serve ranks. For
+// 2,000 random papers with key phrases, a list's score is the mean over
+// its six papers of the key phrases each shares with the paper (lower-
+// cased, exact), each weighted by its rarity, ln(N/df) over the N papers
+// with phrases: a shared "reinforcement learning" (730 papers) counts 2.2,
+// a shared "group relative policy optimization" (79) 4.4. Per ranking:
+// the mean score (-score), the share of lists with a score above zero
+// (-hit), p50 of one ranking, and the mean paired difference from the
+// first ranking, words24 (candidates from all 24 of the query's words),
+// with its standard error (-diff, -diff-se). "served" is Similar's ranking
+// (12 words), depth20 it fusing 20 candidates, words8 it from 8 words,
+// "random" six random papers, for scale.
+//
+//	go test ./internal/bench -run '^$' -bench SimilarQuality -benchtime 1x -timeout 30m
+func BenchmarkSimilarQuality(b *testing.B) {
+	const k = 6
+	dir := dataDir(b)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "hosted.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := ingest.ImportFile(ctx, st, filepath.Join(dir, "hf-daily-papers.jsonl.xz"), ingest.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	svc := apiSearchService(b, st, true)
+	items, err := st.Feed(ctx, store.FeedQuery{From: "0000-01-01", To: "9999-12-31", Limit: 20_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	phrases := map[paper.ID]map[string]bool{}
+	df := map[string]int{}
+	var judged []paper.Paper
+	for _, it := range items {
+		p := it.Paper
+		if _, seen := phrases[p.ID]; seen || len(p.AIKeywords) == 0 {
+			continue
+		}
+		set := map[string]bool{}
+		for _, kw := range p.AIKeywords {
+			set[strings.ToLower(kw)] = true
+		}
+		for kw := range set {
+			df[kw]++
+		}
+		phrases[p.ID] = set
+		judged = append(judged, p)
+	}
+	n := float64(len(judged))
+	rel := func(a, b paper.ID) float64 {
+		s := 0.0
+		for kw := range phrases[a] {
+			if phrases[b][kw] {
+				s += math.Log(n / float64(df[kw]))
+			}
+		}
+		return s
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	rng.Shuffle(len(judged), func(i, j int) { judged[i], judged[j] = judged[j], judged[i] })
+	sample := judged[:min(2000, len(judged))]
+	all := slices.Clone(judged)
+	type variant struct {
+		name string
+		rank func(p *paper.Paper) ([]search.Hit, error)
+	}
+	variants := []variant{
+		{"words24", func(p *paper.Paper) ([]search.Hit, error) { return svc.SimilarFromWords(ctx, p, k, 0) }},
+		{"served", func(p *paper.Paper) ([]search.Hit, error) { return svc.SimilarAtDepth(ctx, p, k, 100) }},
+		{"depth20", func(p *paper.Paper) ([]search.Hit, error) { return svc.SimilarAtDepth(ctx, p, k, 20) }},
+		{"words8", func(p *paper.Paper) ([]search.Hit, error) { return svc.SimilarFromWords(ctx, p, k, 8) }},
+		{"random", func(p *paper.Paper) ([]search.Hit, error) {
+			var hits []search.Hit
+			for len(hits) < k {
+				if q := all[rng.IntN(len(all))]; q.ID != p.ID {
+					hits = append(hits, search.Hit{ID: q.ID})
+				}
+			}
+			return hits, nil
+		}},
+	}
+	b.Logf("%d hosted papers, %d with key phrases (%d distinct), %d judged", len(items), len(judged), len(df), len(sample))
+	first := make([]float64, len(sample)) // the first variant's score of each list
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for vi, v := range variants {
+			var lat []time.Duration
+			total, hit := 0.0, 0
+			var diffs []float64
+			for j := range sample {
+				start := time.Now()
+				hits, err := v.rank(&sample[j])
+				lat = append(lat, time.Since(start))
+				if err != nil {
+					b.Fatal(err)
+				}
+				score := 0.0
+				for _, h := range hits {
+					score += rel(sample[j].ID, h.ID)
+				}
+				if len(hits) > 0 {
+					score /= float64(len(hits))
+				}
+				total += score
+				if score > 0 {
+					hit++
+				}
+				if vi == 0 {
+					first[j] = score
+				}
+				diffs = append(diffs, score-first[j])
+			}
+			p50, _ := percentiles(lat)
+			b.ReportMetric(total/float64(len(sample)), v.name+"-score")
+			if vi > 0 {
+				// The paired difference from the first ranking, and its
+				// standard error: a difference within about two of them
+				// is noise.
+				mean, se := meanSE(diffs)
+				b.ReportMetric(mean, v.name+"-diff")
+				b.ReportMetric(se, v.name+"-diff-se")
+			}
+			b.ReportMetric(float64(hit)/float64(len(sample)), v.name+"-hit")
+			b.ReportMetric(p50, v.name+"-p50-ms")
+		}
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// meanSE is the mean of xs and its standard error.
+func meanSE(xs []float64) (mean, se float64) {
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(ss/float64(len(xs)-1)) / math.Sqrt(float64(len(xs)))
 }

@@ -426,8 +426,8 @@ func TestServiceWarmSimilar(t *testing.T) {
 	}
 }
 
-// SimilarFromWords with every word is the ranking Similar keeps; with a
-// few it still lists k other papers, scored by all the words.
+// SimilarFromWords with similarWords is the ranking Similar keeps; with
+// fewer it still lists k other papers, scored by all the words.
 func TestServiceSimilarFromWords(t *testing.T) {
 	t.Parallel()
 	st, svc := demoService(t)
@@ -440,9 +440,12 @@ func TestServiceSimilarFromWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := svc.SimilarFromWords(ctx, &p, 6, 0)
-	if err != nil || !slices.Equal(all, kept) {
-		t.Errorf("with every word: %v, %v; Similar gives %v", all, err, kept)
+	same, err := svc.SimilarFromWords(ctx, &p, 6, similarWords)
+	if err != nil || !slices.Equal(same, kept) {
+		t.Errorf("with similarWords: %v, %v; Similar gives %v", same, err, kept)
+	}
+	if all, err := svc.SimilarFromWords(ctx, &p, 6, 0); err != nil || len(all) != 6 {
+		t.Errorf("with every word: %v, %v", all, err)
 	}
 	few, err := svc.SimilarFromWords(ctx, &p, 6, 4)
 	if err != nil || len(few) != 6 {
