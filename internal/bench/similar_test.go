@@ -131,8 +131,9 @@ func ids(hits []search.Hit) []paper.ID {
 // (-hit), p50 of one ranking, and the mean paired difference from the
 // first ranking, words24 (candidates from all 24 of the query's words),
 // with its standard error (-diff, -diff-se). "served" is Similar's ranking
-// (12 words), depth20 it fusing 20 candidates, words8 it from 8 words,
-// "random" six random papers, for scale.
+// (12 words), depth20 it fusing 20 candidates, words8 it from 8 words;
+// lexical-words24 and lexical-served the same two without the embedder
+// (by words alone); "random" six random papers, for scale.
 //
 //	go test ./internal/bench -run '^$' -bench SimilarQuality -benchtime 1x -timeout 30m
 func BenchmarkSimilarQuality(b *testing.B) {
@@ -148,6 +149,7 @@ func BenchmarkSimilarQuality(b *testing.B) {
 		b.Fatal(err)
 	}
 	svc := apiSearchService(b, st, true)
+	lexical := apiSearchService(b, st, false) // as a site without an embedder ranks
 	items, err := st.Feed(ctx, store.FeedQuery{From: "0000-01-01", To: "9999-12-31", Limit: 20_000})
 	if err != nil {
 		b.Fatal(err)
@@ -193,6 +195,8 @@ func BenchmarkSimilarQuality(b *testing.B) {
 		{"served", func(p *paper.Paper) ([]search.Hit, error) { return svc.SimilarAtDepth(ctx, p, k, 100) }},
 		{"depth20", func(p *paper.Paper) ([]search.Hit, error) { return svc.SimilarAtDepth(ctx, p, k, 20) }},
 		{"words8", func(p *paper.Paper) ([]search.Hit, error) { return svc.SimilarFromWords(ctx, p, k, 8) }},
+		{"lexical-words24", func(p *paper.Paper) ([]search.Hit, error) { return lexical.SimilarFromWords(ctx, p, k, 0) }},
+		{"lexical-served", func(p *paper.Paper) ([]search.Hit, error) { return lexical.SimilarAtDepth(ctx, p, k, 100) }},
 		{"random", func(p *paper.Paper) ([]search.Hit, error) {
 			var hits []search.Hit
 			for len(hits) < k {

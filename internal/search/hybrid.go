@@ -91,6 +91,9 @@ func (ix *Index) searchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	defer ix.mu.RUnlock()
 	qvec, vecs := sem.Vec, sem.Vectors
 	if sem.Weight <= 0 || vecs == nil || len(qvec) != vecs.Dim() || isZero(qvec) || q.Meaning == "" {
+		if candQ != nil && candQ != q {
+			return ix.rescored(ctx, q, candQ, k, offset, texts, depth)
+		}
 		return ix.search(ctx, q, k, offset, texts)
 	}
 	need := offset + k + 1
@@ -106,11 +109,7 @@ func (ix *Index) searchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 		return Result{}, err
 	}
 	if candQ != q {
-		curs := ix.cursors(ix.rankingTerms(q))
-		for i := range lex.Hits {
-			lex.Hits[i].Score = lexScore(curs, ix.live[lex.Hits[i].ID])
-		}
-		slices.SortStableFunc(lex.Hits, func(a, b Hit) int { return cmpFloat(b.Score, a.Score) })
+		ix.rescore(q, lex.Hits)
 	}
 	type cand struct {
 		id       paper.ID
@@ -217,6 +216,28 @@ func (ix *Index) searchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 		res.Hits = append(res.Hits, all[i])
 	}
 	return res, nil
+}
+
+// rescored ranks by words alone the top depth (at least offset+k+1) that
+// candQ finds, scored by q's words; Total and Exact are candQ's.
+func (ix *Index) rescored(ctx context.Context, q, candQ *Query, k, offset int, texts TextSource, depth int) (Result, error) {
+	res, err := ix.search(ctx, candQ, max(depth, offset+k+1), 0, texts)
+	if err != nil {
+		return Result{}, err
+	}
+	ix.rescore(q, res.Hits)
+	res.More = len(res.Hits) > offset+k
+	res.Hits = res.Hits[min(offset, len(res.Hits)):min(offset+k, len(res.Hits))]
+	return res, nil
+}
+
+// rescore gives hits the scores of q's words and sorts them, best first.
+func (ix *Index) rescore(q *Query, hits []Hit) {
+	curs := ix.cursors(ix.rankingTerms(q))
+	for i := range hits {
+		hits[i].Score = lexScore(curs, ix.live[hits[i].ID])
+	}
+	slices.SortStableFunc(hits, func(a, b Hit) int { return cmpFloat(b.Score, a.Score) })
 }
 
 // nearest is the n nearest vectors to qvec of live papers that pass
