@@ -40,8 +40,13 @@ package bench
 //     requests one at a time, in process).
 //   - PaperUncached: /papers/ID of random papers of the whole catalogue,
 //     without the search index (as BenchmarkPaperPageUncached);
-//     PaperSimilarUncached: the same with the index, so the page lists
-//     similar papers, as "dailypapers serve" renders it.
+//     PaperSimilarUncached: the 3,000 papers' pages once each with the
+//     lexical index, so each page ranks its similar papers by words on
+//     its first view (as a site without an embedder);
+//     PaperSimilarHybrid: the same by words and meaning, as "dailypapers
+//     serve" renders them: every paper embedded with the built-in
+//     embedder (Service.EmbedMissing) and a second index built with the
+//     vectors, clustered (embed-s, build-s).
 //   - SearchAPI: GET /api/papers/search?q=QUERY with the search
 //     benchmarks' 2,000 queries (random ones, page cache off, 50 results,
 //     lexical); SearchAPIByMode: every query once, by kind of query.
@@ -88,6 +93,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite"
 
+	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
 	"github.com/dailypapers/dailypapers/internal/ingest"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -202,7 +208,11 @@ func BenchmarkScaleKaggle(b *testing.B) {
 	})
 	b.Run("PaperSimilarUncached", func(b *testing.B) {
 		site := s.sqliteSite(b)
-		latency(b, newHandler(b, site.st, web.Options{PageCacheBytes: -1, Search: s.searchOf(b, site)}), site.papers)
+		firstViews(b, newHandler(b, site.st, web.Options{PageCacheBytes: -1, Search: s.searchOf(b, site)}), site.papers)
+	})
+	b.Run("PaperSimilarHybrid", func(b *testing.B) {
+		site := s.sqliteSite(b)
+		firstViews(b, newHandler(b, site.st, web.Options{PageCacheBytes: -1, Search: s.hybridSearch(b, site)}), site.papers)
 	})
 	b.Run("SearchAPI", func(b *testing.B) { s.searchAPI(b, s.sqliteSite(b)) })
 	b.Run("SearchAPIByMode", func(b *testing.B) { s.searchAPIByMode(b, s.sqliteSite(b)) })
@@ -474,6 +484,58 @@ func (s *scaleRun) pgSizes(b *testing.B, site *scaleSite) {
 }
 
 // searchOf builds site's search index, once.
+// hybridSearch embeds every paper of site with the built-in embedder and
+// builds an index with the vectors, as serve does, and reports how long
+// both took.
+func (s *scaleRun) hybridSearch(b *testing.B, site *scaleSite) *search.Service {
+	ctx := context.Background()
+	emb, err := wordvec.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := search.NewService(site.st, slog.New(slog.DiscardHandler))
+	svc.UseEmbedder(emb)
+	start := time.Now()
+	n, err := svc.EmbedMissing(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	embedded := time.Since(start)
+	start = time.Now()
+	if err := svc.Build(ctx, nil); err != nil {
+		b.Fatal(err)
+	}
+	built := time.Since(start)
+	scalef("%s: embedded %d papers in %.1f s, built the index with %d vectors in %.1f s", site.name, n, embedded.Seconds(), svc.Vectors().Len(), built.Seconds())
+	b.ReportMetric(embedded.Seconds(), "embed-s")
+	b.ReportMetric(built.Seconds(), "build-s")
+	return svc
+}
+
+// firstViews serves each of paths once, in process, and reports the
+// median and 99th percentile: first views, which the search service has
+// not kept similar papers for.
+func firstViews(b *testing.B, h http.Handler, paths []string) {
+	b.ResetTimer()
+	var durations []time.Duration
+	for i := 0; i < b.N; i++ {
+		durations = durations[:0]
+		for _, path := range paths {
+			rec := httptest.NewRecorder()
+			start := time.Now()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			durations = append(durations, time.Since(start))
+			if rec.Code != http.StatusOK {
+				b.Fatalf("GET %s: %d", path, rec.Code)
+			}
+		}
+	}
+	p50, p99 := percentiles(durations)
+	b.ReportMetric(p50, "p50-ms")
+	b.ReportMetric(p99, "p99-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
 func (s *scaleRun) searchOf(b *testing.B, site *scaleSite) *search.Service {
 	if site.svc == nil {
 		s.buildSearch(b, site)
