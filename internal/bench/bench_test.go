@@ -217,19 +217,13 @@ func BenchmarkPaperPageSimilar(b *testing.B) {
 	withSimilar := 0
 	for i := 0; i < b.N; i++ {
 		for _, pass := range []string{"first", "again"} {
-			durations := make([]time.Duration, 0, len(papers))
-			for _, path := range papers {
-				rec := httptest.NewRecorder()
-				start := time.Now()
-				h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-				durations = append(durations, time.Since(start))
-				if rec.Code != http.StatusOK {
-					b.Fatalf("GET %s: %d", path, rec.Code)
-				}
-				if pass == "first" && strings.Contains(rec.Body.String(), `<section class="similar">`) {
+			var durations []time.Duration
+			serveEach(b, h, papers, func(_ int, d time.Duration, body []byte) {
+				durations = append(durations, d)
+				if pass == "first" && strings.Contains(string(body), `<section class="similar">`) {
 					withSimilar++
 				}
-			}
+			})
 			slices.Sort(durations)
 			b.ReportMetric(ms(durations[len(durations)/2]), pass+"-p50-ms")
 			b.ReportMetric(ms(durations[len(durations)*99/100]), pass+"-p99-ms")

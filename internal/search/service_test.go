@@ -366,11 +366,7 @@ func TestServiceSimilarIsKept(t *testing.T) {
 	}
 	before[0].ID = "changed by the caller" // must not reach the cache
 
-	twin := paper.Paper{ID: "2611.00001", Title: p.Title, Abstract: p.Abstract}
-	importPapers(t, st, twin)
-	if _, err := svc.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	twin := addTwin(t, st, svc, p, "2611.00001")
 	kept, err := svc.Similar(ctx, &p, 4)
 	if err != nil || len(kept) != 4 || kept[0].ID == "changed by the caller" || kept[0].ID == twin.ID {
 		t.Fatalf("within the hour: %v, %v; want the list as it was", kept, err)
@@ -392,6 +388,18 @@ func TestServiceSimilarIsKept(t *testing.T) {
 	}
 }
 
+// addTwin stores a paper with p's title and abstract under id, which
+// then is the paper most similar to p, and has svc index it.
+func addTwin(t *testing.T, st store.Store, svc *Service, p paper.Paper, id paper.ID) paper.Paper {
+	t.Helper()
+	twin := paper.Paper{ID: id, Title: p.Title, Abstract: p.Abstract}
+	importPapers(t, st, twin)
+	if _, err := svc.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return twin
+}
+
 // Warming ranks afresh even what is kept, and keeps the new lists.
 func TestServiceWarmSimilar(t *testing.T) {
 	t.Parallel()
@@ -404,11 +412,7 @@ func TestServiceWarmSimilar(t *testing.T) {
 	if _, err := svc.Similar(ctx, &p, 4); err != nil {
 		t.Fatal(err)
 	}
-	twin := paper.Paper{ID: "2611.00002", Title: p.Title, Abstract: p.Abstract}
-	importPapers(t, st, twin)
-	if _, err := svc.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	twin := addTwin(t, st, svc, p, "2611.00002")
 	other, err := st.Paper(ctx, "2605.29307")
 	if err != nil {
 		t.Fatal(err)
