@@ -162,3 +162,43 @@ func TestSearchWithoutEmbeddingsFallsBackToWords(t *testing.T) {
 		t.Errorf("notes %q do not say the ranking fell back to words", q.Notes)
 	}
 }
+
+// A paper's similar papers ranked before it had a vector (by words
+// alone) are not kept once it has one: the next look ranks by meaning.
+func TestSimilarKeptByWordsGivesWayToMeaning(t *testing.T) {
+	ctx := context.Background()
+	st := demoStore(t)
+	svc := NewService(st, nil)
+	svc.UseEmbedder(builtinEmbedder(t))
+	if err := svc.Build(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.Paper(ctx, "2607.26627")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byWords, err := svc.Similar(ctx, &p, 6)
+	if err != nil || len(byWords) != 6 {
+		t.Fatalf("before embedding: %v, %v", byWords, err)
+	}
+	if _, err := svc.EmbedMissing(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	withMeaning, err := svc.Similar(ctx, &p, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := svc.SimilarAtDepth(ctx, &p, 6, fuseDepth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(withMeaning, fresh) {
+		t.Errorf("after embedding, Similar gave %v, a fresh ranking %v", withMeaning, fresh)
+	}
+	if slices.Equal(withMeaning, byWords) {
+		t.Errorf("test setup: the ranking with meaning is the one by words, %v", byWords)
+	}
+}

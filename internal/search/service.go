@@ -332,7 +332,9 @@ const similarQueryWords = 24
 // terms (by tf·idf) make the query, and p itself is left out. Answers are
 // kept for similarTTL (similar_cache.go).
 func (s *Service) Similar(ctx context.Context, p *paper.Paper, k int) ([]Hit, error) {
-	key := similarKeyOf(p, k)
+	// A list ranked by words alone (the paper not embedded yet) is not
+	// kept in place of one with meaning once there is a vector.
+	key := similarKeyOf(p, k, s.paperVector(p.ID) != nil)
 	if hits, ok := s.similar.get(key, s.now()); ok {
 		return hits, nil
 	}
@@ -341,6 +343,14 @@ func (s *Service) Similar(ctx context.Context, p *paper.Paper, k int) ([]Hit, er
 		s.similar.put(key, hits, s.now())
 	}
 	return hits, err
+}
+
+// paperVector is a paper's vector, or nil when it has none (yet).
+func (s *Service) paperVector(id paper.ID) []float32 {
+	if vecs := s.Vectors(); vecs != nil {
+		return vecs.Vector(id)
+	}
+	return nil
 }
 
 // SimilarWarmEvery is how often a site should WarmSimilar the papers
@@ -361,7 +371,7 @@ func (s *Service) WarmSimilar(ctx context.Context, ps []paper.Paper, k int) (int
 		if err != nil {
 			return i, err
 		}
-		s.similar.put(similarKeyOf(&ps[i], k), hits, s.now())
+		s.similar.put(similarKeyOf(&ps[i], k, s.paperVector(ps[i].ID) != nil), hits, s.now())
 	}
 	return len(ps), nil
 }
@@ -389,11 +399,9 @@ func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k, depth, can
 	}
 	// The paper's own vector is the semantic side of the query.
 	var sem SemanticQuery
-	if vecs := s.Vectors(); vecs != nil {
-		if v := vecs.Vector(p.ID); v != nil {
-			q.Meaning = p.Title
-			sem = SemanticQuery{Vec: v, Vectors: vecs, Weight: Hybrid.Weight()}
-		}
+	if v := s.paperVector(p.ID); v != nil {
+		q.Meaning = p.Title
+		sem = SemanticQuery{Vec: v, Vectors: s.Vectors(), Weight: Hybrid.Weight()}
 	}
 	var candQ *Query
 	if candWords > 0 && candWords < len(q.Words) {

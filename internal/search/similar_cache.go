@@ -28,11 +28,13 @@ type similarCache struct {
 	lru     *list.List // of *similarEntry, most recently used first
 }
 
-// similarKey is a paper with its text, and how many hits were asked.
+// similarKey is a paper with its text, whether it had a vector, and how
+// many hits were asked.
 type similarKey struct {
-	id   paper.ID
-	text [16]byte // of the title and abstract the query was made from
-	k    int
+	id      paper.ID
+	text    [16]byte // of the title and abstract the query was made from
+	meaning bool     // ranked by meaning too
+	k       int
 }
 
 type similarEntry struct {
@@ -45,12 +47,12 @@ func newSimilarCache() *similarCache {
 	return &similarCache{entries: map[similarKey]*list.Element{}, lru: list.New()}
 }
 
-func similarKeyOf(p *paper.Paper, k int) similarKey {
+func similarKeyOf(p *paper.Paper, k int, meaning bool) similarKey {
 	h := sha256.New()
 	h.Write([]byte(p.Title))
 	h.Write([]byte{0})
 	h.Write([]byte(p.Abstract))
-	key := similarKey{id: p.ID, k: k}
+	key := similarKey{id: p.ID, k: k, meaning: meaning}
 	copy(key.text[:], h.Sum(nil))
 	return key
 }
