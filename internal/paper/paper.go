@@ -158,9 +158,7 @@ func Merge(old, rec Paper) Paper {
 	switch {
 	case rec.AISummary == "":
 	case rec.AISummary == m.AISummary:
-		if rec.AIModel != "" && (newer || m.AIModel == "") {
-			m.AIModel = rec.AIModel
-		}
+		pick(&m.AIModel, rec.AIModel)
 	case newer || m.AISummary == "":
 		m.AISummary, m.AIModel = rec.AISummary, rec.AIModel
 	}

@@ -60,7 +60,7 @@ func (s *Store) StaleRepos(ctx context.Context, checkedBefore time.Time, limit i
 // checked in one transaction, which takes the next store version only
 // when a paper's count changed.
 func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found bool, at time.Time) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO repos (repo, checked_at, found) VALUES ($1, $2, $3)
 			ON CONFLICT (repo) DO UPDATE SET checked_at = $2, found = $3`, repo, at.UnixMilli(), found); err != nil {
 			return err
@@ -73,7 +73,7 @@ func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found b
 			return err
 		}
 		var changed bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM papers WHERE github_repo = $1 AND github_stars <> $2)`,
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM papers WHERE github_repo = $1 AND github_repo <> '' AND github_stars <> $2)`,
 			repo, stars).Scan(&changed); err != nil || !changed {
 			return err
 		}
@@ -82,7 +82,7 @@ func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found b
 		if _, err := bumpVersion(ctx, tx); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE papers SET github_stars = $1 WHERE github_repo = $2 AND github_stars <> $1`, stars, repo)
+		_, err := tx.Exec(ctx, `UPDATE papers SET github_stars = $1 WHERE github_repo = $2 AND github_repo <> '' AND github_stars <> $1`, stars, repo)
 		return err
 	})
 	if err != nil {

@@ -56,11 +56,13 @@ func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
 		// JSON keeps the writer's offset; every time the store returns is UTC.
 		p.Versions[i].Date = p.Versions[i].Date.UTC()
 	}
-	if err := json.Unmarshal(keywords, &p.AIKeywords); err != nil {
-		return p, fmt.Errorf("paper %s: ai_keywords: %w", id, err)
-	}
-	if len(p.AIKeywords) == 0 {
-		p.AIKeywords = nil
+	if string(keywords) != "[]" { // the common case, spared a decode
+		if err := json.Unmarshal(keywords, &p.AIKeywords); err != nil {
+			return p, fmt.Errorf("paper %s: ai_keywords: %w", id, err)
+		}
+		if len(p.AIKeywords) == 0 {
+			p.AIKeywords = nil
+		}
 	}
 	if categories != "" {
 		p.Categories = strings.Fields(categories)

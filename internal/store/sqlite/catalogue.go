@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -71,7 +71,10 @@ func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found b
 			ON CONFLICT (repo, day) DO UPDATE SET stars = ?3`, repo, at.UTC().Format(time.DateOnly), stars); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE papers SET github_stars = ?1 WHERE github_repo = ?2 AND github_stars <> ?1`, stars, repo)
+		// github_repo <> '' lets SQLite use the partial index of papers by
+		// repository; without it the update reads the whole table.
+		res, err := tx.ExecContext(ctx, `UPDATE papers SET github_stars = ?1
+			WHERE github_repo = ?2 AND github_repo <> '' AND github_stars <> ?1`, stars, repo)
 		if err != nil {
 			return err
 		}
@@ -98,36 +101,31 @@ func (s *Store) StarHistory(ctx context.Context, repo string) ([]store.StarCount
 // first, and subtracts each repository's first from its last.
 func (s *Store) StarsGained(ctx context.Context, repos []string, since time.Time) (map[string]int, error) {
 	gained := map[string]int{}
-	const chunk = 500
-	for rest := repos; len(rest) > 0; {
-		part := rest[:min(chunk, len(rest))]
-		rest = rest[len(part):]
-		args := []any{since.UTC().Format(time.DateOnly)}
-		for _, r := range part {
-			args = append(args, r)
+	list, err := json.Marshal(repos)
+	if err != nil {
+		return nil, fmt.Errorf("store: stars gained: %w", err)
+	}
+	type count struct {
+		repo  string
+		stars int
+	}
+	counts, err := queryAll(ctx, s.r, "stars gained", func(sc scanner) (count, error) {
+		var c count
+		return c, sc.Scan(&c.repo, &c.stars)
+	}, `SELECT repo, stars FROM star_counts WHERE day >= ? AND repo IN (SELECT value FROM json_each(?))
+		ORDER BY repo, day`, since.UTC().Format(time.DateOnly), string(list))
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < len(counts); {
+		j := i
+		for j+1 < len(counts) && counts[j+1].repo == counts[i].repo {
+			j++
 		}
-		type count struct {
-			repo  string
-			stars int
+		if j > i {
+			gained[counts[i].repo] = counts[j].stars - counts[i].stars
 		}
-		counts, err := queryAll(ctx, s.r, "stars gained", func(sc scanner) (count, error) {
-			var c count
-			return c, sc.Scan(&c.repo, &c.stars)
-		}, `SELECT repo, stars FROM star_counts WHERE day >= ? AND repo IN (?`+strings.Repeat(",?", len(part)-1)+`)
-			ORDER BY repo, day`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for i := 0; i < len(counts); {
-			j := i
-			for j+1 < len(counts) && counts[j+1].repo == counts[i].repo {
-				j++
-			}
-			if j > i {
-				gained[counts[i].repo] = counts[j].stars - counts[i].stars
-			}
-			i = j + 1
-		}
+		i = j + 1
 	}
 	return gained, nil
 }

@@ -472,7 +472,7 @@ func TestWALIsTruncatedAfterAnImport(t *testing.T) {
 	defer s.Close()
 	var recs []store.Record
 	abstract := strings.Repeat("A long abstract about many things. ", 400) // 14 KB
-	for i := range 6000 {
+	for i := range 250 {                                                   // about 3.5 MB: a WAL of that size stays on disk unless cut back
 		recs = append(recs, store.Record{Paper: paper.Paper{ID: paper.ID(fmt.Sprintf("2501.%05d", i)), Title: "Paper", Abstract: abstract}})
 	}
 	im, err := s.BeginImport(context.Background())
@@ -493,7 +493,7 @@ func TestWALIsTruncatedAfterAnImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if db.Size() < 80<<20 || wal.Size() > 1<<20 {
+	if db.Size() < 3<<20 || wal.Size() > 1<<20 {
 		t.Errorf("database %d MB, WAL %d KB after the import; want the WAL cut back", db.Size()>>20, wal.Size()>>10)
 	}
 }

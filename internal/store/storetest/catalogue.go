@@ -73,8 +73,8 @@ func testStars(t *testing.T, s store.Store) {
 	if want := []string{onFeed, newer, gone, older}; !slices.Equal(stale, want) {
 		t.Errorf("StaleRepos = %q, want %q (feed first, then newest paper)", stale, want)
 	}
-	if top, err := s.StaleRepos(ctx, now, 2); err != nil || len(top) != 2 {
-		t.Errorf("StaleRepos(limit 2) = %q, %v", top, err)
+	if top, err := s.StaleRepos(ctx, now, 2); err != nil || !slices.Equal(top, []string{onFeed, newer}) {
+		t.Errorf("StaleRepos(limit 2) = %q, %v; want the first two", top, err)
 	}
 
 	v0 := version(t, s)
@@ -87,7 +87,7 @@ func testStars(t *testing.T, s store.Store) {
 	if err := s.RecordStars(ctx, newer, 160, true, now.Add(2*24*time.Hour+5*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordStars(ctx, gone, 0, false, now); err != nil {
+	if err := s.RecordStars(ctx, gone, 7, false, now); err != nil { // a count with "not found" is not kept
 		t.Fatal(err)
 	}
 	if v := version(t, s); v <= v0 {
@@ -106,6 +106,9 @@ func testStars(t *testing.T, s store.Store) {
 	if hist, err := s.StarHistory(ctx, gone); err != nil || len(hist) != 0 {
 		t.Errorf("StarHistory of a missing repository = %v, %v", hist, err)
 	}
+	if got := getPaper(t, s, "2402.00001").GitHubStars; got != 0 {
+		t.Errorf("the paper of a missing repository shows %d stars, want its last count, 0", got)
+	}
 	// Checked repositories are not stale until checked before the cut.
 	stale, err = s.StaleRepos(ctx, now, 10)
 	if err != nil || !slices.Equal(stale, []string{onFeed, older}) {
@@ -119,6 +122,11 @@ func testStars(t *testing.T, s store.Store) {
 	gained, err := s.StarsGained(ctx, []string{newer, gone, onFeed}, now.Add(24*time.Hour))
 	if want := map[string]int{newer: 40}; err != nil || !maps.Equal(gained, want) {
 		t.Errorf("StarsGained since the second day = %v, %v; want %v", gained, err, want)
+	}
+	// One count since the day is no gain to tell.
+	gained, err = s.StarsGained(ctx, []string{newer}, now.Add(2*24*time.Hour))
+	if err != nil || len(gained) != 0 {
+		t.Errorf("StarsGained since the last day = %v, %v; want none (one count)", gained, err)
 	}
 	gained, err = s.StarsGained(ctx, []string{newer}, now.Add(-30*24*time.Hour))
 	if want := map[string]int{newer: 60}; err != nil || !maps.Equal(gained, want) {
