@@ -210,9 +210,6 @@ func scheduleDigests(ctx context.Context, r *digest.Runner, loc *time.Location, 
 	})
 }
 
-// asLeader runs job every interval in the one process of the site that
-// holds the lease called name; when that process stops, another takes
-// over once the lease (three intervals) has run out. Errors are logged.
 // keepSimilarWarm ranks the similar papers of the feed's newest week
 // (the pages people open from it) every search.SimilarWarmEvery, so that
 // none of them waits for a ranking on its first view. Each process keeps
@@ -266,6 +263,9 @@ func newestFeedPapers(ctx context.Context, st store.Store, days int) ([]paper.Pa
 	return ps, nil
 }
 
+// asLeader runs job every interval in the one process of the site that
+// holds the lease called name; when that process stops, another takes
+// over once the lease (three intervals) has run out. Errors are logged.
 func asLeader(ctx context.Context, st store.Store, name string, every time.Duration, job func(context.Context) error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -276,17 +276,49 @@ func asLeader(ctx context.Context, st store.Store, name string, every time.Durat
 			return
 		case <-t.C:
 		}
-		lead, err := st.Lead(ctx, name, holder, time.Now(), 3*every)
-		if err != nil || !lead {
-			if err != nil && ctx.Err() == nil {
-				slog.Error(name+": taking the lead", "err", err)
-			}
-			continue
-		}
-		if err := job(ctx); err != nil && ctx.Err() == nil {
+		if err := whileLeading(ctx, st, name, holder, every, job); err != nil && ctx.Err() == nil {
 			slog.Error(name, "err", err)
 		}
 	}
+}
+
+// whileLeading runs job if holder holds (or can take) the lease called
+// name, and renews the lease every interval while the job runs, so that a
+// job longer than the lease (a harvest waiting out arXiv) is not started
+// again by another process. If the lease is lost, the job's context is
+// cancelled.
+func whileLeading(ctx context.Context, st store.Store, name, holder string, every time.Duration, job func(context.Context) error) error {
+	lead, err := st.Lead(ctx, name, holder, time.Now(), 3*every)
+	if err != nil {
+		return fmt.Errorf("taking the lead: %w", err)
+	}
+	if !lead {
+		return nil
+	}
+	jobCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if lead, err := st.Lead(ctx, name, holder, time.Now(), 3*every); err != nil || !lead {
+				if ctx.Err() == nil {
+					slog.Error(name+": the lead was lost; stopping", "err", err)
+				}
+				cancel()
+				return
+			}
+		}
+	}()
+	err = job(jobCtx)
+	close(done)
+	return err
 }
 
 // leaseHolder names this process among a site's processes.

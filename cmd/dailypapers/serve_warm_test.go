@@ -51,3 +51,33 @@ func TestNewestFeedPapers(t *testing.T) {
 		}
 	}
 }
+
+// A job that runs longer than the lease keeps it: no other process can
+// take the lead meanwhile, and the lease is free to take once it ends and
+// runs out.
+func TestWhileLeadingRenewsTheLease(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "dailypapers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const every = 100 * time.Millisecond // a lease of 300 ms
+	othersLed := 0
+	err = whileLeading(ctx, st, "harvest", "a", every, func(ctx context.Context) error {
+		for range 10 { // 600 ms, two leases
+			time.Sleep(60 * time.Millisecond)
+			if lead, err := st.Lead(ctx, "harvest", "b", time.Now(), 3*every); err != nil || lead {
+				othersLed++
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil || othersLed != 0 {
+		t.Errorf("whileLeading: %v; another process led %d times of 10 during the job", err, othersLed)
+	}
+	time.Sleep(4 * every)
+	if lead, err := st.Lead(ctx, "harvest", "b", time.Now(), 3*every); err != nil || !lead {
+		t.Errorf("after the job the lease stayed taken: %v, %v", lead, err)
+	}
+}
