@@ -224,9 +224,9 @@ func BenchmarkPaperPageSimilar(b *testing.B) {
 					withSimilar++
 				}
 			})
-			slices.Sort(durations)
-			b.ReportMetric(ms(durations[len(durations)/2]), pass+"-p50-ms")
-			b.ReportMetric(ms(durations[len(durations)*99/100]), pass+"-p99-ms")
+			p50, p99 := percentiles(durations)
+			b.ReportMetric(p50, pass+"-p50-ms")
+			b.ReportMetric(p99, pass+"-p99-ms")
 		}
 	}
 	b.ReportMetric(float64(withSimilar)/float64(b.N), "pages-with-similar")

@@ -483,7 +483,6 @@ func (s *scaleRun) pgSizes(b *testing.B, site *scaleSite) {
 	site.imp.sizeMetrics = []metric{{total, "schema-MB"}, {total - idx, "tables-MB"}, {idx, "indexes-MB"}, {float64(dbSize) / (1 << 20), "database-MB"}}
 }
 
-// searchOf builds site's search index, once.
 // hybridSearch embeds every paper of site with the built-in embedder and
 // builds an index with the vectors, as serve does, and reports how long
 // both took.
@@ -528,6 +527,7 @@ func firstViews(b *testing.B, h http.Handler, paths []string) {
 	b.ReportMetric(0, "ns/op")
 }
 
+// searchOf builds site's search index, once.
 func (s *scaleRun) searchOf(b *testing.B, site *scaleSite) *search.Service {
 	if site.svc == nil {
 		s.buildSearch(b, site)

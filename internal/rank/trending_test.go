@@ -19,9 +19,9 @@ func TestScoreFormula(t *testing.T) {
 	if got := Score(item("a", 10, 0, "", now.Add(-2*time.Hour)), now); got != 1.25 {
 		t.Errorf("Score = %v, want 1.25", got)
 	}
-	// 1 upvote, e²−1 stars and e²−1 gained, 2 hours old: (1+4+4)/8.
+	// 1 upvote, 6 stars and 6 gained, 2 hours old: (1 + 2·ln 7 + 2·ln 7)/8.
 	grown := item("a", 1, 0, "https://github.com/x/y", now.Add(-2*time.Hour))
-	grown.Paper.GitHubStars = int(math.Round(math.Exp(2) - 1)) // 6: ln 7 = 1.946
+	grown.Paper.GitHubStars = 6
 	grown.StarsGained = grown.Paper.GitHubStars
 	if got, want := Score(grown, now), (1+4*math.Log(7))/8; math.Abs(got-want) > 1e-12 {
 		t.Errorf("Score with stars gained = %v, want %v", got, want)

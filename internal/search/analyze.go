@@ -108,22 +108,24 @@ func (a *analyzer) phraseTerms(dst []string, text string, firsts *[256]bool) []s
 	return dst
 }
 
-// droppedASCII reports whether term drops an ASCII word: a stop word or a
-// single letter, in any case.
+// dropped reports whether a lower-cased word has no term: a stop word or
+// a single letter.
+func dropped(w string) bool {
+	return english.IsStopWord(w) || len(w) == 1 && w[0] >= 'a' && w[0] <= 'z'
+}
+
+// droppedASCII is dropped for an ASCII word in any case, lower-cased on
+// the stack.
 func droppedASCII(word string) bool {
 	const longestStopWord = 10 // "yourselves"
 	if len(word) > longestStopWord {
 		return false
 	}
-	if len(word) == 1 {
-		c := lowerASCII(word[0])
-		return c >= 'a' && c <= 'z'
-	}
 	var buf [longestStopWord]byte
 	for i := range len(word) {
 		buf[i] = lowerASCII(word[i])
 	}
-	return english.IsStopWord(string(buf[:len(word)]))
+	return dropped(string(buf[:len(word)]))
 }
 
 func lowerASCII(c byte) byte {
@@ -145,7 +147,7 @@ func (a *analyzer) term(word string, ascii bool) (string, bool) {
 		w = fold(w)
 	}
 	t := ""
-	if !english.IsStopWord(w) && !(len(w) == 1 && w[0] >= 'a' && w[0] <= 'z') {
+	if !dropped(w) {
 		t = stem(w)
 	}
 	if len(a.stems) < maxStemCache {

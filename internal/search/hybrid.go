@@ -91,7 +91,7 @@ func (ix *Index) searchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 	defer ix.mu.RUnlock()
 	qvec, vecs := sem.Vec, sem.Vectors
 	if sem.Weight <= 0 || vecs == nil || len(qvec) != vecs.Dim() || isZero(qvec) || q.Meaning == "" {
-		if candQ != nil && candQ != q {
+		if candQ != nil {
 			return ix.rescored(ctx, q, candQ, k, offset, texts, depth)
 		}
 		return ix.search(ctx, q, k, offset, texts)

@@ -515,6 +515,7 @@ func (ix *Index) keepPhrases(ctx context.Context, phrases [][]string, cands []sc
 	const minBatch, maxBatch = 16, 512
 	a := analyzers.Get().(*analyzer)
 	defer analyzers.Put(a)
+	firsts := phraseFirsts(phrases)
 	kept = make([]scored, 0, need)
 	for checked < len(cands) && len(kept) < need {
 		want := need - len(kept)
@@ -536,7 +537,7 @@ func (ix *Index) keepPhrases(ctx context.Context, phrases [][]string, cands []sc
 		}
 		for i, s := range batch {
 			checked++
-			if d := byID[ids[i]]; d != nil && hasPhrases(a, phrases, d) {
+			if d := byID[ids[i]]; d != nil && hasPhrases(a, phrases, firsts, d) {
 				kept = append(kept, s)
 				if len(kept) == need {
 					break
@@ -550,17 +551,11 @@ func (ix *Index) keepPhrases(ctx context.Context, phrases [][]string, cands []sc
 // hasPhrases checks that every phrase occurs, word after word, in one
 // field. Fields are analysed only when a phrase is looked for in them: a
 // phrase found in the title spares the abstract.
-func hasPhrases(a *analyzer, phrases [][]string, d *Doc) bool {
+func hasPhrases(a *analyzer, phrases [][]string, firsts *[256]bool, d *Doc) bool {
 	texts := [...]func() string{
 		func() string { return d.Title },
 		func() string { return d.Abstract },
 		func() string { return strings.Join(d.Authors, " , ") },
-	}
-	var firsts [256]bool
-	for _, ph := range phrases {
-		for _, t := range ph {
-			firsts[t[0]] = true
-		}
 	}
 	var fields [len(texts)][]string
 	var done [len(texts)]bool
@@ -568,7 +563,7 @@ func hasPhrases(a *analyzer, phrases [][]string, d *Doc) bool {
 		found := false
 		for i := range texts {
 			if !done[i] {
-				fields[i], done[i] = a.phraseTerms(nil, texts[i](), &firsts), true
+				fields[i], done[i] = a.phraseTerms(nil, texts[i](), firsts), true
 			}
 			if containsRun(fields[i], ph) {
 				found = true
@@ -580,6 +575,17 @@ func hasPhrases(a *analyzer, phrases [][]string, d *Doc) bool {
 		}
 	}
 	return true
+}
+
+// phraseFirsts marks the first bytes of the phrases' terms, for phraseTerms.
+func phraseFirsts(phrases [][]string) *[256]bool {
+	var firsts [256]bool
+	for _, ph := range phrases {
+		for _, t := range ph {
+			firsts[t[0]] = true
+		}
+	}
+	return &firsts
 }
 
 // analyzers keeps analysers, with their stem caches, from one phrase check

@@ -334,11 +334,12 @@ const similarQueryWords = 24
 func (s *Service) Similar(ctx context.Context, p *paper.Paper, k int) ([]Hit, error) {
 	// A list ranked by words alone (the paper not embedded yet) is not
 	// kept in place of one with meaning once there is a vector.
-	key := similarKeyOf(p, k, s.paperVector(p.ID) != nil)
+	vec := s.paperVector(p.ID)
+	key := similarKeyOf(p, k, vec != nil)
 	if hits, ok := s.similar.get(key, s.now()); ok {
 		return hits, nil
 	}
-	hits, err := s.rankSimilar(ctx, p, k, similarDepth, similarWords)
+	hits, err := s.rankSimilar(ctx, p, vec, k, similarDepth, similarWords)
 	if err == nil {
 		s.similar.put(key, hits, s.now())
 	}
@@ -367,11 +368,12 @@ func (s *Service) WarmSimilar(ctx context.Context, ps []paper.Paper, k int) (int
 		if err := ctx.Err(); err != nil {
 			return i, err
 		}
-		hits, err := s.rankSimilar(ctx, &ps[i], k, similarDepth, similarWords)
+		vec := s.paperVector(ps[i].ID)
+		hits, err := s.rankSimilar(ctx, &ps[i], vec, k, similarDepth, similarWords)
 		if err != nil {
 			return i, err
 		}
-		s.similar.put(similarKeyOf(&ps[i], k, s.paperVector(ps[i].ID) != nil), hits, s.now())
+		s.similar.put(similarKeyOf(&ps[i], k, vec != nil), hits, s.now())
 	}
 	return len(ps), nil
 }
@@ -380,7 +382,7 @@ func (s *Service) WarmSimilar(ctx context.Context, ps []paper.Paper, k int) (int
 // depth of each ranking, and without the cache: for measuring what the
 // depth costs and changes (BenchmarkSimilarDepth).
 func (s *Service) SimilarAtDepth(ctx context.Context, p *paper.Paper, k, depth int) ([]Hit, error) {
-	return s.rankSimilar(ctx, p, k, depth, similarWords)
+	return s.rankSimilar(ctx, p, s.paperVector(p.ID), k, depth, similarWords)
 }
 
 // SimilarFromWords is Similar finding its lexical candidates with the
@@ -388,10 +390,12 @@ func (s *Service) SimilarAtDepth(ctx context.Context, p *paper.Paper, k, depth i
 // similarWords), and without the cache: for measuring what the number
 // costs and changes (BenchmarkSimilarDepth, BenchmarkSimilarQuality).
 func (s *Service) SimilarFromWords(ctx context.Context, p *paper.Paper, k, words int) ([]Hit, error) {
-	return s.rankSimilar(ctx, p, k, similarDepth, words)
+	return s.rankSimilar(ctx, p, s.paperVector(p.ID), k, similarDepth, words)
 }
 
-func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k, depth, candWords int) ([]Hit, error) {
+// rankSimilar ranks papers like p, by meaning too when vec (p's vector)
+// is not nil.
+func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, vec []float32, k, depth, candWords int) ([]Hit, error) {
 	ix := s.ix.Load()
 	q := ix.moreLikeThis(DocFromPaper(p), similarQueryWords)
 	if len(q.Words) == 0 {
@@ -399,13 +403,13 @@ func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, k, depth, can
 	}
 	// The paper's own vector is the semantic side of the query.
 	var sem SemanticQuery
-	if v := s.paperVector(p.ID); v != nil {
+	if vec != nil {
 		q.Meaning = p.Title
-		sem = SemanticQuery{Vec: v, Vectors: s.Vectors(), Weight: Hybrid.Weight()}
+		sem = SemanticQuery{Vec: vec, Vectors: s.Vectors(), Weight: Hybrid.Weight()}
 	}
 	var candQ *Query
 	if candWords > 0 && candWords < len(q.Words) {
-		candQ = &Query{Words: q.Words[:candWords], Meaning: q.Meaning}
+		candQ = &Query{Words: q.Words[:candWords]}
 	}
 	res, err := ix.searchMode(ctx, q, sem, k+1, 0, nil, depth, candQ)
 	if err != nil {

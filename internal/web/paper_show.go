@@ -31,7 +31,6 @@ type paperPage struct {
 type starTrend struct {
 	Gained int    // over the last week of counts
 	Since  string // the first day counted
-	Days   int    // days with a count
 }
 
 // starTrendOf sums up a repository's daily counts: the gain over the last
@@ -53,7 +52,7 @@ func starTrendOf(hist []store.StarCount) *starTrend {
 			break
 		}
 	}
-	return &starTrend{Gained: last.Stars - first.Stars, Since: hist[0].Day, Days: len(hist)}
+	return &starTrend{Gained: last.Stars - first.Stars, Since: hist[0].Day}
 }
 
 // SimilarCount is how many similar papers a paper page lists.

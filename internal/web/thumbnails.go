@@ -2,10 +2,7 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -34,14 +31,10 @@ func (s *Server) thumbnailCard(p *paper.Paper) thumb.Card {
 
 // cardKey names a card's content and the drawing's version: the cache key
 // and the ETag, so that a new title, author list or look makes a new image
-// and nothing else does. Each field goes in with its length, so no two
-// cards share a key.
+// and nothing else does. objectID joins the fields with NULs, which
+// metadata from arXiv and the hosted feed does not hold.
 func cardKey(c thumb.Card) string {
-	h := sha256.New()
-	for _, f := range append([]string{thumb.Version, c.ID, c.Title, c.Category, c.Date, c.Site}, c.Authors...) {
-		fmt.Fprintf(h, "%d:%s", len(f), f)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:12])
+	return objectID(append([]string{thumb.Version, c.ID, c.Title, c.Category, c.Date, c.Site}, c.Authors...)...)
 }
 
 // thumbnailShow answers GET /thumbnails/{id}.png with the paper's title
