@@ -346,12 +346,31 @@ type xmlArXiv struct {
 		Forenames string `xml:"forenames"`
 		Suffix    string `xml:"suffix"`
 	} `xml:"authors>author"`
+	xmlMetadata
+}
+
+// xmlMetadata are the elements both formats share, under the same names.
+type xmlMetadata struct {
 	Title      string `xml:"title"`
 	Categories string `xml:"categories"`
 	Comments   string `xml:"comments"`
 	JournalRef string `xml:"journal-ref"`
 	DOI        string `xml:"doi"`
 	Abstract   string `xml:"abstract"`
+}
+
+// paper maps the shared elements.
+func (m *xmlMetadata) paper() paper.Paper {
+	p := paper.Paper{
+		Title:      paper.CleanText(m.Title),
+		Abstract:   paper.CleanText(m.Abstract),
+		Categories: categories(strings.Fields(m.Categories)...),
+		Comments:   paper.CleanText(m.Comments),
+		JournalRef: paper.CleanText(m.JournalRef),
+		DOI:        paper.CleanText(m.DOI),
+	}
+	p.Withdrawn = isWithdrawn(p.Comments)
+	return p
 }
 
 // xmlArXivRaw is the metadata of the arXivRaw format.
@@ -361,13 +380,8 @@ type xmlArXivRaw struct {
 		Version string `xml:"version,attr"`
 		Date    string `xml:"date"`
 	} `xml:"version"`
-	Title      string `xml:"title"`
-	Authors    string `xml:"authors"`
-	Categories string `xml:"categories"`
-	Comments   string `xml:"comments"`
-	JournalRef string `xml:"journal-ref"`
-	DOI        string `xml:"doi"`
-	Abstract   string `xml:"abstract"`
+	Authors string `xml:"authors"`
+	xmlMetadata
 }
 
 // ParseOAI reads an OAI-PMH response to ListRecords (or GetRecord) with
@@ -502,14 +516,7 @@ func (x *xmlOAIRecord) record() (Record, error) {
 // paper maps arXiv-format metadata. id is the record's, for checking the
 // created day.
 func (m *xmlArXiv) paper(id paper.ID) (paper.Paper, error) {
-	p := paper.Paper{
-		Title:      paper.CleanText(m.Title),
-		Abstract:   paper.CleanText(m.Abstract),
-		Categories: categories(strings.Fields(m.Categories)...),
-		Comments:   paper.CleanText(m.Comments),
-		JournalRef: paper.CleanText(m.JournalRef),
-		DOI:        paper.CleanText(m.DOI),
-	}
+	p := m.xmlMetadata.paper()
 	created, err := parseOAIDate(m.Created)
 	if err != nil {
 		return paper.Paper{}, fmt.Errorf("created: %w", err)
@@ -531,20 +538,12 @@ func (m *xmlArXiv) paper(id paper.ID) (paper.Paper, error) {
 		// "Forenames Keyname Suffix"; a collaboration has only a keyname.
 		p.Authors = appendAuthor(p.Authors, a.Forenames+" "+a.Keyname+" "+a.Suffix)
 	}
-	p.Withdrawn = isWithdrawn(p.Comments)
 	return p, nil
 }
 
 // paper maps arXivRaw metadata.
 func (m *xmlArXivRaw) paper() (paper.Paper, error) {
-	p := paper.Paper{
-		Title:      paper.CleanText(m.Title),
-		Abstract:   paper.CleanText(m.Abstract),
-		Categories: categories(strings.Fields(m.Categories)...),
-		Comments:   paper.CleanText(m.Comments),
-		JournalRef: paper.CleanText(m.JournalRef),
-		DOI:        paper.CleanText(m.DOI),
-	}
+	p := m.xmlMetadata.paper()
 	for _, v := range m.Versions {
 		label := strings.TrimSpace(v.Version)
 		n, err := strconv.Atoi(strings.TrimPrefix(label, "v"))
@@ -565,7 +564,6 @@ func (m *xmlArXivRaw) paper() (paper.Paper, error) {
 	for _, name := range splitAuthors(m.Authors) {
 		p.Authors = appendAuthor(p.Authors, name)
 	}
-	p.Withdrawn = isWithdrawn(p.Comments)
 	return p, nil
 }
 

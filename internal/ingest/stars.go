@@ -83,6 +83,9 @@ func RefreshStars(ctx context.Context, st store.Catalogue, gh RepoReader, opt St
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
+		if opt.Progress != nil && i > 0 {
+			opt.Progress(i, len(repos)) // the ones before, failures included
+		}
 		name, ok := github.FindRepo(link)
 		if !ok {
 			// Not a repository GitHub can answer for (a malformed link):
@@ -118,9 +121,9 @@ func RefreshStars(ctx context.Context, st store.Catalogue, gh RepoReader, opt St
 				return sum, err
 			}
 		}
-		if opt.Progress != nil {
-			opt.Progress(i+1, len(repos))
-		}
+	}
+	if opt.Progress != nil && len(repos) > 0 {
+		opt.Progress(len(repos), len(repos))
 	}
 	return sum, nil
 }
