@@ -580,6 +580,50 @@ func BenchmarkRender(b *testing.B) {
 	b.ReportMetric(float64(buf.Len()), "png-bytes")
 }
 
+// BenchmarkRenderParts times the parts of a render of the same card, and
+// the encodings encode.go chose among: draw (into RGBA), palette (mapping
+// to the palette), and each encoding of the drawn card (rgba-* without
+// the palette, palette-* after it, at BestSpeed, default and best
+// compression), with its size in png-bytes.
+func BenchmarkRenderParts(b *testing.B) {
+	f, err := loadFonts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, Width, Height))
+	newPainter(f).draw(img, survey) // for the parts that follow, whichever run
+	b.Run("draw", func(b *testing.B) {
+		for b.Loop() {
+			newPainter(f).draw(img, survey)
+		}
+	})
+	b.Run("palette", func(b *testing.B) {
+		for b.Loop() {
+			toPaletted(img)
+		}
+	})
+	for _, paletted := range []bool{false, true} {
+		for name, level := range map[string]png.CompressionLevel{"speed": png.BestSpeed, "default": png.DefaultCompression, "best": png.BestCompression} {
+			kind := map[bool]string{false: "rgba-", true: "palette-"}[paletted]
+			b.Run(kind+name, func(b *testing.B) {
+				var m image.Image = img
+				if paletted {
+					m = toPaletted(img)
+				}
+				e := png.Encoder{CompressionLevel: level}
+				var buf bytes.Buffer
+				for b.Loop() {
+					buf.Reset()
+					if err := e.Encode(&buf, m); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(buf.Len()), "png-bytes")
+			})
+		}
+	}
+}
+
 func FuzzClean(f *testing.F) {
 	for _, s := range []string{
 		"大语言模型 LLM 综述", "LLM (大模型) Survey", "A - 综述 - B", "🚀: Rockets",
