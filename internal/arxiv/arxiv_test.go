@@ -294,23 +294,6 @@ func TestParseFeedMalformed(t *testing.T) {
 	}
 }
 
-func TestIsWithdrawn(t *testing.T) {
-	for comment, want := range map[string]bool{
-		"This paper has been withdrawn by the author due to a crucial error in equation 3": true,
-		"This submission has been withdrawn by arXiv administrators":                       true,
-		"Withdrawn: the result is wrong":                                                   true,
-		"withdrawn":                                                                        true,
-		"paper withdrawn by the authors":                                                   true,
-		"20 pages, 3 figures":                                                              false,
-		"v2: figure 3 withdrawn, typos fixed":                                              false,
-		"":                                                                                 false,
-	} {
-		if got := isWithdrawn(comment); got != want {
-			t.Errorf("isWithdrawn(%q) = %v", comment, got)
-		}
-	}
-}
-
 func TestFetchRecorded(t *testing.T) {
 	var hits atomic.Int32
 	srv := replayServer(t, &hits)

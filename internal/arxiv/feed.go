@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -161,7 +160,7 @@ func (e *xmlEntry) paper() (paper.Paper, error) {
 	if v > 1 || p.Published.IsZero() {
 		p.Versions = append(p.Versions, paper.Version{N: v, Date: p.Updated})
 	}
-	p.Withdrawn = isWithdrawn(p.Comments)
+	p.Withdrawn = paper.IsWithdrawn(p.Comments)
 	return p, nil
 }
 
@@ -178,15 +177,6 @@ func categories(terms ...string) []string {
 		}
 	}
 	return out
-}
-
-// withdrawnRE matches the comments arXiv shows on withdrawn papers, such as
-// "This paper has been withdrawn by the author" or "Withdrawn: ...", but not
-// a comment that merely mentions a withdrawn figure.
-var withdrawnRE = regexp.MustCompile(`(?i)^\W*withdrawn\b|\b(paper|article|submission|manuscript|preprint|version|it)\s+(has\s+been|is|was|been)\s+withdrawn\b|\bwithdrawn\s+by\s+(the\s+)?(author|authors|submitter|arxiv|admin)`)
-
-func isWithdrawn(comment string) bool {
-	return comment != "" && withdrawnRE.MatchString(comment)
 }
 
 func parseTime(s string) (time.Time, error) {

@@ -369,7 +369,7 @@ func (m *xmlMetadata) paper() paper.Paper {
 		JournalRef: paper.CleanText(m.JournalRef),
 		DOI:        paper.CleanText(m.DOI),
 	}
-	p.Withdrawn = isWithdrawn(p.Comments)
+	p.Withdrawn = paper.IsWithdrawn(p.Comments)
 	return p
 }
 

@@ -250,7 +250,7 @@ func decodeArxivJSONL(data []byte) (store.Record, error) {
 	if p.Updated, err = parseTime("updated", r.Updated); err != nil {
 		return store.Record{}, err
 	}
-	p.Withdrawn = isWithdrawn(p.Comments)
+	p.Withdrawn = paper.IsWithdrawn(p.Comments)
 	LinkRepo(&p)
 	return store.Record{Paper: p}, nil
 }
@@ -318,7 +318,7 @@ func decodeKaggle(data []byte) (store.Record, error) {
 	if p.AsOf, err = parseTime("update_date", r.UpdateDate); err != nil {
 		return store.Record{}, err
 	}
-	p.Withdrawn = isWithdrawn(p.Comments)
+	p.Withdrawn = paper.IsWithdrawn(p.Comments)
 	LinkRepo(&p)
 	return store.Record{Paper: p}, nil
 }
@@ -408,13 +408,6 @@ func isCategory(c string) bool {
 		}
 	}
 	return true
-}
-
-// isWithdrawn recognises arXiv's withdrawal notices in the comments field.
-func isWithdrawn(comments string) bool {
-	c := strings.ToLower(comments)
-	return strings.Contains(c, "has been withdrawn") || strings.Contains(c, "withdrawn by the author") ||
-		strings.HasPrefix(c, "withdrawn")
 }
 
 func submission(day, at, username, fullname string) (*store.Submission, error) {

@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -235,6 +236,18 @@ func (p *Paper) AuthorNames() []string {
 		names[i] = a.Name
 	}
 	return names
+}
+
+// withdrawnRE matches the comments arXiv shows on withdrawn papers, such as
+// "This paper has been withdrawn by the author" or "Withdrawn: ...", but not
+// a comment that merely mentions a withdrawn figure.
+var withdrawnRE = regexp.MustCompile(`(?i)^\W*withdrawn\b|\b(paper|article|submission|manuscript|preprint|version|it)\s+(has\s+been|is|was|been)\s+withdrawn\b|\bwithdrawn\s+by\s+(the\s+)?(author|authors|submitter|arxiv|admin)`)
+
+// IsWithdrawn recognises arXiv's withdrawal notices in a paper's comments,
+// the one rule for every source (the arXiv API and OAI-PMH, Kaggle's
+// snapshot, the shared metadata files).
+func IsWithdrawn(comments string) bool {
+	return comments != "" && withdrawnRE.MatchString(comments)
 }
 
 // CleanText folds the line breaks and runs of spaces that arXiv metadata

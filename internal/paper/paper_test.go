@@ -476,3 +476,21 @@ func TestMergeAIFields(t *testing.T) {
 		t.Errorf("a new summary kept the old one's model: %q %q", got.AISummary, got.AIModel)
 	}
 }
+
+func TestIsWithdrawn(t *testing.T) {
+	for comment, want := range map[string]bool{
+		"This paper has been withdrawn by the author due to a crucial error in equation 3": true,
+		"This submission has been withdrawn by arXiv administrators":                       true,
+		"Withdrawn: the result is wrong":                                                   true,
+		"withdrawn":                                                                        true,
+		"paper withdrawn by the authors":                                                   true,
+		"20 pages, 3 figures":                                                              false,
+		"v2: figure 3 withdrawn, typos fixed":                                              false,
+		"":                                                                                 false,
+		"The submission was withdrawn: see v1":                                             true,
+	} {
+		if got := IsWithdrawn(comment); got != want {
+			t.Errorf("IsWithdrawn(%q) = %v", comment, got)
+		}
+	}
+}
