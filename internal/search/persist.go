@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -48,16 +49,29 @@ func (s *snapWriter) varint(v int64)   { s.bytes(s.buf[:binary.PutVarint(s.buf[:
 func (s *snapWriter) str(v string)     { s.uvarint(uint64(len(v))); s.bytes([]byte(v)) }
 func (s *snapWriter) f64(v float64)    { s.uvarint(math.Float64bits(v)) }
 
+// tempPattern names the temporary files a snapshot is written to.
+const tempPattern = ".search-*.tmp"
+
 // writeSnapshot saves the index and its store position to path, through a
 // temporary file renamed into place, so a crash leaves the old snapshot.
+// The directory is made if missing: with PostgreSQL (--db) nothing else
+// may have made it. The temporary file stays locked until it is renamed,
+// which tells removeStaleTemps in another process that it is in use.
 func (ix *Index) writeSnapshot(path string, cursor store.Cursor, version int64) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".search-*.tmp")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("search: write snapshot: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern)
 	if err != nil {
-		return err
+		return fmt.Errorf("search: write snapshot: %w", err)
 	}
 	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := lockFile(tmp); err != nil {
+		return fmt.Errorf("search: write snapshot: lock %s: %w", tmp.Name(), err)
+	}
 	w := &snapWriter{w: bufio.NewWriterSize(tmp, 1<<20), crc: crc32.NewIEEE()}
 	w.bytes([]byte(snapshotMagic))
 	w.uvarint(snapshotVersion)
@@ -102,17 +116,87 @@ func (ix *Index) writeSnapshot(path string, cursor store.Cursor, version int64) 
 		}
 	}
 	if w.err != nil {
-		tmp.Close()
 		return fmt.Errorf("search: write snapshot: %w", w.err)
 	}
 	sum := w.crc.Sum32()
 	var tail [4]byte
 	binary.LittleEndian.PutUint32(tail[:], sum)
 	w.w.Write(tail[:])
-	if err := errors.Join(w.w.Flush(), tmp.Sync(), tmp.Close()); err != nil {
+	if err := errors.Join(w.w.Flush(), tmp.Sync()); err != nil {
 		return fmt.Errorf("search: write snapshot: %w", err)
 	}
-	return os.Rename(tmp.Name(), path)
+	// Renamed while still open and locked; the deferred Close unlocks it.
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("search: write snapshot: %w", err)
+	}
+	return nil
+}
+
+// tempGrace is how young a temporary file is left alone even when it is
+// not locked: its writer locks it just after creating it. Elsewhere than
+// on Unix, where there is no lock to ask, a file must be a day old.
+const tempGrace = 10 * time.Second
+
+// removeStaleTemps removes the snapshot temporary files in dir that no
+// live process is writing: those a SIGKILL or a power cut left behind,
+// which nothing else would ever remove. Several processes may share a
+// data directory (serve and a reindex, say), so a file is stale only if
+// its lock can be taken (its writer has died, taking its lock with it)
+// and it was not created in the last moments. It returns the files it
+// removed.
+func removeStaleTemps(dir string) ([]string, error) {
+	names, err := filepath.Glob(filepath.Join(dir, tempPattern))
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, name := range names {
+		stale, err := unusedTemp(name)
+		if err != nil {
+			if !errors.Is(err, os.ErrNotExist) { // renamed or removed meanwhile
+				errs = append(errs, err)
+			}
+			continue
+		}
+		if !stale {
+			continue
+		}
+		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, name)
+	}
+	return removed, errors.Join(errs...)
+}
+
+// unusedTemp reports whether no process is writing the temporary file.
+func unusedTemp(name string) (bool, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	age := time.Since(fi.ModTime())
+	if !canLock {
+		return age > 24*time.Hour, nil
+	}
+	if age < tempGrace {
+		return false, nil
+	}
+	locked, err := tryLock(f)
+	if err != nil {
+		return false, err
+	}
+	// Held until f is closed, after the file is removed, so a writer
+	// cannot take the file over in between (none would: writers only lock
+	// files they have just created).
+	return locked, nil
 }
 
 type snapReader struct {

@@ -1,11 +1,14 @@
 package search
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,5 +151,115 @@ func TestUnusableSnapshotsAreRebuilt(t *testing.T) {
 	}
 	if err := NewService(st, nil).Load(ctx, otherPath); !errors.Is(err, ErrNoSnapshot) {
 		t.Errorf("loading another database's snapshot: %v, want ErrNoSnapshot", err)
+	}
+}
+
+// A snapshot goes into a directory that does not exist yet: with
+// PostgreSQL (--db) no SQLite file has made the data directory.
+func TestSaveMakesTheDirectory(t *testing.T) {
+	st := persistStore(t, rec("2501.00001", "Sparse attention", "Abstract."))
+	path := filepath.Join(t.TempDir(), "not", "yet", "search.idx")
+	if _, err := NewService(st, nil).Open(context.Background(), path, nil); err != nil {
+		t.Fatalf("Open into a missing directory: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestHoldSnapshotTemp is not a test: TestStaleTempsAreRemoved runs the
+// test binary with DAILYPAPERS_HOLD_TEMP set, as a writer of a snapshot
+// that creates and locks its temporary file and is then killed.
+func TestHoldSnapshotTemp(t *testing.T) {
+	dir := os.Getenv("DAILYPAPERS_HOLD_TEMP")
+	if dir == "" {
+		t.Skip("a helper process of TestStaleTempsAreRemoved")
+	}
+	f, err := os.CreateTemp(dir, tempPattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lockFile(f); err != nil {
+		t.Fatal(err)
+	}
+	os.Stdout.WriteString("locked " + f.Name() + "\n")
+	time.Sleep(time.Minute) // killed long before
+}
+
+// A snapshot writer killed half-way leaves its temporary file; the next
+// start removes it, but not the file of a writer still at work (another
+// process sharing the data directory), nor one just created.
+func TestStaleTempsAreRemoved(t *testing.T) {
+	if !canLock {
+		t.Skip("no file locks on this system: stale files are told by age alone")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "search.idx")
+	old := time.Now().Add(-time.Hour)
+
+	// A writer that was killed: a real process, locked, then SIGKILLed.
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHoldSnapshotTemp$")
+	cmd.Env = append(os.Environ(), "DAILYPAPERS_HOLD_TEMP="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("the helper did not lock a file: %v", err)
+	}
+	killed := strings.TrimSpace(strings.TrimPrefix(line, "locked "))
+	cmd.Process.Kill() // SIGKILL: no deferred removal runs
+	cmd.Wait()
+
+	// A writer at work: its file is locked through another open file.
+	live, err := os.CreateTemp(dir, tempPattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if err := lockFile(live); err != nil {
+		t.Fatal(err)
+	}
+	// Not locked but just created: its writer may be about to lock it.
+	fresh, err := os.CreateTemp(dir, tempPattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh.Close()
+	// Not ours at all.
+	other := filepath.Join(dir, "search-notes.tmp")
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{killed, live.Name(), other} {
+		if err := os.Chtimes(name, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	st := persistStore(t, rec("2501.00001", "Sparse attention", "Abstract."))
+	if _, err := NewService(st, nil).Open(ctx, path, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(killed); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed writer's %s is still there (%v)", filepath.Base(killed), err)
+	}
+	for _, name := range []string{live.Name(), fresh.Name(), other} {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(name), err)
+		}
+	}
+	// The snapshot itself was written and renamed into place.
+	if _, err := NewService(st, nil).Open(ctx, path, nil); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, tempPattern)); len(left) != 2 {
+		t.Errorf("temporary files left: %v, want the live and the fresh one", left)
 	}
 }

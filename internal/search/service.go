@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -206,7 +207,20 @@ func (s *Service) Save(path string) error {
 	if !s.ready.Load() {
 		return errors.New("search: nothing to save before the first build")
 	}
+	s.removeStaleTemps(path)
 	return s.ix.Load().writeSnapshot(path, s.cursor, s.version)
+}
+
+// removeStaleTemps removes what killed writers of snapshots beside path
+// left behind. Failing to is worth a warning, not a failed start.
+func (s *Service) removeStaleTemps(path string) {
+	removed, err := removeStaleTemps(filepath.Dir(path))
+	for _, name := range removed {
+		s.log.Info("removed a search index snapshot left half-written", "file", name)
+	}
+	if err != nil {
+		s.log.Warn("could not remove stale search index temporary files", "err", err)
+	}
 }
 
 // Load reads a snapshot saved by Save and catches up with the store. When
@@ -214,6 +228,7 @@ func (s *Service) Save(path string) error {
 // store, or not matching its paper count after catching up), it returns
 // an error wrapping ErrNoSnapshot and the caller builds instead.
 func (s *Service) Load(ctx context.Context, path string) error {
+	s.removeStaleTemps(path)
 	ix, cursor, version, err := readSnapshot(path)
 	if err != nil {
 		return err
