@@ -71,9 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cmd.flags(&cfg, fs)
 		fs.Usage = func() {
 			fmt.Fprintf(stdout, "Usage: dailypapers %s [flags] %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.help)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			fs.SetOutput(stderr)
+			printFlags(stdout, fs)
 		}
 		if err := fs.Parse(args[len(words):]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
@@ -87,8 +85,70 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
 		return cmd.run(ctx, &cfg, fs.Args(), stdout, stderr)
 	}
-	mainUsage(stderr)
-	return usageError{fmt.Errorf("unknown command %q", args[0])}
+	return unknownCommand(args, stdout)
+}
+
+// unknownCommand answers a command line that names no command: a group's
+// word ("digest") lists the group's commands, anything else is one line
+// of error with a hint rather than the whole help.
+func unknownCommand(args []string, stdout io.Writer) error {
+	var group []command
+	for _, cmd := range commands {
+		if words := strings.Fields(cmd.name); len(words) > 1 && words[0] == args[0] {
+			group = append(group, cmd)
+		}
+	}
+	if len(group) == 0 {
+		return usageError{fmt.Errorf("unknown command %q; run \"dailypapers --help\" for the list", args[0])}
+	}
+	if len(args) > 1 && (args[1] == "-h" || args[1] == "--help" || args[1] == "-help") {
+		fmt.Fprintf(stdout, "Usage: dailypapers %s <command> [flags] [arguments]\n\nCommands:\n", args[0])
+		printCommands(stdout, group)
+		fmt.Fprintf(stdout, "\nRun \"dailypapers %s <command> --help\" for a command's flags.\n", args[0])
+		return flag.ErrHelp
+	}
+	var names []string
+	for _, cmd := range group {
+		names = append(names, strings.Fields(cmd.name)[1])
+	}
+	what := fmt.Sprintf("%q needs a command", args[0])
+	if len(args) > 1 {
+		what = fmt.Sprintf("unknown command %q", args[0]+" "+args[1])
+	}
+	return usageError{fmt.Errorf("%s (%s %s); run \"dailypapers %s --help\" for more",
+		what, args[0], strings.Join(names, " or "), args[0])}
+}
+
+func printCommands(w io.Writer, cmds []command) {
+	width := 0
+	for _, cmd := range cmds {
+		width = max(width, len(cmd.name))
+	}
+	for _, cmd := range cmds {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, cmd.name, cmd.summary)
+	}
+}
+
+// printFlags lists a command's flags as the README and the top-level help
+// spell them, "--name TYPE", where the flag package's PrintDefaults writes
+// "-name type"; the parser takes either.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		if t, ok := config.FlagTypes[f.Name]; ok {
+			typ = t // set through fs.Func, which the flag package calls "value"
+		}
+		line := "  --" + f.Name
+		if typ != "" {
+			line += " " + strings.ToUpper(typ)
+		}
+		switch f.DefValue {
+		case "", "0", "0s", "false":
+		default:
+			usage += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", line, strings.ReplaceAll(usage, "\n", "\n      "))
+	})
 }
 
 func mainUsage(w io.Writer) {
@@ -100,15 +160,17 @@ JSON API and feeds, from one binary and one SQLite file (or PostgreSQL, with
 Usage: dailypapers <command> [flags] [arguments]
 
 Commands:`)
-	for _, cmd := range commands {
-		fmt.Fprintf(w, "  %-15s %s\n", cmd.name, cmd.summary)
-	}
+	printCommands(w, commands)
 	fmt.Fprintln(w, "\nRun \"dailypapers <command> --help\" for a command's flags. Every flag can also be\nset with an environment variable:")
+	flagWidth, envWidth := 0, 0
+	for _, v := range config.Vars {
+		flagWidth, envWidth = max(flagWidth, len(v.Flag)), max(envWidth, len(v.Env))
+	}
 	for _, v := range config.Vars {
 		def := ""
 		if v.Default != "" {
 			def = " (default " + v.Default + ")"
 		}
-		fmt.Fprintf(w, "  --%-16s %-28s %s%s\n", v.Flag, v.Env, v.Usage, def)
+		fmt.Fprintf(w, "  --%-*s  %-*s  %s%s\n", flagWidth, v.Flag, envWidth, v.Env, v.Usage, def)
 	}
 }

@@ -281,3 +281,107 @@ func TestUserCreate(t *testing.T) {
 		t.Errorf("without a terminal: %v", err)
 	}
 }
+
+// Help spells flags as the README does, --name TYPE, with the doc and the
+// default under it.
+func TestHelpSpellsFlagsWithTwoDashes(t *testing.T) {
+	t.Setenv("DAILYPAPERS_DATA", "")
+	os.Unsetenv("DAILYPAPERS_DATA") // the default, not the environment's
+	for _, cmd := range commands {
+		out, _, _ := runCmd(t, append(strings.Fields(cmd.name), "--help")...)
+		_, flags, ok := strings.Cut(out, "\nFlags:\n")
+		if !ok {
+			t.Errorf("%s --help has no Flags section:\n%s", cmd.name, out)
+			continue
+		}
+		for _, line := range strings.Split(strings.TrimRight(flags, "\n"), "\n") {
+			if !strings.HasPrefix(line, "  --") && !strings.HasPrefix(line, "      ") {
+				t.Errorf("%s --help: %q is neither a --flag nor its doc", cmd.name, line)
+			}
+		}
+	}
+	out, _, _ := runCmd(t, "import", "--help")
+	for _, want := range []string{
+		"\n  --data STRING\n      directory that holds the database",
+		"(default ./data)\n",
+		"\n  --log-level LEVEL\n      debug, info, warn or error",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import --help lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = runCmd(t, "serve", "--help")
+	for _, want := range []string{"\n  --demo\n", "\n  --stars-every DURATION\n", "\n  --daily-cap INT\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("serve --help lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// The settings table of the top-level help keeps its columns, whatever
+// the longest flag.
+func TestHelpSettingsAlign(t *testing.T) {
+	out, _, err := runCmd(t, "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	envCol, docCol, rows := -1, -1, 0
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "  --") {
+			continue
+		}
+		rows++
+		e := strings.Index(line, "DAILYPAPERS_")
+		gap := line[e+strings.IndexByte(line[e:], ' '):]
+		d := len(line) - len(strings.TrimLeft(gap, " "))
+		if envCol == -1 {
+			envCol, docCol = e, d
+		}
+		if e != envCol || d != docCol {
+			t.Errorf("row out of line (variable at %d, doc at %d; want %d, %d):\n%s", e, d, envCol, docCol, line)
+		}
+	}
+	if rows < 20 {
+		t.Errorf("%d settings rows in --help", rows)
+	}
+}
+
+// A command group's word lists its commands; an unknown command is one
+// line of error with a hint, not the whole help.
+func TestCommandGroupsAndUnknownCommands(t *testing.T) {
+	for group, want := range map[string][]string{
+		"digest": {"digest preview", "digest send"},
+		"user":   {"user create"},
+	} {
+		out, _, err := runCmd(t, group, "--help")
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%s --help: %v", group, err)
+		}
+		for _, w := range want {
+			if !strings.Contains(out, "\n  "+w+" ") {
+				t.Errorf("%s --help does not list %s:\n%s", group, w, out)
+			}
+		}
+		// help GROUP says the same.
+		if out2, _, _ := runCmd(t, "help", group); out2 != out {
+			t.Errorf("help %s:\n%s\nwant:\n%s", group, out2, out)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"; run "dailypapers --help"`},
+		{[]string{"digest"}, `"digest" needs a command (digest preview or send); run "dailypapers digest --help"`},
+		{[]string{"digest", "mail"}, `unknown command "digest mail" (digest preview or send)`},
+	} {
+		out, errOut, err := runCmd(t, tc.args...)
+		var u usageError
+		if !errors.As(err, &u) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: error %v, want one line with %q", tc.args, err, tc.want)
+		}
+		if out != "" || errOut != "" {
+			t.Errorf("%q printed more than the error:\n%s%s", tc.args, out, errOut)
+		}
+	}
+}

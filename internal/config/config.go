@@ -100,6 +100,18 @@ var Vars = []Var{
 	{"trusted-proxies", "DAILYPAPERS_TRUSTED_PROXIES", "", "comma-separated addresses or prefixes of reverse proxies whose X-Forwarded-For is believed"},
 }
 
+// FlagTypes names what the flags set through flag.Func take, for help
+// (the flag package knows them only as "value"). Their usage says their
+// default, which the flag package cannot know either.
+var FlagTypes = map[string]string{
+	"log-level":          "level",
+	"submit-window":      "duration",
+	"trusted-proxies":    "list",
+	"auto-feed":          "list",
+	"harvest-categories": "list",
+	"stars-every":        "duration",
+}
+
 func lookup(flagName string) Var {
 	for _, v := range Vars {
 		if v.Flag == flagName {
