@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,4 +45,34 @@ func TestCommandsOnPostgres(t *testing.T) {
 func u(s string) *url.URL {
 	p, _ := url.Parse(s)
 	return p
+}
+
+// With --db, every command works from a directory that has no ./data:
+// the search index snapshot, which lives in --data, makes its directory
+// (import failed there after the papers were in).
+func TestPostgresCommandsFromAnyDirectory(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	file, err := filepath.Abs("../../internal/ingest/testdata/hf-daily-papers.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("DAILYPAPERS_DATA", "")
+	os.Unsetenv("DAILYPAPERS_DATA") // the default, ./data
+	for _, args := range [][]string{
+		{"import", "--db", dsn, file},
+		{"reindex", "--db", dsn, "--embedder", "none"},
+		{"search", "--db", dsn, "--mode", "lexical", "model"},
+		{"stats", "--db", dsn},
+		{"migrate", "--db", dsn},
+		{"digest", "send", "--db", dsn, "--dry-run"},
+	} {
+		if out, errOut, err := runCmd(t, args...); err != nil {
+			t.Errorf("%s in a directory without ./data: %v\n%s%s", args[0], err, out, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "search.idx")); err != nil {
+		t.Errorf("no index snapshot in ./data: %v", err)
+	}
 }
