@@ -138,6 +138,21 @@ func runDigestPreview(ctx context.Context, cfg *config.Config, args []string, st
 	if err != nil {
 		return err
 	}
+	if len(ed.All) == 0 && digestFlags.period == "" {
+		// A quiet site, or the demo, whose feed ended months ago: an empty
+		// mail shows nothing, so show the latest period that has papers.
+		latest, err := latestPeriod(ctx, st, sub.Frequency)
+		if err != nil {
+			return err
+		}
+		if latest.Key != "" && latest.Key != p.Key {
+			fmt.Fprintf(stderr, "note: the period due now, %s, has no papers; previewing %s, the latest that has (choose one with --period)\n", p.Key, latest.Key)
+			p = latest
+			if ed, err = c.Edition(ctx, p); err != nil {
+				return err
+			}
+		}
+	}
 	d, err := c.Compose(ctx, ed, &sub, now)
 	if err != nil {
 		return err
@@ -158,6 +173,36 @@ func runDigestPreview(ctx context.Context, cfg *config.Config, args []string, st
 	}
 	fmt.Fprintf(stdout, "\n----- text/plain -----\n%s\n----- text/html -----\n%s\n", m.Text, m.HTML)
 	return nil
+}
+
+// latestPeriod is the period of a frequency that holds the newest day on
+// the feed: the weekly one of its week, or the daily one sent on the next
+// weekday. Its Key is "" when the feed is empty.
+func latestPeriod(ctx context.Context, st store.Store, f store.Frequency) (digest.Period, error) {
+	day, err := st.LatestFeedDay(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return digest.Period{}, nil
+	}
+	if err != nil {
+		return digest.Period{}, err
+	}
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return digest.Period{}, fmt.Errorf("the latest feed day %q: %w", day, err)
+	}
+	return periodHolding(t, f), nil
+}
+
+// periodHolding is the period of a frequency that covers the feed day.
+func periodHolding(day time.Time, f store.Frequency) digest.Period {
+	if f == store.Weekly {
+		return digest.Weekly(day)
+	}
+	send := day.AddDate(0, 0, 1)
+	for send.Weekday() == time.Saturday || send.Weekday() == time.Sunday {
+		send = send.AddDate(0, 0, 1) // Monday's covers the weekend
+	}
+	return digest.Daily(send)
 }
 
 func runDigestSend(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {

@@ -300,6 +300,14 @@ func TestDigestPreview(t *testing.T) {
 		t.Errorf("preview of an empty period: %v\n%s\n%s", err, out, errOut)
 	}
 
+	// Without --period, when the period due now has no papers (the demo's
+	// feed ends in the past), the latest period with papers is shown.
+	out, errOut, err = runCmd(t, "digest", "preview", "--data", data, "--email", "sub1@example.org", "--secret", digestSecret)
+	if err != nil || !strings.Contains(out, "Subject: Daily Papers: 3 papers for Wednesday, Sep 3") ||
+		!strings.Contains(errOut, "previewing daily:2025-09-03, the latest that has (choose one with --period)") {
+		t.Errorf("preview with nothing due: %v\n%s\n%s", err, out, errOut)
+	}
+
 	out, _, err = runCmd(t, "digest", "preview", "--data", data, "--email", "nobody@example.org",
 		"--period", digestPeriod, "--secret", digestSecret)
 	var u usageError
@@ -308,5 +316,26 @@ func TestDigestPreview(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, "digest", "preview", "--data", data, "--secret", digestSecret); !errors.As(err, &u) {
 		t.Errorf("no --email: %v, want a usage error", err)
+	}
+}
+
+func TestPeriodHolding(t *testing.T) {
+	for _, tc := range []struct {
+		day  string
+		freq store.Frequency
+		want string
+	}{
+		{"2025-09-02", store.Daily, "daily:2025-09-03"}, // Tuesday: Wednesday's
+		{"2025-08-29", store.Daily, "daily:2025-09-01"}, // Friday: Monday's
+		{"2025-08-30", store.Daily, "daily:2025-09-01"}, // Saturday: Monday's too
+		{"2025-08-31", store.Daily, "daily:2025-09-01"}, // Sunday
+		{"2025-08-31", store.Weekly, "weekly:2025-W35"},
+		{"2025-09-01", store.Weekly, "weekly:2025-W36"},
+	} {
+		day, _ := time.Parse(time.DateOnly, tc.day)
+		p := periodHolding(day, tc.freq)
+		if p.Key != tc.want || tc.day < p.From || tc.day > p.To {
+			t.Errorf("%s %v: %s (%s to %s), want %s covering it", tc.day, tc.freq, p.Key, p.From, p.To, tc.want)
+		}
 	}
 }
