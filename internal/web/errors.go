@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,9 +67,17 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 				he = &httpError{status: http.StatusInternalServerError, msg: "Something went wrong on our side. Please try again in a moment.", err: err}
 			}
 		}
-		if he.status >= 500 {
+		switch {
+		case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+			// The client hung up: nothing failed, and no one is left to
+			// answer.
+			s.log.Debug("client went away", "method", r.Method, "path", r.URL.Path, "err", err)
+			return
+		case he.status >= 500:
 			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		} else {
+		case he.status == http.StatusNotFound:
+			s.log.Info("not found", "method", r.Method, "path", r.URL.Path, "err", err)
+		default:
 			s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", he.status, "err", err)
 		}
 		if he.retryAfter > 0 {
@@ -81,6 +90,42 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		s.serveError(w, r, he)
 	})
 }
+
+// unrouted answers a request that no route takes, through handle so that
+// the API's answers are JSON: 405 with Allow when its path has routes for
+// other methods, else 404. The mux knows which; asked for the handler of
+// such a request, it gives one that writes the status and Allow, which is
+// run against a recorder of them.
+func (s *Server) unrouted(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := statusProbe{header: http.Header{}}
+		h.ServeHTTP(&probe, r)
+		s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			// Every /api/ address answers CORS preflights (OPTIONS /api/):
+			// one that answers nothing else does not exist.
+			if allow := probe.header.Get("Allow"); probe.status == http.StatusMethodNotAllowed && allow != http.MethodOptions {
+				w.Header().Set("Allow", allow)
+				return &httpError{status: http.StatusMethodNotAllowed, msg: "This address does not take " + r.Method + " requests."}
+			}
+			return notFound("There is no page at this address.")
+		}).ServeHTTP(w, r)
+	})
+}
+
+// statusProbe records a response's status and headers and drops its body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(status int)      { p.status = status }
 
 // setRetryAfter tells a client how long to wait, in whole seconds
 // rounded up.

@@ -76,9 +76,6 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return notFound("There is no page at this address.")
-	}))
 	// Every state-changing request from another site is refused (checked
 	// with Sec-Fetch-Site and Origin), so no page elsewhere can act as a
 	// signed-in visitor: cross-site request forgery.
@@ -86,7 +83,9 @@ func (s *Server) Handler() http.Handler {
 	csrf.SetDenyHandler(s.handle(func(http.ResponseWriter, *http.Request) error {
 		return forbidden("This request came from another site, so it was refused. Please use the form on this site.")
 	}))
-	return securityHeaders(csrf.Handler(s.withViewer(s.readForms(mux))))
+	// No catch-all route: one would take every method on every path, so
+	// a known path asked with the wrong method would be 404, not 405.
+	return securityHeaders(csrf.Handler(s.withViewer(s.readForms(s.unrouted(mux)))))
 }
 
 // securityHeaders sets the headers every response carries. The pages use
