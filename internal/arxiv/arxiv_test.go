@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -581,4 +582,53 @@ func FuzzParseFeed(f *testing.F) {
 			}
 		}
 	})
+}
+
+// closedPort is a local address that refuses connections: a port that was
+// free a moment ago.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// An arXiv that cannot be reached (offline: no DNS, no route, refused) is
+// told from one that was reached and did not answer in time.
+func TestFetchUnreachable(t *testing.T) {
+	for _, tc := range []struct{ name, url string }{
+		{"refused", "http://" + closedPort(t) + "/api/query"},
+		{"no such host", "http://export.arxiv.invalid/api/query"}, // .invalid never resolves (RFC 2606)
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Client{BaseURL: tc.url, Timeout: 5 * time.Second, Attempts: 2}
+			clk := newFakeClock()
+			c.now, c.sleep = clk.now, clk.sleep
+			_, err := c.Fetch(context.Background(), "1605.08386")
+			if !errors.Is(err, ErrUnreachable) || errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("error = %v; want ErrUnreachable", err)
+			}
+			if !strings.Contains(err.Error(), "could not reach arXiv") || !strings.Contains(err.Error(), "attempt 2 of 2") {
+				t.Errorf("error = %v; want it to say arXiv could not be reached, after the retries", err)
+			}
+		})
+	}
+	// Reached, but too slow: not unreachable.
+	var hits atomic.Int32
+	c := newClient(scripted(t, &hits, hang), newFakeClock())
+	c.Timeout, c.Attempts = 30*time.Millisecond, 1
+	if _, err := c.Fetch(context.Background(), "1605.08386"); errors.Is(err, ErrUnreachable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a server that hangs: %v; want a timeout", err)
+	}
+	// Nor is a fetch whose caller gave up.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c = &Client{BaseURL: "http://" + closedPort(t) + "/api/query", Attempts: 1, MinInterval: -1}
+	if _, err := c.Fetch(ctx, "1605.08386"); errors.Is(err, ErrUnreachable) {
+		t.Errorf("a cancelled fetch: %v; want it not called unreachable", err)
+	}
 }

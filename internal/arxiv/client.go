@@ -35,6 +35,11 @@ const (
 var (
 	// ErrNotFound means arXiv has no paper with the id.
 	ErrNotFound = errors.New("arxiv: no such paper")
+	// ErrUnreachable means arXiv could not be reached at all: its name did
+	// not resolve or no connection could be made (see retry.Unreachable),
+	// as when the machine is offline. Such failures are retried all the
+	// same: a network may come back.
+	ErrUnreachable = errors.New("could not reach arXiv")
 	// ErrBadID means arXiv rejected the id. It is paper.ErrBadID, so one
 	// errors.Is check covers ids refused locally and by arXiv; the error
 	// also wraps the *APIError when arXiv explained why.
@@ -279,6 +284,9 @@ func get(ctx context.Context, r getRequest) (*http.Response, []byte, error) {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		if retry.Unreachable(err) {
+			err = fmt.Errorf("%w: %w", ErrUnreachable, err)
+		}
 		return nil, nil, netError{err}
 	}
 	defer resp.Body.Close()

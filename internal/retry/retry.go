@@ -5,7 +5,9 @@ package retry
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,4 +53,21 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Unreachable reports whether err is a failure to reach a server at all:
+// its name did not resolve, or no connection to it could be made (refused,
+// no route). Offline, every request fails so. A server that was reached
+// and then was slow or broke off is not unreachable, nor is a request
+// whose context ended while it was connecting.
+func Unreachable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }

@@ -2,6 +2,9 @@ package retry
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -46,5 +49,35 @@ func TestSleepEndsWithTheContext(t *testing.T) {
 	}
 	if err := Sleep(context.Background(), time.Millisecond); err != nil {
 		t.Errorf("Sleep: %v", err)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	_, refused := net.Dial("tcp", closed)
+	_, noHost := net.LookupHost("export.arxiv.invalid")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, cancelled := (&net.Dialer{}).DialContext(ctx, "tcp", closed)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"refused", refused, true},
+		{"no such host", noHost, true},
+		{"wrapped", fmt.Errorf("fetching: %w", refused), true},
+		{"dial cancelled", cancelled, false},
+		{"timeout", context.DeadlineExceeded, false},
+		{"other", errors.New("HTTP 503"), false},
+	} {
+		if got := Unreachable(tc.err); got != tc.want {
+			t.Errorf("%s (%v): Unreachable = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
 	}
 }

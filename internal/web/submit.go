@@ -129,8 +129,12 @@ func (s *Server) fetchPaper(ctx context.Context, id paper.ID) (paper.Paper, erro
 	switch {
 	case errors.Is(err, arxiv.ErrNotFound), errors.Is(err, paper.ErrBadID):
 		return p, &httpError{status: http.StatusUnprocessableEntity, msg: fmt.Sprintf("arXiv has no paper %s. Please check the id.", id), err: err}
-	case err != nil:
+	case errors.Is(err, arxiv.ErrUnreachable):
+		return p, &httpError{status: http.StatusBadGateway, msg: "This site could not reach arXiv to fetch the paper. Please try again in a few minutes.", err: err, retryAfter: time.Minute}
+	case errors.Is(err, context.DeadlineExceeded):
 		return p, &httpError{status: http.StatusBadGateway, msg: "arXiv did not answer in time. Please try again in a minute.", err: err, retryAfter: time.Minute}
+	case err != nil:
+		return p, &httpError{status: http.StatusBadGateway, msg: "arXiv could not answer just now. Please try again in a minute.", err: err, retryAfter: time.Minute}
 	}
 	return p, nil
 }
