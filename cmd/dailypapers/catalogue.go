@@ -9,6 +9,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/github"
 	"github.com/dailypapers/dailypapers/internal/ingest"
+	"github.com/dailypapers/dailypapers/internal/retry"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -23,6 +24,7 @@ const catalogueEvery = 5 * time.Minute
 func scheduleHarvest(ctx context.Context, cfg *config.Config, st store.Store, opt ingest.HarvestOptions) {
 	h := &arxiv.Harvester{BaseURL: cfg.OAIURL}
 	var failedAt time.Time
+	problem := trouble{job: "harvesting arXiv"}
 	asLeader(ctx, st, "harvest", catalogueEvery, func(ctx context.Context) error {
 		if time.Since(failedAt) < time.Hour {
 			return nil
@@ -36,9 +38,12 @@ func scheduleHarvest(ctx context.Context, cfg *config.Config, st store.Store, op
 			slog.Info("harvested arXiv", "set", s.Set, "from", s.From, "pages", s.Pages, "read", s.Read,
 				"added", s.Added, "updated", s.Updated, "on_feed", s.OnFeed)
 		}
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			failedAt = time.Now()
+			problem.failed(err, "retry_in", time.Hour)
+			return nil
 		}
+		problem.ok()
 		return err
 	})
 }
@@ -50,15 +55,59 @@ func scheduleHarvest(ctx context.Context, cfg *config.Config, st store.Store, op
 func scheduleStars(ctx context.Context, cfg *config.Config, st store.Store) {
 	gh := &github.Client{BaseURL: cfg.GitHubAPI, Token: cfg.GitHubToken, MaxWait: 2 * time.Minute}
 	var until time.Time // GitHub's rate limit holds until then
+	problem := trouble{job: "refreshing GitHub stars"}
 	asLeader(ctx, st, "stars", catalogueEvery, func(ctx context.Context) error {
 		if time.Now().Before(until) {
 			return nil
 		}
 		sum, err := ingest.RefreshStars(ctx, st, gh, ingest.StarsOptions{Limit: 200, MaxAge: cfg.StarsEvery})
-		if sum.Checked > 0 || sum.Failed > 0 {
-			slog.Info("refreshed GitHub stars", "checked", sum.Checked, "gone", sum.Gone, "failed", sum.Failed)
-		}
 		until = sum.RateLimited
-		return err
+		switch {
+		case ctx.Err() != nil:
+			return err
+		case err != nil:
+			problem.failed(err, "checked", sum.Checked, "failed", sum.Failed)
+			return nil
+		case sum.Checked == 0 && sum.Failed > 0:
+			problem.failed(sum.Err, "failed", sum.Failed)
+			return nil
+		}
+		problem.ok()
+		if sum.Failed > 0 {
+			slog.Info("refreshed GitHub stars", "checked", sum.Checked, "gone", sum.Gone, "failed", sum.Failed, "last_err", sum.Err)
+		} else if sum.Checked > 0 {
+			slog.Info("refreshed GitHub stars", "checked", sum.Checked, "gone", sum.Gone)
+		}
+		return nil
 	})
+}
+
+// trouble says a catalogue job's failure once: at warn level, with what
+// failed and why, when it begins or its cause changes; at debug level
+// while it goes on (offline, every look fails alike); and at info level
+// when the job works again.
+type trouble struct {
+	job   string
+	cause string // "" while the job works
+}
+
+func (t *trouble) failed(err error, attrs ...any) {
+	cause := err.Error()
+	if retry.Unreachable(err) {
+		cause = "unreachable" // the same whatever address or attempt it names
+	}
+	args := append([]any{"err", err}, attrs...)
+	if cause == t.cause {
+		slog.Debug(t.job+" failed again", args...)
+		return
+	}
+	t.cause = cause
+	slog.Warn(t.job+" failed", args...)
+}
+
+func (t *trouble) ok() {
+	if t.cause != "" {
+		slog.Info(t.job + " works again")
+		t.cause = ""
+	}
 }

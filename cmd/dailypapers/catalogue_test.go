@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,5 +97,75 @@ func TestHarvestAndStarsCommands(t *testing.T) {
 	p, err := st.Paper(context.Background(), "2501.00001")
 	if err != nil || p.GitHubRepo != "https://github.com/PyGithub/PyGithub" || p.GitHubStars != 7122 {
 		t.Errorf("the paper links %q with %d stars (%v), want the recorded 7122", p.GitHubRepo, p.GitHubStars, err)
+	}
+}
+
+// levelsLogged collects "LEVEL message" of what is logged through slog's
+// default logger while a test runs.
+type levelsLogged struct{ lines []string }
+
+func (l *levelsLogged) Enabled(context.Context, slog.Level) bool { return true }
+func (l *levelsLogged) WithAttrs([]slog.Attr) slog.Handler      { return l }
+func (l *levelsLogged) WithGroup(string) slog.Handler           { return l }
+func (l *levelsLogged) Handle(_ context.Context, r slog.Record) error {
+	line := r.Level.String() + " " + r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "err" {
+			line += ": " + a.Value.String()
+		}
+		return true
+	})
+	l.lines = append(l.lines, line)
+	return nil
+}
+
+func captureLog(t *testing.T) *levelsLogged {
+	l := &levelsLogged{}
+	old := slog.Default()
+	slog.SetDefault(slog.New(l))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	return l
+}
+
+// Offline, a catalogue job fails at every look: it is said once, at warn
+// level with the reason, and its recovery is said too.
+func TestTroubleIsSaidOnce(t *testing.T) {
+	logs := captureLog(t)
+	refused := func() error {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		_, err = net.Dial("tcp", addr) // a new port each time: the same cause
+		return fmt.Errorf("github: GET /repos/a/b (attempt 4 of 4): %w", err)
+	}
+	p := trouble{job: "refreshing GitHub stars"}
+	p.failed(refused())
+	p.failed(refused())
+	_, dns := net.LookupHost("api.github.invalid")
+	p.failed(dns) // cannot be reached either
+	p.failed(errors.New("HTTP 500"))
+	p.ok()
+	p.ok()
+	p.failed(errors.New("HTTP 500"))
+	var levels []string
+	for _, line := range logs.lines {
+		levels = append(levels, strings.SplitN(line, ":", 2)[0])
+	}
+	want := []string{
+		"WARN refreshing GitHub stars failed",
+		"DEBUG refreshing GitHub stars failed again",
+		"DEBUG refreshing GitHub stars failed again",
+		"WARN refreshing GitHub stars failed",
+		"INFO refreshing GitHub stars works again",
+		"WARN refreshing GitHub stars failed",
+	}
+	if !slices.Equal(levels, want) {
+		t.Errorf("logged:\n%s\nwant:\n%s", strings.Join(logs.lines, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(logs.lines[0], "connection refused") {
+		t.Errorf("the warning does not say why: %s", logs.lines[0])
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/github"
+	"github.com/dailypapers/dailypapers/internal/retry"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -36,6 +37,9 @@ type StarsOptions struct {
 // StarsSummary is what a refresh did.
 type StarsSummary struct {
 	Checked, Gone, Failed int
+	// Err is the last repository's failure, so that a summary of failures
+	// can say why.
+	Err error
 	// RateLimited is when GitHub's rate limit stopped the run early, with
 	// the time it lifts; the rest waits for the next run.
 	RateLimited time.Time
@@ -75,6 +79,7 @@ func RefreshStars(ctx context.Context, st store.Catalogue, gh RepoReader, opt St
 	}
 	warn := func(repo string, err error) {
 		sum.Failed++
+		sum.Err = err
 		if opt.Warn != nil {
 			fmt.Fprintf(opt.Warn, "stars: %s: %v\n", repo, err)
 		}
@@ -111,6 +116,12 @@ func RefreshStars(ctx context.Context, st store.Catalogue, gh RepoReader, opt St
 				return sum, ctx.Err()
 			}
 			warn(link, err)
+			if retry.Unreachable(err) {
+				// Offline, or GitHub gone: every other repository would
+				// fail alike, each after its retries. They wait for the
+				// next run.
+				return sum, fmt.Errorf("stars: stopped, GitHub cannot be reached: %w", err)
+			}
 			continue
 		}
 		sum.Checked++

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -111,4 +112,31 @@ func TestRefreshStars(t *testing.T) {
 		t.Fatal(err)
 	}
 	eqSlice(t, "stale", stale, []string{"https://github.com/example/limited", "https://github.com/example/never-asked"})
+}
+
+// When GitHub cannot be reached (offline), the run stops at the first
+// repository and says why, rather than failing every one in turn, each
+// after its retries.
+func TestRefreshStarsUnreachable(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	var recs []store.Record
+	for i := range 5 {
+		id := fmt.Sprintf("2501.%05d", i+1)
+		recs = append(recs, store.Record{Paper: paper.Paper{ID: paper.ID(id), Title: "Paper " + id,
+			GitHubRepo: "https://github.com/example/repo" + strconv.Itoa(i), Published: ts("2025-01-01T00:00:00Z")}})
+	}
+	if _, err := writeAll(ctx, st, recs); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close() // its port now refuses connections
+	gh := &github.Client{BaseURL: srv.URL, Attempts: 1}
+	sum, err := RefreshStars(ctx, st, gh, StarsOptions{})
+	if err == nil || !strings.Contains(err.Error(), "GitHub cannot be reached") || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("error %v, want one saying GitHub cannot be reached, and why", err)
+	}
+	if sum.Failed != 1 || sum.Checked != 0 || sum.Err == nil {
+		t.Errorf("summary %+v, want one failure with its reason", sum)
+	}
 }
