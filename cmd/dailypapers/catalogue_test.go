@@ -105,8 +105,8 @@ func TestHarvestAndStarsCommands(t *testing.T) {
 type levelsLogged struct{ lines []string }
 
 func (l *levelsLogged) Enabled(context.Context, slog.Level) bool { return true }
-func (l *levelsLogged) WithAttrs([]slog.Attr) slog.Handler      { return l }
-func (l *levelsLogged) WithGroup(string) slog.Handler           { return l }
+func (l *levelsLogged) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *levelsLogged) WithGroup(string) slog.Handler            { return l }
 func (l *levelsLogged) Handle(_ context.Context, r slog.Record) error {
 	line := r.Level.String() + " " + r.Message
 	r.Attrs(func(a slog.Attr) bool {
