@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -67,17 +68,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		var cfg config.Config
 		fs := flag.NewFlagSet("dailypapers "+cmd.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		// The flag package prints a parse error and the whole help; the
+		// error alone is returned instead, with a hint, and the help is
+		// printed only when asked for.
+		fs.SetOutput(io.Discard)
+		fs.Usage = func() {}
 		cmd.flags(&cfg, fs)
-		fs.Usage = func() {
-			fmt.Fprintf(stdout, "Usage: dailypapers %s [flags] %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.help)
-			printFlags(stdout, fs)
-		}
 		if err := fs.Parse(args[len(words):]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(stdout, "Usage: dailypapers %s [flags] %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.help)
+				printFlags(stdout, fs)
 				return err
 			}
-			return usageError{err}
+			return usageError{fmt.Errorf("%s; run \"dailypapers %s --help\" for its flags", twoDashes(err), cmd.name)}
 		}
 		if err := cfg.Validate(); err != nil {
 			return usageError{err}
@@ -128,6 +131,15 @@ func printCommands(w io.Writer, cmds []command) {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, cmd.name, cmd.summary)
 	}
 }
+
+// twoDashes spells the flag in a parse error of the flag package
+// ("flag provided but not defined: -x", "invalid value "v" for flag -x",
+// "invalid boolean value "v" for -x") as the help does, --x.
+func twoDashes(err error) string {
+	return flagInError.ReplaceAllString(err.Error(), "$1 --$2")
+}
+
+var flagInError = regexp.MustCompile(`(defined:|argument:|flag|for) -([a-z])`)
 
 // printFlags lists a command's flags as the README and the top-level help
 // spell them, "--name TYPE", where the flag package's PrintDefaults writes

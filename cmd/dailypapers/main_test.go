@@ -346,8 +346,8 @@ func TestHelpSettingsAlign(t *testing.T) {
 	}
 }
 
-// A command group's word lists its commands; an unknown command is one
-// line of error with a hint, not the whole help.
+// A command group's word lists its commands; an unknown command or flag
+// is one line of error with a hint, not the whole help.
 func TestCommandGroupsAndUnknownCommands(t *testing.T) {
 	for group, want := range map[string][]string{
 		"digest": {"digest preview", "digest send"},
@@ -374,6 +374,9 @@ func TestCommandGroupsAndUnknownCommands(t *testing.T) {
 		{[]string{"frobnicate"}, `unknown command "frobnicate"; run "dailypapers --help"`},
 		{[]string{"digest"}, `"digest" needs a command (digest preview or send); run "dailypapers digest --help"`},
 		{[]string{"digest", "mail"}, `unknown command "digest mail" (digest preview or send)`},
+		{[]string{"serve", "--no-such-flag"}, `flag provided but not defined: --no-such-flag; run "dailypapers serve --help" for its flags`},
+		{[]string{"import", "-index=maybe", "x.json"}, `invalid boolean value "maybe" for --index`},
+		{[]string{"import", "--format"}, `flag needs an argument: --format`},
 	} {
 		out, errOut, err := runCmd(t, tc.args...)
 		var u usageError
