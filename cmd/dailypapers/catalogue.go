@@ -38,13 +38,16 @@ func scheduleHarvest(ctx context.Context, cfg *config.Config, st store.Store, op
 			slog.Info("harvested arXiv", "set", s.Set, "from", s.From, "pages", s.Pages, "read", s.Read,
 				"added", s.Added, "updated", s.Updated, "on_feed", s.OnFeed)
 		}
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return err // stopping, or the lead was lost: not arXiv's doing
+		case err != nil:
 			failedAt = time.Now()
 			problem.failed(err, "retry_in", time.Hour)
 			return nil
 		}
 		problem.ok()
-		return err
+		return nil
 	})
 }
 
