@@ -45,7 +45,7 @@ var modeLabels = []struct {
 type searchResult struct {
 	Paper    paper.Paper
 	Title    []search.Segment
-	Authors  []search.Segment
+	Authors  shortAuthors
 	Abstract []search.Segment
 }
 
@@ -116,9 +116,12 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 		page.Results = append(page.Results, searchResult{
 			Paper:    *p,
 			Title:    search.Highlight(p.Title, q, 0),
-			Authors:  search.Highlight(authorsShort(p.Authors), q, 0),
+			Authors:  authorsMarked(p.Authors, func(name string) []search.Segment { return search.Highlight(name, q, 0) }),
 			Abstract: search.Highlight(p.Abstract, q, 420),
 		})
+	}
+	if err := s.markVotes(r, &page.layout, feedIDs(items)); err != nil {
+		return err
 	}
 	switch {
 	case len(page.Results) == 0 && offset > 0:
