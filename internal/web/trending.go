@@ -16,8 +16,8 @@ type trendingPage struct {
 	layout
 	InWords string // how the ranking works, in words
 	Formula string // and as a formula, for those who ask
-	Items       []rank.Scored
-	Since       string // the first day of the window, for the empty message
+	Items   []rank.Scored
+	Since   string // the first day of the window, for the empty message
 }
 
 func (s *Server) trending(w http.ResponseWriter, r *http.Request) error {
