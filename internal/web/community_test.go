@@ -23,6 +23,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/ratelimit"
+	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -47,6 +48,7 @@ type communityOptions struct {
 	limits   *Limits
 	dailyCap int
 	now      time.Time
+	search   bool // build a search index of the demo papers
 }
 
 func newCommunity(t *testing.T, o communityOptions) *community {
@@ -62,8 +64,15 @@ func newCommunity(t *testing.T, o communityOptions) *community {
 	if now.IsZero() {
 		now = submitClock
 	}
+	var svc *search.Service
+	if o.search {
+		svc = search.NewService(st, nil)
+		if err := svc.Build(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	site, err := New(st, Options{Now: func() time.Time { return now }, Mail: c.outbox, BaseURL: "https://papers.example.org",
-		ArXiv: &arxiv.Client{BaseURL: replay.srv.URL, MinInterval: -1, Attempts: 1}, Limits: limits, DailyCap: o.dailyCap})
+		ArXiv: &arxiv.Client{BaseURL: replay.srv.URL, MinInterval: -1, Attempts: 1}, Limits: limits, DailyCap: o.dailyCap, Search: svc})
 	if err != nil {
 		t.Fatal(err)
 	}

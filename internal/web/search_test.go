@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -124,6 +125,47 @@ func TestSearchShowsHighlightedResults(t *testing.T) {
 		if doc.Find(".pager").Length() != 0 {
 			t.Errorf("%s: a pager on a single page", tc.query)
 		}
+	}
+}
+
+// TestSearchResultsAreCards: a result has the feed's vote button (a form
+// that votes, showing the viewer's vote) and authors that are links, with
+// the words the search matched marked in them.
+func TestSearchResultsAreCards(t *testing.T) {
+	t.Parallel()
+	c := newCommunity(t, communityOptions{search: true})
+	b := c.browser()
+	b.signUp("ada")
+	b.post("/vote", form("paper", "2608.06485", "up", "1")).want(t, "vote", http.StatusSeeOther)
+
+	a := b.get(searchPath(`psychometric author:Wang`, 0)).want(t, "search", http.StatusOK)
+	results := a.doc.Find("article.result")
+	if got := resultIDs(a.doc); len(got) < 2 || got[0] != "2608.06485" {
+		t.Fatalf("results %v, want 2608.06485 (upvoted) first", got)
+	}
+	results.Each(func(i int, r *goquery.Selection) {
+		v := r.Find("form.vote[method=post][action='/vote']")
+		id, _ := v.Find("input[name=paper]").Attr("value")
+		if href, _ := r.Find("h3 a").Attr("href"); v.Length() != 1 || href != "/papers/"+id || v.Find("button[type=submit] .n").Length() != 1 {
+			t.Errorf("result %d (%s): vote form %d, for %q", i, href, v.Length(), id)
+		}
+		voted := v.HasClass("voted")
+		if pressed, _ := v.Find("button").Attr("aria-pressed"); voted != (id == "2608.06485") || pressed != strconv.FormatBool(voted) {
+			t.Errorf("result %d (%s): voted %v, aria-pressed %s", i, id, voted, pressed)
+		}
+		links := r.Find(".authors a.author")
+		if links.Length() == 0 || links.Length() > 3 {
+			t.Errorf("result %d: %d author links", i, links.Length())
+		}
+		links.Each(func(_ int, l *goquery.Selection) {
+			href, _ := l.Attr("href")
+			if want := authorPath(l.Text()); href != want {
+				t.Errorf("author %q links to %q, want %q", l.Text(), href, want)
+			}
+		})
+	})
+	if got := results.Find(".authors a.author mark").First().Text(); got != "Wang" {
+		t.Errorf("the matched author's mark is %q", got)
 	}
 }
 
