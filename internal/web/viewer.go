@@ -112,9 +112,25 @@ func isLoopback(host string) bool {
 }
 
 // signInFirst sends a visitor who is not signed in to the sign-in page,
-// to come back to next afterwards.
-func signInFirst(w http.ResponseWriter, r *http.Request, next string) {
-	http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+// which says why (one of signInReasons), to come back to next afterwards.
+func signInFirst(w http.ResponseWriter, r *http.Request, next, why string) {
+	u := "/signin?next=" + url.QueryEscape(next)
+	if why != "" {
+		u += "&why=" + url.QueryEscape(why)
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// signInReasons are what the sign-in and sign-up pages say a visitor was
+// sent there for, by the why parameter. Only these are ever shown, so a
+// link cannot put words of its own on the page.
+var signInReasons = map[string]string{
+	"submit":  "Sign in to submit a paper.",
+	"vote":    "Sign in to upvote papers.",
+	"comment": "Sign in to join the discussion.",
+	"report":  "Sign in to report a comment.",
+	"admin":   "Sign in with a moderator's account to moderate.",
+	"tokens":  "Sign in to manage your API tokens.",
 }
 
 // localPath returns p when it is a path on this site, and "/" otherwise,
