@@ -44,6 +44,9 @@ var funcs = template.FuncMap{
 		return card(page, store.FeedItem{Paper: p})
 	},
 	"markdown": markdown.Render,
+	"digestButton": func(email, label string) struct{ Email, Label string } {
+		return struct{ Email, Label string }{email, label}
+	},
 	// phrase is a search for a key phrase as written: quoted, without the
 	// quotes a phrase may hold, which would end it early.
 	"phrase":  func(s string) string { return `"` + strings.ReplaceAll(s, `"`, "") + `"` },
@@ -113,10 +116,16 @@ type layout struct {
 	Voted     map[paper.ID]bool // the papers on the page the viewer upvoted
 	Feeds     []feedLink        // the page's list as feeds, for autodiscovery (feeds.go)
 	Image     string            // the page's preview image for link previews (og:image), "" for none
+	// Digest is the viewer's digest subscription, nil for none: the footer
+	// shows its state rather than offering it again.
+	Digest *store.Subscription
+	// DigestSent is the address a confirmation mail just went to, on the
+	// page that says so.
+	DigestSent string
 }
 
 func (s *Server) layout(r *http.Request, title, nav string) layout {
-	return layout{SiteName: s.siteName, Title: title, Nav: nav, Viewer: viewer(r), Here: localPath(r.URL.RequestURI())}
+	return layout{SiteName: s.siteName, Title: title, Nav: nav, Viewer: viewer(r), Here: localPath(r.URL.RequestURI()), Digest: viewerDigest(r)}
 }
 
 // markVotes notes which of the page's papers the viewer upvoted.

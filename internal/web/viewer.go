@@ -21,10 +21,37 @@ const sessionLife = 30 * 24 * time.Hour
 
 type viewerKey struct{}
 
+type digestKey struct{}
+
 // viewer is the signed-in account of a request, or nil.
 func viewer(r *http.Request) *store.Account {
 	a, _ := r.Context().Value(viewerKey{}).(*store.Account)
 	return a
+}
+
+// viewerDigest is the digest subscription the signed-in viewer made, or
+// nil: the footer shows its state instead of offering it again.
+func viewerDigest(r *http.Request) *store.Subscription {
+	sub, _ := r.Context().Value(digestKey{}).(*store.Subscription)
+	return sub
+}
+
+// digestOf finds the subscription an account made. Only one made while
+// signed in to the account counts (UserID): account addresses are not
+// confirmed, and the footer must not tell whoever typed an address
+// whether it gets the digest.
+func (s *Server) digestOf(ctx context.Context, a *store.Account) *store.Subscription {
+	sub, err := s.store.SubscriptionByEmail(ctx, a.Email)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("reading the viewer's subscription", "user", a.ID, "err", err)
+		}
+		return nil
+	}
+	if sub.UserID != a.ID || !sub.UnsubscribedAt.IsZero() {
+		return nil
+	}
+	return &sub
 }
 
 // withViewer finds the account of the session cookie, if any, and puts it
@@ -40,7 +67,11 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 		a, _, err := s.store.SessionAccount(r.Context(), auth.HashToken(c.Value), s.now())
 		switch {
 		case err == nil:
-			r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, &a))
+			ctx := context.WithValue(r.Context(), viewerKey{}, &a)
+			if sub := s.digestOf(ctx, &a); sub != nil {
+				ctx = context.WithValue(ctx, digestKey{}, sub)
+			}
+			r = r.WithContext(ctx)
 		case errors.Is(err, store.ErrNotFound):
 			s.clearSessionCookie(w, r)
 		default:
