@@ -576,7 +576,7 @@ func TestSignInNextStaysOnSite(t *testing.T) {
 			t.Errorf("next %q: sign-in sends to %q, want %q", tc.next, a.location, tc.want)
 		}
 		// The page itself, asked with the same next, offers only the safe one.
-		if v, _ := c.browser().get("/signin?next="+url.QueryEscape(tc.next)).doc.Find(`input[name=next]`).Attr("value"); v != tc.want {
+		if v, _ := c.browser().get("/signin?next=" + url.QueryEscape(tc.next)).doc.Find(`input[name=next]`).Attr("value"); v != tc.want {
 			t.Errorf("next %q: the form keeps %q", tc.next, v)
 		}
 		// Signed in already, the sign-in page sends on at once.
