@@ -226,8 +226,9 @@ type shortAuthors struct {
 // authorName is one author on a card: the name, and the same name as
 // segments to show (a search result marks the words that matched).
 type authorName struct {
-	Name string
-	Text []search.Segment
+	Name     string
+	Text     []search.Segment
+	AfterGap bool // authors were left out before this one
 }
 
 // authorsFirst is the first three authors of a list, for cards
