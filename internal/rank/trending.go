@@ -26,8 +26,16 @@ const (
 	TrendWindow  = 7 * 24 * time.Hour
 )
 
-// Explanation is the one-sentence account of the formula shown on the trending page.
-const Explanation = "Papers from the last seven days, ranked by (upvotes + 2·ln(1 + GitHub stars) + 2·ln(1 + stars gained this week)) ÷ (hours since submission + 2)^1.5, so fresh papers with momentum rise and older ones fade."
+// Formula is Score as written for people, with the constants above.
+const Formula = "(upvotes + 2·ln(1 + GitHub stars) + 2·ln(1 + stars gained this week)) ÷ (hours since submission + 2)^1.5"
+
+// InWords says what Formula does without it, for the trending page, where
+// the formula itself waits behind a "How is this ranked?".
+const InWords = "Each paper of the last seven days gets its upvotes as points, plus a few for the GitHub stars of its code and for the stars it gained this week (on a log scale, so that a famous repository does not outweigh the votes). The points are then divided by the hours since it was submitted (to the power 1.5), so a fresh paper with momentum rises and an older one fades, even with many votes."
+
+// Explanation is the one-sentence account of the formula, for the
+// trending feeds' descriptions.
+const Explanation = "Papers from the last seven days, ranked by " + Formula + ", so fresh papers with momentum rise and older ones fade."
 
 // Scored is a feed item with its trending score.
 type Scored struct {

@@ -20,6 +20,8 @@ const resetLife = time.Hour
 type accountPage struct {
 	layout
 	Next     string // where to go once signed in
+	Why      string // why the visitor was sent to sign in (signInReasons), "" for no reason given
+	WhyKey   string // the key of Why, for the form and the links between the pages
 	Email    string
 	Username string
 	Fullname string
@@ -30,7 +32,11 @@ type accountPage struct {
 }
 
 func (s *Server) accountPage(r *http.Request, title string) *accountPage {
-	return &accountPage{layout: s.layout(r, title, ""), Next: localPath(r.FormValue("next")), Problems: map[string]string{}}
+	p := &accountPage{layout: s.layout(r, title, ""), Next: localPath(r.FormValue("next")), Problems: map[string]string{}}
+	if why, ok := signInReasons[r.FormValue("why")]; ok {
+		p.Why, p.WhyKey = why, r.FormValue("why")
+	}
+	return p
 }
 
 // formError re-renders a form with what is wrong, as a 400 (or the

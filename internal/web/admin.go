@@ -16,7 +16,7 @@ func (s *Server) admin(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a := viewer(r)
 		if a == nil {
-			signInFirst(w, r, "/admin")
+			signInFirst(w, r, "/admin", "admin")
 			return nil
 		}
 		if !a.Admin {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,7 +205,44 @@ func TestBrowser(t *testing.T) {
 		}
 		noConsoleErrors(p.path + " (phone)")
 	}
+
+	// 6. On a phone the header takes two short rows, and the feed's first
+	// screen shows the start of two cards, their abstracts cut to three
+	// lines. (Stacked, the header took 190 px and 1.5 cards fit.)
+	for _, p := range []string{"/", "/search?q=" + url.QueryEscape(words)} {
+		run("open "+p+" on a phone", chromedp.Navigate(srv.URL+p), chromedp.WaitVisible(chromedp.CSS("article.card")))
+		f := evaluate[phoneFit](t, bctx, "measure "+p, phoneFitJS)
+		t.Logf("%s on a phone: header %.0f px, cards start at %v px, first abstract %.0f px", p, f.Header, f.CardTops, f.Excerpt)
+		if f.Header > 100 {
+			t.Errorf("%s on a phone: the header is %.0f px tall, want at most 100", p, f.Header)
+		}
+		if len(f.CardTops) < 2 || f.CardTops[1] >= 844 {
+			t.Errorf("%s on a phone: cards start at %v px; want two on the first 844 px", p, f.CardTops)
+		}
+		if f.Excerpt == 0 || f.Excerpt > 3*f.Line+1 {
+			t.Errorf("%s on a phone: the first abstract is %.0f px tall at %.0f px a line; want at most three lines", p, f.Excerpt, f.Line)
+		}
+	}
 }
+
+// phoneFit is what a phone's first screen holds.
+type phoneFit struct {
+	Header   float64   `json:"header"`   // the site header's height
+	CardTops []float64 `json:"cardTops"` // where the first cards start
+	Excerpt  float64   `json:"excerpt"`  // the first card's abstract's height
+	Line     float64   `json:"line"`     // and its line height
+}
+
+const phoneFitJS = `(() => {
+  const cards = [...document.querySelectorAll("article.card")].slice(0, 3);
+  const ex = document.querySelector("article.card .excerpt");
+  return {
+    header: document.querySelector("header.site").getBoundingClientRect().height,
+    cardTops: cards.map(c => c.getBoundingClientRect().top + window.scrollY),
+    excerpt: ex ? ex.getBoundingClientRect().height : 0,
+    line: ex ? parseFloat(getComputedStyle(ex).lineHeight) : 0,
+  };
+})()`
 
 // waitForProfile waits a moment until no process runs with the browser
 // profile dir, so that t.TempDir can remove it: Chromium's helper processes

@@ -25,7 +25,7 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request) error {
 		if wantsJSON(r) {
 			return &httpError{status: http.StatusUnauthorized, msg: "Sign in to upvote papers."}
 		}
-		signInFirst(w, r, backTo(r, id.Path()))
+		signInFirst(w, r, backTo(r, id.Path()), "vote")
 		return nil
 	}
 	up := r.PostFormValue("up") != "0"
@@ -107,7 +107,7 @@ func (s *Server) commentPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := viewer(r)
 	if a == nil {
-		signInFirst(w, r, id.Path()+"#comments")
+		signInFirst(w, r, id.Path()+"#comments", "comment")
 		return nil
 	}
 	var parent int64
@@ -222,7 +222,7 @@ func (s *Server) commentDeletePost(w http.ResponseWriter, r *http.Request) error
 func (s *Server) commentReportPost(w http.ResponseWriter, r *http.Request) error {
 	a := viewer(r)
 	if a == nil {
-		signInFirst(w, r, backTo(r, "/"))
+		signInFirst(w, r, backTo(r, "/"), "report")
 		return nil
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

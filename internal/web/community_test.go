@@ -23,6 +23,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/ratelimit"
+	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -47,6 +48,7 @@ type communityOptions struct {
 	limits   *Limits
 	dailyCap int
 	now      time.Time
+	search   bool // build a search index of the demo papers
 }
 
 func newCommunity(t *testing.T, o communityOptions) *community {
@@ -62,8 +64,15 @@ func newCommunity(t *testing.T, o communityOptions) *community {
 	if now.IsZero() {
 		now = submitClock
 	}
+	var svc *search.Service
+	if o.search {
+		svc = search.NewService(st, nil)
+		if err := svc.Build(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	site, err := New(st, Options{Now: func() time.Time { return now }, Mail: c.outbox, BaseURL: "https://papers.example.org",
-		ArXiv: &arxiv.Client{BaseURL: replay.srv.URL, MinInterval: -1, Attempts: 1}, Limits: limits, DailyCap: o.dailyCap})
+		ArXiv: &arxiv.Client{BaseURL: replay.srv.URL, MinInterval: -1, Attempts: 1}, Limits: limits, DailyCap: o.dailyCap, Search: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,8 +502,92 @@ func TestSubmitWithdrawnAndArxivDown(t *testing.T) {
 	}
 	// An anonymous visitor is sent to sign in, coming back to the form.
 	anon := c.browser().post("/submit", form("paper", "2104.12255")).want(t, "anonymous", http.StatusSeeOther)
-	if anon.location != "/signin?next=%2Fsubmit" {
+	if anon.location != "/signin?next=%2Fsubmit%3Fpaper%3D2104.12255&why=submit" {
 		t.Errorf("anonymous submit sends to %q", anon.location)
+	}
+}
+
+// TestSubmitSignedOut: a visitor who opens the form is told why they must
+// sign in, and comes back to the form afterwards.
+func TestSubmitSignedOut(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	b := c.browser()
+	b.signUp("ada")
+	b.post("/signout", nil).want(t, "sign out", http.StatusSeeOther)
+
+	a := b.get("/submit?paper=2104.12255").want(t, "form, signed out", http.StatusSeeOther)
+	if a.location != "/signin?next=%2Fsubmit%3Fpaper%3D2104.12255&why=submit" {
+		t.Fatalf("sent to %q", a.location)
+	}
+	page := b.get(a.location).want(t, "sign-in page", http.StatusOK)
+	if got := page.text(".form-page .why"); got != "Sign in to submit a paper." {
+		t.Errorf("the sign-in page says %q", got)
+	}
+	if next, _ := page.doc.Find(`form[action="/signin"] input[name=next]`).Attr("value"); next != "/submit?paper=2104.12255" {
+		t.Errorf("the form's next is %q", next)
+	}
+	if href, _ := page.doc.Find(`.alt a[href^="/signup"]`).Attr("href"); href != "/signup?next=%2fsubmit%3fpaper%3d2104.12255&why=submit" {
+		t.Errorf("the sign-up link is %q", href)
+	}
+	// A wrong password keeps the way back.
+	bad := b.post("/signin", form("email", "ada@example.org", "password", "wrong", "next", "/submit?paper=2104.12255", "why", "submit")).want(t, "wrong password", http.StatusBadRequest)
+	if next, _ := bad.doc.Find(`input[name=next]`).Attr("value"); next != "/submit?paper=2104.12255" || bad.text(".form-error") == "" {
+		t.Errorf("after a wrong password: next %q, error %q", next, bad.text(".form-error"))
+	}
+	in := b.post("/signin", form("email", "ada@example.org", "password", "correct horse ada", "next", "/submit?paper=2104.12255", "why", "submit")).
+		want(t, "sign in", http.StatusSeeOther)
+	if in.location != "/submit?paper=2104.12255" {
+		t.Fatalf("signed in, sent to %q", in.location)
+	}
+	if v, _ := b.get(in.location).want(t, "the form", http.StatusOK).doc.Find(`input[name=paper]`).Attr("value"); v != "2104.12255" {
+		t.Errorf("the form is back with %q", v)
+	}
+
+	// A reason that is not one of the site's shows nothing.
+	if got := b.get("/signin?why=%3Cb%3Ehi").text(".why"); got != "" {
+		t.Errorf("an unknown reason shows %q", got)
+	}
+}
+
+// TestSignInNextStaysOnSite: where sign-in and sign-up send a visitor
+// afterwards is a path on this site, whatever the link said.
+func TestSignInNextStaysOnSite(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	c.browser().signUp("ada")
+	for _, tc := range []struct{ next, want string }{
+		{"/submit", "/submit"},
+		{"/papers/2509.02547#comments", "/papers/2509.02547#comments"},
+		{"/search?q=a&mode=lexical", "/search?q=a&mode=lexical"},
+		{"", "/"},
+		{"//evil.example/", "/"},
+		{"///evil.example/", "/"},
+		{`/\evil.example/`, "/"},
+		{`\\evil.example/`, "/"},
+		{"https://evil.example/", "/"},
+		{"http:evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		{"evil.example/submit", "/"},
+		{"/\t/evil.example", "/"},
+		{"/\r\nLocation: https://evil.example", "/"},
+	} {
+		b := c.browser()
+		a := b.post("/signin", form("email", "ada@example.org", "password", "correct horse ada", "next", tc.next)).want(t, "sign in", http.StatusSeeOther)
+		if a.location != tc.want {
+			t.Errorf("next %q: sign-in sends to %q, want %q", tc.next, a.location, tc.want)
+		}
+		// The page itself, asked with the same next, offers only the safe one.
+		if v, _ := c.browser().get("/signin?next=" + url.QueryEscape(tc.next)).doc.Find(`input[name=next]`).Attr("value"); v != tc.want {
+			t.Errorf("next %q: the form keeps %q", tc.next, v)
+		}
+		// Signed in already, the sign-in page sends on at once.
+		if got := b.get("/signin?next=" + url.QueryEscape(tc.next)).location; got != tc.want {
+			t.Errorf("next %q: signed in, /signin sends to %q", tc.next, got)
+		}
+	}
+	a := c.browser().post("/signup", form("email", "bob@example.org", "username", "bob", "password", "correct horse bob", "next", "//evil.example/")).
+		want(t, "sign up", http.StatusSeeOther)
+	if a.location != "/" {
+		t.Errorf("sign-up with an off-site next sends to %q", a.location)
 	}
 }
 

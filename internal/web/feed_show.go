@@ -156,28 +156,27 @@ func pagePath(p period, n int) string {
 	return p.Path() + "?page=" + strconv.Itoa(n)
 }
 
-// feedNav fills the previous/next links and the calendar. Days step to the
-// nearest day that has papers, skipping weekends and gaps; weeks and months
-// step by one.
+// feedNav fills the previous/next links and the calendar. Each steps to
+// the nearest day, week or month that has papers, skipping weekends and
+// gaps, and there is no step past the first or the last papers: an arrow
+// into an empty month only leads to more empty months.
 func (s *Server) feedNav(r *http.Request, page *feedPage) error {
 	p := page.Period
-	if p.Kind == "date" {
-		prev, next, err := s.store.AdjacentFeedDays(r.Context(), p.Key)
-		if err != nil {
-			return err
+	prev, next, err := s.adjacentPeriods(r, p)
+	if err != nil {
+		return err
+	}
+	label := func(q period) string {
+		if q.Kind == "date" {
+			return dayLabel(q.From, p.From)
 		}
-		if d, err := parseDay(prev); err == nil {
-			page.Prev = &navLink{"← " + dayLabel(d.From, p.From), d.Path()}
-		}
-		if d, err := parseDay(next); err == nil {
-			page.Next = &navLink{dayLabel(d.From, p.From) + " →", d.Path()}
-		}
-	} else {
-		prev, next := p.shift(-1), p.shift(1)
-		page.Prev = &navLink{"← " + shortTitle(prev), prev.Path()}
-		if !next.From.After(s.now()) {
-			page.Next = &navLink{shortTitle(next) + " →", next.Path()}
-		}
+		return shortTitle(q)
+	}
+	if prev != nil {
+		page.Prev = &navLink{"← " + label(*prev), prev.Path()}
+	}
+	if next != nil {
+		page.Next = &navLink{label(*next) + " →", next.Path()}
 	}
 	page.Views = []navLink{
 		{"Day", dayPeriod(p.From).Path()},
@@ -187,6 +186,28 @@ func (s *Server) feedNav(r *http.Request, page *feedPage) error {
 	cal, err := s.calendarFor(r, p)
 	page.Calendar = cal
 	return err
+}
+
+// adjacentPeriods returns the nearest periods of p's kind before and after
+// it that have papers, nil at either end of the feed.
+func (s *Server) adjacentPeriods(r *http.Request, p period) (prev, next *period, err error) {
+	before, after, err := s.store.AdjacentFeedDays(r.Context(), p.fromKey())
+	if err == nil && p.toKey() != p.fromKey() {
+		_, after, err = s.store.AdjacentFeedDays(r.Context(), p.toKey())
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	of := map[string]func(time.Time) period{"date": dayPeriod, "week": weekPeriod, "month": monthPeriod}[p.Kind]
+	if d, err := parseDay(before); err == nil {
+		q := of(d.From)
+		prev = &q
+	}
+	if d, err := parseDay(after); err == nil {
+		q := of(d.From)
+		next = &q
+	}
+	return prev, next, nil
 }
 
 // dayLabel names a day as "Jan 2", with the year when it is not the year
@@ -213,7 +234,8 @@ func shortTitle(p period) string {
 type calendar struct {
 	Month      string
 	MonthPath  string
-	Prev, Next navLink
+	Current    bool     // the page shows this month
+	Prev, Next *navLink // the nearest months with papers, nil at the ends
 	Weeks      [][]calendarDay
 }
 
@@ -237,15 +259,24 @@ func (s *Server) calendarFor(r *http.Request, p period) (calendar, error) {
 		byDay[c.Day] = c.Papers
 		most = max(most, c.Papers)
 	}
-	cal := calendar{Month: m.From.Format("January 2006"), MonthPath: m.Path()}
-	prev, next := m.shift(-1), m.shift(1)
-	cal.Prev = navLink{prev.From.Format("Jan"), prev.Path()}
-	cal.Next = navLink{next.From.Format("Jan"), next.Path()}
+	cal := calendar{Month: m.From.Format("January 2006"), MonthPath: m.Path(), Current: p.Kind == "month"}
+	prev, next, err := s.adjacentPeriods(r, m)
+	if err != nil {
+		return calendar{}, err
+	}
+	if prev != nil {
+		cal.Prev = &navLink{prev.From.Format("January 2006"), prev.Path()}
+	}
+	if next != nil {
+		cal.Next = &navLink{next.From.Format("January 2006"), next.Path()}
+	}
 	week := make([]calendarDay, (int(m.From.Weekday())+6)%7)
 	for d := m.From; !d.After(m.To); d = d.AddDate(0, 0, 1) {
 		key := d.Format(dayLayout)
 		n := byDay[key]
-		cd := calendarDay{Day: d.Day(), Papers: n, Selected: !d.Before(p.From) && !d.After(p.To)}
+		// A month shown whole marks no day: rings round all thirty
+		// would only hide which days have papers.
+		cd := calendarDay{Day: d.Day(), Papers: n, Selected: p.Kind != "month" && !d.Before(p.From) && !d.After(p.To)}
 		if n > 0 {
 			cd.Path = "/papers/date/" + key
 			cd.Level = 1 + min(2, 3*n/(most+1))

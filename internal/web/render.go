@@ -15,6 +15,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/markdown"
 	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -32,6 +33,10 @@ var funcs = template.FuncMap{
 	"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"repoName":     repoName,
 	"initial":      initial,
+	"shownName":    shownName,
+	"userPath":     userPath,
+	"authorPath":   authorPath,
+	"authorsFirst": authorsFirst,
 	"add":          func(a, b int) int { return a + b },
 	"categoryName": categoryName,
 	"card":         card,
@@ -39,6 +44,9 @@ var funcs = template.FuncMap{
 		return card(page, store.FeedItem{Paper: p})
 	},
 	"markdown": markdown.Render,
+	"digestButton": func(email, label string) struct{ Email, Label string } {
+		return struct{ Email, Label string }{email, label}
+	},
 	// phrase is a search for a key phrase as written: quoted, without the
 	// quotes a phrase may hold, which would end it early.
 	"phrase":  func(s string) string { return `"` + strings.ReplaceAll(s, `"`, "") + `"` },
@@ -108,10 +116,16 @@ type layout struct {
 	Voted     map[paper.ID]bool // the papers on the page the viewer upvoted
 	Feeds     []feedLink        // the page's list as feeds, for autodiscovery (feeds.go)
 	Image     string            // the page's preview image for link previews (og:image), "" for none
+	// Digest is the viewer's digest subscription, nil for none: the footer
+	// shows its state rather than offering it again.
+	Digest *store.Subscription
+	// DigestSent is the address a confirmation mail just went to, on the
+	// page that says so.
+	DigestSent string
 }
 
 func (s *Server) layout(r *http.Request, title, nav string) layout {
-	return layout{SiteName: s.siteName, Title: title, Nav: nav, Viewer: viewer(r), Here: localPath(r.URL.RequestURI())}
+	return layout{SiteName: s.siteName, Title: title, Nav: nav, Viewer: viewer(r), Here: localPath(r.URL.RequestURI()), Digest: viewerDigest(r)}
 }
 
 // markVotes notes which of the page's papers the viewer upvoted.
@@ -148,16 +162,12 @@ type commentData struct {
 
 // authorsShort lists the first three authors and "et al." for the rest.
 func authorsShort(authors []paper.Author) string {
-	const show = 3
-	names := make([]string, 0, show)
-	for i, a := range authors {
-		if i == show {
-			break
-		}
+	names := make([]string, 0, shortAuthorCount)
+	for _, a := range authors[:min(len(authors), shortAuthorCount)] {
 		names = append(names, a.Name)
 	}
 	s := strings.Join(names, ", ")
-	if len(authors) > show {
+	if len(authors) > shortAuthorCount {
 		s += fmt.Sprintf(" et al. (%d authors)", len(authors))
 	}
 	return s
@@ -183,6 +193,62 @@ func repoName(url string) string {
 	s = strings.TrimPrefix(s, "github.com/")
 	return strings.TrimSuffix(s, "/")
 }
+
+// shownName is the name a page shows for a user: the full name when there
+// is one. The avatar letter is taken from it too, so that "Yudong Jin"
+// does not wear the K of a username.
+func shownName(u store.User) string {
+	if n := strings.TrimSpace(u.Fullname); n != "" {
+		return n
+	}
+	return u.Username
+}
+
+// userPath is the address of a user's page. Imported submitters' names
+// were never checked by auth.CheckUsername, so the name is escaped.
+func userPath(username string) string { return "/users/" + url.PathEscape(username) }
+
+// authorPath is where an author's name leads: for now a search for their
+// papers (author:"Full Name"). Every author link is built here, so that
+// author pages can take over in one place.
+func authorPath(name string) string {
+	// A quote inside the name would end the quoted value early.
+	return "/search?q=" + url.QueryEscape(`author:"`+strings.ReplaceAll(name, `"`, "")+`"`)
+}
+
+// shortAuthors is the head of an author list, for cards: the first few
+// names, each a link to the author's papers, and how many there are.
+type shortAuthors struct {
+	Shown []authorName
+	Total int // all the authors; more than len(Shown) means "et al."
+}
+
+// authorName is one author on a card: the name, and the same name as
+// segments to show (a search result marks the words that matched).
+type authorName struct {
+	Name     string
+	Text     []search.Segment
+	AfterGap bool // authors were left out before this one
+}
+
+// authorsFirst is the first three authors of a list, for cards
+// (authorsShort is the same list as plain text).
+func authorsFirst(authors []paper.Author) shortAuthors {
+	return authorsMarked(authors, func(name string) []search.Segment { return []search.Segment{{Text: name}} })
+}
+
+// authorsMarked is authorsFirst with each name split into segments by mark.
+func authorsMarked(authors []paper.Author, mark func(string) []search.Segment) shortAuthors {
+	head := authors[:min(len(authors), shortAuthorCount)]
+	sa := shortAuthors{Shown: make([]authorName, len(head)), Total: len(authors)}
+	for i, a := range head {
+		sa.Shown[i] = authorName{Name: a.Name, Text: mark(a.Name)}
+	}
+	return sa
+}
+
+// shortAuthorCount is how many authors a card names before "et al.".
+const shortAuthorCount = 3
 
 // initial is the letter shown in a user's avatar circle.
 func initial(s string) string {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,7 +46,7 @@ var modeLabels = []struct {
 type searchResult struct {
 	Paper    paper.Paper
 	Title    []search.Segment
-	Authors  []search.Segment
+	Authors  shortAuthors
 	Abstract []search.Segment
 }
 
@@ -116,9 +117,12 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 		page.Results = append(page.Results, searchResult{
 			Paper:    *p,
 			Title:    search.Highlight(p.Title, q, 0),
-			Authors:  search.Highlight(authorsShort(p.Authors), q, 0),
+			Authors:  resultAuthors(p.Authors, q),
 			Abstract: search.Highlight(p.Abstract, q, 420),
 		})
+	}
+	if err := s.markVotes(r, &page.layout, feedIDs(items)); err != nil {
+		return err
 	}
 	switch {
 	case len(page.Results) == 0 && offset > 0:
@@ -148,6 +152,67 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, http.StatusOK, "search", &page)
 }
+
+// resultAuthors are the authors a result names: the first few, and, for a
+// search by author, up to two more that it matched further down the list,
+// so that the result shows why it is there. Only the first
+// maxAuthorsLooked are looked at: collaborations list thousands.
+func resultAuthors(authors []paper.Author, q *search.Query) shortAuthors {
+	mark := func(name string) []search.Segment { return search.Highlight(name, q, 0) }
+	sa := authorsMarked(authors, mark)
+	rest := authors[len(sa.Shown):min(len(authors), maxAuthorsLooked)]
+	if len(q.Authors) == 0 || len(rest) == 0 {
+		return sa
+	}
+	// One highlight of the names joined, by the author: terms alone, costs
+	// a tenth of one a name; the marked words are then counted per name.
+	var joined strings.Builder
+	starts := make([]int, len(rest))
+	for i, a := range rest {
+		starts[i] = joined.Len()
+		joined.WriteString(a.Name)
+		joined.WriteString("; ")
+	}
+	marked := make([]map[string]bool, len(rest))
+	at := 0
+	for _, seg := range search.Highlight(joined.String(), &search.Query{Authors: q.Authors}, 0) {
+		if seg.Match {
+			i, found := slices.BinarySearch(starts, at)
+			if !found {
+				i--
+			}
+			if marked[i] == nil {
+				marked[i] = map[string]bool{}
+			}
+			marked[i][strings.ToLower(seg.Text)] = true
+		}
+		at += len(seg.Text)
+	}
+	// A name is named by the query when it has as many of the marked words
+	// as the shortest author: operator has terms: author:"Ada Huang" names
+	// Ada Huang, not Bo Huang (nor "Huang Huang").
+	fewest := len(q.Authors[0])
+	for _, terms := range q.Authors {
+		fewest = min(fewest, len(terms))
+	}
+	skipped := false
+	for i, a := range rest {
+		if len(sa.Shown) == shortAuthorCount+2 {
+			break
+		}
+		if len(marked[i]) < max(fewest, 1) {
+			skipped = true
+			continue
+		}
+		sa.Shown = append(sa.Shown, authorName{Name: a.Name, Text: mark(a.Name), AfterGap: skipped})
+		skipped = false
+	}
+	return sa
+}
+
+// maxAuthorsLooked bounds the authors of one result that are looked
+// through for the ones a query named (BenchmarkResultAuthors).
+const maxAuthorsLooked = 200
 
 func pageParam(n int) string {
 	if n <= 1 {

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/storetest"
@@ -124,6 +126,59 @@ func TestSearchShowsHighlightedResults(t *testing.T) {
 		if doc.Find(".pager").Length() != 0 {
 			t.Errorf("%s: a pager on a single page", tc.query)
 		}
+	}
+}
+
+// TestSearchResultsAreCards: a result has the feed's vote button (a form
+// that votes, showing the viewer's vote) and authors that are links, with
+// the words the search matched marked in them.
+func TestSearchResultsAreCards(t *testing.T) {
+	t.Parallel()
+	c := newCommunity(t, communityOptions{search: true})
+	b := c.browser()
+	b.signUp("ada")
+	b.post("/vote", form("paper", "2608.06485", "up", "1")).want(t, "vote", http.StatusSeeOther)
+
+	a := b.get(searchPath(`psychometric author:Wang`, 0)).want(t, "search", http.StatusOK)
+	results := a.doc.Find("article.result")
+	if got := resultIDs(a.doc); len(got) < 2 || got[0] != "2608.06485" {
+		t.Fatalf("results %v, want 2608.06485 (upvoted) first", got)
+	}
+	results.Each(func(i int, r *goquery.Selection) {
+		v := r.Find("form.vote[method=post][action='/vote']")
+		id, _ := v.Find("input[name=paper]").Attr("value")
+		if href, _ := r.Find("h3 a").Attr("href"); v.Length() != 1 || href != "/papers/"+id || v.Find("button[type=submit] .n").Length() != 1 {
+			t.Errorf("result %d (%s): vote form %d, for %q", i, href, v.Length(), id)
+		}
+		voted := v.HasClass("voted")
+		if pressed, _ := v.Find("button").Attr("aria-pressed"); voted != (id == "2608.06485") || pressed != strconv.FormatBool(voted) {
+			t.Errorf("result %d (%s): voted %v, aria-pressed %s", i, id, voted, pressed)
+		}
+		links := r.Find(".authors a.author")
+		if links.Length() == 0 || links.Length() > 5 {
+			t.Errorf("result %d: %d author links", i, links.Length())
+		}
+		links.Each(func(_ int, l *goquery.Selection) {
+			href, _ := l.Attr("href")
+			if want := authorPath(l.Text()); href != want {
+				t.Errorf("author %q links to %q, want %q", l.Text(), href, want)
+			}
+		})
+	})
+	if got := results.Find(".authors a.author mark").First().Text(); got != "Wang" {
+		t.Errorf("the matched author's mark is %q", got)
+	}
+
+	// An author searched for who is not among the first three is named
+	// too: the result shows why it is there. The demo's 2606.03102 has
+	// Chengsong Huang fourth of five.
+	a = b.get(searchPath(`author:"Chengsong Huang"`, 0)).want(t, "search by author", http.StatusOK)
+	r := a.doc.Find(`article.result:has(h3 a[href="/papers/2606.03102"])`)
+	if got := strings.Join(strings.Fields(r.Find(".authors").Text()), " "); !strings.HasPrefix(got, "Runpeng Dai, Tong Zheng, Rui Liu, Chengsong Huang et al. (5 authors)") {
+		t.Errorf("authors of 2606.03102: %q", got)
+	}
+	if href, _ := r.Find(".authors a.author").Last().Attr("href"); href != authorPath("Chengsong Huang") || r.Find(".authors a.author").Last().Find("mark").Length() != 2 {
+		t.Errorf("the matched author links to %q", href)
 	}
 }
 
@@ -376,5 +431,84 @@ func TestSearchUnavailable(t *testing.T) {
 	_, doc = get(t, unbuilt, searchPath("model", 0), http.StatusOK)
 	if got := text(doc, ".empty"); !strings.Contains(got, "still being built") {
 		t.Errorf("an unbuilt index: %q", got)
+	}
+}
+
+func TestResultAuthors(t *testing.T) {
+	names := func(ns ...string) []paper.Author {
+		as := make([]paper.Author, len(ns))
+		for i, n := range ns {
+			as[i] = paper.Author{Name: n}
+		}
+		return as
+	}
+	many := names("A One", "B Two", "C Three", "D Four", "Ada Huang", "F Six", "G Seven", "Bo Huang", "Cy Huang", "J Ten")
+	for _, tc := range []struct {
+		query   string
+		authors []paper.Author
+		want    string // as the card shows them
+	}{
+		{"huang", many, "A One, B Two, C Three et al. (10 authors)"},
+		{`author:"Ada Huang"`, many, "A One, B Two, C Three, …, Ada Huang et al. (10 authors)"},
+		{`author:Huang`, many, "A One, B Two, C Three, …, Ada Huang, …, Bo Huang et al. (10 authors)"},
+		{`author:"D Four"`, many, "A One, B Two, C Three, D Four et al. (10 authors)"},
+		{`author:Huang`, names("Ada Huang", "B Two"), "Ada Huang, B Two"},
+		{`author:"Ada Huang"`, names("A One", "B Two", "C Three", "Huang Huang"), "A One, B Two, C Three et al. (4 authors)"},
+		{`author:Huang`, nil, ""},
+	} {
+		q, err := search.ParseQuery(tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sa := resultAuthors(tc.authors, q)
+		site, err := New(nil, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf strings.Builder
+		if err := site.templates.pages["search"].ExecuteTemplate(&buf, "authors", sa); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(buf.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := doc.Text(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.query, got, tc.want)
+		}
+	}
+	// A collaboration's thousands of authors are not all looked through.
+	huge := make([]paper.Author, 5000)
+	for i := range huge {
+		huge[i] = paper.Author{Name: fmt.Sprintf("Author %d", i)}
+	}
+	huge[4999].Name = "Ada Huang"
+	q, _ := search.ParseQuery("author:Huang")
+	if sa := resultAuthors(huge, q); len(sa.Shown) != 3 || sa.Total != 5000 {
+		t.Errorf("5000 authors: %d shown of %d", len(sa.Shown), sa.Total)
+	}
+}
+
+// BenchmarkResultAuthors is a page of the worst results for finding the
+// authors a query named: 20 papers of 5000 authors (of which the first
+// maxAuthorsLooked are looked through), none of them named, for a query
+// with ten author: operators.
+func BenchmarkResultAuthors(b *testing.B) {
+	huge := make([]paper.Author, 5000)
+	for i := range huge {
+		huge[i] = paper.Author{Name: fmt.Sprintf("Firstname%d Lastname%d-Doublebarrel", i, i)}
+	}
+	var ops []string
+	for i := range 10 {
+		ops = append(ops, fmt.Sprintf(`author:"Someone Else%d"`, i))
+	}
+	q, err := search.ParseQuery(strings.Join(ops, " "))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		for range searchPageSize {
+			resultAuthors(huge, q)
+		}
 	}
 }

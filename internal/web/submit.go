@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -164,7 +165,8 @@ type submitPage struct {
 
 func (s *Server) submitForm(w http.ResponseWriter, r *http.Request) error {
 	if viewer(r) == nil {
-		signInFirst(w, r, "/submit")
+		// Back to the form as it was asked for (?paper= fills it in).
+		signInFirst(w, r, localPath(r.URL.RequestURI()), "submit")
 		return nil
 	}
 	return s.render(w, http.StatusOK, "submit", s.newSubmitPage(r))
@@ -178,7 +180,13 @@ func (s *Server) newSubmitPage(r *http.Request) *submitPage {
 func (s *Server) submitPost(w http.ResponseWriter, r *http.Request) error {
 	a := viewer(r)
 	if a == nil {
-		signInFirst(w, r, "/submit")
+		// A session that ended while the form was open: the paper typed
+		// into it comes back with the form.
+		next := "/submit"
+		if ref := strings.TrimSpace(r.PostFormValue("paper")); ref != "" {
+			next += "?paper=" + url.QueryEscape(ref)
+		}
+		signInFirst(w, r, next, "submit")
 		return nil
 	}
 	p := s.newSubmitPage(r)

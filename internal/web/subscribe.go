@@ -75,6 +75,10 @@ func (s *Server) subscribePost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Sent = true
+	p.DigestSent = email
+	if p.Viewer != nil && got.UserID == p.Viewer.ID && got.UnsubscribedAt.IsZero() {
+		p.Digest = &got
+	}
 	return s.render(w, http.StatusOK, "subscribe", p)
 }
 
@@ -157,10 +161,19 @@ func (s *Server) subscriptionConfirm(w http.ResponseWriter, r *http.Request, sub
 func (s *Server) subscriptionManage(w http.ResponseWriter, r *http.Request, sub store.Subscription) error {
 	p := s.managePage(r, &sub)
 	if r.URL.Query().Get("confirmed") != "" {
-		p.Done = "Your subscription is confirmed. The first digest comes with the next weekday's."
+		p.Done = confirmedNote(sub.Frequency)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, http.StatusOK, "subscription", p)
+}
+
+// confirmedNote tells a new subscriber when the first digest comes
+// (digest.Due: daily ones each weekday, weekly ones each Monday).
+func confirmedNote(f store.Frequency) string {
+	if f == store.Weekly {
+		return "You are subscribed. Your first digest will arrive next Monday, with the papers of the week before."
+	}
+	return "You are subscribed. Your first digest will arrive on the next weekday, with the papers of the day before."
 }
 
 func (s *Server) managePage(r *http.Request, sub *store.Subscription) *subscribePage {

@@ -63,8 +63,8 @@ func TestSubscribeDoubleOptIn(t *testing.T) {
 		t.Fatalf("after confirming: %+v", sub)
 	}
 	page := b.get(manage).want(t, "manage", http.StatusOK)
-	if !strings.Contains(page.text(".notice"), "confirmed") {
-		t.Errorf("manage page after confirming says %q", page.text(".notice"))
+	if got := page.text(".notice"); got != "You are subscribed. Your first digest will arrive next Monday, with the papers of the week before." {
+		t.Errorf("manage page after confirming says %q", got)
 	}
 	// A confirmed address that subscribes again gets its manage link, and
 	// the page says the same as for a new address.
@@ -76,6 +76,64 @@ func TestSubscribeDoubleOptIn(t *testing.T) {
 	msgs := c.outbox.Messages()
 	if !manageLink.MatchString(msgs[len(msgs)-2].Text) {
 		t.Errorf("a confirmed address got %q", msgs[len(msgs)-2].Text)
+	}
+}
+
+// TestFooterShowsTheDigest: once a signed-in reader subscribes, the
+// footer says where their digest stands instead of offering it again.
+func TestFooterShowsTheDigest(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	b := c.browser()
+	b.signUp("ada")
+	footer := func(a answer) (state, button string) {
+		return a.text("footer .digest-state"), a.text("footer .subscribe-box button")
+	}
+	if state, button := footer(b.get("/")); state != "" || button != "Subscribe as ada@example.org" {
+		t.Fatalf("before: %q, %q", state, button)
+	}
+	sent := b.post("/subscribe", form("email", "ada@example.org")).want(t, "subscribe", http.StatusOK)
+	if state, button := footer(sent); state != "Check your inbox. Open the link we sent to ada@example.org to start your digest." || button != "" {
+		t.Errorf("just subscribed: %q, %q", state, button)
+	}
+	if state, button := footer(b.get("/papers/trending")); state != "Your digest is one click away. Open the link we sent to ada@example.org to start it." || button != "Send the link again" {
+		t.Errorf("unconfirmed: %q, %q", state, button)
+	}
+	manage := subscribed(t, c, b, "ada@example.org")
+	if got := b.get(manage).text(".notice"); got != "You are subscribed. Your first digest will arrive on the next weekday, with the papers of the day before." {
+		t.Errorf("confirmed: %q", got)
+	}
+	if state, button := footer(b.get("/")); state != "✓ You get the digest each weekday at ada@example.org." || button != "Email me a link to change it" {
+		t.Errorf("confirmed: %q, %q", state, button)
+	}
+	// The button mails the link to the settings.
+	n := len(c.outbox.Messages())
+	b.post("/subscribe", form("email", "ada@example.org")).want(t, "ask for the link", http.StatusOK)
+	if msgs := c.outbox.Messages(); len(msgs) != n+1 || !manageLink.MatchString(msgs[n].Text) {
+		t.Errorf("asking for the link mailed %+v", msgs[n:])
+	}
+	b.post(manage, form("frequency", "weekly", "paused", "1")).want(t, "pause", http.StatusOK)
+	if state, button := footer(b.get("/")); state != "Your digest is paused. Nothing is sent to ada@example.org until you resume it." || button != "Email me a link to resume it" {
+		t.Errorf("paused: %q, %q", state, button)
+	}
+	b.post(manage, form("frequency", "weekly")).want(t, "resume", http.StatusOK)
+	if state, _ := footer(b.get("/")); state != "✓ You get the digest each Monday at ada@example.org." {
+		t.Errorf("weekly: %q", state)
+	}
+	sub, _ := c.st.SubscriptionByEmail(t.Context(), "ada@example.org")
+	if err := c.st.Unsubscribe(t.Context(), sub.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if state, button := footer(b.get("/")); state != "" || button != "Subscribe as ada@example.org" {
+		t.Errorf("unsubscribed: %q, %q", state, button)
+	}
+
+	// An account whose address was subscribed by someone else (accounts'
+	// addresses are not confirmed) is not told about that subscription.
+	subscribed(t, c, c.browser(), "bob@example.org")
+	bob := c.browser()
+	bob.signUp("bob")
+	if state, button := footer(bob.get("/")); state != "" || button != "Subscribe as bob@example.org" {
+		t.Errorf("someone else's subscription: %q, %q", state, button)
 	}
 }
 

@@ -35,7 +35,7 @@ func (s *Server) tokensShow(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, page *tokensPage) error {
 	a := viewer(r)
 	if a == nil {
-		signInFirst(w, r, "/settings/tokens")
+		signInFirst(w, r, "/settings/tokens", "tokens")
 		return nil
 	}
 	var err error
@@ -50,7 +50,7 @@ func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, 
 func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) error {
 	a := viewer(r)
 	if a == nil {
-		signInFirst(w, r, "/settings/tokens")
+		signInFirst(w, r, "/settings/tokens", "tokens")
 		return nil
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
@@ -85,7 +85,7 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) error {
 	a := viewer(r)
 	if a == nil {
-		signInFirst(w, r, "/settings/tokens")
+		signInFirst(w, r, "/settings/tokens", "tokens")
 		return nil
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

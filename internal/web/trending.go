@@ -14,13 +14,14 @@ import (
 // trendingPage lists the papers rising fastest.
 type trendingPage struct {
 	layout
-	Explanation string
-	Items       []rank.Scored
-	Since       string // the first day of the window, for the empty message
+	InWords string // how the ranking works, in words
+	Formula string // and as a formula, for those who ask
+	Items   []rank.Scored
+	Since   string // the first day of the window, for the empty message
 }
 
 func (s *Server) trending(w http.ResponseWriter, r *http.Request) error {
-	page := trendingPage{layout: s.layout(r, "Trending", "Trending"), Explanation: rank.Explanation}
+	page := trendingPage{layout: s.layout(r, "Trending", "Trending"), InWords: rank.InWords, Formula: rank.Formula}
 	page.Canonical = "/papers/trending"
 	page.Feeds = s.trendingFeeds()
 	latest, err := s.store.LatestSubmission(r.Context())

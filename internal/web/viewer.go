@@ -21,10 +21,37 @@ const sessionLife = 30 * 24 * time.Hour
 
 type viewerKey struct{}
 
+type digestKey struct{}
+
 // viewer is the signed-in account of a request, or nil.
 func viewer(r *http.Request) *store.Account {
 	a, _ := r.Context().Value(viewerKey{}).(*store.Account)
 	return a
+}
+
+// viewerDigest is the digest subscription the signed-in viewer made, or
+// nil: the footer shows its state instead of offering it again.
+func viewerDigest(r *http.Request) *store.Subscription {
+	sub, _ := r.Context().Value(digestKey{}).(*store.Subscription)
+	return sub
+}
+
+// digestOf finds the subscription an account made. Only one made while
+// signed in to the account counts (UserID): account addresses are not
+// confirmed, and the footer must not tell whoever typed an address
+// whether it gets the digest.
+func (s *Server) digestOf(ctx context.Context, a *store.Account) *store.Subscription {
+	sub, err := s.store.SubscriptionByEmail(ctx, a.Email)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("reading the viewer's subscription", "user", a.ID, "err", err)
+		}
+		return nil
+	}
+	if sub.UserID != a.ID || !sub.UnsubscribedAt.IsZero() {
+		return nil
+	}
+	return &sub
 }
 
 // withViewer finds the account of the session cookie, if any, and puts it
@@ -40,7 +67,11 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 		a, _, err := s.store.SessionAccount(r.Context(), auth.HashToken(c.Value), s.now())
 		switch {
 		case err == nil:
-			r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, &a))
+			ctx := context.WithValue(r.Context(), viewerKey{}, &a)
+			if sub := s.digestOf(ctx, &a); sub != nil {
+				ctx = context.WithValue(ctx, digestKey{}, sub)
+			}
+			r = r.WithContext(ctx)
 		case errors.Is(err, store.ErrNotFound):
 			s.clearSessionCookie(w, r)
 		default:
@@ -112,9 +143,25 @@ func isLoopback(host string) bool {
 }
 
 // signInFirst sends a visitor who is not signed in to the sign-in page,
-// to come back to next afterwards.
-func signInFirst(w http.ResponseWriter, r *http.Request, next string) {
-	http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+// which says why (one of signInReasons), to come back to next afterwards.
+func signInFirst(w http.ResponseWriter, r *http.Request, next, why string) {
+	u := "/signin?next=" + url.QueryEscape(next)
+	if why != "" {
+		u += "&why=" + url.QueryEscape(why)
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// signInReasons are what the sign-in and sign-up pages say a visitor was
+// sent there for, by the why parameter. Only these are ever shown, so a
+// link cannot put words of its own on the page.
+var signInReasons = map[string]string{
+	"submit":  "Sign in to submit a paper.",
+	"vote":    "Sign in to upvote papers.",
+	"comment": "Sign in to join the discussion.",
+	"report":  "Sign in to report a comment.",
+	"admin":   "Sign in with a moderator's account to moderate.",
+	"tokens":  "Sign in to manage your API tokens.",
 }
 
 // localPath returns p when it is a path on this site, and "/" otherwise,

@@ -197,6 +197,136 @@ func TestMonthPaging(t *testing.T) {
 	}
 }
 
+// TestStepsStopAtTheEnds: the arrows of the feed and of its calendar lead
+// to the nearest period with papers, and there are none past the demo's
+// first (May 29) and last (Aug 21) days.
+func TestStepsStopAtTheEnds(t *testing.T) {
+	h, _ := newSite(t, true)
+	for _, tc := range []struct {
+		path, prev, next         string // the stepper's links, "" for none
+		calPrev, calNext, calNow string // the calendar's
+		rings                    int    // days ringed in the calendar
+	}{
+		{"/papers/month/2026-08", "/papers/month/2026-07", "", "/papers/month/2026-07", "", "/papers/month/2026-08", 0},
+		{"/papers/month/2026-05", "", "/papers/month/2026-06", "", "/papers/month/2026-06", "/papers/month/2026-05", 0},
+		{"/papers/month/2026-06", "/papers/month/2026-05", "/papers/month/2026-07", "/papers/month/2026-05", "/papers/month/2026-07", "/papers/month/2026-06", 0},
+		// Months without papers step straight to the months that have them.
+		{"/papers/month/2026-11", "/papers/month/2026-08", "", "/papers/month/2026-08", "", "/papers/month/2026-11", 0},
+		{"/papers/month/2025-01", "", "/papers/month/2026-05", "", "/papers/month/2026-05", "/papers/month/2025-01", 0},
+		{"/papers/week/2026-W34", "/papers/week/2026-W33", "", "/papers/month/2026-07", "", "", 7},
+		{"/papers/week/2026-W22", "", "/papers/week/2026-W23", "", "/papers/month/2026-06", "", 7},
+		{"/papers/date/2026-08-21", "/papers/date/2026-08-20", "", "/papers/month/2026-07", "", "", 1},
+		{"/papers/date/2026-05-29", "", "/papers/date/2026-06-01", "", "/papers/month/2026-06", "", 1},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			_, doc := get(t, h, tc.path, http.StatusOK)
+			for _, link := range []struct{ sel, want string }{
+				{".stepper a[rel=prev]", tc.prev}, {".stepper a[rel=next]", tc.next},
+				{".calendar a[rel=prev]", tc.calPrev}, {".calendar a[rel=next]", tc.calNext},
+				{".calendar a.month[aria-current]", tc.calNow},
+			} {
+				got, _ := doc.Find(link.sel).Attr("href")
+				if n := doc.Find(link.sel).Length(); got != link.want || n > 1 {
+					t.Errorf("%s: %d links to %q, want %q", link.sel, n, got, link.want)
+				}
+			}
+			if got := doc.Find(".calendar td.sel").Length(); got != tc.rings {
+				t.Errorf("%d days ringed, want %d", got, tc.rings)
+			}
+		})
+	}
+}
+
+// TestSubmittersAndAuthorsAreLinks: a card's avatar letter is that of the
+// name it shows, the name leads to the submitter's page, and each author
+// to their papers; the paper page links them alike.
+func TestSubmittersAndAuthorsAreLinks(t *testing.T) {
+	h, st := newSite(t, true)
+	ctx := context.Background()
+	_, doc := get(t, h, "/papers/month/2026-08", http.StatusOK)
+	seen := 0
+	doc.Find("article.card .submitter").Each(func(i int, sub *goquery.Selection) {
+		who := sub.Find("a.who")
+		name := strings.TrimSpace(who.Text())
+		if got := strings.TrimSpace(sub.Find(".avatar").Text()); got != initial(name) {
+			t.Errorf("card %d: avatar %q beside %q", i, got, name)
+		}
+		if href, _ := who.Attr("href"); !strings.HasPrefix(href, "/users/") {
+			t.Errorf("card %d: %q links to %q", i, name, href)
+		}
+		seen++
+	})
+	if seen < 20 {
+		t.Fatalf("%d cards with a submitter", seen)
+	}
+	// The demo's 2608.00677 was submitted by "Yunhao Chen", whose username
+	// does not start with a Y.
+	subs, err := st.Submissions(ctx, "2608.00677")
+	if err != nil || len(subs) == 0 || subs[0].Submitter == nil {
+		t.Fatalf("submissions of 2608.00677: %v, %v", subs, err)
+	}
+	u := subs[0].Submitter
+	if u.Fullname != "Yunhao Chen" || initial(u.Username) == "Y" {
+		t.Fatalf("test setup: the submitter is %+v", u)
+	}
+	card := doc.Find(`article.card:has(a[href="/papers/2608.00677"])`)
+	if card.Length() != 1 {
+		t.Fatalf("%d cards of 2608.00677", card.Length())
+	}
+	if got := strings.TrimSpace(card.Find(".submitter").Text()); got != "YSubmitted by Yunhao Chen" {
+		t.Errorf("submitter reads %q", got)
+	}
+	href, _ := card.Find(".submitter a.who").Attr("href")
+	if href != "/users/"+u.Username {
+		t.Errorf("submitter links to %q", href)
+	}
+	if _, prof := get(t, h, href, http.StatusOK); prof.Find("h1").Length() == 0 {
+		t.Error("the submitter's page has no heading")
+	}
+
+	// Authors: the first three, each a search for their papers.
+	_, doc = get(t, h, "/papers/date/2026-08-21", http.StatusOK)
+	first := doc.Find("article.card").First()
+	var hrefs []string
+	first.Find(".authors a.author").Each(func(_ int, a *goquery.Selection) {
+		h, _ := a.Attr("href")
+		hrefs = append(hrefs, h)
+	})
+	if len(hrefs) != 3 || hrefs[0] != `/search?q=author%3A%22Chengsong+Huang%22` {
+		t.Errorf("author links %q", hrefs)
+	}
+	if got := first.Find(".authors").Text(); got != "Chengsong Huang, Zifeng Wang, Rujun Han et al. (17 authors)" {
+		t.Errorf("authors line %q", got)
+	}
+	_, doc = get(t, h, "/papers/2608.19880", http.StatusOK)
+	if got := doc.Find(".authors-full a.author").Length(); got != 17 {
+		t.Errorf("%d authors linked on the paper page, want 17", got)
+	}
+	if href, _ := doc.Find(".submitted a.who").Attr("href"); href != "/users/taesiri" {
+		t.Errorf("the paper page's submitter links to %q", href)
+	}
+}
+
+func TestAuthorAndUserPaths(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"Yann LeCun", `/search?q=author%3A%22Yann+LeCun%22`},
+		{`Dwayne "The Rock" Johnson`, `/search?q=author%3A%22Dwayne+The+Rock+Johnson%22`},
+		{"Zoë Ølsen-Łukasz", `/search?q=author%3A%22Zo%C3%AB+%C3%98lsen-%C5%81ukasz%22`},
+	} {
+		if got := authorPath(tc.name); got != tc.want {
+			t.Errorf("authorPath(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"taesiri", "/users/taesiri"},
+		{"a/b?c#d", "/users/a%2Fb%3Fc%23d"},
+	} {
+		if got := userPath(tc.name); got != tc.want {
+			t.Errorf("userPath(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestBadPeriodsAreClear400s(t *testing.T) {
 	h, _ := newSite(t, false)
 	for _, tc := range []struct{ path, msg string }{
@@ -336,11 +466,12 @@ func TestPaperPageImportedCommentCount(t *testing.T) {
 		t.Fatalf("the demo paper has %d comments (%v), want the hosted feed's 1", p.NumComments, err)
 	}
 	_, doc := get(t, h, "/papers/2608.19880", http.StatusOK)
-	if got := text(doc, ".comments .elsewhere"); !strings.HasPrefix(got, "One comment was made on the feed this paper was imported from") {
-		t.Errorf("the imported count is explained as %q", got)
-	}
-	if got := text(doc, ".comments .empty"); got != "No comments here yet." {
+	// One line says both that nothing is here and where the count is from.
+	if got := text(doc, ".comments .empty"); got != "No comments here yet; the 1 counted was made where this paper was imported from." {
 		t.Errorf("empty discussion %q", got)
+	}
+	if n := doc.Find(".comments .elsewhere").Length(); n != 1 {
+		t.Errorf("the imported count is explained %d times", n)
 	}
 	author, err := st.CreateAccount(ctx, store.Account{User: store.User{Username: "ada"}, Email: "ada@example.org"})
 	if err != nil {
@@ -353,7 +484,7 @@ func TestPaperPageImportedCommentCount(t *testing.T) {
 	if got := text(doc, ".comments h2 .count"); got != "2" {
 		t.Errorf("the count is %q, want 2", got)
 	}
-	if got := text(doc, ".comments .elsewhere"); !strings.HasPrefix(got, "One comment was") {
+	if got := text(doc, ".comments .elsewhere"); got != "1 more comment was made where this paper was imported from." {
 		t.Errorf("after a comment here, the imported one is explained as %q", got)
 	}
 	// A paper with no imported count says nothing of elsewhere.
@@ -434,8 +565,16 @@ func TestEmptySite(t *testing.T) {
 func TestTrendingPage(t *testing.T) {
 	h, st := newSite(t, true)
 	_, doc := get(t, h, "/papers/trending", http.StatusOK)
-	if got := text(doc, ".explain"); got != rank.Explanation {
-		t.Errorf("explanation %q", got)
+	// The formula waits behind a question, after the ranking in words.
+	how := doc.Find(".feed-head details.how")
+	if got := strings.TrimSpace(how.Find("summary").Text()); got != "How is this ranked?" {
+		t.Errorf("the disclosure reads %q", got)
+	}
+	if how.Find("p").First().Text() != rank.InWords || strings.TrimSpace(how.Find(".formula code").Text()) != rank.Formula {
+		t.Errorf("the disclosure holds %q", how.Text())
+	}
+	if _, open := how.Attr("open"); open || strings.Contains(doc.Find(".feed-head > div > .sub").Text(), "ln(") {
+		t.Error("the formula is in view before it is asked for")
 	}
 	// The demo ends in August, long before the test clock: trending is the feed's last week.
 	latest, err := st.LatestSubmission(context.Background())

@@ -38,7 +38,7 @@ document.addEventListener("submit", async (event) => {
       credentials: "same-origin",
     });
     if (response.status === 401) {
-      location.href = "/signin?next=" + encodeURIComponent(location.pathname + location.search);
+      location.href = "/signin?why=vote&next=" + encodeURIComponent(location.pathname + location.search);
       return;
     }
     if (!response.ok) throw new Error("HTTP " + response.status);
