@@ -347,8 +347,8 @@ func TestRenderBoundsOutput(t *testing.T) {
 	}{
 		{"padded table", wideTable, false, 0},
 		{"reference reuse", manyRefs, false, 0},
-		{"full table of MaxBytes still renders", fullTable(20, MaxBytes), true, 0},
-		{"narrow full table of MaxBytes still renders", fullTable(1, MaxBytes), true, 0},
+		{"full table of half MaxBytes still renders", fullTable(20, MaxBytes/2), true, 0},
+		{"narrow full table of half MaxBytes still renders", fullTable(1, MaxBytes/2), true, 0},
 		{"many ordinary links still render",
 			strings.Repeat("[paper](https://arxiv.org/abs/1706.03762) ", 200), false, 200},
 	}
@@ -372,7 +372,7 @@ func TestRenderBoundsOutput(t *testing.T) {
 			}
 
 			out := Render(tc.src)
-			if limit := maxOutputRatio * MaxBytes; len(out) > limit {
+			if limit := MaxHTMLBytes; len(out) > limit {
 				t.Fatalf("Render(%d bytes) = %d bytes, want at most %d", len(tc.src), len(out), limit)
 			}
 			checkSafe(t, "(large input)", out)
