@@ -492,6 +492,9 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		out := Render(src)
 		checkSafe(t, src, out)
+		if d := depthOf(t, string(out)); d > MaxDepth {
+			t.Errorf("Render(%q) nests %d deep, want at most %d", src, d, MaxDepth)
+		}
 		if !utf8.ValidString(string(out)) {
 			t.Errorf("Render(%q) = %q: not valid UTF-8", src, out)
 		}

@@ -175,8 +175,8 @@ type Community interface {
 	EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error
 	// SetCommentHTML stores the HTML rendered from a comment's body if the
 	// body is still body; a comment edited or deleted since it was read, or
-	// unknown, is left alone. What pages show does not change, so Version
-	// stays.
+	// unknown, is left alone. HTML "" is stored as rendered (to nothing).
+	// What pages show does not change, so Version stays.
 	SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error
 	// UnrenderedComments lists up to limit comments, not deleted, that
 	// have no HTML yet (stored before it was), by id.

@@ -556,7 +556,7 @@ func (s *Store) EditComment(ctx context.Context, id int64, body string, html tem
 // SetCommentHTML stores a comment's HTML if its body is still body.
 func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error {
 	if _, err := s.w.ExecContext(ctx, `UPDATE comments SET html = ? WHERE id = ? AND body = ? AND deleted_at IS NULL`,
-		nullHTML(html), id, body); err != nil {
+		string(html), id, body); err != nil { // "" too: rendered, to nothing
 		return fmt.Errorf("store: comment %d html: %w", id, mapErr(err))
 	}
 	return nil

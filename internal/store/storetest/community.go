@@ -603,7 +603,7 @@ func testCommentHTML(t *testing.T, s store.Store) {
 	// body would render to: the store never renders.
 	const stored = template.HTML("<p>as <em>stored</em></p>\n")
 	rendered := add("as *written*", stored)
-	old1, old2, gone := add("old one", ""), add("old two", ""), add("old, deleted", "")
+	old1, old2, gone, blank := add("old one", ""), add("old two", ""), add("old, deleted", ""), add(" ", "")
 	if rendered.HTML != stored || old1.HTML != "" {
 		t.Errorf("AddComment returned HTML %q and %q, want %q and none", rendered.HTML, old1.HTML, stored)
 	}
@@ -624,7 +624,7 @@ func testCommentHTML(t *testing.T, s store.Store) {
 		}
 		return out
 	}
-	if got, want := ids(s.UnrenderedComments(ctx, 10)), []int64{old1.ID, old2.ID}; !slices.Equal(got, want) {
+	if got, want := ids(s.UnrenderedComments(ctx, 10)), []int64{old1.ID, old2.ID, blank.ID}; !slices.Equal(got, want) {
 		t.Errorf("UnrenderedComments = %v, want %v", got, want)
 	}
 	if got, want := ids(s.UnrenderedComments(ctx, 1)), []int64{old1.ID}; !slices.Equal(got, want) {
@@ -646,13 +646,16 @@ func testCommentHTML(t *testing.T, s store.Store) {
 	if err := s.SetCommentHTML(ctx, gone.ID, "old, deleted", "<p>old, deleted</p>\n"); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SetCommentHTML(ctx, blank.ID, " ", ""); err != nil { // rendered to nothing: done
+		t.Fatal(err)
+	}
 	if err := s.SetCommentHTML(ctx, 99999, "x", "<p>x</p>"); err != nil {
 		t.Errorf("SetCommentHTML of an unknown comment: %v, want nothing done", err)
 	}
 	if got := version(t, s); got != v2 || v2 <= v {
 		t.Errorf("Version: %d before the edit, %d after, %d after SetCommentHTML; want only the edit to count", v, v2, got)
 	}
-	want := map[int64]template.HTML{rendered.ID: stored, old1.ID: "<p>old one</p>\n", old2.ID: "<p>old two, edited</p>\n", gone.ID: ""}
+	want := map[int64]template.HTML{rendered.ID: stored, old1.ID: "<p>old one</p>\n", old2.ID: "<p>old two, edited</p>\n", gone.ID: "", blank.ID: ""}
 	cs, err := s.Comments(ctx, p)
 	if err != nil {
 		t.Fatal(err)
