@@ -38,9 +38,10 @@
 //     2000-column header and 1000 one-cell rows renders to 20 MB of HTML in
 //     about two seconds. A paragraph that could become a larger table is
 //     left as plain text.
-//   - More generally, rendered HTML may be at most maxOutputRatio times the
-//     size of the comment (see Render); a comment that would render larger
-//     is shown as escaped plain text.
+//   - More generally, rendered HTML is bounded: Prepare refuses a comment
+//     whose HTML would pass MaxHTMLBytes, and Render shows one as escaped
+//     plain text (text longer than MaxBytes may render to maxOutputRatio
+//     times its size).
 //
 // Comments are rendered once, when they are written (Prepare), and their
 // HTML is stored with them, so that a page view never parses Markdown.
@@ -126,9 +127,9 @@ var (
 // Prepare checks src as a comment body and renders it, for storing. It
 // returns the body to store (src without bidirectional controls) and its
 // HTML, or one of Check's errors, ErrEmpty for a comment that shows no
-// text, ErrTooDeep, ErrTooComplex or ErrTooLarge. Its work is linear in the size of src
-// except for goldmark's own parse, which the nesting scan keeps bounded
-// (BenchmarkPrepareWorst).
+// text, ErrTooDeep, ErrTooComplex or ErrTooLarge. Its work is linear in the
+// size of src but for goldmark's parse, which scanNesting keeps within a
+// few tens of milliseconds (BenchmarkPrepareWorst).
 func Prepare(src string) (string, template.HTML, error) {
 	if err := Check(src); err != nil {
 		return "", "", err

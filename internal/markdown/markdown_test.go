@@ -449,7 +449,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckMessagesAreSentences(t *testing.T) {
-	for _, err := range []error{ErrEmpty, ErrTooLong, ErrInvalidUTF8, ErrControlChar} {
+	for _, err := range []error{ErrEmpty, ErrTooLong, ErrInvalidUTF8, ErrControlChar, ErrTooDeep, ErrTooLarge, ErrTooComplex} {
 		msg := err.Error()
 		if msg == "" || !strings.HasSuffix(msg, ".") || strings.ToUpper(msg[:1]) != msg[:1] {
 			t.Errorf("error text %q is not a sentence", msg)
