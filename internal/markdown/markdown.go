@@ -99,7 +99,7 @@ const MaxBytes = 10000
 // Errors returned by Check. Their text is written for the person who typed
 // the comment and can be shown to them as it is.
 var (
-	ErrEmpty       = errors.New("The comment is empty. Please write something before posting.")
+	ErrEmpty       = errors.New("The comment is empty: it shows no text (white space, invisible characters and markup alone do not count). Please write something before posting.")
 	ErrTooLong     = fmt.Errorf("The comment is too long. Comments are limited to %d bytes (about %d characters of English text, fewer in other scripts); please shorten it.", MaxBytes, MaxBytes)
 	ErrInvalidUTF8 = errors.New("The comment contains bytes that are not valid text. Please paste it again as plain text.")
 	ErrControlChar = errors.New("The comment contains an invisible control character. Please remove it and try again.")
