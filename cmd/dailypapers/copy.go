@@ -144,7 +144,7 @@ var copyTables = []copyTable{
 	// votes.n orders votes cast in the same millisecond, as SQLite's rowid does.
 	spec("votes", 1, "n", `n=rowid user_id paper_seq created_at`),
 	spec("comments", 1, "id", `id paper_seq parent_id user_id body:text created_at edited_at deleted_at hidden:bool
-		client_key:text`),
+		client_key:text html:text`),
 	spec("comment_reports", 1, "id", `id comment_id reporter_id reason:text created_at resolved_at`),
 	spec("api_tokens", 1, "id", `id user_id name:text prefix:text token_hash:bytes created_at last_used_at revoked_at`),
 	spec("password_resets", 1, "", `token_hash:bytes user_id created_at expires_at used_at`),

@@ -88,11 +88,11 @@ func buildSite(t *testing.T) site {
 	}
 	top, err := st.AddComment(ctx, store.Comment{PaperID: s.papers[0], Author: store.User{ID: s.ada.ID}, Body: "First, with *Markdown* and ünïcode.", Key: "form-1"})
 	must(err)
-	reply, err := st.AddComment(ctx, store.Comment{PaperID: s.papers[0], ParentID: top.ID, Author: store.User{ID: s.bob.ID}, Body: "A reply."})
+	reply, err := st.AddComment(ctx, store.Comment{PaperID: s.papers[0], ParentID: top.ID, Author: store.User{ID: s.bob.ID}, Body: "A reply.", HTML: "<p>A reply.</p>\n"})
 	must(err)
 	other, err := st.AddComment(ctx, store.Comment{PaperID: s.papers[1], Author: store.User{ID: s.bob.ID}, Body: "Hidden later."})
 	must(err)
-	must(st.EditComment(ctx, top.ID, "First, edited.", now))
+	must(st.EditComment(ctx, top.ID, "First, edited.", "<p>First, edited.</p>\n", now)) // "Hidden later." keeps no HTML
 	must(st.HideComment(ctx, other.ID, true))
 	s.comment = top.ID
 	_, err = st.ReportComment(ctx, store.Report{CommentID: reply.ID, ReporterID: s.ada.ID, Reason: "off topic"})

@@ -135,6 +135,17 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		ln.Close()
 		return err
 	}
+	// Comments stored before their HTML was get it now, so that page views
+	// never render Markdown (a view renders one still missing, once).
+	go func() {
+		n, err := site.RenderStoredComments(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			slog.Error("rendering stored comments failed", "err", err)
+		case n > 0:
+			slog.Info("rendered stored comments", "comments", n)
+		}
+	}()
 	srv := &http.Server{
 		Handler:           site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

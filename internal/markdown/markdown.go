@@ -38,9 +38,31 @@
 //     2000-column header and 1000 one-cell rows renders to 20 MB of HTML in
 //     about two seconds. A paragraph that could become a larger table is
 //     left as plain text.
-//   - More generally, rendered HTML may be at most maxOutputRatio times the
-//     size of the comment (see Render); a comment that would render larger
-//     is shown as escaped plain text.
+//   - More generally, rendered HTML is bounded: Prepare refuses a comment
+//     whose HTML would pass MaxHTMLBytes, and Render shows one as escaped
+//     plain text (text longer than MaxBytes may render to maxOutputRatio
+//     times its size).
+//
+// Comments are rendered once, when they are written (Prepare), and their
+// HTML is stored with them, so that a page view never parses Markdown.
+// Prepare therefore also bounds what a comment may cost anyone who reads it,
+// refusing with a message for its writer:
+//
+//   - Nesting: elements may nest at most MaxDepth deep in the rendered HTML
+//     (10,000 ">" made 10,000 nested blockquotes, which hang browsers).
+//     Before goldmark sees the text, a linear scan refuses lines that open
+//     more than MaxDepth quotes or list items at once and brackets nested
+//     more than MaxDepth deep, as goldmark's parser takes time quadratic in
+//     those (0.3 s for 10,000 ">", 0.1 s for 5,000 "[" then 5,000 "]").
+//   - Size: the rendered HTML may be at most MaxHTMLBytes.
+//   - Emptiness: a comment must show some text: one made only of white
+//     space, zero-width and other invisible characters, or of markup that
+//     renders to nothing, is refused.
+//   - Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069)
+//     are removed from the text: they can make a comment read differently
+//     from what it says and reorder the page text after it. Right-to-left
+//     scripts need none of them to show correctly; the marks U+200E and
+//     U+200F, which cannot reorder anything on their own, are kept.
 //
 // bluemonday.UGCPolicy was the starting point, but its policy cannot be
 // narrowed after construction (bluemonday policies only ever grow) and it
@@ -67,6 +89,7 @@ import (
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+	xhtml "golang.org/x/net/html"
 )
 
 // MaxBytes is the largest comment body, in bytes of UTF-8, that Check
@@ -76,11 +99,61 @@ const MaxBytes = 10000
 // Errors returned by Check. Their text is written for the person who typed
 // the comment and can be shown to them as it is.
 var (
-	ErrEmpty       = errors.New("The comment is empty. Please write something before posting.")
+	ErrEmpty       = errors.New("The comment is empty: it shows no text (white space, invisible characters and markup alone do not count). Please write something before posting.")
 	ErrTooLong     = fmt.Errorf("The comment is too long. Comments are limited to %d bytes (about %d characters of English text, fewer in other scripts); please shorten it.", MaxBytes, MaxBytes)
 	ErrInvalidUTF8 = errors.New("The comment contains bytes that are not valid text. Please paste it again as plain text.")
 	ErrControlChar = errors.New("The comment contains an invisible control character. Please remove it and try again.")
 )
+
+// Limits that Prepare enforces on what a comment renders to (see the
+// package comment).
+const (
+	// MaxDepth is how deeply elements may nest in a rendered comment, and
+	// how many quotes, list items or brackets one line may open.
+	MaxDepth = 32
+	// MaxHTMLBytes bounds a comment's rendered HTML: four times MaxBytes,
+	// which ordinary comments (one to three times their size) never reach.
+	MaxHTMLBytes = 4 * MaxBytes
+)
+
+// Errors returned by Prepare beyond Check's, written like Check's for the
+// person who typed the comment.
+var (
+	ErrTooDeep    = fmt.Errorf("The comment nests too deeply: quotes, lists, emphasis and brackets may go at most %d levels inside one another. Please flatten it.", MaxDepth)
+	ErrTooLarge   = fmt.Errorf("The comment would be too large once formatted (more than %d bytes of HTML). Please shorten it or use less formatting.", MaxHTMLBytes)
+	ErrTooComplex = fmt.Errorf("The comment has too much markup in one paragraph (more than %d runs of *, _ or ~, or more than %d links). Please split it with blank lines.", maxDelimiters, maxDestinations)
+)
+
+// Prepare checks src as a comment body and renders it, for storing. It
+// returns the body to store (src without bidirectional controls) and its
+// HTML, or one of Check's errors, ErrEmpty for a comment that shows no
+// text, ErrTooDeep, ErrTooComplex or ErrTooLarge. Its work is linear in the
+// size of src but for goldmark's parse, which scanNesting keeps within a
+// few tens of milliseconds (BenchmarkPrepareWorst).
+func Prepare(src string) (string, template.HTML, error) {
+	if err := Check(src); err != nil {
+		return "", "", err
+	}
+	body := stripBidi(src)
+	if !hasVisible(body) {
+		return "", "", ErrEmpty
+	}
+	if err := scanNesting(body); err != nil {
+		return "", "", err
+	}
+	out, err := render(body, MaxHTMLBytes)
+	if err != nil {
+		return "", "", err
+	}
+	depth, visible := inspect(out)
+	switch {
+	case depth > MaxDepth:
+		return "", "", ErrTooDeep
+	case !visible:
+		return "", "", ErrEmpty
+	}
+	return body, out, nil
+}
 
 // Check reports whether src is acceptable as a comment body, returning one of
 // ErrEmpty, ErrTooLong, ErrInvalidUTF8 or ErrControlChar if not. A body is
@@ -112,18 +185,47 @@ func Check(src string) error {
 
 // Render converts the Markdown comment src into sanitised HTML, safe to
 // insert into a page as it is. It accepts any string, including ones Check
-// would refuse: invalid UTF-8 is replaced by U+FFFD first. Render is safe for
-// concurrent use.
+// or Prepare would refuse: invalid UTF-8 is replaced by U+FFFD first, and a
+// comment beyond Prepare's limits is shown as plain text, so that Render
+// costs no more than Prepare and its output nests no deeper than MaxDepth
+// (plain text of MaxBytes escapes to at most five times that). It serves
+// comments stored before their HTML was. Render is safe for concurrent use.
 func Render(src string) template.HTML {
-	src = strings.ToValidUTF8(src, "\uFFFD")
-	out := &cappedBuffer{max: maxOutputRatio * max(len(src), MaxBytes)}
-	out.buf.Grow(len(src) + len(src)/4)
-	if err := md.Convert([]byte(src), out); err != nil {
-		// The only writer error is the cap (see maxOutputRatio); never
-		// hand back half-rendered markup.
+	src = stripBidi(strings.ToValidUTF8(src, "\uFFFD"))
+	if scanNesting(src) != nil {
 		return plainText(src)
 	}
-	return template.HTML(policy.SanitizeBytes(out.buf.Bytes()))
+	limit := MaxHTMLBytes
+	if len(src) > MaxBytes {
+		limit = maxOutputRatio * len(src)
+	}
+	out, err := render(src, limit)
+	if err != nil {
+		return plainText(src)
+	}
+	if depth, _ := inspect(out); depth > MaxDepth {
+		return plainText(src)
+	}
+	return out
+}
+
+// render runs goldmark and the sanitiser on src, refusing with ErrTooLarge
+// output larger than limit bytes.
+func render(src string, limit int) (template.HTML, error) {
+	// goldmark writes links without rel, which the sanitiser adds, so
+	// its own output is allowed some more room than the final HTML.
+	out := &cappedBuffer{max: limit + limit/2}
+	out.buf.Grow(len(src) + len(src)/4)
+	if err := md.Convert([]byte(src), out); err != nil {
+		// The only writer error is the cap; never hand back
+		// half-rendered markup.
+		return "", ErrTooLarge
+	}
+	html := policy.SanitizeBytes(out.buf.Bytes())
+	if len(html) > limit {
+		return "", ErrTooLarge
+	}
+	return template.HTML(html), nil
 }
 
 // maxOutputRatio bounds how much HTML goldmark may produce per byte of
@@ -326,4 +428,200 @@ func (g tableGuard) Transform(node *ast.Paragraph, reader text.Reader, pc parser
 		return
 	}
 	g.tables.Transform(node, reader, pc)
+}
+
+// isBidiControl reports whether r is an explicit embedding, override or
+// isolate: U+202A
+// to U+202E and U+2066 to U+2069.
+func isBidiControl(r rune) bool {
+	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
+
+// stripBidi removes bidirectional embeddings, overrides and isolates from
+// s (see the package comment).
+func stripBidi(s string) string {
+	if strings.IndexFunc(s, isBidiControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isBidiControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// invisible reports whether r shows nothing by itself: white space, format
+// characters (Cf: zero-width spaces and joiners, bidi controls, soft
+// hyphens), variation selectors and the other default-ignorable code points
+// (fillers such as U+3164), and the blank braille pattern U+2800.
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || r == '\u2800'
+}
+
+// hasVisible reports whether s holds a character that is not invisible.
+func hasVisible(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !invisible(r) }) >= 0
+}
+
+// scanNesting refuses, in one pass over src, what goldmark parses in time
+// quadratic in its amount: containers (block quotes and list items) opened
+// on one line and square brackets open at once within a paragraph, both
+// limited to MaxDepth (ErrTooDeep), and emphasis delimiters and link
+// destinations within a paragraph (ErrTooComplex; goldmark matches each
+// closing delimiter against every one before it, and looks for the end of
+// each destination to the end of the paragraph). It counts generously (a
+// bracket in a code block counts too, and a paragraph ends only at a blank
+// line), so that whatever it lets through goldmark parses quickly; the
+// exact limit on nesting is applied to the rendered HTML.
+func scanNesting(src string) error {
+	brackets, delims, dests := 0, 0, 0
+	for line := range strings.Lines(src) {
+		if containerMarkers(line) > MaxDepth {
+			return ErrTooDeep
+		}
+		if strings.TrimSpace(line) == "" {
+			brackets, delims, dests = 0, 0, 0 // a blank line ends the paragraph
+			continue
+		}
+		for i := 0; i < len(line); i++ {
+			switch c := line[i]; c {
+			case '\\':
+				i++ // an escaped character opens and closes nothing
+			case '[':
+				if brackets++; brackets > MaxDepth {
+					return ErrTooDeep
+				}
+			case ']':
+				brackets = max(brackets-1, 0)
+				if i+1 < len(line) && line[i+1] == '(' {
+					dests++
+				}
+			case '*', '_', '~':
+				if i == 0 || line[i-1] != c {
+					delims++ // a run of one character is one delimiter
+				}
+			}
+		}
+		if delims > maxDelimiters || dests > maxDestinations {
+			return ErrTooComplex
+		}
+	}
+	return nil
+}
+
+// maxDelimiters and maxDestinations bound the emphasis delimiters (runs of
+// "*", "_" or "~") and link destinations ("](") of one paragraph. A
+// paragraph of 10,000 bytes can hold 3,300 delimiters, which took goldmark
+// 80 ms, and 2,000 destinations, 35 ms; at these limits it takes a few
+// (BenchmarkPrepareWorst). A paragraph of prose or code comes nowhere near.
+const (
+	maxDelimiters   = 1000
+	maxDestinations = 500
+)
+
+// containerMarkers counts the container markers at the start of line: each
+// ">" and each list marker ("-", "+" or "*", or up to nine digits and "." or
+// ")", followed by a space, a tab or the line's end), with any white space
+// between them. When there are more than MaxDepth, a line whose list
+// markers are a thematic break ("- - - -" and the like), not nested lists,
+// counts only its quotes.
+func containerMarkers(line string) int {
+	n, quotes, first, i := 0, 0, -1, 0
+	for i < len(line) {
+		switch c := line[i]; {
+		case c == ' ' || c == '\t':
+			i++
+			continue
+		case c == '>':
+			n++
+			quotes++
+			i++
+			continue
+		case c == '-' || c == '+' || c == '*':
+			if markerEnd(line, i+1) {
+				if first < 0 {
+					first = i
+				}
+				n++
+				i++
+				continue
+			}
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(line) && j-i < 9 && line[j] >= '0' && line[j] <= '9' {
+				j++
+			}
+			if j < len(line) && (line[j] == '.' || line[j] == ')') && markerEnd(line, j+1) {
+				if first < 0 {
+					first = j
+				}
+				n++
+				i = j + 1
+				continue
+			}
+		}
+		break
+	}
+	if n > MaxDepth && first >= 0 && thematicBreak(line[first:]) {
+		return quotes
+	}
+	return n
+}
+
+// markerEnd reports whether a list marker ending before line[i] is
+// followed by a space, a tab or the end of the line.
+func markerEnd(line string, i int) bool {
+	return i >= len(line) || line[i] == ' ' || line[i] == '\t' || line[i] == '\n' || line[i] == '\r'
+}
+
+// thematicBreak reports whether s is a thematic break: three or more of one
+// of "-", "*" and "_", and nothing else but white space.
+func thematicBreak(s string) bool {
+	var mark byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\r':
+		case '-', '*', '_':
+			if mark != 0 && c != mark {
+				return false
+			}
+			mark = c
+			n++
+		default:
+			return false
+		}
+	}
+	return n >= 3
+}
+
+// voidElements are the elements the sanitised output may hold that have no
+// end tag.
+var voidElements = map[string]bool{"br": true, "hr": true}
+
+// inspect reads rendered, sanitised HTML and reports how deeply its
+// elements nest and whether it shows any visible text.
+func inspect(out template.HTML) (depth int, visible bool) {
+	z := xhtml.NewTokenizer(strings.NewReader(string(out)))
+	d := 0
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return depth, visible
+		case xhtml.StartTagToken:
+			name, _ := z.TagName()
+			if !voidElements[string(name)] {
+				d++
+				depth = max(depth, d)
+			}
+		case xhtml.EndTagToken:
+			d--
+		case xhtml.TextToken:
+			if !visible {
+				visible = hasVisible(html.UnescapeString(string(z.Raw())))
+			}
+		}
+	}
 }

@@ -347,8 +347,8 @@ func TestRenderBoundsOutput(t *testing.T) {
 	}{
 		{"padded table", wideTable, false, 0},
 		{"reference reuse", manyRefs, false, 0},
-		{"full table of MaxBytes still renders", fullTable(20, MaxBytes), true, 0},
-		{"narrow full table of MaxBytes still renders", fullTable(1, MaxBytes), true, 0},
+		{"full table of half MaxBytes still renders", fullTable(20, MaxBytes/2), true, 0},
+		{"narrow full table of half MaxBytes still renders", fullTable(1, MaxBytes/2), true, 0},
 		{"many ordinary links still render",
 			strings.Repeat("[paper](https://arxiv.org/abs/1706.03762) ", 200), false, 200},
 	}
@@ -372,7 +372,7 @@ func TestRenderBoundsOutput(t *testing.T) {
 			}
 
 			out := Render(tc.src)
-			if limit := maxOutputRatio * MaxBytes; len(out) > limit {
+			if limit := MaxHTMLBytes; len(out) > limit {
 				t.Fatalf("Render(%d bytes) = %d bytes, want at most %d", len(tc.src), len(out), limit)
 			}
 			checkSafe(t, "(large input)", out)
@@ -449,7 +449,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckMessagesAreSentences(t *testing.T) {
-	for _, err := range []error{ErrEmpty, ErrTooLong, ErrInvalidUTF8, ErrControlChar} {
+	for _, err := range []error{ErrEmpty, ErrTooLong, ErrInvalidUTF8, ErrControlChar, ErrTooDeep, ErrTooLarge, ErrTooComplex} {
 		msg := err.Error()
 		if msg == "" || !strings.HasSuffix(msg, ".") || strings.ToUpper(msg[:1]) != msg[:1] {
 			t.Errorf("error text %q is not a sentence", msg)
@@ -492,6 +492,9 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		out := Render(src)
 		checkSafe(t, src, out)
+		if d := depthOf(t, string(out)); d > MaxDepth {
+			t.Errorf("Render(%q) nests %d deep, want at most %d", src, d, MaxDepth)
+		}
 		if !utf8.ValidString(string(out)) {
 			t.Errorf("Render(%q) = %q: not valid UTF-8", src, out)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"html/template"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -42,11 +43,15 @@ type NewSubmission struct {
 // paper and the id of a top-level comment for a reply: replies go one
 // level deep.
 type Comment struct {
-	ID        int64
-	PaperID   paper.ID
-	ParentID  int64
-	Author    User
-	Body      string // Markdown, as written
+	ID       int64
+	PaperID  paper.ID
+	ParentID int64
+	Author   User
+	Body     string // Markdown, as written
+	// HTML is Body rendered (markdown.Prepare), stored with it so that a
+	// page view never renders Markdown. It is "" for a deleted comment and
+	// for one stored before HTML was, until SetCommentHTML.
+	HTML      template.HTML
 	CreatedAt time.Time
 	EditedAt  time.Time // zero until edited
 	DeletedAt time.Time // zero unless deleted (by its author or an admin); Body is then ""
@@ -165,9 +170,17 @@ type Community interface {
 	// Comments lists a paper's comments, deleted and hidden ones too,
 	// oldest first.
 	Comments(ctx context.Context, id paper.ID) ([]Comment, error)
-	// EditComment replaces a comment's body. ErrNotFound when it does not
-	// exist or is deleted.
-	EditComment(ctx context.Context, id int64, body string, at time.Time) error
+	// EditComment replaces a comment's body and its HTML. ErrNotFound when
+	// it does not exist or is deleted.
+	EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error
+	// SetCommentHTML stores the HTML rendered from a comment's body if the
+	// body is still body; a comment edited or deleted since it was read, or
+	// unknown, is left alone. HTML "" is stored as rendered (to nothing).
+	// What pages show does not change, so Version stays.
+	SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error
+	// UnrenderedComments lists up to limit comments, not deleted, that
+	// have no HTML yet (stored before it was), by id.
+	UnrenderedComments(ctx context.Context, limit int) ([]Comment, error)
 	// DeleteComment deletes a comment's body for good, keeping its place
 	// (replies stay under it). Deleting twice changes nothing.
 	DeleteComment(ctx context.Context, id int64, at time.Time) error

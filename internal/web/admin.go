@@ -44,7 +44,7 @@ func (s *Server) adminShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := adminPage{layout: s.layout(r, "Moderation", "Admin")}
 	for _, rep := range reports {
-		cv := commentThreads([]store.Comment{rep.Comment}, viewer(r))
+		cv := s.commentThreads(r.Context(), []store.Comment{rep.Comment}, viewer(r))
 		rv := reportView{OpenReport: rep}
 		if len(cv) > 0 {
 			rv.Comment = cv[0]

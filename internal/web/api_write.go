@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"strings"
@@ -50,13 +52,23 @@ func readJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		return &httpError{status: http.StatusUnsupportedMediaType, msg: "Send the body as JSON with Content-Type: application/json."}
 	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The body is larger than 64 KiB."}
 		}
+		return badRequest("The body could not be read.")
+	}
+	// encoding/json would turn invalid UTF-8, and escaped halves of
+	// surrogate pairs, into U+FFFD; forms refuse such text, and so does
+	// the API (checkText).
+	if !validJSONText(body) {
+		return badRequest("The body is not valid UTF-8 text: it holds invalid bytes or an unpaired surrogate escape (\\ud800 to \\udfff).")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return badRequest("The body is not the JSON object this endpoint wants: " + err.Error())
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -95,6 +107,19 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request, a *store.Acco
 	if req.PaperID == "" {
 		return badRequest("paper_id is required.")
 	}
+	// The comment is checked before the paper goes on the feed, so that a
+	// refused comment refuses the whole request.
+	var (
+		body    string
+		html    template.HTML
+		comment = strings.TrimSpace(req.Comment) != ""
+	)
+	if comment {
+		var err error
+		if body, html, err = prepareComment(req.Comment); err != nil {
+			return err
+		}
+	}
 	item, err := s.submit(r.Context(), a, s.clientIP(r), submission{Ref: req.PaperID, GitHub: req.GitHubRepo, ProjectPage: req.ProjectPage})
 	var dup *onFeedError
 	if errors.As(err, &dup) {
@@ -104,8 +129,8 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request, a *store.Acco
 		return err
 	}
 	resp := map[string]any{"paper": apiPaperSummary(&item.Paper), "day": item.Day, "submittedBy": a.Username}
-	if strings.TrimSpace(req.Comment) != "" {
-		c, err := s.addComment(r, a, item.Paper.ID, 0, req.Comment, "")
+	if comment {
+		c, err := s.addComment(r, a, item.Paper.ID, 0, body, html, "")
 		if err != nil {
 			return err
 		}
@@ -148,7 +173,11 @@ func (s *Server) apiCommentPost(w http.ResponseWriter, r *http.Request, a *store
 	if err := readJSON(r, &req); err != nil {
 		return err
 	}
-	c, err := s.addComment(r, a, id, req.ParentID, req.Comment, "")
+	body, html, err := prepareComment(req.Comment)
+	if err != nil {
+		return err
+	}
+	c, err := s.addComment(r, a, id, req.ParentID, body, html, "")
 	if err != nil {
 		return err
 	}

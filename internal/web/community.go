@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -56,8 +57,9 @@ type commentView struct {
 // commentThreads arranges a paper's comments for its page: top-level
 // comments oldest first, each with its replies. Deleted and hidden
 // comments keep their place only when they have replies to show; admins
-// see hidden comments' text, marked.
-func commentThreads(cs []store.Comment, v *store.Account) []commentView {
+// see hidden comments' text, marked. Comments show the HTML stored with
+// them; only one stored before that was (see storedHTML) is rendered here.
+func (s *Server) commentThreads(ctx context.Context, cs []store.Comment, v *store.Account) []commentView {
 	admin := v != nil && v.Admin
 	view := func(c store.Comment) (commentView, bool) {
 		cv := commentView{Comment: c, Mine: v != nil && c.Author.ID == v.ID}
@@ -66,8 +68,10 @@ func commentThreads(cs []store.Comment, v *store.Account) []commentView {
 			cv.Gone = true
 		case c.Hidden && !admin:
 			cv.Gone = true
+		case c.HTML != "":
+			cv.HTML = c.HTML
 		default:
-			cv.HTML = markdown.Render(c.Body)
+			cv.HTML = s.storedHTML(ctx, c)
 		}
 		return cv, !cv.Gone
 	}
@@ -99,6 +103,44 @@ func commentThreads(cs []store.Comment, v *store.Account) []commentView {
 	return out
 }
 
+// storedHTML renders a comment stored before comments were stored with
+// their HTML and stores the HTML, so that it is rendered once. serve
+// renders them all at start (RenderStoredComments); this covers the
+// comments a process of an older version adds meanwhile. markdown.Render
+// keeps to Prepare's bounds, showing as plain text a comment beyond them.
+func (s *Server) storedHTML(ctx context.Context, c store.Comment) template.HTML {
+	html := markdown.Render(c.Body)
+	if err := s.store.SetCommentHTML(ctx, c.ID, c.Body, html); err != nil {
+		s.log.Warn("comment HTML not stored", "comment", c.ID, "err", err)
+	}
+	return html
+}
+
+// RenderStoredComments renders and stores the HTML of every comment stored
+// without it (before comments were stored with their HTML), so that no
+// page view has to. It reports how many it rendered.
+func (s *Server) RenderStoredComments(ctx context.Context) (int, error) {
+	n, last := 0, int64(0)
+	for {
+		cs, err := s.store.UnrenderedComments(ctx, 200)
+		if err != nil {
+			return n, err
+		}
+		// Stored HTML takes a comment off the list; one that comes back
+		// was not stored (edited meanwhile), and its edit stored its HTML.
+		if len(cs) == 0 || cs[0].ID <= last {
+			return n, nil
+		}
+		for _, c := range cs {
+			if err := s.store.SetCommentHTML(ctx, c.ID, c.Body, markdown.Render(c.Body)); err != nil {
+				return n, err
+			}
+			n++
+		}
+		last = cs[len(cs)-1].ID
+	}
+}
+
 // commentPost answers POST /comments (paper, parent, body).
 func (s *Server) commentPost(w http.ResponseWriter, r *http.Request) error {
 	id, _, err := paper.ParseID(r.PostFormValue("paper"))
@@ -120,7 +162,20 @@ func (s *Server) commentPost(w http.ResponseWriter, r *http.Request) error {
 	if len(key) > 64 {
 		return badRequest("The form is damaged; please reload the page.")
 	}
-	c, err := s.addComment(r, a, id, parent, r.PostFormValue("body"), key)
+	draft := r.PostFormValue("body")
+	body, html, err := markdown.Prepare(draft)
+	if err != nil {
+		// The page again, with the reason and the text kept in its form.
+		return s.showPaper(w, r, id, http.StatusBadRequest, func(p *paperPage) {
+			p.Draft = commentDraft{Body: draft, Error: err.Error()}
+			for _, t := range p.Comments {
+				if t.ID == parent && !t.Gone {
+					p.Draft.Parent = parent // in its reply form; else in the page's
+				}
+			}
+		})
+	}
+	c, err := s.addComment(r, a, id, parent, body, html, key)
 	if err != nil {
 		return err
 	}
@@ -128,15 +183,23 @@ func (s *Server) commentPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// addComment checks and stores a comment, for the page and the API.
-func (s *Server) addComment(r *http.Request, a *store.Account, id paper.ID, parent int64, body, key string) (store.Comment, error) {
-	if err := markdown.Check(body); err != nil {
-		return store.Comment{}, badRequest(err.Error())
+// prepareComment checks and renders a comment's body for the API
+// (markdown.Prepare): a refusal is a 400 with the reason.
+func prepareComment(body string) (string, template.HTML, error) {
+	body, html, err := markdown.Prepare(body)
+	if err != nil {
+		return "", "", badRequest(err.Error())
 	}
+	return body, html, nil
+}
+
+// addComment stores a comment whose body markdown.Prepare accepted, with
+// the HTML it rendered, for the page and the API.
+func (s *Server) addComment(r *http.Request, a *store.Account, id paper.ID, parent int64, body string, html template.HTML, key string) (store.Comment, error) {
 	if err := s.allow(r.Context(), "comments", limitKey{"comment/account", s.limits.CommentAccount, fmt.Sprint(a.ID)}, limitKey{"comment/address", s.limits.CommentAddress, s.clientIP(r)}); err != nil {
 		return store.Comment{}, err
 	}
-	c, err := s.store.AddComment(r.Context(), store.Comment{PaperID: id, ParentID: parent, Author: a.User, Body: body, CreatedAt: s.now(), Key: key})
+	c, err := s.store.AddComment(r.Context(), store.Comment{PaperID: id, ParentID: parent, Author: a.User, Body: body, HTML: html, CreatedAt: s.now(), Key: key})
 	switch {
 	case errors.Is(err, store.ErrInvalid):
 		return c, badRequest("Replies go one level deep: answer the comment that started the thread.")
@@ -194,11 +257,12 @@ func (s *Server) commentEditPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body := r.PostFormValue("body")
-	if err := markdown.Check(body); err != nil {
-		return s.render(w, http.StatusBadRequest, "comment_edit", &editPage{layout: s.layout(r, "Edit your comment", ""), Comment: c, Body: body, Error: err.Error()})
+	draft := r.PostFormValue("body")
+	body, html, err := markdown.Prepare(draft)
+	if err != nil {
+		return s.render(w, http.StatusBadRequest, "comment_edit", &editPage{layout: s.layout(r, "Edit your comment", ""), Comment: c, Body: draft, Error: err.Error()})
 	}
-	if err := s.store.EditComment(r.Context(), c.ID, body, s.now()); err != nil {
+	if err := s.store.EditComment(r.Context(), c.ID, body, html, s.now()); err != nil {
 		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("%s#c%d", c.PaperID.Path(), c.ID), http.StatusSeeOther)

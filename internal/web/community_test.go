@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -829,9 +830,11 @@ func TestHostileComments(t *testing.T) {
 		{"script tag", "hello <script>alert(1)</script>", http.StatusSeeOther},
 		{"javascript link", "[click](javascript:alert(document.cookie))", http.StatusSeeOther},
 		{"javascript autolink", "<javascript:alert(1)>", http.StatusSeeOther},
-		{"event handler", `<img src=x onerror="alert(1)">`, http.StatusSeeOther},
+		{"event handler", `look <img src=x onerror="alert(1)">`, http.StatusSeeOther},
+		{"markup that shows nothing", `<img src=x onerror="alert(1)">`, http.StatusBadRequest},
+		{"zero-width only", "\u200b\u200d\u2060", http.StatusBadRequest},
 		{"data URL", "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)", http.StatusSeeOther},
-		{"iframe", `<iframe src="https://evil.example"></iframe>`, http.StatusSeeOther},
+		{"iframe", `see <iframe src="https://evil.example"></iframe>`, http.StatusSeeOther},
 		{"invalid UTF-8", "bad \xff\xfe bytes", http.StatusBadRequest},
 		{"NUL", "nul \x00 byte", http.StatusBadRequest},
 		{"empty", "  \n ", http.StatusBadRequest},
@@ -839,11 +842,18 @@ func TestHostileComments(t *testing.T) {
 		{"oversized body", strings.Repeat("a", 70<<10), http.StatusRequestEntityTooLarge},
 	} {
 		a := b.post("/comments", form("paper", string(id), "body", tc.body)).want(t, tc.name, tc.status)
-		if tc.status != http.StatusSeeOther {
+		switch tc.status {
+		case http.StatusBadRequest: // the page again, the text in its form
+			if a.text(".comments .form-error") == "" {
+				t.Errorf("%s: refused without a message", tc.name)
+			}
+			if got := a.doc.Find("#comment-body").Text(); got != tc.body && utf8.ValidString(tc.body) && !strings.Contains(tc.body, "\x00") { // HTML has no NUL
+				t.Errorf("%s: the form holds %q, want the text sent", tc.name, got)
+			}
+		case http.StatusRequestEntityTooLarge:
 			if a.text(".error-page") == "" {
 				t.Errorf("%s: refused without a message", tc.name)
 			}
-			continue
 		}
 	}
 	page := b.get(id.Path())

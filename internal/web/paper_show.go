@@ -25,6 +25,17 @@ type paperPage struct {
 	// Elsewhere counts comments made where the paper was imported from
 	// (the hosted feed's discussion): in its comment count, not here.
 	Elsewhere int
+	// Draft is a comment the viewer posted that was refused, shown again
+	// in its form with the reason.
+	Draft commentDraft
+}
+
+// commentDraft is a refused comment: its text, the reason, and the comment
+// it answers (0 for none).
+type commentDraft struct {
+	Parent int64
+	Body   string
+	Error  string
 }
 
 // starTrend is what the daily star counts of a paper's repository say.
@@ -70,6 +81,12 @@ func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, id.Path(), http.StatusMovedPermanently)
 		return nil
 	}
+	return s.showPaper(w, r, id, http.StatusOK, nil)
+}
+
+// showPaper renders the page of paper id with status, after adjust (when
+// not nil) has changed the page; a refused comment is shown so.
+func (s *Server) showPaper(w http.ResponseWriter, r *http.Request, id paper.ID, status int, adjust func(*paperPage)) error {
 	p, err := s.store.Paper(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return &httpError{status: http.StatusNotFound, msg: "Paper " + string(id) + " is not in this catalogue yet.", err: &notFoundPaper{id: id}}
@@ -87,7 +104,7 @@ func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page.Comments = commentThreads(comments, page.Viewer)
+	page.Comments = s.commentThreads(r.Context(), comments, page.Viewer)
 	here := 0
 	for i := range comments {
 		if comments[i].Visible() {
@@ -113,7 +130,10 @@ func (s *Server) paperShow(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "no-store") // similar papers come once the index is ready
 	}
 	page.Canonical = id.Path()
-	return s.render(w, http.StatusOK, "paper", &page)
+	if adjust != nil {
+		adjust(&page)
+	}
+	return s.render(w, status, "paper", &page)
 }
 
 // categoryNames are the arXiv categories most papers here carry, spelled out for tooltips.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -129,7 +130,7 @@ func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (int,
 
 // commentCols and commentFrom select a comment with its paper's id and its
 // author, in scanComment's order.
-var commentCols = `c.id, p.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
+var commentCols = `c.id, p.id, c.parent_id, c.body, c.html, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
 
 const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN users u ON u.id = c.user_id`
 
@@ -139,14 +140,18 @@ func scanComment(sc scanner, more ...any) (store.Comment, error) {
 		c                       store.Comment
 		pid                     string
 		parent, edited, deleted *int64
+		html                    *string
 		created                 int64
 	)
 	author, done := userDest(&c.Author)
-	dest := append(append([]any{&c.ID, &pid, &parent, &c.Body, &created, &edited, &deleted, &c.Hidden}, author...), more...)
+	dest := append(append([]any{&c.ID, &pid, &parent, &c.Body, &html, &created, &edited, &deleted, &c.Hidden}, author...), more...)
 	if err := sc.Scan(dest...); err != nil {
 		return store.Comment{}, err
 	}
 	done()
+	if html != nil {
+		c.HTML = template.HTML(*html)
+	}
 	c.PaperID = paper.ID(pid)
 	if parent != nil {
 		c.ParentID = *parent
@@ -178,17 +183,42 @@ func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
 	return c, nil
 }
 
-// EditComment replaces the body of a comment that is not deleted.
-func (s *Store) EditComment(ctx context.Context, id int64, body string, at time.Time) error {
+// nullHTML stores no HTML as NULL: not rendered yet.
+func nullHTML(h template.HTML) *string {
+	if h == "" {
+		return nil
+	}
+	v := string(h)
+	return &v
+}
+
+// EditComment replaces the body and HTML of a comment that is not deleted.
+func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error {
 	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		err := updateOne(ctx, tx, `UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3 AND deleted_at IS NULL`,
-			body, ms(at), id)
+		err := updateOne(ctx, tx, `UPDATE comments SET body = $1, html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL`,
+			body, nullHTML(html), ms(at), id)
 		return err == nil, err
 	})
 	if err != nil {
 		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
 	}
 	return nil
+}
+
+// SetCommentHTML stores a comment's HTML if its body is still body.
+func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE comments SET html = $1 WHERE id = $2 AND body = $3 AND deleted_at IS NULL`,
+		string(html), id, body); err != nil { // "" too: rendered, to nothing
+		return fmt.Errorf("store: comment %d html: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// UnrenderedComments lists comments without HTML, through
+// comments_unrendered.
+func (s *Store) UnrenderedComments(ctx context.Context, limit int) ([]store.Comment, error) {
+	return queryAll(ctx, s.pool, "unrendered comments", func(r pgx.Rows) (store.Comment, error) { return scanComment(r) },
+		`SELECT `+commentCols+commentFrom+` WHERE c.html IS NULL AND c.deleted_at IS NULL ORDER BY c.id LIMIT $1`, sqlLimit(limit))
 }
 
 // commentState reads what the counts of a comment depend on.
@@ -205,7 +235,7 @@ func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error
 		if err != nil || deleted {
 			return false, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE comments SET body = '', deleted_at = $1 WHERE id = $2`, ms(at), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE comments SET body = '', html = '', deleted_at = $1 WHERE id = $2`, ms(at), id); err != nil {
 			return false, err
 		}
 		if !hidden {
@@ -590,8 +620,8 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 			parent = c.ParentID
 		}
 		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, created_at, client_key)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, seq, parent, c.Author.ID, c.Body, ms(orNow(c.CreatedAt)), key).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, html, created_at, client_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, seq, parent, c.Author.ID, c.Body, nullHTML(c.HTML), ms(orNow(c.CreatedAt)), key).Scan(&id); err != nil {
 			return false, err
 		}
 		// Counts only: papers.rev stays.

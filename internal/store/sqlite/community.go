@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"html/template"
 	"strings"
 	"time"
 
@@ -427,7 +428,7 @@ func (s *Store) UserUpvotes(ctx context.Context, userID int64, limit int) ([]pap
 
 // commentCols and commentFrom select a comment with its paper's id and its
 // author, in scanComment's order.
-var commentCols = `c.id, p.id, c.parent_id, c.body, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
+var commentCols = `c.id, p.id, c.parent_id, c.body, c.html, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
 
 const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN users u ON u.id = c.user_id`
 
@@ -437,14 +438,16 @@ func scanComment(sc scanner, more ...any) (store.Comment, error) {
 		c                       store.Comment
 		pid                     string
 		parent, edited, deleted sql.NullInt64
+		html                    sql.NullString
 		created                 int64
 	)
 	author, done := userDest(&c.Author)
-	dest := append(append([]any{&c.ID, &pid, &parent, &c.Body, &created, &edited, &deleted, &c.Hidden}, author...), more...)
+	dest := append(append([]any{&c.ID, &pid, &parent, &c.Body, &html, &created, &edited, &deleted, &c.Hidden}, author...), more...)
 	if err := sc.Scan(dest...); err != nil {
 		return store.Comment{}, err
 	}
 	done()
+	c.HTML = template.HTML(html.String)
 	c.PaperID = paper.ID(pid)
 	c.ParentID = parent.Int64
 	c.CreatedAt = time.UnixMilli(created).UTC()
@@ -493,8 +496,8 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 			parent = c.ParentID
 		}
 		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, created_at, client_key)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, seq, parent, c.Author.ID, c.Body, orNow(c.CreatedAt).UnixMilli(), key).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, html, created_at, client_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, seq, parent, c.Author.ID, c.Body, nullHTML(c.HTML), orNow(c.CreatedAt).UnixMilli(), key).Scan(&id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE papers SET num_comments = num_comments + 1 WHERE seq = ?`, seq); err != nil {
@@ -527,11 +530,19 @@ func (s *Store) Comments(ctx context.Context, id paper.ID) ([]store.Comment, err
 		`SELECT `+commentCols+commentFrom+` WHERE p.id = ? ORDER BY c.id`, string(id))
 }
 
-// EditComment replaces the body of a comment that is not deleted.
-func (s *Store) EditComment(ctx context.Context, id int64, body string, at time.Time) error {
+// nullHTML stores no HTML as NULL: not rendered yet.
+func nullHTML(h template.HTML) any {
+	if h == "" {
+		return nil
+	}
+	return string(h)
+}
+
+// EditComment replaces the body and HTML of a comment that is not deleted.
+func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := updateOne(ctx, tx, `UPDATE comments SET body = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL`,
-			body, at.UnixMilli(), id); err != nil {
+		if err := updateOne(ctx, tx, `UPDATE comments SET body = ?, html = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL`,
+			body, nullHTML(html), at.UnixMilli(), id); err != nil {
 			return err
 		}
 		return bumpVersion(tx)
@@ -540,6 +551,22 @@ func (s *Store) EditComment(ctx context.Context, id int64, body string, at time.
 		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
 	}
 	return nil
+}
+
+// SetCommentHTML stores a comment's HTML if its body is still body.
+func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE comments SET html = ? WHERE id = ? AND body = ? AND deleted_at IS NULL`,
+		string(html), id, body); err != nil { // "" too: rendered, to nothing
+		return fmt.Errorf("store: comment %d html: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// UnrenderedComments lists comments without HTML, through
+// comments_unrendered.
+func (s *Store) UnrenderedComments(ctx context.Context, limit int) ([]store.Comment, error) {
+	return queryAll(ctx, s.r, "unrendered comments", func(sc scanner) (store.Comment, error) { return scanComment(sc) },
+		`SELECT `+commentCols+commentFrom+` WHERE c.html IS NULL AND c.deleted_at IS NULL ORDER BY c.id LIMIT ?`, sqlLimit(limit))
 }
 
 // commentState reads what the counts of a comment depend on.
@@ -556,7 +583,7 @@ func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error
 		if err != nil || deleted {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE comments SET body = '', deleted_at = ? WHERE id = ?`, at.UnixMilli(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET body = '', html = '', deleted_at = ? WHERE id = ?`, at.UnixMilli(), id); err != nil {
 			return err
 		}
 		if !hidden {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"slices"
 	"strings"
 	"sync"
@@ -471,18 +472,19 @@ func testComments(t *testing.T, s store.Store) {
 	}
 
 	edited := ms("2025-04-06", 10, 0, 0, 250)
-	if err := s.EditComment(ctx, c1.ID, "First, edited", edited); err != nil {
+	if err := s.EditComment(ctx, c1.ID, "First, edited", "<p>First, edited</p>\n", edited); err != nil {
 		t.Fatalf("EditComment: %v", err)
 	}
 	got, err := s.Comment(ctx, c1.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Body != "First, edited" || !got.CreatedAt.Equal(c1.CreatedAt) || got.Author.Username != "ada" || got.PaperID != p {
+	if got.Body != "First, edited" || got.HTML != "<p>First, edited</p>\n" || !got.CreatedAt.Equal(c1.CreatedAt) ||
+		got.Author.Username != "ada" || got.PaperID != p {
 		t.Errorf("edited comment = %+v", got)
 	}
 	wantTime(t, "EditedAt", got.EditedAt, edited)
-	wantErr(t, "EditComment of an unknown comment", s.EditComment(ctx, 99999, "x", edited), store.ErrNotFound)
+	wantErr(t, "EditComment of an unknown comment", s.EditComment(ctx, 99999, "x", "<p>x</p>", edited), store.ErrNotFound)
 	if _, err := s.Comment(ctx, 99999); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Comment(99999): %v, want ErrNotFound", err)
 	}
@@ -514,11 +516,11 @@ func testComments(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Body != "" || got.Visible() {
+	if got.Body != "" || got.HTML != "" || got.Visible() {
 		t.Errorf("deleted comment = %+v, want no body", got)
 	}
 	wantTime(t, "DeletedAt", got.DeletedAt, deleted)
-	wantErr(t, "EditComment of a deleted comment", s.EditComment(ctx, c1.ID, "back", edited), store.ErrNotFound)
+	wantErr(t, "EditComment of a deleted comment", s.EditComment(ctx, c1.ID, "back", "<p>back</p>", edited), store.ErrNotFound)
 	_, err = add(p, c1.ID, bob, "A reply to a deleted comment")
 	wantErr(t, "reply to a deleted comment", err, store.ErrInvalid)
 	count("refused reply", p, 2)
@@ -578,6 +580,93 @@ func testComments(t *testing.T, s store.Store) {
 	}
 	if cs, err := s.Comments(ctx, "2504.99999"); err != nil || len(cs) != 0 {
 		t.Errorf("Comments of an unknown paper = %+v, %v; want none", cs, err)
+	}
+}
+
+// testCommentHTML: a comment's rendered HTML is stored with it, replaced
+// by an edit and cleared by deletion; comments stored without it are found
+// by UnrenderedComments and get it from SetCommentHTML, unless edited since.
+func testCommentHTML(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const p = paper.ID("2504.00351")
+	write(t, s, store.Record{Paper: paper.Paper{ID: p, Title: "Rendered"}})
+	ada := newAccount(t, s, "ada")
+	add := func(body string, html template.HTML) store.Comment {
+		t.Helper()
+		c, err := s.AddComment(ctx, store.Comment{PaperID: p, Author: store.User{ID: ada.ID}, Body: body, HTML: html})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	// The stored HTML is served as stored, even when it is not what the
+	// body would render to: the store never renders.
+	const stored = template.HTML("<p>as <em>stored</em></p>\n")
+	rendered := add("as *written*", stored)
+	old1, old2, gone, blank := add("old one", ""), add("old two", ""), add("old, deleted", ""), add(" ", "")
+	if rendered.HTML != stored || old1.HTML != "" {
+		t.Errorf("AddComment returned HTML %q and %q, want %q and none", rendered.HTML, old1.HTML, stored)
+	}
+	if got, err := s.Comment(ctx, rendered.ID); err != nil || got.HTML != stored {
+		t.Errorf("Comment(%d) HTML = %q, %v; want %q", rendered.ID, got.HTML, err, stored)
+	}
+	if err := s.DeleteComment(ctx, gone.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(cs []store.Comment, err error) []int64 {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	if got, want := ids(s.UnrenderedComments(ctx, 10)), []int64{old1.ID, old2.ID, blank.ID}; !slices.Equal(got, want) {
+		t.Errorf("UnrenderedComments = %v, want %v", got, want)
+	}
+	if got, want := ids(s.UnrenderedComments(ctx, 1)), []int64{old1.ID}; !slices.Equal(got, want) {
+		t.Errorf("UnrenderedComments(limit 1) = %v, want %v", got, want)
+	}
+
+	v := version(t, s)
+	if err := s.SetCommentHTML(ctx, old1.ID, "old one", "<p>old one</p>\n"); err != nil {
+		t.Fatal(err)
+	}
+	// Rendered from a body that has been edited since: left alone.
+	if err := s.EditComment(ctx, old2.ID, "old two, edited", "<p>old two, edited</p>\n", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	v2 := version(t, s)
+	if err := s.SetCommentHTML(ctx, old2.ID, "old two", "<p>old two</p>\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCommentHTML(ctx, gone.ID, "old, deleted", "<p>old, deleted</p>\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCommentHTML(ctx, blank.ID, " ", ""); err != nil { // rendered to nothing: done
+		t.Fatal(err)
+	}
+	if err := s.SetCommentHTML(ctx, 99999, "x", "<p>x</p>"); err != nil {
+		t.Errorf("SetCommentHTML of an unknown comment: %v, want nothing done", err)
+	}
+	if got := version(t, s); got != v2 || v2 <= v {
+		t.Errorf("Version: %d before the edit, %d after, %d after SetCommentHTML; want only the edit to count", v, v2, got)
+	}
+	want := map[int64]template.HTML{rendered.ID: stored, old1.ID: "<p>old one</p>\n", old2.ID: "<p>old two, edited</p>\n", gone.ID: "", blank.ID: ""}
+	cs, err := s.Comments(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.HTML != want[c.ID] {
+			t.Errorf("comment %d (%q) HTML = %q, want %q", c.ID, c.Body, c.HTML, want[c.ID])
+		}
+	}
+	if got := ids(s.UnrenderedComments(ctx, 10)); len(got) != 0 {
+		t.Errorf("UnrenderedComments after rendering = %v, want none", got)
 	}
 }
 

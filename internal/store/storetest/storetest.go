@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Votes", testVotes},
 		{"VotesConcurrent", testVotesConcurrent},
 		{"Comments", testComments},
+		{"CommentHTML", testCommentHTML},
 		{"CommentKeys", testCommentKeys},
 		{"Reports", testReports},
 		{"APITokens", testAPITokens},
