@@ -100,6 +100,18 @@ type PasswordReset struct {
 	ExpiresAt time.Time
 }
 
+// Bucket is one rate limit asked about one key (see Community.Throttle):
+// Burst events at once, then one more every Every.
+type Bucket struct {
+	Key   string
+	Burst int
+	Every time.Duration
+	// Peek asks whether the event would be let through without counting
+	// it, for a limit that counts only some outcomes (failed sign-ins),
+	// which its caller counts afterwards with Throttle.
+	Peek bool
+}
+
 // Community is what the store keeps of its people: submissions, votes,
 // comments, moderation and tokens. Every count it changes (upvotes,
 // comments) changes in the same transaction as the row that causes it,
@@ -111,6 +123,12 @@ type Community interface {
 	// not counted). The state lives in the database, so every process on
 	// it counts against the same limit.
 	Throttle(ctx context.Context, key string, burst int, every time.Duration, now time.Time) (ok bool, retryAfter time.Duration, err error)
+	// ThrottleAll counts one event against several buckets at once: against
+	// all of them when every one lets it through, and against none when one
+	// refuses (so that a limit one key has used up does not use up the
+	// others); retryAfter is then the longest wait of those that refuse.
+	// A Peek bucket is asked but never counted against.
+	ThrottleAll(ctx context.Context, now time.Time, buckets ...Bucket) (ok bool, retryAfter time.Duration, err error)
 	// Account returns the account with the id, or ErrNotFound.
 	Account(ctx context.Context, id int64) (Account, error)
 	// UserByName finds a user (an account or a submitter known from an

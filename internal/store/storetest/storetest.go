@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HarvestState", testHarvestState},
 		{"Stars", testStars},
 		{"ThrottleConcurrent", testThrottleConcurrent},
+		{"ThrottleAll", testThrottleAll},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
