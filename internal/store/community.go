@@ -77,6 +77,13 @@ type OpenReport struct {
 	Comment  Comment
 }
 
+// How long, and how many of them, an account's revoked API tokens are
+// kept (listed, marked revoked) before CreateAPIToken deletes them.
+const (
+	KeepRevokedFor = 30 * 24 * time.Hour
+	KeepRevoked    = 20
+)
+
 // APIToken is a personal token for the write endpoints of the JSON API.
 // Only the SHA-256 of the token is stored; Prefix is its first characters,
 // shown so that people can tell their tokens apart.
@@ -138,15 +145,18 @@ type Community interface {
 	// sessions.
 	SetPassword(ctx context.Context, userID int64, hash string) error
 	// SetDisabled disables (at a non-zero time) or enables (at the zero
-	// time) an account; disabling ends all of its sessions and revokes
-	// nothing else, so enabling restores its tokens.
+	// time) an account; disabling ends all of its sessions and deletes its
+	// reset tokens (a link mailed before must not open the account again),
+	// and revokes nothing else, so enabling restores its API tokens.
 	SetDisabled(ctx context.Context, userID int64, at time.Time) error
 
 	// CreatePasswordReset stores a reset token.
 	CreatePasswordReset(ctx context.Context, r PasswordReset) error
-	// ResetPassword spends a reset token that exists, is unused and has not
-	// expired at now: it sets the account's password hash, ends its
-	// sessions and every other reset token of the account, all at once.
+	// ResetPassword spends a reset token that exists, is unused, has not
+	// expired at now and belongs to an account that is not disabled: it
+	// sets the account's password hash, ends its sessions, revokes its API
+	// tokens (at now) and ends every other reset token of the account, all
+	// at once: whoever held the old password holds nothing of it after.
 	// Anything else is ErrNotFound and changes nothing.
 	ResetPassword(ctx context.Context, tokenHash []byte, hash string, now time.Time) (Account, error)
 
@@ -200,7 +210,10 @@ type Community interface {
 	// ResolveReports closes every open report of a comment.
 	ResolveReports(ctx context.Context, commentID int64, at time.Time) error
 
-	// CreateAPIToken stores a token and returns it with its id.
+	// CreateAPIToken stores a token and returns it with its id. It also
+	// deletes the account's tokens revoked more than KeepRevokedFor before
+	// the new one's CreatedAt, and all but its KeepRevoked most recently
+	// revoked, so that revoked tokens do not pile up.
 	CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error)
 	// APITokens lists an account's tokens, revoked ones too, newest first.
 	APITokens(ctx context.Context, userID int64) ([]APIToken, error)

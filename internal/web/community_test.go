@@ -423,6 +423,14 @@ func TestPasswordResetByMail(t *testing.T) {
 	c := newCommunity(t, communityOptions{})
 	elsewhere := c.browser()
 	elsewhere.signUp("erin")
+	token := elsewhere.post("/settings/tokens", form("name", "bot")).want(t, "token", http.StatusOK).text(".notice code.token")
+	apiVote := func() answer {
+		id, _ := latestCard(t, elsewhere)
+		req, _ := http.NewRequest("POST", c.srv.URL+"/api/papers/"+string(id)+"/upvote", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return c.browser().do(req)
+	}
+	apiVote().want(t, "the token before the reset", http.StatusOK)
 
 	// An unknown address gets the same page and no mail.
 	b := c.browser()
@@ -456,6 +464,7 @@ func TestPasswordResetByMail(t *testing.T) {
 	if got := elsewhere.get("/").text("header .me"); got != "" {
 		t.Errorf("another browser's session survived the reset: %q", got)
 	}
+	apiVote().want(t, "the API token after the reset", http.StatusUnauthorized)
 	c.browser().post("/reset/forged-token", form("password", "a brand new password")).want(t, "forged token", http.StatusBadRequest)
 }
 

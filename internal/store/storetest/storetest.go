@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Reports", testReports},
 		{"APITokens", testAPITokens},
 		{"PasswordReset", testPasswordReset},
+		{"RevokedTokensPruned", testRevokedTokensPruned},
 		{"HidePaper", testHidePaper},
 		{"Users", testUsers},
 		{"Subscriptions", testSubscriptions},
