@@ -1078,3 +1078,72 @@ func TestCleanKeywords(t *testing.T) {
 		t.Errorf("kept %d of 80 keywords, want 50", n)
 	}
 }
+
+// Links keep the rule of the submit form (paper.GitHubRepoURL,
+// paper.WebPageURL): a repository elsewhere than GitHub, user information
+// in a project page, or a link with markup in it is left out of the
+// record, reported with its file and line, and the rest of the record is
+// kept.
+func TestImportLinksKeepTheFormsRule(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	row := func(id, repo, page string) string {
+		return fmt.Sprintf(`{"feed_date": "2025-10-03", "arxiv_id": %q, "title": "A paper", "submitted_on_daily_at": "2025-10-03T08:00:00.000Z", `+
+			`"github_repo": %q, "github_stars": 12, "project_page": %q}`, id, repo, page)
+	}
+	rows := []string{
+		row("2510.00001", "https://gitlab.com/owner/repo", "https://user:pw@example.org/"),
+		row("2510.00002", `https://github.com/owner/repo">`, `https://example.org/"><script>`),
+		row("2510.00003", "https://github.com/Owner/Repo.git", "https://example.org/project?q=1"),
+		row("2510.00004", "javascript:alert(1)//github.com/a/b", "javascript:alert(1)"),
+	}
+	var warn bytes.Buffer
+	sum, err := ImportReader(ctx, st, "links.jsonl", strings.NewReader(strings.Join(rows, "\n")+"\n"), Options{Warn: &warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Read != 4 || sum.Skipped != 0 || sum.Added != 4 {
+		t.Errorf("summary %v: want 4 read and added, none skipped", sum)
+	}
+	for _, tc := range []struct {
+		id         paper.ID
+		repo, page string
+		stars      int
+	}{
+		{"2510.00001", "", "", 0},
+		{"2510.00002", "", "", 0},
+		{"2510.00003", "https://github.com/Owner/Repo", "https://example.org/project?q=1", 12},
+		{"2510.00004", "", "", 0},
+	} {
+		p := getPaper(t, st, tc.id)
+		if p.GitHubRepo != tc.repo || p.ProjectPage != tc.page || p.GitHubStars != tc.stars || p.Title != "A paper" {
+			t.Errorf("%s: repo %q, page %q, stars %d, title %q; want %q, %q, %d", tc.id, p.GitHubRepo, p.ProjectPage, p.GitHubStars, p.Title, tc.repo, tc.page, tc.stars)
+		}
+	}
+	got := strings.Split(strings.TrimSuffix(warn.String(), "\n"), "\n")
+	want := []string{
+		`links.jsonl:1: kept without a field: github_repo "https://gitlab.com/owner/repo" left out: not a GitHub repository; project_page "https://user:pw@example.org/" left out`,
+		`links.jsonl:2: kept without a field: github_repo "https://github.com/owner/repo\">" left out: not a GitHub repository; project_page "https://example.org/\"><script>" left out`,
+		`links.jsonl:4: kept without a field: github_repo "javascript:alert(1)//github.com/a/b" left out`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("warnings:\n%s", warn.String())
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("warning %d = %q, want %q...", i+1, got[i], want[i])
+		}
+	}
+
+	// The hosted API's format keeps the same rule.
+	text := string(readFile(t, hfAPI))
+	text = strings.Replace(text, `"githubRepo": "https://github.com/`, `"githubRepo": "https://evil.example/`, 1)
+	st2 := openStore(t)
+	warn.Reset()
+	if _, err := ImportReader(ctx, st2, "api.json", strings.NewReader(text), Options{Warn: &warn}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(warn.String(), `kept without a field: githubRepo "https://evil.example/`) {
+		t.Errorf("API format warnings: %q", warn.String())
+	}
+}

@@ -471,6 +471,38 @@ func TestPaperAsMarkdown(t *testing.T) {
 	}
 }
 
+// Links stored before the links' rule (or by a way in that slipped past
+// it) cannot end their autolink or add Markdown after it.
+func TestPaperMarkdownEscapesLinks(t *testing.T) {
+	st := newStore(t, false)
+	p := paperOf("2509.00010", "Links", "An abstract.", "Ada")
+	p.GitHubRepo = `https://github.com/owner/repo"> [click](javascript:alert(1)) <x`
+	p.ProjectPage = "https://example.org/a b>\n# Heading"
+	mustPaper(t, st, p)
+	_, body := getText(t, serve(t, st, nil), "/papers/2509.00010.md")
+	for _, want := range []string{
+		"- Code: <https://github.com/owner/repo%22%3E%20[click](javascript:alert(1))%20%3Cx>\n",
+		"- Project page: <https://example.org/a%20b%3E%0A#%20Heading>\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %q in\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "\n# Heading") {
+		t.Errorf("a link added a heading:\n%s", body)
+	}
+}
+
+func getText(t *testing.T, h http.Handler, path string) (*httptest.ResponseRecorder, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body.String())
+	}
+	return rec, rec.Body.String()
+}
+
 var mdPaper = paperOf("2509.00009", "*Stars* _and_ [brackets] <script>alert(1)</script>\n# x",
 	"We show $O(n^2)$ bounds when x < y.", "Ada *Lovelace*", "李 小龙")
 
