@@ -10,6 +10,7 @@ import (
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/dailypapers/dailypapers/internal/auth"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -423,7 +424,33 @@ func submission(day, at, username, fullname string) (*store.Submission, error) {
 	if t.IsZero() {
 		t, _ = time.Parse(time.DateOnly, day)
 	}
-	return &store.Submission{Day: day, Submitter: strings.TrimSpace(username), Fullname: strings.TrimSpace(fullname), SubmittedAt: t}, nil
+	sub := &store.Submission{Day: day, SubmittedAt: t}
+	sub.Submitter, sub.Fullname = submitterNames(username, fullname)
+	return sub, nil
+}
+
+// submitterNames keeps a feed's submitter as the store does (see
+// store.Submission): the username only when it keeps the rules of local
+// usernames, so that no text an import brings becomes a name in URLs; a
+// name that breaks them is kept as the text to show when there is no full
+// name. Either is cut to what a page has room for.
+func submitterNames(username, fullname string) (string, string) {
+	username, fullname = strings.TrimSpace(username), clipName(paper.CleanText(fullname))
+	if auth.CheckUsername(username) == nil {
+		return username, fullname
+	}
+	if fullname == "" {
+		fullname = clipName(paper.CleanText(username))
+	}
+	return "", fullname
+}
+
+// clipName cuts a name to 100 characters.
+func clipName(s string) string {
+	if r := []rune(s); len(r) > 100 {
+		return string(r[:100])
+	}
+	return s
 }
 
 // parseTime reads RFC 3339 timestamps and plain dates; "" is the zero time.

@@ -1147,3 +1147,61 @@ func TestImportLinksKeepTheFormsRule(t *testing.T) {
 		t.Errorf("API format warnings: %q", warn.String())
 	}
 }
+
+// The hosted feed's submitters are not local accounts: "Carol" in a record
+// leaves the local account carol as she was, and a name that breaks the
+// username rules becomes no username, only text to show.
+func TestImportSubmittersAreNotAccounts(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	carol, err := st.CreateAccount(ctx, store.Account{User: store.User{Username: "carol", Fullname: "Carol Local"},
+		Email: "carol@example.org", PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(id, by, full string) string {
+		return fmt.Sprintf(`{"feed_date": "2025-10-03", "arxiv_id": %q, "title": "A paper", "submitted_on_daily_at": "2025-10-03T08:00:00.000Z", `+
+			`"submitted_by": %q, "submitted_by_fullname": %q}`, id, by, full)
+	}
+	data := strings.Join([]string{
+		row("2510.00001", "Carol", "Hosted Carol"),
+		row("2510.00002", "evil<script>", ""),
+		row("2510.00003", "x y", "Someone Else"),
+		row("2510.00004", strings.Repeat("a", 41), ""),
+	}, "\n") + "\n"
+	if _, err := ImportReader(ctx, st, "feed.jsonl", strings.NewReader(data), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.Account(ctx, carol.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Username != "carol" || a.Fullname != "Carol Local" {
+		t.Errorf("the local carol after the import: %+v", a)
+	}
+	if subs, err := st.UserSubmissions(ctx, carol.ID, 0); err != nil || len(subs) != 0 {
+		t.Errorf("the local carol was credited with %d entries, %v", len(subs), err)
+	}
+	for _, name := range []string{"evil<script>", "x y", strings.Repeat("a", 41)} {
+		if _, err := st.UserByName(ctx, name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UserByName(%q) = %v, want not found", name, err)
+		}
+		if items, err := st.ImportedSubmissions(ctx, name, 0); err != nil || len(items) != 0 {
+			t.Errorf("ImportedSubmissions(%q) = %d entries, %v; want none", name, len(items), err)
+		}
+	}
+	for _, tc := range []struct {
+		id   paper.ID
+		want store.User
+	}{
+		{"2510.00001", store.User{Username: "Carol", Fullname: "Hosted Carol", Imported: true}},
+		{"2510.00002", store.User{Fullname: "evil<script>", Imported: true}},
+		{"2510.00003", store.User{Fullname: "Someone Else", Imported: true}},
+		{"2510.00004", store.User{Fullname: strings.Repeat("a", 41), Imported: true}},
+	} {
+		subs, err := st.Submissions(ctx, tc.id)
+		if err != nil || len(subs) != 1 || subs[0].Submitter == nil || *subs[0].Submitter != tc.want {
+			t.Errorf("%s: submissions %+v, %v; want one by %+v", tc.id, subs, err, tc.want)
+		}
+	}
+}

@@ -138,9 +138,14 @@ type Community interface {
 	ThrottleAll(ctx context.Context, now time.Time, buckets ...Bucket) (ok bool, retryAfter time.Duration, err error)
 	// Account returns the account with the id, or ErrNotFound.
 	Account(ctx context.Context, id int64) (Account, error)
-	// UserByName finds a user (an account or a submitter known from an
-	// import) by username in any case, or returns ErrNotFound.
+	// UserByName finds an account by username in any case, or returns
+	// ErrNotFound. Submitters known from imports are not accounts (see
+	// ImportedSubmissions).
 	UserByName(ctx context.Context, username string) (User, error)
+	// ImportedSubmissions lists the visible feed entries that imports
+	// credited to a submitter of the imported feed by username, in any
+	// case, newest first: what /users/NAME shows of a name no account has.
+	ImportedSubmissions(ctx context.Context, username string, limit int) ([]FeedItem, error)
 	// SetPassword replaces an account's password hash and ends all of its
 	// sessions.
 	SetPassword(ctx context.Context, userID int64, hash string) error

@@ -473,6 +473,17 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 	return item, nil
 }
 
+// ImportedSubmissions lists the visible feed entries imports credited to
+// a submitter's name, newest first (feed_entries_imported_submitter).
+func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit int) ([]store.FeedItem, error) {
+	if username == "" {
+		return nil, nil // entries without a valid name are nobody's
+	}
+	return s.feedItems(ctx, fmt.Sprintf("imported submissions of %q", username), `SELECT `+feedCols+feedFrom+`
+		WHERE lower(f.imported_submitter) = lower($1) AND f.imported_submitter <> '' AND f.submitter_id IS NULL AND NOT f.hidden
+		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT $2`, username, sqlLimit(limit))
+}
+
 // UserSubmissions lists a user's visible feed entries, newest first.
 func (s *Store) UserSubmissions(ctx context.Context, userID int64, limit int) ([]store.FeedItem, error) {
 	return s.feedItems(ctx, fmt.Sprintf("submissions of user %d", userID), `SELECT `+feedCols+feedFrom+`

@@ -320,6 +320,17 @@ func (s *Store) UserSubmissions(ctx context.Context, userID int64, limit int) ([
 		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT ?`, userID, sqlLimit(limit))
 }
 
+// ImportedSubmissions lists the visible feed entries imports credited to
+// a submitter's name, newest first (feed_entries_imported_submitter).
+func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit int) ([]store.FeedItem, error) {
+	if username == "" {
+		return nil, nil // entries without a valid name are nobody's
+	}
+	return s.feedItems(ctx, fmt.Sprintf("imported submissions of %q", username), `SELECT `+feedCols+feedFrom+`
+		WHERE f.imported_submitter = ? COLLATE NOCASE AND f.imported_submitter <> '' AND f.submitter_id IS NULL AND f.hidden = 0
+		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT ?`, username, sqlLimit(limit))
+}
+
 // HidePaper hides or shows every feed entry of a paper.
 func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
