@@ -563,3 +563,28 @@ func TestMigrationImportedSubmitters(t *testing.T) {
 		t.Errorf("%d users after the migration, %v; want carol alone", n, err)
 	}
 }
+
+// Every limit a site asks goes through ThrottleAll, so it prunes the
+// buckets whose time has passed as Throttle does: rate_limits holds the
+// recent keys, not every key ever seen.
+func TestThrottleAllPrunes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dailypapers.db")
+	s := openClosing(t, path)
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 1100 {
+		at := t0
+		if i >= 1000 {
+			at = t0.Add(time.Hour) // the first 1000 keys' buckets are full again by then
+		}
+		if ok, _, err := s.ThrottleAll(t.Context(), at, store.Bucket{Key: fmt.Sprint("k", i), Burst: 5, Every: time.Second}); err != nil || !ok {
+			t.Fatalf("event %d: %v, %v", i, ok, err)
+		}
+	}
+	var n int
+	if err := rawDB(t, path).QueryRowContext(t.Context(), `SELECT count(*) FROM rate_limits`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 100 {
+		t.Errorf("%d rows in rate_limits, want the 100 recent keys at most", n)
+	}
+}

@@ -96,6 +96,10 @@ func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store
 	case err != nil:
 		return false, 0, err
 	}
+	if s.throttled.Add(1)%pruneEvery == 0 {
+		// Housekeeping, as in Throttle.
+		_, _ = s.w.ExecContext(ctx, `DELETE FROM rate_limits WHERE tat < ?`, t)
+	}
 	return true, 0, nil
 }
 
