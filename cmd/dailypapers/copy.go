@@ -137,7 +137,8 @@ var copyTables = []copyTable{
 		ai_summary:text ai_keywords:json ai_model:text`),
 	spec("users", 1, "id", `id username:text fullname:text avatar_url:text created_at email:text password_hash:text
 		admin:bool disabled_at`),
-	spec("feed_entries", 2, "", `paper_seq day:text submitter_id submitted_at hidden:bool`),
+	spec("feed_entries", 2, "", `paper_seq day:text submitter_id submitted_at hidden:bool imported_submitter:text
+		imported_fullname:text`),
 	spec("store_version", 1, "", `id v`),
 	spec("paper_vectors", 2, "", `model:text paper_seq rev seq vec:bytes`),
 	spec("sessions", 1, "", `token_hash:bytes user_id created_at expires_at`),

@@ -305,6 +305,14 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 			t.Fatalf("before voting %s has %d upvotes on A, %d on B", p.ID, before[p.ID], n)
 		}
 	}
+	// Rate limits are shared by the processes: 1000 votes, or 100 comments,
+	// from one address would pass the limits per address (300 votes, 60
+	// comments in 10 minutes), so each account writes from its own, as its
+	// X-Forwarded-For says.
+	clients := make([]*http.Client, nAccounts)
+	for a := range clients {
+		clients[a] = &http.Client{Timeout: 20 * time.Second, Transport: fromAddr{fmt.Sprintf("192.0.2.%d", a+1)}}
+	}
 	phase = time.Now()
 	type job struct{ acct, paper int }
 	jobs := make(chan job)
@@ -319,7 +327,7 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 			for j := range jobs {
 				p := procs[(j.acct*len(ids)+j.paper)%2]
 				u := p.base + "/api/papers/" + ids[j.paper] + "/upvote"
-				status, body, err := httpDo(anon, "POST", u, "", tokens[j.acct], nil)
+				status, body, err := httpDo(clients[j.acct], "POST", u, "", tokens[j.acct], nil)
 				if err == nil && status != http.StatusOK {
 					err = fmt.Errorf("%d %s", status, body)
 				}
@@ -386,13 +394,6 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	bodies := make([]string, nComments)
 	for i := range nComments {
 		bodies[i] = fmt.Sprintf("Multiprocess comment %03d by u%d", i, i%nAccounts)
-	}
-	// Rate limits are shared by the processes: 100 comments from one
-	// address would pass the limit per address (60 in 10 minutes), so each
-	// account writes from its own, as its X-Forwarded-For says.
-	clients := make([]*http.Client, nAccounts)
-	for a := range clients {
-		clients[a] = &http.Client{Transport: fromAddr{fmt.Sprintf("192.0.2.%d", a+1)}}
 	}
 	for i := range nComments {
 		wg.Add(1)

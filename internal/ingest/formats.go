@@ -10,6 +10,7 @@ import (
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/dailypapers/dailypapers/internal/auth"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -117,14 +118,15 @@ func decodeHFJSONL(data []byte) (store.Record, error) {
 		return store.Record{}, err
 	}
 	p.Upvotes, p.NumComments = max(r.Upvotes, 0), max(r.NumComments, 0)
-	p.GitHubRepo, p.GitHubStars, p.ProjectPage = cleanURL(r.GitHubRepo), max(r.GitHubStars, 0), cleanURL(r.ProjectPage)
+	p.GitHubStars = max(r.GitHubStars, 0)
+	dropped := setLinks(&p, "github_repo", r.GitHubRepo, "project_page", r.ProjectPage)
 	p.AISummary, p.AIKeywords = paper.CleanText(r.AISummary), cleanKeywords(r.AIKeywords)
 	sub, err := submission(r.FeedDate, r.SubmittedOnDaily, r.SubmittedBy, r.SubmittedFullname)
 	if err != nil {
 		return store.Record{}, err
 	}
 	p.AsOf = sub.SubmittedAt
-	return store.Record{Paper: p, Submission: sub}, nil
+	return store.Record{Paper: p, Submission: sub}, dropped.err()
 }
 
 // hfItem is one item of the hosted API's GET /api/daily_papers.
@@ -182,7 +184,8 @@ func decodeHFAPI(data []byte) (store.Record, error) {
 		return store.Record{}, err
 	}
 	p.Upvotes, p.NumComments = max(hp.Upvotes, 0), max(it.NumComments, 0)
-	p.GitHubRepo, p.GitHubStars, p.ProjectPage = cleanURL(hp.GitHubRepo), max(hp.GitHubStars, 0), cleanURL(hp.ProjectPage)
+	p.GitHubStars = max(hp.GitHubStars, 0)
+	dropped := setLinks(&p, "githubRepo", hp.GitHubRepo, "projectPage", hp.ProjectPage)
 	p.AISummary, p.AIKeywords = paper.CleanText(hp.AISummary), cleanKeywords(hp.AIKeywords)
 	if p.AISummary != "" {
 		p.AIModel = paper.CleanText(hp.AISummaryModel)
@@ -204,7 +207,7 @@ func decodeHFAPI(data []byte) (store.Record, error) {
 		return store.Record{}, err
 	}
 	p.AsOf = sub.SubmittedAt
-	return store.Record{Paper: p, Submission: sub}, nil
+	return store.Record{Paper: p, Submission: sub}, dropped.err()
 }
 
 // arxivRow is one line of the shared arXiv metadata files (daily listings and archive).
@@ -421,7 +424,33 @@ func submission(day, at, username, fullname string) (*store.Submission, error) {
 	if t.IsZero() {
 		t, _ = time.Parse(time.DateOnly, day)
 	}
-	return &store.Submission{Day: day, Submitter: strings.TrimSpace(username), Fullname: strings.TrimSpace(fullname), SubmittedAt: t}, nil
+	sub := &store.Submission{Day: day, SubmittedAt: t}
+	sub.Submitter, sub.Fullname = submitterNames(username, fullname)
+	return sub, nil
+}
+
+// submitterNames keeps a feed's submitter as the store does (see
+// store.Submission): the username only when it keeps the rules of local
+// usernames, so that no text an import brings becomes a name in URLs; a
+// name that breaks them is kept as the text to show when there is no full
+// name. Either is cut to what a page has room for.
+func submitterNames(username, fullname string) (string, string) {
+	username, fullname = strings.TrimSpace(username), clipName(paper.CleanText(fullname))
+	if auth.CheckUsername(username) == nil {
+		return username, fullname
+	}
+	if fullname == "" {
+		fullname = clipName(paper.CleanText(username))
+	}
+	return "", fullname
+}
+
+// clipName cuts a name to 100 characters.
+func clipName(s string) string {
+	if r := []rune(s); len(r) > 100 {
+		return string(r[:100])
+	}
+	return s
 }
 
 // parseTime reads RFC 3339 timestamps and plain dates; "" is the zero time.
@@ -451,13 +480,51 @@ func cleanKeywords(in []string) []string {
 	return out
 }
 
-// cleanURL keeps http(s) links only, so that a record cannot smuggle a javascript: URL onto a page.
-func cleanURL(s string) string {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
+// FieldsDropped is the error of a record that was kept without the
+// fields that broke a rule (a link that is not one): the import stores
+// the rest of it and reports what it left out, with the file and line.
+type FieldsDropped struct {
+	Errs []error
+}
+
+func (e *FieldsDropped) Error() string {
+	msgs := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// err is e as an error, nil when nothing was dropped.
+func (e *FieldsDropped) err() error {
+	if e == nil || len(e.Errs) == 0 {
+		return nil
+	}
+	return e
+}
+
+// setLinks sets a paper's repository and project page from a record by
+// the rules every way in keeps (paper.GitHubRepoURL, paper.WebPageURL),
+// leaving out, and returning, the ones that break them.
+func setLinks(p *paper.Paper, repoField, repo, pageField, page string) *FieldsDropped {
+	var dropped FieldsDropped
+	var err error
+	if p.GitHubRepo, err = paper.GitHubRepoURL(repo); err != nil {
+		dropped.Errs = append(dropped.Errs, fmt.Errorf("%s %q left out: not a GitHub repository", repoField, clip(repo)))
+		p.GitHubStars = 0
+	}
+	if p.ProjectPage, err = paper.WebPageURL(page); err != nil {
+		dropped.Errs = append(dropped.Errs, fmt.Errorf("%s %q left out: not an http(s) address without user name or password", pageField, clip(page)))
+	}
+	return &dropped
+}
+
+// clip shortens a value quoted in a warning.
+func clip(s string) string {
+	if len(s) <= 80 {
 		return s
 	}
-	return ""
+	return strings.ToValidUTF8(s[:80], "") + "…"
 }
 
 // unmarshal decodes one record. It uses the JSON v2 decoder, which reads

@@ -14,7 +14,9 @@ import (
 type Options struct {
 	// Format forces a format; "" detects it from the first record.
 	Format Format
-	// Warn receives one line per bad record ("file:line: reason"); nil discards them.
+	// Warn receives one line per bad record ("file:line: skipped: reason") or
+	// record kept without a bad field ("file:line: kept without a field: reason");
+	// nil discards them.
 	Warn io.Writer
 	// MaxWarnings caps the lines written to Warn (0: 20); the rest are only counted.
 	MaxWarnings int
@@ -119,10 +121,10 @@ func importInput(ctx context.Context, st store.Store, name string, in *input, op
 	if maxWarn <= 0 {
 		maxWarn = 20
 	}
-	warn := func(line int, err error) {
+	warn := func(line int, what string, err error) {
 		warnings++
 		if opt.Warn != nil && warnings <= maxWarn {
-			fmt.Fprintf(opt.Warn, "%s:%d: skipped: %v\n", name, line, err)
+			fmt.Fprintf(opt.Warn, "%s:%d: %s: %v\n", name, line, what, err)
 		}
 	}
 
@@ -155,10 +157,15 @@ func importInput(ctx context.Context, st store.Store, name string, in *input, op
 			}
 			b.read++
 			rec, err := decodeRecord(sum.Format, raw.data)
-			if err != nil {
+			var dropped *FieldsDropped
+			switch {
+			case errors.As(err, &dropped):
+				warn(raw.line, "kept without a field", err)
+				b.recs = append(b.recs, rec)
+			case err != nil:
 				b.skipped++
-				warn(raw.line, err)
-			} else {
+				warn(raw.line, "skipped", err)
+			default:
 				b.recs = append(b.recs, rec)
 			}
 			if b.read >= size {

@@ -1078,3 +1078,130 @@ func TestCleanKeywords(t *testing.T) {
 		t.Errorf("kept %d of 80 keywords, want 50", n)
 	}
 }
+
+// Links keep the rule of the submit form (paper.GitHubRepoURL,
+// paper.WebPageURL): a repository elsewhere than GitHub, user information
+// in a project page, or a link with markup in it is left out of the
+// record, reported with its file and line, and the rest of the record is
+// kept.
+func TestImportLinksKeepTheFormsRule(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	row := func(id, repo, page string) string {
+		return fmt.Sprintf(`{"feed_date": "2025-10-03", "arxiv_id": %q, "title": "A paper", "submitted_on_daily_at": "2025-10-03T08:00:00.000Z", `+
+			`"github_repo": %q, "github_stars": 12, "project_page": %q}`, id, repo, page)
+	}
+	rows := []string{
+		row("2510.00001", "https://gitlab.com/owner/repo", "https://user:pw@example.org/"),
+		row("2510.00002", `https://github.com/owner/repo">`, `https://example.org/"><script>`),
+		row("2510.00003", "https://github.com/Owner/Repo.git", "https://example.org/project?q=1"),
+		row("2510.00004", "javascript:alert(1)//github.com/a/b", "javascript:alert(1)"),
+	}
+	var warn bytes.Buffer
+	sum, err := ImportReader(ctx, st, "links.jsonl", strings.NewReader(strings.Join(rows, "\n")+"\n"), Options{Warn: &warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Read != 4 || sum.Skipped != 0 || sum.Added != 4 {
+		t.Errorf("summary %v: want 4 read and added, none skipped", sum)
+	}
+	for _, tc := range []struct {
+		id         paper.ID
+		repo, page string
+		stars      int
+	}{
+		{"2510.00001", "", "", 0},
+		{"2510.00002", "", "", 0},
+		{"2510.00003", "https://github.com/Owner/Repo", "https://example.org/project?q=1", 12},
+		{"2510.00004", "", "", 0},
+	} {
+		p := getPaper(t, st, tc.id)
+		if p.GitHubRepo != tc.repo || p.ProjectPage != tc.page || p.GitHubStars != tc.stars || p.Title != "A paper" {
+			t.Errorf("%s: repo %q, page %q, stars %d, title %q; want %q, %q, %d", tc.id, p.GitHubRepo, p.ProjectPage, p.GitHubStars, p.Title, tc.repo, tc.page, tc.stars)
+		}
+	}
+	got := strings.Split(strings.TrimSuffix(warn.String(), "\n"), "\n")
+	want := []string{
+		`links.jsonl:1: kept without a field: github_repo "https://gitlab.com/owner/repo" left out: not a GitHub repository; project_page "https://user:pw@example.org/" left out`,
+		`links.jsonl:2: kept without a field: github_repo "https://github.com/owner/repo\">" left out: not a GitHub repository; project_page "https://example.org/\"><script>" left out`,
+		`links.jsonl:4: kept without a field: github_repo "javascript:alert(1)//github.com/a/b" left out`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("warnings:\n%s", warn.String())
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("warning %d = %q, want %q...", i+1, got[i], want[i])
+		}
+	}
+
+	// The hosted API's format keeps the same rule.
+	text := string(readFile(t, hfAPI))
+	text = strings.Replace(text, `"githubRepo": "https://github.com/`, `"githubRepo": "https://evil.example/`, 1)
+	st2 := openStore(t)
+	warn.Reset()
+	if _, err := ImportReader(ctx, st2, "api.json", strings.NewReader(text), Options{Warn: &warn}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(warn.String(), `kept without a field: githubRepo "https://evil.example/`) {
+		t.Errorf("API format warnings: %q", warn.String())
+	}
+}
+
+// The hosted feed's submitters are not local accounts: "Carol" in a record
+// leaves the local account carol as she was, and a name that breaks the
+// username rules becomes no username, only text to show.
+func TestImportSubmittersAreNotAccounts(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	carol, err := st.CreateAccount(ctx, store.Account{User: store.User{Username: "carol", Fullname: "Carol Local"},
+		Email: "carol@example.org", PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(id, by, full string) string {
+		return fmt.Sprintf(`{"feed_date": "2025-10-03", "arxiv_id": %q, "title": "A paper", "submitted_on_daily_at": "2025-10-03T08:00:00.000Z", `+
+			`"submitted_by": %q, "submitted_by_fullname": %q}`, id, by, full)
+	}
+	data := strings.Join([]string{
+		row("2510.00001", "Carol", "Hosted Carol"),
+		row("2510.00002", "evil<script>", ""),
+		row("2510.00003", "x y", "Someone Else"),
+		row("2510.00004", strings.Repeat("a", 41), ""),
+	}, "\n") + "\n"
+	if _, err := ImportReader(ctx, st, "feed.jsonl", strings.NewReader(data), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.Account(ctx, carol.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Username != "carol" || a.Fullname != "Carol Local" {
+		t.Errorf("the local carol after the import: %+v", a)
+	}
+	if subs, err := st.UserSubmissions(ctx, carol.ID, 0); err != nil || len(subs) != 0 {
+		t.Errorf("the local carol was credited with %d entries, %v", len(subs), err)
+	}
+	for _, name := range []string{"evil<script>", "x y", strings.Repeat("a", 41)} {
+		if _, err := st.UserByName(ctx, name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UserByName(%q) = %v, want not found", name, err)
+		}
+		if items, err := st.ImportedSubmissions(ctx, name, 0); err != nil || len(items) != 0 {
+			t.Errorf("ImportedSubmissions(%q) = %d entries, %v; want none", name, len(items), err)
+		}
+	}
+	for _, tc := range []struct {
+		id   paper.ID
+		want store.User
+	}{
+		{"2510.00001", store.User{Username: "Carol", Fullname: "Hosted Carol", Imported: true}},
+		{"2510.00002", store.User{Fullname: "evil<script>", Imported: true}},
+		{"2510.00003", store.User{Fullname: "Someone Else", Imported: true}},
+		{"2510.00004", store.User{Fullname: strings.Repeat("a", 41), Imported: true}},
+	} {
+		subs, err := st.Submissions(ctx, tc.id)
+		if err != nil || len(subs) != 1 || subs[0].Submitter == nil || *subs[0].Submitter != tc.want {
+			t.Errorf("%s: submissions %+v, %v; want one by %+v", tc.id, subs, err, tc.want)
+		}
+	}
+}

@@ -14,6 +14,10 @@ func LinkRepo(p *paper.Paper) {
 		return
 	}
 	if repo, ok := github.FindRepo(p.Comments, p.Abstract); ok {
-		p.GitHubRepo = "https://github.com/" + repo
+		// FindRepo reads names by GitHub's rules; the link still passes
+		// the one rule of every way in.
+		if link, err := paper.GitHubRepoURL(repo); err == nil {
+			p.GitHubRepo = link
+		}
 	}
 }

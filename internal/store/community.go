@@ -82,6 +82,13 @@ type OpenReport struct {
 	Comment  Comment
 }
 
+// How long, and how many of them, an account's revoked API tokens are
+// kept (listed, marked revoked) before CreateAPIToken deletes them.
+const (
+	KeepRevokedFor = 30 * 24 * time.Hour
+	KeepRevoked    = 20
+)
+
 // APIToken is a personal token for the write endpoints of the JSON API.
 // Only the SHA-256 of the token is stored; Prefix is its first characters,
 // shown so that people can tell their tokens apart.
@@ -105,6 +112,18 @@ type PasswordReset struct {
 	ExpiresAt time.Time
 }
 
+// Bucket is one rate limit asked about one key (see Community.Throttle):
+// Burst events at once, then one more every Every.
+type Bucket struct {
+	Key   string
+	Burst int
+	Every time.Duration
+	// Peek asks whether the event would be let through without counting
+	// it, for a limit that counts only some outcomes (failed sign-ins),
+	// which its caller counts afterwards with Throttle.
+	Peek bool
+}
+
 // Community is what the store keeps of its people: submissions, votes,
 // comments, moderation and tokens. Every count it changes (upvotes,
 // comments) changes in the same transaction as the row that causes it,
@@ -116,24 +135,38 @@ type Community interface {
 	// not counted). The state lives in the database, so every process on
 	// it counts against the same limit.
 	Throttle(ctx context.Context, key string, burst int, every time.Duration, now time.Time) (ok bool, retryAfter time.Duration, err error)
+	// ThrottleAll counts one event against several buckets at once: against
+	// all of them when every one lets it through, and against none when one
+	// refuses (so that a limit one key has used up does not use up the
+	// others); retryAfter is then the longest wait of those that refuse.
+	// A Peek bucket is asked but never counted against.
+	ThrottleAll(ctx context.Context, now time.Time, buckets ...Bucket) (ok bool, retryAfter time.Duration, err error)
 	// Account returns the account with the id, or ErrNotFound.
 	Account(ctx context.Context, id int64) (Account, error)
-	// UserByName finds a user (an account or a submitter known from an
-	// import) by username in any case, or returns ErrNotFound.
+	// UserByName finds an account by username in any case, or returns
+	// ErrNotFound. Submitters known from imports are not accounts (see
+	// ImportedSubmissions).
 	UserByName(ctx context.Context, username string) (User, error)
+	// ImportedSubmissions lists the visible feed entries that imports
+	// credited to a submitter of the imported feed by username, in any
+	// case, newest first: what /users/NAME shows of a name no account has.
+	ImportedSubmissions(ctx context.Context, username string, limit int) ([]FeedItem, error)
 	// SetPassword replaces an account's password hash and ends all of its
 	// sessions.
 	SetPassword(ctx context.Context, userID int64, hash string) error
 	// SetDisabled disables (at a non-zero time) or enables (at the zero
-	// time) an account; disabling ends all of its sessions and revokes
-	// nothing else, so enabling restores its tokens.
+	// time) an account; disabling ends all of its sessions and deletes its
+	// reset tokens (a link mailed before must not open the account again),
+	// and revokes nothing else, so enabling restores its API tokens.
 	SetDisabled(ctx context.Context, userID int64, at time.Time) error
 
 	// CreatePasswordReset stores a reset token.
 	CreatePasswordReset(ctx context.Context, r PasswordReset) error
-	// ResetPassword spends a reset token that exists, is unused and has not
-	// expired at now: it sets the account's password hash, ends its
-	// sessions and every other reset token of the account, all at once.
+	// ResetPassword spends a reset token that exists, is unused, has not
+	// expired at now and belongs to an account that is not disabled: it
+	// sets the account's password hash, ends its sessions, revokes its API
+	// tokens (at now) and ends every other reset token of the account, all
+	// at once: whoever held the old password holds nothing of it after.
 	// Anything else is ErrNotFound and changes nothing.
 	ResetPassword(ctx context.Context, tokenHash []byte, hash string, now time.Time) (Account, error)
 
@@ -195,7 +228,10 @@ type Community interface {
 	// ResolveReports closes every open report of a comment.
 	ResolveReports(ctx context.Context, commentID int64, at time.Time) error
 
-	// CreateAPIToken stores a token and returns it with its id.
+	// CreateAPIToken stores a token and returns it with its id. It also
+	// deletes the account's tokens revoked more than KeepRevokedFor before
+	// the new one's CreatedAt, and all but its KeepRevoked most recently
+	// revoked, so that revoked tokens do not pile up.
 	CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error)
 	// APITokens lists an account's tokens, revoked ones too, newest first.
 	APITokens(ctx context.Context, userID int64) ([]APIToken, error)

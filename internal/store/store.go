@@ -17,19 +17,31 @@ var (
 	ErrConflict = errors.New("conflict")
 )
 
-// User is an account or, for imported data, a submitter known by name.
+// User is an account or, on a feed entry of an imported feed, the
+// submitter the feed named.
 type User struct {
 	ID        int64
 	Username  string
 	Fullname  string
 	AvatarURL string
 	CreatedAt time.Time
+	// Imported marks a submitter known only from an imported feed: never
+	// an account (ID 0), whatever account may have the same name. Username
+	// is the feed's username when it keeps the rules of usernames, and ""
+	// otherwise, with Fullname the text to show.
+	Imported bool
 }
 
 // Submission puts a paper on the feed of one day.
 type Submission struct {
-	Day         string // YYYY-MM-DD
-	Submitter   string // username, "" when unknown
+	Day string // YYYY-MM-DD
+	// Submitter is the feed's username of whoever submitted the paper, ""
+	// when unknown or not a valid username (see auth.CheckUsername); an
+	// import keeps it as text on the entry and never makes or changes an
+	// account by it.
+	Submitter string
+	// Fullname is the name to show: the feed's full name, or its username
+	// when that was not valid.
 	Fullname    string
 	SubmittedAt time.Time
 }
@@ -123,7 +135,7 @@ type Migration struct {
 type Stats struct {
 	Papers      int
 	FeedEntries int
-	Users       int
+	Users       int // accounts, and submitters known by name from imports
 	FirstDay    string
 	LastDay     string
 }

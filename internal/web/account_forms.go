@@ -153,25 +153,36 @@ func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) error {
 	p := s.accountPage(r, "Sign in")
 	p.Email = strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	if err := s.allow(r.Context(), "sign-in attempts",
-		limitKey{"sign-in/address", s.limits.SignInAddress, s.clientIP(r)}, limitKey{"sign-in/account", s.limits.SignInAccount, p.Email}); err != nil {
+	// Every attempt counts against the client's address; failures count
+	// against the account typed from that address only (see Limits), so
+	// that the owner, from anywhere else, is never refused for a
+	// stranger's guesses.
+	ip := s.clientIP(r)
+	failures := limitKey{"sign-in/account", s.limits.SignInAccount, p.Email + " " + ip}
+	if err := s.allowPeeking(r.Context(), "sign-in attempts", []limitKey{{"sign-in/address", s.limits.SignInAddress, ip}}, []limitKey{failures}); err != nil {
 		return s.formError(w, "signin", p, err)
 	}
 	if p.Email == "" || password == "" {
 		return s.formError(w, "signin", p, errors.New("Please give your email address and your password."))
+	}
+	wrong := func() error {
+		if err := s.count(r.Context(), failures); err != nil {
+			return err
+		}
+		return s.formError(w, "signin", p, errors.New(wrongCredentials))
 	}
 	a, err := s.store.AccountByEmail(r.Context(), p.Email)
 	if errors.Is(err, store.ErrNotFound) {
 		// Hash anyway, so that an unknown address takes as long as a wrong
 		// password and timing does not tell them apart.
 		_ = auth.VerifyPassword(dummyHash(), password)
-		return s.formError(w, "signin", p, errors.New(wrongCredentials))
+		return wrong()
 	}
 	if err != nil {
 		return err
 	}
 	if err := auth.VerifyPassword(a.PasswordHash, password); err != nil {
-		return s.formError(w, "signin", p, errors.New(wrongCredentials))
+		return wrong()
 	}
 	if !a.DisabledAt.IsZero() {
 		return s.formError(w, "signin", p, &httpError{status: http.StatusForbidden, msg: "This account has been disabled by the moderators."})

@@ -149,11 +149,24 @@ func (s *Server) apiPaperOf(p *paper.Paper, sub *store.FeedItem) apiPaperObject 
 	if sub != nil {
 		o.SubmittedOnDailyAt = apiTime(sub.SubmittedAt)
 		if u := sub.Submitter; u != nil {
-			o.SubmittedOnDailyBy = &apiDailyUser{ID: objectID("user", strings.ToLower(u.Username)), AvatarURL: u.AvatarURL,
+			o.SubmittedOnDailyBy = &apiDailyUser{ID: submitterID(u), AvatarURL: u.AvatarURL,
 				Fullname: u.Fullname, User: u.Username, Type: "user"}
 		}
 	}
 	return o
+}
+
+// submitterID is a submitter's _id: an account's, or one apart for a
+// submitter an imported feed named, so that the two never share one
+// whatever their names.
+func submitterID(u *store.User) string {
+	switch {
+	case u.Imported && u.Username != "":
+		return objectID("imported-user", strings.ToLower(u.Username))
+	case u.Imported:
+		return objectID("imported-user", "", u.Fullname) // known by the text shown only
+	}
+	return objectID("user", strings.ToLower(u.Username))
 }
 
 func (s *Server) apiItemOf(it *store.FeedItem) apiItem {

@@ -471,6 +471,38 @@ func TestPaperAsMarkdown(t *testing.T) {
 	}
 }
 
+// Links stored before the links' rule (or by a way in that slipped past
+// it) cannot end their autolink or add Markdown after it.
+func TestPaperMarkdownEscapesLinks(t *testing.T) {
+	st := newStore(t, false)
+	p := paperOf("2509.00010", "Links", "An abstract.", "Ada")
+	p.GitHubRepo = `https://github.com/owner/repo"> [click](javascript:alert(1)) <x`
+	p.ProjectPage = "https://example.org/a b>\n# Heading"
+	mustPaper(t, st, p)
+	_, body := getText(t, serve(t, st, nil), "/papers/2509.00010.md")
+	for _, want := range []string{
+		"- Code: <https://github.com/owner/repo%22%3E%20[click](javascript:alert(1))%20%3Cx>\n",
+		"- Project page: <https://example.org/a%20b%3E%0A#%20Heading>\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %q in\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "\n# Heading") {
+		t.Errorf("a link added a heading:\n%s", body)
+	}
+}
+
+func getText(t *testing.T, h http.Handler, path string) (*httptest.ResponseRecorder, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body.String())
+	}
+	return rec, rec.Body.String()
+}
+
 var mdPaper = paperOf("2509.00009", "*Stars* _and_ [brackets] <script>alert(1)</script>\n# x",
 	"We show $O(n^2)$ bounds when x < y.", "Ada *Lovelace*", "李 小龙")
 
@@ -542,4 +574,73 @@ func paperOf(id, title, abstract string, authors ...string) paper.Paper {
 		p.Authors = append(p.Authors, paper.Author{Name: a})
 	}
 	return p
+}
+
+// Submitters of an imported feed are not accounts: /users/NAME shows a
+// local account by that name when there is one and the imported entries
+// only when there is none; the API gives the two different _ids; a name
+// that breaks the username rules has no page.
+func TestImportedSubmitters(t *testing.T) {
+	st := newStore(t, false)
+	ctx := t.Context()
+	at := time.Date(2025, 9, 1, 8, 0, 0, 0, time.UTC)
+	im, err := st.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := []store.Record{
+		{Paper: paperOf("2509.00021", "By the hosted Carol", "A.", "Ada"),
+			Submission: &store.Submission{Day: "2025-09-01", Submitter: "Carol", Fullname: "Hosted Carol", SubmittedAt: at}},
+		{Paper: paperOf("2509.00022", "By AK", "A.", "Ada"),
+			Submission: &store.Submission{Day: "2025-09-01", Submitter: "AKhaliq", Fullname: "AK", SubmittedAt: at}},
+		{Paper: paperOf("2509.00023", "By a name that breaks the rules", "A.", "Ada"),
+			Submission: &store.Submission{Day: "2025-09-01", Fullname: "evil<script>", SubmittedAt: at}},
+	}
+	if _, err := im.Write(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateAccount(ctx, store.Account{User: store.User{Username: "carol", Fullname: "Carol Local"}, Email: "carol@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	h := serve(t, st, nil)
+
+	_, doc := get(t, h, "/users/carol", http.StatusOK)
+	if got := doc.Find("h1").Text(); got != "Carol Local" {
+		t.Errorf("/users/carol shows %q, want the local account", got)
+	}
+	if doc.Find(`a[href="/papers/2509.00021"]`).Length() != 0 {
+		t.Error("the local carol's page lists the hosted Carol's entry")
+	}
+	_, doc = get(t, h, "/users/AKhaliq", http.StatusOK)
+	if got := doc.Find("h1").Text(); got != "AK" || !strings.Contains(doc.Find(".sub").Text(), "imported feed") {
+		t.Errorf("/users/AKhaliq: h1 %q, %q", got, doc.Find(".sub").Text())
+	}
+	if doc.Find(`a[href="/papers/2509.00022"]`).Length() == 0 || doc.Find(`form[action^="/admin/users/"]`).Length() != 0 {
+		t.Error("/users/AKhaliq does not list AK's entry, or offers to disable an account")
+	}
+	if rec, _ := get(t, h, "/users/akhaliq", http.StatusMovedPermanently); rec.Header().Get("Location") != "/users/AKhaliq" {
+		t.Errorf("/users/akhaliq redirects to %q", rec.Header().Get("Location"))
+	}
+	get(t, h, "/users/evil%3Cscript%3E", http.StatusNotFound)
+	get(t, h, "/feeds/user/AKhaliq.atom", http.StatusOK)
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/daily_papers?date=2025-09-01", nil))
+	var items []apiItem
+	if err := json.Unmarshal(rec.Body.Bytes(), &items); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("API: %d %v %s", rec.Code, err, rec.Body.String())
+	}
+	by := map[string]*apiSubmitter{}
+	for _, it := range items {
+		by[it.Paper.ID] = it.SubmittedBy
+	}
+	if sb := by["2509.00021"]; sb == nil || sb.Name != "Carol" || sb.Fullname != "Hosted Carol" || sb.ID == objectID("user", "carol") {
+		t.Errorf("the hosted Carol's submittedBy = %+v; want her names and an _id apart from the local carol's", sb)
+	}
+	if sb := by["2509.00023"]; sb == nil || sb.Name != "" || sb.Fullname != "evil<script>" {
+		t.Errorf("submittedBy of a name that broke the rules = %+v; want the text as fullname only", sb)
+	}
 }

@@ -147,6 +147,9 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request, a *store.Accoun
 		return err
 	}
 	up := r.Method == http.MethodPost
+	if err := s.allowVote(r, a); err != nil {
+		return err
+	}
 	n, err := s.store.Vote(r.Context(), a.ID, id, up)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("Paper " + string(id) + " is not in this catalogue.")

@@ -30,6 +30,9 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	up := r.PostFormValue("up") != "0"
+	if err := s.allowVote(r, a); err != nil {
+		return err
+	}
 	n, err := s.store.Vote(r.Context(), a.ID, id, up)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("Paper " + string(id) + " is not in this catalogue.")
@@ -43,6 +46,13 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, backTo(r, id.Path()), http.StatusSeeOther)
 	return nil
+}
+
+// allowVote keeps votes, from the pages and the API, within the limits
+// of an account and of an address.
+func (s *Server) allowVote(r *http.Request, a *store.Account) error {
+	return s.allow(r.Context(), "votes", limitKey{"vote/account", s.limits.VoteAccount, fmt.Sprint(a.ID)},
+		limitKey{"vote/address", s.limits.VoteAddress, s.clientIP(r)})
 }
 
 // commentView is a comment as a page shows it.

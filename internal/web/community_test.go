@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -73,7 +74,9 @@ func newCommunity(t *testing.T, o communityOptions) *community {
 		}
 	}
 	site, err := New(st, Options{Now: func() time.Time { return now }, Mail: c.outbox, BaseURL: "https://papers.example.org",
-		ArXiv: &arxiv.Client{BaseURL: replay.srv.URL, MinInterval: -1, Attempts: 1}, Limits: limits, DailyCap: o.dailyCap, Search: svc})
+		ArXiv: &arxiv.Client{BaseURL: replay.srv.URL, MinInterval: -1, Attempts: 1}, Limits: limits, DailyCap: o.dailyCap, Search: svc,
+		// Tests speak for other client addresses with X-Forwarded-For.
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,22 +357,74 @@ func TestSignInRefusals(t *testing.T) {
 func TestRateLimitedSignIn(t *testing.T) {
 	few := ratelimit.Limit{Events: 3, Per: time.Hour}
 	many := ratelimit.Limit{Events: 1000, Per: time.Minute}
-	c := newCommunity(t, communityOptions{limits: &Limits{SignInAccount: few, SignInAddress: many, SignUpAddress: many,
-		ResetAccount: many, ResetAddress: many, SubmitAccount: many, SubmitAddress: many, CommentAccount: many, CommentAddress: many}})
+	limits := limitsOf(many)
+	limits.SignInAccount = few
+	c := newCommunity(t, communityOptions{limits: limits})
 	c.browser().signUp("carol")
 	b := c.browser()
+	from := func(ip string) []string { return []string{"X-Forwarded-For", ip} }
 	for i := range 3 {
-		b.post("/signin", form("email", "carol@example.org", "password", fmt.Sprint("guess ", i))).want(t, "guess", http.StatusBadRequest)
+		b.post("/signin", form("email", "carol@example.org", "password", fmt.Sprint("guess ", i)), from("198.51.100.7")...).want(t, "guess", http.StatusBadRequest)
 	}
-	// The fourth try is refused before the password is even checked: the
-	// right password does not get through either.
-	a := b.post("/signin", form("email", "Carol@example.org", "password", "correct horse carol")).want(t, "fourth try", http.StatusTooManyRequests)
+	// The fourth try from that address is refused before the password is
+	// even checked: the right password does not get through either.
+	a := b.post("/signin", form("email", "Carol@example.org", "password", "correct horse carol"), from("198.51.100.7")...).want(t, "fourth try", http.StatusTooManyRequests)
 	if a.header.Get("Retry-After") == "" || !strings.Contains(a.text(".form-error"), "try again") {
 		t.Errorf("429 without Retry-After or message: %q %q", a.header.Get("Retry-After"), a.text(".form-error"))
 	}
-	// Another address's limit is its own.
+	// The owner, from another address, is not locked out by the guesses.
+	owner := c.browser()
+	owner.post("/signin", form("email", "carol@example.org", "password", "correct horse carol"), from("203.0.113.5")...).want(t, "the owner elsewhere", http.StatusSeeOther)
+	// Right passwords count nothing: the owner signs in again and again.
+	for i := range 5 {
+		c.browser().post("/signin", form("email", "carol@example.org", "password", "correct horse carol"), from("203.0.113.5")...).want(t, fmt.Sprint("sign-in ", i), http.StatusSeeOther)
+	}
+	// Another account's limit is its own.
 	c.browser().signUp("dave")
-	c.browser().post("/signin", form("email", "dave@example.org", "password", "correct horse dave")).want(t, "dave", http.StatusSeeOther)
+	c.browser().post("/signin", form("email", "dave@example.org", "password", "correct horse dave"), from("198.51.100.7")...).want(t, "dave", http.StatusSeeOther)
+}
+
+// Ten wrong passwords from one address, then one every 90 s (the
+// review's attack), leave the owner free to sign in from another address,
+// with the limits as they are by default.
+func TestSignInGuessesDoNotLockOutTheOwner(t *testing.T) {
+	limits := DefaultLimits
+	c := newCommunity(t, communityOptions{limits: &limits})
+	c.browser().signUp("carol")
+	stranger := c.browser()
+	for i := range 12 {
+		want := http.StatusBadRequest
+		if i >= 10 {
+			want = http.StatusTooManyRequests
+		}
+		stranger.post("/signin", form("email", "carol@example.org", "password", fmt.Sprint("guess ", i)), "X-Forwarded-For", "198.51.100.7").
+			want(t, fmt.Sprint("guess ", i), want)
+	}
+	c.browser().post("/signin", form("email", "carol@example.org", "password", "correct horse carol"), "X-Forwarded-For", "203.0.113.5").
+		want(t, "the owner from another address", http.StatusSeeOther)
+}
+
+// A limit that refuses does not use up the others: comments refused for
+// their address do not count against the account.
+func TestRefusedLimitChargesNoOther(t *testing.T) {
+	limits := limitsOf(ratelimit.Limit{Events: 1000, Per: time.Minute})
+	limits.CommentAddress = ratelimit.Limit{Events: 2, Per: time.Hour}
+	limits.CommentAccount = ratelimit.Limit{Events: 3, Per: time.Hour}
+	c := newCommunity(t, communityOptions{limits: limits})
+	b := c.browser()
+	b.signUp("rita")
+	id, _ := latestCard(t, b)
+	comment := func(ip string, i int) answer {
+		return b.post("/comments", form("paper", string(id), "body", fmt.Sprint("comment ", i), "key", fmt.Sprint("k", i)), "X-Forwarded-For", ip)
+	}
+	comment("198.51.100.7", 0).want(t, "first", http.StatusSeeOther)
+	comment("198.51.100.7", 1).want(t, "second", http.StatusSeeOther)
+	for i := 2; i < 6; i++ {
+		comment("198.51.100.7", i).want(t, "over the address's limit", http.StatusTooManyRequests)
+	}
+	// The account has one comment left, whatever the address refused.
+	comment("203.0.113.5", 6).want(t, "the account's third", http.StatusSeeOther)
+	comment("203.0.113.5", 7).want(t, "the account's fourth", http.StatusTooManyRequests)
 }
 
 var resetLink = regexp.MustCompile(`https://papers\.example\.org/reset/([A-Za-z0-9_-]+)`)
@@ -378,6 +433,14 @@ func TestPasswordResetByMail(t *testing.T) {
 	c := newCommunity(t, communityOptions{})
 	elsewhere := c.browser()
 	elsewhere.signUp("erin")
+	token := elsewhere.post("/settings/tokens", form("name", "bot")).want(t, "token", http.StatusOK).text(".notice code.token")
+	apiVote := func() answer {
+		id, _ := latestCard(t, elsewhere)
+		req, _ := http.NewRequest("POST", c.srv.URL+"/api/papers/"+string(id)+"/upvote", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return c.browser().do(req)
+	}
+	apiVote().want(t, "the token before the reset", http.StatusOK)
 
 	// An unknown address gets the same page and no mail.
 	b := c.browser()
@@ -411,6 +474,7 @@ func TestPasswordResetByMail(t *testing.T) {
 	if got := elsewhere.get("/").text("header .me"); got != "" {
 		t.Errorf("another browser's session survived the reset: %q", got)
 	}
+	apiVote().want(t, "the API token after the reset", http.StatusUnauthorized)
 	c.browser().post("/reset/forged-token", form("password", "a brand new password")).want(t, "forged token", http.StatusBadRequest)
 }
 
@@ -1006,8 +1070,47 @@ func TestAPIRateLimit(t *testing.T) {
 	}
 }
 
+// Votes have limits a person never meets and a script does: the form and
+// the API count against the same ones, and beyond them answer 429 with
+// Retry-After.
+func TestVoteRateLimit(t *testing.T) {
+	limits := limitsOf(ratelimit.Limit{Events: 1000, Per: time.Minute})
+	limits.VoteAccount = ratelimit.Limit{Events: 6, Per: time.Hour}
+	limits.VoteAddress = ratelimit.Limit{Events: 9, Per: time.Hour}
+	c := newCommunity(t, communityOptions{limits: limits})
+	b := c.browser()
+	b.signUp("vic")
+	token := b.post("/settings/tokens", form("name", "bot")).want(t, "token", http.StatusOK).text(".notice code.token")
+	id, _ := latestCard(t, b)
+	api := func(method string) answer {
+		req, _ := http.NewRequest(method, c.srv.URL+"/api/papers/"+string(id)+"/upvote", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return c.browser().do(req)
+	}
+	for i := range 3 {
+		b.post("/vote", form("paper", string(id), "up", fmt.Sprint(i%2))).want(t, fmt.Sprint("form vote ", i), http.StatusSeeOther)
+		api([]string{"POST", "DELETE"}[i%2]).want(t, fmt.Sprint("API vote ", i), http.StatusOK)
+	}
+	a := b.post("/vote", form("paper", string(id))).want(t, "the form's seventh vote", http.StatusTooManyRequests)
+	if a.header.Get("Retry-After") == "" {
+		t.Errorf("429 without Retry-After")
+	}
+	a = api("POST").want(t, "the API's seventh vote", http.StatusTooManyRequests)
+	if a.header.Get("Retry-After") == "" || !strings.Contains(a.body, `"error"`) {
+		t.Errorf("API 429: Retry-After %q, %s", a.header.Get("Retry-After"), a.body)
+	}
+	// The address's own limit, shared by another account on it.
+	w := c.browser()
+	w.signUp("wes")
+	for i := range 3 {
+		w.post("/vote", form("paper", string(id))).want(t, fmt.Sprint("wes's vote ", i), http.StatusSeeOther)
+	}
+	w.post("/vote", form("paper", string(id))).want(t, "the address's tenth vote", http.StatusTooManyRequests)
+}
+
 // limitsOf is every rate limit set to l; tests then tighten the one they test.
 func limitsOf(l ratelimit.Limit) *Limits {
 	return &Limits{SignInAccount: l, SignInAddress: l, SignUpAddress: l, ResetAccount: l, ResetAddress: l,
-		SubmitAccount: l, SubmitAddress: l, CommentAccount: l, CommentAddress: l, SubscribeAccount: l, SubscribeAddress: l}
+		SubmitAccount: l, SubmitAddress: l, CommentAccount: l, CommentAddress: l, SubscribeAccount: l, SubscribeAddress: l,
+		VoteAccount: l, VoteAddress: l}
 }

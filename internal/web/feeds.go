@@ -304,7 +304,11 @@ func (s *Server) feedUser(w http.ResponseWriter, r *http.Request) error {
 		return notFound(noFeedHere)
 	}
 	ctx := r.Context()
+	var imported []store.FeedItem // the entries of a name no account has
 	u, err := s.store.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		u, imported, err = s.importedSubmitter(ctx, name, synListLimit)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("There is no user by that name, so there is no feed of their submissions.")
 	}
@@ -321,9 +325,11 @@ func (s *Server) feedUser(w http.ResponseWriter, r *http.Request) error {
 		Path:        "/feeds/user/" + url.PathEscape(u.Username), Home: "/users/" + url.PathEscape(u.Username),
 		Chronological: true,
 	}
-	items, err := s.store.UserSubmissions(ctx, u.ID, synListLimit)
-	if err != nil {
-		return err
+	items := imported
+	if !u.Imported {
+		if items, err = s.store.UserSubmissions(ctx, u.ID, synListLimit); err != nil {
+			return err
+		}
 	}
 	feed.addItems(s, newestFirst(items, synListLimit))
 	if err := s.finishSyn(ctx, feed); err != nil {

@@ -357,12 +357,8 @@ func TestFeedsOfTheDemo(t *testing.T) {
 		t.Fatal("the trending page is empty")
 	}
 
-	// A user's submissions.
-	u, err := st.UserByName(ctx, "taesiri")
-	if err != nil {
-		t.Fatal(err)
-	}
-	userItems, err := st.UserSubmissions(ctx, u.ID, synListLimit)
+	// A user's submissions: taesiri is a submitter of the imported feed.
+	userItems, err := st.ImportedSubmissions(ctx, "taesiri", synListLimit)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,13 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
 )
 
 // maxFormBytes bounds the body of any form or API request: the longest
@@ -93,56 +93,10 @@ func validJSONText(b []byte) bool {
 	return true
 }
 
-var (
-	githubOwner = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
-	githubRepo  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-)
+// normalizeGitHub is paper.GitHubRepoURL, the one rule for every way a
+// repository link comes in.
+func normalizeGitHub(s string) (string, error) { return paper.GitHubRepoURL(s) }
 
-// normalizeGitHub accepts owner/repo or a github.com URL of a repository
-// (with or without scheme, .git or a trailing path) and returns
-// https://github.com/owner/repo.
-func normalizeGitHub(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
-	}
-	bad := errors.New("The GitHub repository should look like https://github.com/owner/repo or owner/repo.")
-	rest := s
-	for _, p := range []string{"https://", "http://"} {
-		if len(rest) >= len(p) && strings.EqualFold(rest[:len(p)], p) {
-			rest = rest[len(p):]
-		}
-	}
-	rest = strings.TrimPrefix(rest, "www.")
-	if len(rest) >= 11 && strings.EqualFold(rest[:11], "github.com/") {
-		rest = rest[11:]
-	} else if strings.Contains(s, "://") || strings.Count(rest, "/") != 1 {
-		return "", bad
-	}
-	parts := strings.SplitN(rest, "/", 3)
-	if len(parts) < 2 {
-		return "", bad
-	}
-	owner, repo := parts[0], strings.TrimSuffix(parts[1], ".git")
-	if !githubOwner.MatchString(owner) || !githubRepo.MatchString(repo) || repo == "." || repo == ".." {
-		return "", bad
-	}
-	return "https://github.com/" + owner + "/" + repo, nil
-}
-
-// normalizeWebPage accepts an absolute http or https URL.
-func normalizeWebPage(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
-	}
-	bad := errors.New("The project page should be a web address starting with https:// or http://.")
-	if len(s) > 2000 || checkText(s) != nil {
-		return "", bad
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-		return "", bad
-	}
-	return u.String(), nil
-}
+// normalizeWebPage is paper.WebPageURL, the one rule for every way a
+// project page comes in.
+func normalizeWebPage(s string) (string, error) { return paper.WebPageURL(s) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/ratelimit"
+	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 // Limits bound how often one account and one address may do the things
@@ -16,6 +17,12 @@ import (
 // spam would abuse. Each action has a limit per account (or, before
 // sign-in, per email address typed) and a looser one per client address,
 // which people behind one NAT share.
+//
+// Sign-in is the exception, since a limit per account would let anyone
+// lock its owner out by guessing wrong on purpose: every attempt counts
+// against the client address, and failed ones against the account typed
+// from that address (SignInAccount), so a stranger's wrong guesses use up
+// only the stranger's own tries.
 type Limits struct {
 	SignInAccount, SignInAddress   ratelimit.Limit
 	SignUpAddress                  ratelimit.Limit
@@ -24,6 +31,8 @@ type Limits struct {
 	CommentAccount, CommentAddress ratelimit.Limit
 	// Subscribing sends a mail: per address typed, and per client.
 	SubscribeAccount, SubscribeAddress ratelimit.Limit
+	// Votes, from the pages and the API alike.
+	VoteAccount, VoteAddress ratelimit.Limit
 }
 
 // DefaultLimits are generous for people and tight for scripts.
@@ -39,6 +48,11 @@ var DefaultLimits = Limits{
 	CommentAddress:   ratelimit.Limit{Events: 60, Per: 10 * time.Minute},
 	SubscribeAccount: ratelimit.Limit{Events: 3, Per: time.Hour},
 	SubscribeAddress: ratelimit.Limit{Events: 20, Per: time.Hour},
+	// A person upvoting a whole day's feed, and changing their mind on a
+	// few, stays far below 100 votes in ten minutes (a burst of 100, then
+	// one every 6 s); an address shared by a lab gets three times that.
+	VoteAccount: ratelimit.Limit{Events: 100, Per: 10 * time.Minute},
+	VoteAddress: ratelimit.Limit{Events: 300, Per: 10 * time.Minute},
 }
 
 // limitKey is one limit asked about one key; name keeps apart the keys
@@ -49,30 +63,53 @@ type limitKey struct {
 	key   string
 }
 
-// allow asks every limit; the request goes ahead only if all agree. The
-// counts live in the store, so every process serving the site counts
-// against the same limits. The error is a 429 that says how long to wait.
-func (s *Server) allow(ctx context.Context, what string, keys ...limitKey) error {
-	now := s.now()
-	var wait time.Duration
-	for _, k := range keys {
-		l := k.limit
-		if l.Events <= 0 || l.Per <= 0 {
-			continue
-		}
-		ok, retry, err := s.store.Throttle(ctx, k.name+":"+strings.ToLower(k.key), l.Events, l.Per/time.Duration(l.Events), now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			wait = max(wait, retry)
-		}
+// bucket is the limit as the store counts it; peek asks without counting.
+func (k limitKey) bucket(peek bool) store.Bucket {
+	l := k.limit
+	if l.Events <= 0 || l.Per <= 0 {
+		return store.Bucket{} // no limit
 	}
-	if wait == 0 {
-		return nil
+	return store.Bucket{Key: k.name + ":" + strings.ToLower(k.key), Burst: l.Events, Every: l.Per / time.Duration(l.Events), Peek: peek}
+}
+
+// allow asks every limit; the request goes ahead, and counts against each
+// of them, only if all agree: a limit that refuses does not use up the
+// others (a stranger refused for their address must not spend the tries of
+// the account they typed). The counts live in the store, so every process
+// serving the site counts against the same limits. The error is a 429
+// that says how long to wait.
+func (s *Server) allow(ctx context.Context, what string, keys ...limitKey) error {
+	return s.allowPeeking(ctx, what, keys, nil)
+}
+
+// allowPeeking is allow that also asks the limits in peek without counting
+// the request against them: limits of failures, which count is told of
+// once a failure has happened.
+func (s *Server) allowPeeking(ctx context.Context, what string, keys, peek []limitKey) error {
+	buckets := make([]store.Bucket, 0, len(keys)+len(peek))
+	for _, k := range keys {
+		buckets = append(buckets, k.bucket(false))
+	}
+	for _, k := range peek {
+		buckets = append(buckets, k.bucket(true))
+	}
+	ok, wait, err := s.store.ThrottleAll(ctx, s.now(), buckets...)
+	if err != nil || ok {
+		return err
 	}
 	return &httpError{status: http.StatusTooManyRequests, retryAfter: wait,
 		msg: fmt.Sprintf("Too many %s from you for now. Please try again in %s.", what, humanWait(wait))}
+}
+
+// count counts an event that has happened against one limit, whatever
+// the limit says: a failure, which allowPeeking then sees.
+func (s *Server) count(ctx context.Context, k limitKey) error {
+	b := k.bucket(false)
+	if b.Burst == 0 {
+		return nil
+	}
+	_, _, err := s.store.Throttle(ctx, b.Key, b.Burst, b.Every, s.now())
+	return err
 }
 
 // clientIP is the address rate limits count a request against.

@@ -76,10 +76,10 @@ func (s *Server) paperMarkdown(w http.ResponseWriter, r *http.Request, raw strin
 	}
 	fmt.Fprintf(&b, "- arXiv: <%s>\n- PDF: <%s>\n- Page: <%s%s>\n", id.AbsURL(), id.PDFURL(), s.baseURL, id.Path())
 	if p.GitHubRepo != "" {
-		fmt.Fprintf(&b, "- Code: <%s>\n", p.GitHubRepo)
+		fmt.Fprintf(&b, "- Code: <%s>\n", mdAutolink(p.GitHubRepo))
 	}
 	if p.ProjectPage != "" {
-		fmt.Fprintf(&b, "- Project page: <%s>\n", p.ProjectPage)
+		fmt.Fprintf(&b, "- Project page: <%s>\n", mdAutolink(p.ProjectPage))
 	}
 	fmt.Fprintf(&b, "- Upvotes: %d\n", p.Upvotes)
 	if p.Abstract != "" {
@@ -88,6 +88,25 @@ func (s *Server) paperMarkdown(w http.ResponseWriter, r *http.Request, raw strin
 	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 	_, _ = w.Write([]byte(b.String()))
 	return nil
+}
+
+// mdAutolink makes a stored link safe inside a Markdown autolink
+// (<...>), which ends at the first > and holds no spaces or line breaks:
+// every byte outside the characters a URL is written with is
+// percent-encoded, so a link stored before the links' rule (or one that
+// slipped past it) can neither end the autolink nor add markup after it.
+func mdAutolink(u string) string {
+	const safe = "-._~:/?#[]@!$&'()*+,;=%"
+	var b strings.Builder
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(safe, c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // oneLine folds line breaks, which would end a heading or a list item.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -18,13 +19,16 @@ type profilePage struct {
 	Submissions []store.FeedItem
 	Upvoted     []paper.Paper
 	Self        bool
+	// Imported is the page of a name no account has, which imported feeds
+	// credited entries to: those entries, and no account.
+	Imported bool
 }
 
 func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	u, err := s.store.UserByName(ctx, r.PathValue("name"))
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound("There is no user by that name.")
+		return s.importedProfile(w, r)
 	}
 	if err != nil {
 		return err
@@ -48,6 +52,45 @@ func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) error {
 	if page.Upvoted, err = s.store.UserUpvotes(ctx, u.ID, profileLimit); err != nil {
 		return err
 	}
+	if err := s.markVotes(r, &page.layout, feedIDs(page.Submissions)); err != nil {
+		return err
+	}
+	page.Canonical = "/users/" + u.Username
+	page.Feeds = s.userFeeds(u.Username)
+	return s.render(w, http.StatusOK, "profile", &page)
+}
+
+// importedSubmitter finds the entries imported feeds credited to name when
+// no account has it, and the submitter as the newest of them spells it;
+// ErrNotFound when there are none.
+func (s *Server) importedSubmitter(ctx context.Context, name string, limit int) (store.User, []store.FeedItem, error) {
+	items, err := s.store.ImportedSubmissions(ctx, name, limit)
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	if len(items) == 0 || items[0].Submitter == nil {
+		return store.User{}, nil, store.ErrNotFound
+	}
+	return *items[0].Submitter, items, nil
+}
+
+// importedProfile shows the entries imported feeds credited to a name that
+// no account has: such a submitter is not an account, and an account that
+// takes the name later takes over the page, not the entries.
+func (s *Server) importedProfile(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	u, items, err := s.importedSubmitter(r.Context(), name, profileLimit)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("There is no user by that name.")
+	}
+	if err != nil {
+		return err
+	}
+	if u.Username != name {
+		http.Redirect(w, r, "/users/"+u.Username, http.StatusMovedPermanently)
+		return nil
+	}
+	page := profilePage{layout: s.layout(r, u.Username, ""), User: store.Account{User: u}, Submissions: items, Imported: true}
 	if err := s.markVotes(r, &page.layout, feedIDs(page.Submissions)); err != nil {
 		return err
 	}

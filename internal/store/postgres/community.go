@@ -99,7 +99,10 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) err
 		if at.IsZero() {
 			return nil
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM password_resets WHERE user_id = $1`, userID)
 		return err
 	})
 	if err != nil {
@@ -335,9 +338,19 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 	if !t.RevokedAt.IsZero() {
 		t.RevokedAt = orNow(t.RevokedAt)
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, ms(t.CreatedAt),
-		nullMs(t.LastUsedAt), nullMs(t.RevokedAt)).Scan(&t.ID)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, ms(t.CreatedAt),
+			nullMs(t.LastUsedAt), nullMs(t.RevokedAt)).Scan(&t.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
+			AND (revoked_at < $2 OR id NOT IN (SELECT id FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
+				ORDER BY revoked_at DESC, id DESC LIMIT $3))`,
+			t.UserID, ms(t.CreatedAt.Add(-store.KeepRevokedFor)), store.KeepRevoked)
+		return err
+	})
 	if err != nil {
 		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapErr(err))
 	}
@@ -375,8 +388,9 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 	var a store.Account
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var userID int64
-		if err := tx.QueryRow(ctx, `SELECT user_id FROM password_resets
-			WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 FOR UPDATE`, tokenHash, ms(now)).Scan(&userID); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id
+			WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.disabled_at IS NULL
+			FOR UPDATE OF r`, tokenHash, ms(now)).Scan(&userID); err != nil {
 			return err
 		}
 		for _, q := range []struct {
@@ -385,6 +399,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 		}{
 			{`UPDATE users SET password_hash = $1 WHERE id = $2`, []any{hash, userID}},
 			{`DELETE FROM sessions WHERE user_id = $1`, []any{userID}},
+			{`UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, []any{ms(now), userID}},
 			{`UPDATE password_resets SET used_at = $1 WHERE token_hash = $2`, []any{ms(now), tokenHash}},
 			{`DELETE FROM password_resets WHERE user_id = $1 AND token_hash <> $2`, []any{userID, tokenHash}},
 		} {
@@ -486,6 +501,17 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 		return store.FeedItem{}, fmt.Errorf("store: submit %s: %w", id, mapErr(err))
 	}
 	return item, nil
+}
+
+// ImportedSubmissions lists the visible feed entries imports credited to
+// a submitter's name, newest first (feed_entries_imported_submitter).
+func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit int) ([]store.FeedItem, error) {
+	if username == "" {
+		return nil, nil // entries without a valid name are nobody's
+	}
+	return s.feedItems(ctx, fmt.Sprintf("imported submissions of %q", username), `SELECT `+feedCols+feedFrom+`
+		WHERE lower(f.imported_submitter) = lower($1) AND f.imported_submitter <> '' AND f.submitter_id IS NULL AND NOT f.hidden
+		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT $2`, username, sqlLimit(limit))
 }
 
 // UserSubmissions lists a user's visible feed entries, newest first.

@@ -12,7 +12,7 @@ import (
 )
 
 // feedCols follows paperCols in feed queries; scanFeedItem reads both.
-const feedCols = paperCols + `, f.day, f.submitted_at, u.id, u.username, u.fullname, u.avatar_url`
+const feedCols = paperCols + `, f.day, f.submitted_at, u.id, u.username, u.fullname, u.avatar_url, f.imported_submitter, f.imported_fullname`
 
 const feedFrom = ` FROM feed_entries f
 	JOIN papers p ON p.seq = f.paper_seq
@@ -25,17 +25,28 @@ func scanFeedItem(sc scanner) (store.FeedItem, error) {
 		submitted             int64
 		uid                   *int64
 		uname, ufull, uavatar *string
+		iname, ifull          string
 	)
-	p, err := scanPaper(sc, &it.Day, &submitted, &uid, &uname, &ufull, &uavatar)
+	p, err := scanPaper(sc, &it.Day, &submitted, &uid, &uname, &ufull, &uavatar, &iname, &ifull)
 	if err != nil {
 		return it, err
 	}
 	it.Paper = p
 	it.SubmittedAt = time.UnixMilli(submitted).UTC()
-	if uid != nil {
-		it.Submitter = &store.User{ID: *uid, Username: deref(uname), Fullname: deref(ufull), AvatarURL: deref(uavatar)}
-	}
+	it.Submitter = submitter(uid, uname, ufull, uavatar, iname, ifull)
 	return it, nil
+}
+
+// submitter is a feed entry's submitter: its account, or the one an
+// imported feed named, or nil.
+func submitter(uid *int64, uname, ufull, uavatar *string, iname, ifull string) *store.User {
+	switch {
+	case uid != nil:
+		return &store.User{ID: *uid, Username: deref(uname), Fullname: deref(ufull), AvatarURL: deref(uavatar)}
+	case iname != "" || ifull != "":
+		return &store.User{Username: iname, Fullname: ifull, Imported: true}
+	}
+	return nil
 }
 
 func deref(s *string) string {
@@ -160,8 +171,9 @@ func scanMaybeFeedItem(sc scanner) (store.FeedItem, error) {
 		day                   *string
 		submitted, uid        *int64
 		uname, ufull, uavatar *string
+		iname, ifull          *string
 	)
-	p, err := scanPaper(sc, &day, &submitted, &uid, &uname, &ufull, &uavatar)
+	p, err := scanPaper(sc, &day, &submitted, &uid, &uname, &ufull, &uavatar, &iname, &ifull)
 	if err != nil {
 		return it, err
 	}
@@ -169,8 +181,6 @@ func scanMaybeFeedItem(sc scanner) (store.FeedItem, error) {
 	if submitted != nil {
 		it.SubmittedAt = time.UnixMilli(*submitted).UTC()
 	}
-	if uid != nil {
-		it.Submitter = &store.User{ID: *uid, Username: deref(uname), Fullname: deref(ufull), AvatarURL: deref(uavatar)}
-	}
+	it.Submitter = submitter(uid, uname, ufull, uavatar, deref(iname), deref(ifull))
 	return it, nil
 }

@@ -22,7 +22,6 @@ import (
 type importTx struct {
 	s       *Store
 	tx      pgx.Tx
-	users   map[string]int64 // username (lower case) -> id, filled as submitters are met
 	done    bool
 	changed bool  // whether anything was written, so Commit bumps the version
 	rev     int64 // the version this import's changes become visible in
@@ -42,7 +41,7 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 		tx.Rollback(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
-	im := &importTx{s: s, tx: tx, users: map[string]int64{}, rev: v + 1}
+	im := &importTx{s: s, tx: tx, rev: v + 1}
 	s.mu.Lock()
 	if s.open == nil {
 		s.open = map[*importTx]bool{}
@@ -74,8 +73,9 @@ type (
 		day string
 	}
 	feedVal struct {
-		uid *int64
-		at  int64
+		local      bool // submitted by a local account: the import leaves it be
+		name, full string
+		at         int64
 	}
 )
 
@@ -152,25 +152,22 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 		if sub == nil {
 			continue
 		}
-		var uid *int64
-		if sub.Submitter != "" {
-			id, err := im.user(ctx, sub.Submitter, sub.Fullname)
-			if err != nil {
-				return store.ImportCounts{}, fmt.Errorf("store: import %s: %w", recs[i].Paper.ID, err)
-			}
-			uid = &id
-		}
+		// The submitter is kept as text on the entry (see store.Submission):
+		// an import never makes, finds or changes an account.
+		v := feedVal{name: sub.Submitter, full: sub.Fullname, at: sub.SubmittedAt.UnixMilli()}
 		k := feedKey{ofRec[i].seq, sub.Day}
-		at := sub.SubmittedAt.UnixMilli()
 		if old, ok := feed[k]; ok {
-			if uid == nil && old.uid != nil {
-				uid = old.uid // a record without a submitter does not erase a known one
+			if old.local {
+				continue // a local account's entry
 			}
-			if sameID(old.uid, uid) && old.at == at {
+			if v.name == "" && v.full == "" {
+				v.name, v.full = old.name, old.full // a record without a submitter does not erase a known one
+			}
+			if v == old {
 				continue
 			}
 		}
-		feed[k] = feedVal{uid, at}
+		feed[k] = v
 		if !isDirty[k] {
 			isDirty[k] = true
 			dirty = append(dirty, k)
@@ -367,7 +364,8 @@ func (im *importTx) loadFeed(ctx context.Context, keys []feedKey) (map[feedKey]f
 	for i, k := range keys {
 		seqs[i], days[i] = k.seq, k.day
 	}
-	rows, err := im.tx.Query(ctx, `SELECT DISTINCT f.paper_seq, f.day, f.submitter_id, f.submitted_at
+	rows, err := im.tx.Query(ctx, `SELECT DISTINCT f.paper_seq, f.day, f.submitter_id IS NOT NULL, f.imported_submitter,
+		f.imported_fullname, f.submitted_at
 		FROM unnest($1::bigint[], $2::text[]) AS k(seq, day)
 		JOIN feed_entries f ON f.paper_seq = k.seq AND f.day = k.day`, seqs, days)
 	if err != nil {
@@ -377,7 +375,7 @@ func (im *importTx) loadFeed(ctx context.Context, keys []feedKey) (map[feedKey]f
 		k feedKey
 		v feedVal
 	)
-	_, err = pgx.ForEachRow(rows, []any{&k.seq, &k.day, &v.uid, &v.at}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&k.seq, &k.day, &v.local, &v.name, &v.full, &v.at}, func() error {
 		feed[k] = v
 		v = feedVal{}
 		return nil
@@ -395,43 +393,23 @@ func (im *importTx) writeFeed(ctx context.Context, keys []feedKey, feed map[feed
 	}
 	seqs := make([]int64, len(keys))
 	days := make([]string, len(keys))
-	uids := make([]*int64, len(keys))
+	names := make([]string, len(keys))
+	fulls := make([]string, len(keys))
 	ats := make([]int64, len(keys))
 	for i, k := range keys {
-		seqs[i], days[i], uids[i], ats[i] = k.seq, k.day, feed[k].uid, feed[k].at
+		seqs[i], days[i], names[i], fulls[i], ats[i] = k.seq, k.day, feed[k].name, feed[k].full, feed[k].at
 	}
-	_, err := im.tx.Exec(ctx, `INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[])
-		ON CONFLICT (paper_seq, day) DO UPDATE SET submitter_id = excluded.submitter_id, submitted_at = excluded.submitted_at`,
-		seqs, days, uids, ats)
+	// An entry a local account submitted is never changed by an import.
+	_, err := im.tx.Exec(ctx, `INSERT INTO feed_entries (paper_seq, day, imported_submitter, imported_fullname, submitted_at)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+		ON CONFLICT (paper_seq, day) DO UPDATE SET imported_submitter = excluded.imported_submitter,
+			imported_fullname = excluded.imported_fullname, submitted_at = excluded.submitted_at
+		WHERE feed_entries.submitter_id IS NULL`,
+		seqs, days, names, fulls, ats)
 	if err != nil {
 		return fmt.Errorf("store: import: feed: %w", mapErr(err))
 	}
 	return nil
-}
-
-func sameID(a, b *int64) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
-}
-
-// user finds or creates the submitter named username (whatever its case).
-func (im *importTx) user(ctx context.Context, username, fullname string) (int64, error) {
-	key := strings.ToLower(username)
-	if id, ok := im.users[key]; ok {
-		return id, nil
-	}
-	var id int64
-	err := im.tx.QueryRow(ctx, `INSERT INTO users (username, fullname, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT (lower(username)) DO UPDATE SET fullname = CASE WHEN excluded.fullname <> '' THEN excluded.fullname ELSE users.fullname END
-		RETURNING id`, username, fullname, time.Now().UnixMilli()).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("user %q: %w", username, mapErr(err))
-	}
-	im.users[key] = id
-	return id, nil
 }
 
 func (im *importTx) Commit() error {

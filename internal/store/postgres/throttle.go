@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 // Throttle is the generic cell rate algorithm in one upsert: the row's
@@ -46,3 +50,64 @@ func (s *Store) Throttle(ctx context.Context, key string, burst int, every time.
 // pruneEvery is how many events pass between deletions of the rows whose
 // time has passed (full buckets, the same as no row).
 const pruneEvery = 1024
+
+// ThrottleAll asks every bucket in one transaction, charging each by the
+// same upsert as Throttle's and rolling all of them back when one refuses.
+// The buckets are charged in key order, so that two events locking the
+// same rows lock them in the same order and never wait on each other.
+func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store.Bucket) (bool, time.Duration, error) {
+	buckets = slices.Clone(buckets)
+	slices.SortFunc(buckets, func(a, b store.Bucket) int { return strings.Compare(a.Key, b.Key) })
+	t := now.UnixMicro()
+	var wait time.Duration
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, b := range buckets {
+			if b.Burst <= 0 || b.Every <= 0 {
+				continue
+			}
+			step := b.Every.Microseconds()
+			tolerance := int64(b.Burst-1) * step
+			if !b.Peek {
+				err := tx.QueryRow(ctx, `INSERT INTO rate_limits (key, tat) VALUES ($1, $2::bigint + $3::bigint)
+					ON CONFLICT (key) DO UPDATE SET tat = greatest(rate_limits.tat, $2::bigint) + $3::bigint
+						WHERE rate_limits.tat - $2::bigint <= $4::bigint
+					RETURNING tat`, b.Key, t, step, tolerance).Scan(new(int64))
+				if err == nil {
+					continue
+				}
+				if !errors.Is(err, pgx.ErrNoRows) {
+					return fmt.Errorf("store: throttle %s: %w", b.Key, mapErr(err))
+				}
+			}
+			var tat int64
+			err := tx.QueryRow(ctx, `SELECT tat FROM rate_limits WHERE key = $1`, b.Key).Scan(&tat)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue // a peek at a key never used: a full bucket
+			}
+			if err != nil {
+				return fmt.Errorf("store: throttle %s: %w", b.Key, mapErr(err))
+			}
+			if tat-t > tolerance {
+				wait = max(wait, time.Duration(tat-t-tolerance)*time.Microsecond)
+			}
+		}
+		if wait > 0 {
+			return errRefused
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errRefused):
+		return false, wait, nil
+	case err != nil:
+		return false, 0, err
+	}
+	if s.throttled.Add(1)%pruneEvery == 0 {
+		// Housekeeping, as in Throttle.
+		_, _ = s.pool.Exec(ctx, `DELETE FROM rate_limits WHERE tat < $1`, t)
+	}
+	return true, 0, nil
+}
+
+// errRefused rolls back the charges of a refused ThrottleAll.
+var errRefused = errors.New("refused")

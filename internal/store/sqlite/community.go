@@ -143,7 +143,10 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) err
 		if at.IsZero() {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE user_id = ?`, userID)
 		return err
 	})
 	if err != nil {
@@ -168,8 +171,9 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 	var a store.Account
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var userID int64
-		if err := tx.QueryRowContext(ctx, `SELECT user_id FROM password_resets
-			WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`, tokenHash, now.UnixMilli()).Scan(&userID); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id
+			WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ? AND u.disabled_at IS NULL`,
+			tokenHash, now.UnixMilli()).Scan(&userID); err != nil {
 			return err
 		}
 		for _, q := range []struct {
@@ -178,6 +182,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 		}{
 			{`UPDATE users SET password_hash = ? WHERE id = ?`, []any{hash, userID}},
 			{`DELETE FROM sessions WHERE user_id = ?`, []any{userID}},
+			{`UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, []any{now.UnixMilli(), userID}},
 			{`UPDATE password_resets SET used_at = ? WHERE token_hash = ?`, []any{now.UnixMilli(), tokenHash}},
 			{`DELETE FROM password_resets WHERE user_id = ? AND token_hash <> ?`, []any{userID, tokenHash}},
 		} {
@@ -314,6 +319,17 @@ func (s *Store) UserSubmissions(ctx context.Context, userID int64, limit int) ([
 	return s.feedItems(ctx, fmt.Sprintf("submissions of user %d", userID), `SELECT `+feedCols+feedFrom+`
 		WHERE f.submitter_id = ? AND f.hidden = 0
 		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT ?`, userID, sqlLimit(limit))
+}
+
+// ImportedSubmissions lists the visible feed entries imports credited to
+// a submitter's name, newest first (feed_entries_imported_submitter).
+func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit int) ([]store.FeedItem, error) {
+	if username == "" {
+		return nil, nil // entries without a valid name are nobody's
+	}
+	return s.feedItems(ctx, fmt.Sprintf("imported submissions of %q", username), `SELECT `+feedCols+feedFrom+`
+		WHERE f.imported_submitter = ? COLLATE NOCASE AND f.imported_submitter <> '' AND f.submitter_id IS NULL AND f.hidden = 0
+		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT ?`, username, sqlLimit(limit))
 }
 
 // HidePaper hides or shows every feed entry of a paper.
@@ -715,9 +731,19 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 	if !t.RevokedAt.IsZero() {
 		t.RevokedAt = orNow(t.RevokedAt)
 	}
-	err := s.w.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
-		toMillis(t.LastUsedAt), toMillis(t.RevokedAt)).Scan(&t.ID)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
+			toMillis(t.LastUsedAt), toMillis(t.RevokedAt)).Scan(&t.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = ?1 AND revoked_at IS NOT NULL
+			AND (revoked_at < ?2 OR id NOT IN (SELECT id FROM api_tokens WHERE user_id = ?1 AND revoked_at IS NOT NULL
+				ORDER BY revoked_at DESC, id DESC LIMIT ?3))`,
+			t.UserID, t.CreatedAt.Add(-store.KeepRevokedFor).UnixMilli(), store.KeepRevoked)
+		return err
+	})
 	if err != nil {
 		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapRef(err))
 	}

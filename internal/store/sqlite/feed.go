@@ -12,7 +12,7 @@ import (
 )
 
 // feedCols follows paperCols in feed queries; scanFeedItem reads both.
-const feedCols = paperCols + `, f.day, f.submitted_at, u.id, u.username, u.fullname, u.avatar_url`
+const feedCols = paperCols + `, f.day, f.submitted_at, u.id, u.username, u.fullname, u.avatar_url, f.imported_submitter, f.imported_fullname`
 
 const feedFrom = ` FROM feed_entries f
 	JOIN papers p ON p.seq = f.paper_seq
@@ -24,17 +24,28 @@ func scanFeedItem(sc scanner) (store.FeedItem, error) {
 		submitted             int64
 		uid                   sql.NullInt64
 		uname, ufull, uavatar sql.NullString
+		iname, ifull          string
 	)
-	p, err := scanPaper(sc, &it.Day, &submitted, &uid, &uname, &ufull, &uavatar)
+	p, err := scanPaper(sc, &it.Day, &submitted, &uid, &uname, &ufull, &uavatar, &iname, &ifull)
 	if err != nil {
 		return it, err
 	}
 	it.Paper = p
 	it.SubmittedAt = time.UnixMilli(submitted).UTC()
-	if uid.Valid {
-		it.Submitter = &store.User{ID: uid.Int64, Username: uname.String, Fullname: ufull.String, AvatarURL: uavatar.String}
-	}
+	it.Submitter = submitter(uid, uname, ufull, uavatar, iname, ifull)
 	return it, nil
+}
+
+// submitter is a feed entry's submitter: its account, or the one an
+// imported feed named, or nil.
+func submitter(uid sql.NullInt64, uname, ufull, uavatar sql.NullString, iname, ifull string) *store.User {
+	switch {
+	case uid.Valid:
+		return &store.User{ID: uid.Int64, Username: uname.String, Fullname: ufull.String, AvatarURL: uavatar.String}
+	case iname != "" || ifull != "":
+		return &store.User{Username: iname, Fullname: ifull, Imported: true}
+	}
+	return nil
 }
 
 func (s *Store) feedItems(ctx context.Context, what, query string, args ...any) ([]store.FeedItem, error) {
@@ -168,8 +179,9 @@ func scanMaybeFeedItem(sc scanner) (store.FeedItem, error) {
 		day                   sql.NullString
 		submitted, uid        sql.NullInt64
 		uname, ufull, uavatar sql.NullString
+		iname, ifull          sql.NullString
 	)
-	p, err := scanPaper(sc, &day, &submitted, &uid, &uname, &ufull, &uavatar)
+	p, err := scanPaper(sc, &day, &submitted, &uid, &uname, &ufull, &uavatar, &iname, &ifull)
 	if err != nil {
 		return it, err
 	}
@@ -177,8 +189,6 @@ func scanMaybeFeedItem(sc scanner) (store.FeedItem, error) {
 	if submitted.Valid {
 		it.SubmittedAt = time.UnixMilli(submitted.Int64).UTC()
 	}
-	if uid.Valid {
-		it.Submitter = &store.User{ID: uid.Int64, Username: uname.String, Fullname: ufull.String, AvatarURL: uavatar.String}
-	}
+	it.Submitter = submitter(uid, uname, ufull, uavatar, iname.String, ifull.String)
 	return it, nil
 }

@@ -17,7 +17,6 @@ type importTx struct {
 	tx                       *sql.Tx
 	insertPaper, updatePaper *sql.Stmt
 	feedEntry, upsertFeed    *sql.Stmt
-	users                    map[string]int64 // username (lower case) -> id, filled as submitters are met
 	done                     bool
 	changed                  bool  // whether anything was written, so Commit bumps the version
 	rev                      int64 // the version this import's changes become visible in
@@ -29,7 +28,7 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
-	im := &importTx{s: s, tx: tx, users: map[string]int64{}}
+	im := &importTx{s: s, tx: tx}
 	// The transaction holds the write lock, so no other commit can move
 	// the version before ours: our changes become visible in version v+1.
 	if err = tx.QueryRowContext(ctx, `SELECT v + 1 FROM store_version WHERE id = 1`).Scan(&im.rev); err != nil {
@@ -46,9 +45,13 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 	}
 	im.insertPaper = prepare(insertPaperSQL)
 	im.updatePaper = prepare(updatePaperSQL)
-	im.feedEntry = prepare(`SELECT submitter_id, submitted_at FROM feed_entries WHERE paper_seq = ? AND day = ?`)
-	im.upsertFeed = prepare(`INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (paper_seq, day) DO UPDATE SET submitter_id = excluded.submitter_id, submitted_at = excluded.submitted_at`)
+	im.feedEntry = prepare(`SELECT submitter_id IS NOT NULL, imported_submitter, imported_fullname, submitted_at
+		FROM feed_entries WHERE paper_seq = ? AND day = ?`)
+	// An entry a local account submitted is never changed by an import.
+	im.upsertFeed = prepare(`INSERT INTO feed_entries (paper_seq, day, imported_submitter, imported_fullname, submitted_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (paper_seq, day) DO UPDATE SET imported_submitter = excluded.imported_submitter,
+			imported_fullname = excluded.imported_fullname, submitted_at = excluded.submitted_at
+		WHERE feed_entries.submitter_id IS NULL`)
 	if err != nil {
 		tx.Rollback()
 		return nil, fmt.Errorf("store: begin import: %w", err)
@@ -179,52 +182,36 @@ func storedTimes(p paper.Paper) paper.Paper {
 	return p
 }
 
-// submit records a paper's place on a feed day; it reports whether anything changed.
+// submit records a paper's place on a feed day; it reports whether anything
+// changed. The submitter is kept as text on the entry (see
+// store.Submission): an import never makes, finds or changes an account.
 func (im *importTx) submit(ctx context.Context, seq int64, sub *store.Submission) (bool, error) {
-	var uid sql.NullInt64
-	if sub.Submitter != "" {
-		id, err := im.user(ctx, sub.Submitter, sub.Fullname)
-		if err != nil {
-			return false, err
-		}
-		uid = sql.NullInt64{Int64: id, Valid: true}
-	}
+	name, full := sub.Submitter, sub.Fullname
 	at := sub.SubmittedAt.UnixMilli()
-	var oldUID sql.NullInt64
-	var oldAt int64
-	err := im.feedEntry.QueryRowContext(ctx, seq, sub.Day).Scan(&oldUID, &oldAt)
+	var (
+		local            bool
+		oldName, oldFull string
+		oldAt            int64
+	)
+	err := im.feedEntry.QueryRowContext(ctx, seq, sub.Day).Scan(&local, &oldName, &oldFull, &oldAt)
 	switch {
 	case err == nil:
-		if !uid.Valid && oldUID.Valid {
-			uid = oldUID // a record without a submitter does not erase a known one
+		if local {
+			return false, nil // a local account's entry
 		}
-		if oldUID == uid && oldAt == at {
+		if name == "" && full == "" {
+			name, full = oldName, oldFull // a record without a submitter does not erase a known one
+		}
+		if name == oldName && full == oldFull && oldAt == at {
 			return false, nil
 		}
 	case err != sql.ErrNoRows:
 		return false, err
 	}
-	if _, err := im.upsertFeed.ExecContext(ctx, seq, sub.Day, uid, at); err != nil {
+	if _, err := im.upsertFeed.ExecContext(ctx, seq, sub.Day, name, full, at); err != nil {
 		return false, err
 	}
 	return true, nil
-}
-
-// user finds or creates the submitter named username.
-func (im *importTx) user(ctx context.Context, username, fullname string) (int64, error) {
-	key := strings.ToLower(username)
-	if id, ok := im.users[key]; ok {
-		return id, nil
-	}
-	var id int64
-	err := im.tx.QueryRowContext(ctx, `INSERT INTO users (username, fullname, created_at) VALUES (?, ?, ?)
-		ON CONFLICT (username) DO UPDATE SET fullname = CASE WHEN excluded.fullname <> '' THEN excluded.fullname ELSE users.fullname END
-		RETURNING id`, username, fullname, time.Now().UnixMilli()).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("user %q: %w", username, mapErr(err))
-	}
-	im.users[key] = id
-	return id, nil
 }
 
 func (im *importTx) Commit() error {

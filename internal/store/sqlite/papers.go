@@ -123,7 +123,8 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	var st store.Stats
 	var first, last sql.NullString
 	err := s.r.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM papers), (SELECT count(*) FROM feed_entries), (SELECT count(*) FROM users),
+		(SELECT count(*) FROM papers), (SELECT count(*) FROM feed_entries),
+		(SELECT count(*) FROM users) + (SELECT count(DISTINCT imported_submitter COLLATE NOCASE) FROM feed_entries WHERE imported_submitter <> ''),
 		(SELECT min(day) FROM feed_entries), (SELECT max(day) FROM feed_entries)`).
 		Scan(&st.Papers, &st.FeedEntries, &st.Users, &first, &last)
 	if err != nil {

@@ -497,3 +497,94 @@ func TestWALIsTruncatedAfterAnImport(t *testing.T) {
 		t.Errorf("database %d MB, WAL %d KB after the import; want the WAL cut back", db.Size()>>20, wal.Size()>>10)
 	}
 }
+
+// Migration 0014 turns the users that imports made (no address, no
+// password) into text on their entries, keeps only names that pass the
+// username rules, and leaves accounts and their entries alone.
+func TestMigrationImportedSubmitters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dailypapers.db")
+	s := open(t, path)
+	write(t, s, rec("2506.00001", "One", ""), rec("2506.00002", "Two", ""), rec("2506.00003", "Three", ""))
+	carol, err := s.CreateAccount(t.Context(), store.Account{User: store.User{Username: "carol", Fullname: "Carol"},
+		Email: "carol@example.org", PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// The database as it was before 0014, with what imports made then.
+	db := rawDB(t, path)
+	for _, q := range []string{
+		`DROP INDEX feed_entries_imported_submitter`,
+		`ALTER TABLE feed_entries DROP COLUMN imported_submitter`,
+		`ALTER TABLE feed_entries DROP COLUMN imported_fullname`,
+		`DELETE FROM schema_migrations WHERE version = 14`,
+		`INSERT INTO users (id, username, fullname, created_at) VALUES (100, 'AKhaliq', 'AK', 0), (101, 'evil<script>', '', 0)`,
+		`INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at)
+			SELECT seq, '2025-06-01', CASE id WHEN '2506.00001' THEN 100 WHEN '2506.00002' THEN 101 ELSE ` + fmt.Sprint(carol.ID) + ` END, 0 FROM papers`,
+	} {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s = openClosing(t, path)
+	ctx := t.Context()
+	items, err := s.Feed(ctx, store.FeedQuery{From: "2025-06-01", To: "2025-06-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[paper.ID]store.User{}
+	for _, it := range items {
+		if it.Submitter != nil {
+			by[it.Paper.ID] = *it.Submitter
+		}
+	}
+	if got, want := by["2506.00001"], (store.User{Username: "AKhaliq", Fullname: "AK", Imported: true}); got != want {
+		t.Errorf("AKhaliq's entry: submitter %+v, want %+v", got, want)
+	}
+	if got, want := by["2506.00002"], (store.User{Fullname: "evil<script>", Imported: true}); got != want {
+		t.Errorf("a name that breaks the rules: submitter %+v, want it as text only, %+v", got, want)
+	}
+	if got := by["2506.00003"]; got.ID != carol.ID || got.Imported {
+		t.Errorf("carol's entry: submitter %+v, want her account", got)
+	}
+	for _, name := range []string{"AKhaliq", "evil<script>"} {
+		if _, err := s.UserByName(ctx, name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UserByName(%s) after the migration: %v, want not found", name, err)
+		}
+	}
+	if _, err := s.UserByName(ctx, "carol"); err != nil {
+		t.Errorf("carol after the migration: %v", err)
+	}
+	var n int
+	if err := rawDB(t, path).QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d users after the migration, %v; want carol alone", n, err)
+	}
+}
+
+// Every limit a site asks goes through ThrottleAll, so it prunes the
+// buckets whose time has passed as Throttle does: rate_limits holds the
+// recent keys, not every key ever seen.
+func TestThrottleAllPrunes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dailypapers.db")
+	s := openClosing(t, path)
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 1100 {
+		at := t0
+		if i >= 1000 {
+			at = t0.Add(time.Hour) // the first 1000 keys' buckets are full again by then
+		}
+		if ok, _, err := s.ThrottleAll(t.Context(), at, store.Bucket{Key: fmt.Sprint("k", i), Burst: 5, Every: time.Second}); err != nil || !ok {
+			t.Fatalf("event %d: %v, %v", i, ok, err)
+		}
+	}
+	var n int
+	if err := rawDB(t, path).QueryRowContext(t.Context(), `SELECT count(*) FROM rate_limits`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 100 {
+		t.Errorf("%d rows in rate_limits, want the 100 recent keys at most", n)
+	}
+}

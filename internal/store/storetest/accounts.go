@@ -31,18 +31,25 @@ func testAccounts(t *testing.T, s store.Store) {
 		t.Errorf("read back %+v, stored %+v", got, ada)
 	}
 
-	// An address or a name already taken, in any case, is a conflict; so
-	// is the name of a submitter met in an imported feed.
-	write(t, s, store.Record{Paper: paper.Paper{ID: "2503.00801", Title: "A paper"},
-		Submission: &store.Submission{Day: "2025-03-18", Submitter: "akhaliq", SubmittedAt: ms("2025-03-18", 9, 0, 0, 0)}})
+	// An address or a name already taken, in any case, is a conflict.
 	for _, a := range []store.Account{
 		{User: store.User{Username: "ada2"}, Email: "ADA@example.org"},
 		{User: store.User{Username: "ADA"}, Email: "other@example.org"},
-		{User: store.User{Username: "AKhaliq"}, Email: "ak@example.org"},
 	} {
 		if _, err := s.CreateAccount(ctx, a); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("account %s <%s>: %v, want ErrConflict", a.Username, a.Email, err)
 		}
+	}
+	// The name of a submitter met in an imported feed is not an account's:
+	// a person may take it here, and the imported entries stay apart.
+	write(t, s, store.Record{Paper: paper.Paper{ID: "2503.00801", Title: "A paper"},
+		Submission: &store.Submission{Day: "2025-03-18", Submitter: "akhaliq", SubmittedAt: ms("2025-03-18", 9, 0, 0, 0)}})
+	ak, err := s.CreateAccount(ctx, store.Account{User: store.User{Username: "AKhaliq"}, Email: "ak@example.org"})
+	if err != nil {
+		t.Fatalf("an account with an imported submitter's name: %v", err)
+	}
+	if subs, err := s.UserSubmissions(ctx, ak.ID, 0); err != nil || len(subs) != 0 {
+		t.Errorf("the new account's submissions = %q, %v; want none (the imported entry is not theirs)", entries(subs), err)
 	}
 	bob, err := s.CreateAccount(ctx, store.Account{User: store.User{Username: "bob"}, Email: "bob@example.org",
 		DisabledAt: time.UnixMilli(1750000000000).UTC()})

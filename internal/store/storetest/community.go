@@ -866,6 +866,20 @@ func testPasswordReset(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
+	apiTok := func(b byte) []byte { h := make([]byte, 32); h[0], h[1] = b, 0xAA; return h }
+	for i, who := range []store.Account{ada, ada, bob} {
+		if _, err := s.CreateAPIToken(ctx, store.APIToken{UserID: who.ID, Name: "t", TokenHash: apiTok(byte(i + 1)), CreatedAt: now.Add(-time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tokenWorks := func(h []byte) bool {
+		t.Helper()
+		_, _, err := s.APITokenAccount(ctx, h, now)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
 	for _, r := range []store.PasswordReset{
 		{TokenHash: tok(1), UserID: ada.ID, CreatedAt: now.Add(-10 * time.Minute), ExpiresAt: now.Add(50 * time.Minute)},
 		{TokenHash: tok(2), UserID: ada.ID, CreatedAt: now.Add(-5 * time.Minute), ExpiresAt: now.Add(55 * time.Minute)},
@@ -918,6 +932,16 @@ func testPasswordReset(t *testing.T, s store.Store) {
 	if !live(sess(3)) {
 		t.Errorf("bob's session ended with ada's reset")
 	}
+	// Whoever held the old password may have made tokens with it.
+	if tokenWorks(apiTok(1)) || tokenWorks(apiTok(2)) {
+		t.Errorf("ada's API tokens work after the reset")
+	}
+	if toks, err := s.APITokens(ctx, ada.ID); err != nil || len(toks) != 2 || !toks[0].RevokedAt.Equal(now) || !toks[1].RevokedAt.Equal(now) {
+		t.Errorf("ada's tokens after the reset = %+v, %v; want both revoked at the reset", toks, err)
+	}
+	if !tokenWorks(apiTok(3)) {
+		t.Errorf("bob's API token was revoked by ada's reset")
+	}
 	_, err = s.ResetPassword(ctx, tok(1), "again", now)
 	wantErr(t, "a reset token used twice", err, store.ErrNotFound)
 	_, err = s.ResetPassword(ctx, tok(2), "other", now)
@@ -929,8 +953,95 @@ func testPasswordReset(t *testing.T, s store.Store) {
 	if a, err := s.ResetPassword(ctx, tok(4), "new-bob", now.Add(59*time.Minute)); err != nil || a.ID != bob.ID {
 		t.Errorf("bob's reset: %+v, %v", a, err)
 	}
-	if hashOf(bob) != "new-bob" || live(sess(3)) {
+	if hashOf(bob) != "new-bob" || live(sess(3)) || tokenWorks(apiTok(3)) {
 		t.Errorf("bob's reset did not take")
+	}
+
+	// A link mailed before the account was disabled opens nothing, even
+	// once the account is enabled again.
+	cy := newAccount(t, s, "cy")
+	if err := s.CreatePasswordReset(ctx, store.PasswordReset{TokenHash: tok(7), UserID: cy.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetDisabled(ctx, cy.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.ResetPassword(ctx, tok(7), "taken-over", now)
+	wantErr(t, "a reset link of a disabled account", err, store.ErrNotFound)
+	if err := s.SetDisabled(ctx, cy.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.ResetPassword(ctx, tok(7), "taken-over", now)
+	wantErr(t, "a reset link mailed before the account was disabled", err, store.ErrNotFound)
+	if got := hashOf(cy); got != "h-cy" {
+		t.Errorf("cy's password hash = %q, want it unchanged", got)
+	}
+	// A link made while the account is disabled (forgotPost sends none,
+	// but the store must not rely on it) does not work either.
+	if err := s.SetDisabled(ctx, cy.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreatePasswordReset(ctx, store.PasswordReset{TokenHash: tok(8), UserID: cy.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.ResetPassword(ctx, tok(8), "taken-over", now)
+	wantErr(t, "a reset link of a disabled account", err, store.ErrNotFound)
+}
+
+// testRevokedTokensPruned: making a token deletes the account's tokens
+// revoked long ago and all but the most recently revoked, and no one
+// else's.
+func testRevokedTokensPruned(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ada := newAccount(t, s, "ada")
+	bob := newAccount(t, s, "bob")
+	t0 := ms("2025-01-01", 0, 0, 0, 0)
+	n := byte(0)
+	create := func(who store.Account, at, revoked time.Time) store.APIToken {
+		t.Helper()
+		n++
+		h := make([]byte, 32)
+		h[0], h[2] = n, 0xBB
+		tok, err := s.CreateAPIToken(ctx, store.APIToken{UserID: who.ID, Name: "t", TokenHash: h, CreatedAt: at, RevokedAt: revoked})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	old := create(ada, t0, t0.Add(time.Hour))
+	bobsOld := create(bob, t0, t0.Add(time.Hour))
+	live := create(ada, t0, time.Time{})
+	// Revoked within the last KeepRevokedFor, more than KeepRevoked of them.
+	later := t0.Add(store.KeepRevokedFor + 24*time.Hour)
+	var recent []int64
+	for i := range store.KeepRevoked + 5 {
+		recent = append(recent, create(ada, later, later.Add(time.Duration(i)*time.Minute)).ID)
+	}
+	newest := create(ada, later.Add(time.Hour), time.Time{})
+	toks, err := s.APITokens(ctx, ada.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]bool{}
+	for _, tok := range toks {
+		got[tok.ID] = true
+	}
+	if got[old.ID] {
+		t.Errorf("a token revoked more than %v ago was kept", store.KeepRevokedFor)
+	}
+	if !got[live.ID] || !got[newest.ID] {
+		t.Errorf("live tokens were deleted: %+v", toks)
+	}
+	for i, id := range recent {
+		if kept, want := got[id], i >= 5; kept != want {
+			t.Errorf("recently revoked token %d of %d: kept %v, want %v (the newest %d kept)", i+1, len(recent), kept, want, store.KeepRevoked)
+		}
+	}
+	if len(toks) != store.KeepRevoked+2 {
+		t.Errorf("ada has %d tokens, want %d revoked and 2 live", len(toks), store.KeepRevoked)
+	}
+	if bobs, err := s.APITokens(ctx, bob.ID); err != nil || len(bobs) != 1 || bobs[0].ID != bobsOld.ID {
+		t.Errorf("bob's tokens = %+v, %v; want his old revoked one, untouched by ada's", bobs, err)
 	}
 }
 
@@ -944,10 +1055,8 @@ func testHidePaper(t *testing.T, s store.Store) {
 			t.Errorf("%s: FeedCount = %d, %v; want %d", what, n, err, want)
 		}
 	}
-	bob, err := s.UserByName(ctx, "bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// bob is a submitter of the imported feed: his entries are listed by name.
+	bobs := func() ([]store.FeedItem, error) { return s.ImportedSubmissions(ctx, "bob", 0) }
 
 	if err := s.HidePaper(ctx, "2503.00001", true); err != nil {
 		t.Fatalf("HidePaper: %v", err)
@@ -962,7 +1071,7 @@ func testHidePaper(t *testing.T, s store.Store) {
 	if got := getPaper(t, s, "2503.00001"); got.Title != "Paper 2503.00001" {
 		t.Errorf("hidden paper = %+v", got)
 	}
-	subs, err := s.UserSubmissions(ctx, bob.ID, 0)
+	subs, err := bobs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -982,7 +1091,7 @@ func testHidePaper(t *testing.T, s store.Store) {
 	count("shown again", 10)
 	wantEntries(t, "feed of 03-14 again", feed(t, s, store.FeedQuery{From: "2025-03-14", To: "2025-03-14"}),
 		"2503.00001@2025-03-14", "2503.00014@2025-03-14")
-	subs, err = s.UserSubmissions(ctx, bob.ID, 0)
+	subs, err = bobs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1003,8 +1112,20 @@ func testUsers(t *testing.T, s store.Store) {
 		u.AvatarURL == want.AvatarURL && u.CreatedAt.Equal(want.CreatedAt)) {
 		t.Errorf("UserByName(ADA) = %+v, want %+v", u, want)
 	}
-	if u, err := s.UserByName(ctx, "akhaliq"); err != nil || u.Username != "AKhaliq" || u.Fullname != "AK" || u.ID == 0 {
-		t.Errorf("UserByName of a submitter = %+v, %v", u, err)
+	// A submitter of an imported feed is not an account; their entries are
+	// found by name, in any case.
+	_, err = s.UserByName(ctx, "akhaliq")
+	wantErr(t, "UserByName of an imported submitter", err, store.ErrNotFound)
+	items, err := s.ImportedSubmissions(ctx, "akhaliq", 10)
+	if err != nil || len(items) != 1 || items[0].Paper.ID != "2504.00501" || items[0].Submitter == nil ||
+		*items[0].Submitter != (store.User{Username: "AKhaliq", Fullname: "AK", Imported: true}) {
+		t.Errorf("ImportedSubmissions(akhaliq) = %+v, %v", items, err)
+	}
+	if items, err := s.ImportedSubmissions(ctx, "nobody", 10); err != nil || len(items) != 0 {
+		t.Errorf("ImportedSubmissions(nobody) = %+v, %v", items, err)
+	}
+	if items, err := s.ImportedSubmissions(ctx, "", 10); err != nil || len(items) != 0 {
+		t.Errorf("ImportedSubmissions of no name = %+v, %v", items, err)
 	}
 	_, err = s.UserByName(ctx, "nobody")
 	wantErr(t, "UserByName of nobody", err, store.ErrNotFound)

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Accounts", testAccounts},
 		{"Sessions", testSessions},
 		{"Submitters", testSubmitters},
+		{"ImportLeavesAccountsAlone", testImportLeavesAccountsAlone},
 		{"KnownSubmitterKept", testKnownSubmitterKept},
 		{"FeedOrder", testFeedOrder},
 		{"FeedRange", testFeedRange},
@@ -65,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Reports", testReports},
 		{"APITokens", testAPITokens},
 		{"PasswordReset", testPasswordReset},
+		{"RevokedTokensPruned", testRevokedTokensPruned},
 		{"HidePaper", testHidePaper},
 		{"Users", testUsers},
 		{"Subscriptions", testSubscriptions},
@@ -80,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HarvestState", testHarvestState},
 		{"Stars", testStars},
 		{"ThrottleConcurrent", testThrottleConcurrent},
+		{"ThrottleAll", testThrottleAll},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -754,15 +757,19 @@ func testSubmitters(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(subs) != 1 || subs[0].Submitter == nil || !strings.EqualFold(subs[0].Submitter.Username, "carol") ||
-		subs[0].Submitter.Fullname != "Carol C." {
-		t.Errorf("submissions of P7: %q; want one by carol, Carol C.", entries(subs))
+	// Each entry keeps the names its record gave: imported submitters are
+	// text on their entries, not users a later record renames.
+	if len(subs) != 1 || subs[0].Submitter == nil || *subs[0].Submitter != (store.User{Username: "carol", Imported: true}) {
+		t.Errorf("submissions of P7: %q; want one by carol, as the record named her", entries(subs))
+	}
+	subs, err = s.Submissions(t.Context(), "2503.02008")
+	if err != nil || len(subs) != 1 || subs[0].Submitter == nil || *subs[0].Submitter != (store.User{Username: "Carol", Fullname: "Carol C.", Imported: true}) {
+		t.Errorf("submissions of P8: %q, %v; want one by Carol, Carol C.", entries(subs), err)
+	}
+	if carols, err := s.ImportedSubmissions(t.Context(), "CAROL", 0); err != nil {
+		t.Fatal(err)
 	} else {
-		carol := subs[0].Submitter
-		subs, err = s.Submissions(t.Context(), "2503.02008")
-		if err != nil || len(subs) != 1 || subs[0].Submitter == nil || subs[0].Submitter.ID != carol.ID {
-			t.Errorf("submissions of P8: %q, %v; want one by carol (user %d)", entries(subs), err, carol.ID)
-		}
+		wantEntries(t, "carol's entries, by name in any case", carols, "2503.02008@2025-03-21", "2503.02007@2025-03-19")
 	}
 
 	items, err := s.Feed(t.Context(), store.FeedQuery{From: "2025-03-20", To: "2025-03-21"})
@@ -787,19 +794,77 @@ func testSubmitters(t *testing.T, s store.Store) {
 	if !strings.EqualFold(bob.Username, "bob") || bob.Fullname != "Bob B." {
 		t.Errorf("third submitter = %+v, want bob, Bob B.", bob)
 	}
-	if alice.ID == bob.ID {
-		t.Errorf("alice and bob share user id %d", alice.ID)
-	}
-	for _, i := range []int{1, 3} {
-		if items[i].Submitter.ID != alice.ID {
-			t.Errorf("%s submitted by user %+v, want alice's id %d", entry(items[i]), items[i].Submitter, alice.ID)
+	for _, i := range []int{0, 1, 2, 3, 4} {
+		if u := items[i].Submitter; !u.Imported || u.ID != 0 {
+			t.Errorf("%s submitted by %+v, want an imported submitter, no account", entry(items[i]), u)
 		}
 	}
-	if items[4].Submitter.ID != bob.ID {
-		t.Errorf("%s submitted by user %+v, want bob's id %d", entry(items[4]), items[4].Submitter, bob.ID)
+	for _, i := range []int{1, 3} {
+		if !strings.EqualFold(items[i].Submitter.Username, "alice") {
+			t.Errorf("%s submitted by %+v, want alice", entry(items[i]), items[i].Submitter)
+		}
+	}
+	if !strings.EqualFold(items[4].Submitter.Username, "bob") {
+		t.Errorf("%s submitted by %+v, want bob", entry(items[4]), items[4].Submitter)
 	}
 	if items[6].Submitter != nil {
 		t.Errorf("%s: submitter %+v, want none", entry(items[6]), items[6].Submitter)
+	}
+}
+
+// testImportLeavesAccountsAlone: a submitter an imported feed names is
+// never a local account, even by the same name in another case: the
+// account keeps its name, full name and entries, and an entry the account
+// submitted keeps its submitter when an import brings the same paper and
+// day.
+func testImportLeavesAccountsAlone(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	carol, err := s.CreateAccount(ctx, store.Account{User: store.User{Username: "carol", Fullname: "Carol Local"},
+		Email: "carol@example.org", PasswordHash: "h-carol"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := ms("2025-03-26", 9, 0, 0, 0)
+	own, err := s.Submit(ctx, store.NewSubmission{Paper: paper.Paper{ID: "2503.04001", Title: "Hers"}, UserID: carol.ID, Day: "2025-03-26", At: t1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, s,
+		store.Record{Paper: paper.Paper{ID: "2503.04002", Title: "Imported"},
+			Submission: &store.Submission{Day: "2025-03-26", Submitter: "Carol", Fullname: "Hosted Carol", SubmittedAt: t1}},
+		// The same paper and day as her own entry, credited to the hosted Carol.
+		store.Record{Paper: paper.Paper{ID: "2503.04001", Title: "Hers"},
+			Submission: &store.Submission{Day: "2025-03-26", Submitter: "Carol", Fullname: "Hosted Carol", SubmittedAt: t1.Add(time.Hour)}},
+	)
+	a, err := s.Account(ctx, carol.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Username != "carol" || a.Fullname != "Carol Local" || a.Email != "carol@example.org" || a.PasswordHash != "h-carol" {
+		t.Errorf("carol after the import = %+v, want her as she was", a)
+	}
+	if u, err := s.UserByName(ctx, "Carol"); err != nil || u.ID != carol.ID || u.Fullname != "Carol Local" {
+		t.Errorf("UserByName(Carol) = %+v, %v; want the local account", u, err)
+	}
+	mine, err := s.UserSubmissions(ctx, carol.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEntries(t, "carol's own submissions", mine, "2503.04001@2025-03-26")
+	if len(mine) == 1 {
+		if u := mine[0].Submitter; u == nil || u.ID != carol.ID || u.Imported || !mine[0].SubmittedAt.Equal(own.SubmittedAt) {
+			t.Errorf("her entry after the import: submitter %+v at %v; want hers at %v", u, mine[0].SubmittedAt, own.SubmittedAt)
+		}
+	}
+	imported, err := s.ImportedSubmissions(ctx, "carol", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEntries(t, "the hosted Carol's entries", imported, "2503.04002@2025-03-26")
+	if len(imported) == 1 {
+		if u := imported[0].Submitter; u == nil || *u != (store.User{Username: "Carol", Fullname: "Hosted Carol", Imported: true}) {
+			t.Errorf("imported submitter = %+v", u)
+		}
 	}
 }
 
