@@ -81,7 +81,7 @@ func (ix *Index) search(ctx context.Context, q *Query, k, offset int, texts Text
 		if len(q.Words) > 0 || len(q.Prefixes) > 0 || len(q.Authors) > 0 || len(q.Phrases) > 0 {
 			return Result{Exact: true}, nil // it asked for words no paper has
 		}
-		return ix.newest(filter, k, offset), nil
+		return ix.newest(ctx, filter, k, offset)
 	}
 	window := need
 	if len(q.Phrases) > 0 && texts != nil {
@@ -92,11 +92,15 @@ func (ix *Index) search(ctx context.Context, q *Query, k, offset int, texts Text
 		total int
 		exact bool
 	)
+	var err error
 	if req := ix.requiredLists(q); len(req) > 0 {
-		best, total = ix.conjunctive(req, ix.cursors(terms), filter, window)
+		best, total, err = ix.conjunctive(ctx, req, ix.cursors(terms), filter, window)
 		exact = true
 	} else {
-		best, total, exact = ix.maxScore(ix.cursors(terms), filter, window)
+		best, total, exact, err = ix.maxScore(ctx, ix.cursors(terms), filter, window)
+	}
+	if err != nil {
+		return Result{}, err
 	}
 	if len(q.Phrases) > 0 && texts != nil {
 		kept, checked, err := ix.keepPhrases(ctx, q.Phrases, best, need, texts)
@@ -201,9 +205,15 @@ func (t *topK) sorted() []scored {
 	return out
 }
 
+// checkEvery is how many documents ranking visits between looks at its
+// context: a few microseconds of work, so that a request whose client
+// went away (or a server shutting down) stops ranking at once.
+const checkEvery = 1024
+
 // maxScore ranks the union of the terms' lists (see Search). The count of
 // matches is exact when the top never filled up, so nothing was skipped.
-func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]scored, int, bool) {
+// It stops with ctx's error when ctx ends.
+func (ix *Index) maxScore(ctx context.Context, cur []*cursor, filter func(uint32) bool, n int) ([]scored, int, bool, error) {
 	slices.SortFunc(cur, func(a, b *cursor) int { return cmpFloat(a.ub, b.ub) })
 	prefix := make([]float32, len(cur)) // prefix[i]: the most terms 0..i add together
 	var sum float32
@@ -214,7 +224,10 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 	top := topK{n: n}
 	scoredDocs := 0
 	essential := 0 // terms before it cannot lift a document into the top on their own
-	for {
+	for visited := 1; ; visited++ {
+		if visited%checkEvery == 0 && ctx.Err() != nil {
+			return nil, 0, false, ctx.Err()
+		}
 		theta := top.threshold()
 		// Strictly below: a document that ties the k-th best still enters
 		// (ties go to the newer document, see topK.offer).
@@ -272,7 +285,7 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 		scoredDocs++
 		top.offer(doc, score)
 	}
-	return top.sorted(), scoredDocs, scoredDocs < n
+	return top.sorted(), scoredDocs, scoredDocs < n, nil
 }
 
 // required is a posting list every result must be in; for author names,
@@ -303,7 +316,8 @@ func (ix *Index) requiredLists(q *Query) []required {
 }
 
 // conjunctive scores every document in all required lists (see Search).
-func (ix *Index) conjunctive(req []required, cur []*cursor, filter func(uint32) bool, n int) ([]scored, int) {
+// It stops with ctx's error when ctx ends.
+func (ix *Index) conjunctive(ctx context.Context, req []required, cur []*cursor, filter func(uint32) bool, n int) ([]scored, int, error) {
 	slices.SortFunc(req, func(a, b required) int { return len(a.list) - len(b.list) })
 	others := make([]*cursor, len(req)-1)
 	for i, r := range req[1:] {
@@ -312,7 +326,10 @@ func (ix *Index) conjunctive(req []required, cur []*cursor, filter func(uint32) 
 	top := topK{n: n}
 	total := 0
 next:
-	for _, p := range req[0].list {
+	for i, p := range req[0].list {
+		if (i+1)%checkEvery == 0 && ctx.Err() != nil {
+			return nil, 0, ctx.Err()
+		}
 		doc := p.doc()
 		if req[0].author && p.tf().field(fieldAuthors) == 0 {
 			continue
@@ -336,7 +353,7 @@ next:
 		total++
 		top.offer(doc, score)
 	}
-	return top.sorted(), total
+	return top.sorted(), total, nil
 }
 
 func cmpFloat(a, b float32) int {
@@ -367,7 +384,7 @@ func (ix *Index) rankingTerms(q *Query) []qterm {
 		}
 	}
 	for _, p := range q.Prefixes {
-		ids := ix.expandPrefix(p, 32)
+		ids := ix.expandPrefix(p, PrefixTerms)
 		for _, id := range ids {
 			add(id, 1/float32(math.Sqrt(float64(len(ids)))))
 		}
@@ -484,10 +501,14 @@ func inCategories(have, want []string) bool {
 	return false
 }
 
-// newest answers filter-only queries: every matching document, newest first.
-func (ix *Index) newest(filter func(uint32) bool, k, offset int) Result {
+// newest answers filter-only queries: every matching document, newest
+// first. It stops with ctx's error when ctx ends.
+func (ix *Index) newest(ctx context.Context, filter func(uint32) bool, k, offset int) (Result, error) {
 	var docs []uint32
 	for doc := range ix.docs {
+		if (doc+1)%checkEvery == 0 && ctx.Err() != nil {
+			return Result{}, ctx.Err()
+		}
 		if filter(uint32(doc)) {
 			docs = append(docs, uint32(doc))
 		}
@@ -502,7 +523,7 @@ func (ix *Index) newest(filter func(uint32) bool, k, offset int) Result {
 	for i := offset; i < len(docs) && i < offset+k; i++ {
 		res.Hits = append(res.Hits, Hit{ID: ix.docs[docs[i]].id})
 	}
-	return res
+	return res, nil
 }
 
 // keepPhrases returns the first need candidates, in order, in whose text
