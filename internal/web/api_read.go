@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/rank"
@@ -309,10 +308,9 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case text == "":
 		return badRequest("q (the search) is required")
-	case utf8.RuneCountInString(text) > 250:
-		return badRequest("q is at most 250 characters")
-	case !utf8.ValidString(text):
-		return badRequest("q is not valid UTF-8")
+	}
+	if err := checkSearchQuery(q.Get("q")); err != nil {
+		return err
 	}
 	limit, err := apiLimit(q, 50, 120)
 	if err != nil {
@@ -321,8 +319,13 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	if s.search == nil || !s.search.Ready() {
 		return &httpError{status: http.StatusServiceUnavailable, msg: "the search index is being built; try again in a moment", retryAfter: 10 * time.Second}
 	}
+	if err := s.allowSearch(r); err != nil {
+		return err
+	}
 	q2, res, err := s.search.Search(r.Context(), text, search.Hybrid, limit, 0)
 	switch {
+	case q2 != nil && q2.Cut:
+		return cutQueryError(q2)
 	case errors.Is(err, search.ErrEmptyQuery):
 		writeJSON(w, http.StatusOK, []apiItem{}) // only common words: nothing matches
 		return nil

@@ -341,10 +341,9 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 	switch {
 	case strings.TrimSpace(raw) == "":
 		return badRequest("A search feed needs a query, such as /search.atom?q=diffusion.")
-	case !utf8.ValidString(raw):
-		return badRequest("The query is not valid UTF-8.")
-	case utf8.RuneCountInString(raw) > search.MaxQueryLen:
-		return badRequest("The query is too long for a search feed; keep it under " + strconv.Itoa(search.MaxQueryLen) + " characters.")
+	}
+	if err := checkSearchQuery(raw); err != nil {
+		return err
 	}
 	mode, err := search.ParseMode(r.URL.Query().Get("mode"))
 	if err != nil {
@@ -353,8 +352,14 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 	if !s.search.Ready() {
 		return &httpError{status: http.StatusServiceUnavailable, msg: "The search index is still being built. Try again in a moment.", retryAfter: 30 * time.Second}
 	}
+	if err := s.allowSearch(r); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	q, res, err := s.search.Search(ctx, raw, mode, synSearchLimit, 0)
+	if q != nil && q.Cut {
+		return cutQueryError(q)
+	}
 	if errors.Is(err, search.ErrEmptyQuery) {
 		return badRequest("There is nothing to search for in “" + paper.Excerpt(raw, 80) + "”: it has only common words or operators without values.")
 	}

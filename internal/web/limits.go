@@ -24,6 +24,10 @@ type Limits struct {
 	CommentAccount, CommentAddress ratelimit.Limit
 	// Subscribing sends a mail: per address typed, and per client.
 	SubscribeAccount, SubscribeAddress ratelimit.Limit
+	// SearchAddress counts the searches a client address runs (pages,
+	// feeds and the API; answers from the page cache are free). The query
+	// budget bounds each one; this bounds how many one client may ask for.
+	SearchAddress ratelimit.Limit
 }
 
 // DefaultLimits are generous for people and tight for scripts.
@@ -39,6 +43,9 @@ var DefaultLimits = Limits{
 	CommentAddress:   ratelimit.Limit{Events: 60, Per: 10 * time.Minute},
 	SubscribeAccount: ratelimit.Limit{Events: 3, Per: time.Hour},
 	SubscribeAddress: ratelimit.Limit{Events: 20, Per: time.Hour},
+	// 600 at once, then one a second: more than a person reading results
+	// or a feed reader polling, less than a script in a loop.
+	SearchAddress: ratelimit.Limit{Events: 600, Per: 10 * time.Minute},
 }
 
 // limitKey is one limit asked about one key; name keeps apart the keys
