@@ -375,14 +375,14 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 		Description: "Papers on " + s.siteName + " that match “" + paper.Excerpt(strings.TrimSpace(raw), 200) + "”, best match first.",
 		Path:        "/search", Query: query, Home: "/search" + query,
 	}
-	for _, h := range res.Hits {
-		p, err := s.store.Paper(ctx, h.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // indexed a moment before it went away
-		}
-		if err != nil {
-			return err
-		}
+	// One read for all, as the search page reads them: papers hidden from
+	// the feed, or gone since they were indexed, are left out.
+	items, err := s.store.PapersOnFeed(ctx, res.IDs())
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		p := &items[i].Paper
 		// A search result is a paper, maybe never on the feed: its dates
 		// are arXiv's.
 		published := cmp.Or(p.Published, p.Updated, p.AsOf)
@@ -390,7 +390,7 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 		if p.Updated.After(updated) {
 			updated = p.Updated
 		}
-		feed.Entries = append(feed.Entries, s.synEntryOf(&p, published, updated))
+		feed.Entries = append(feed.Entries, s.synEntryOf(p, published, updated))
 	}
 	if err := s.finishSyn(ctx, feed); err != nil {
 		return err

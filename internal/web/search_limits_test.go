@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/ratelimit"
 	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 // searchEndpoints are the ways a query comes in, each with q= to append.
@@ -139,4 +141,74 @@ func TestSearchRateLimit(t *testing.T) {
 	if rec := fetch(h, "/search.atom?q=", other); rec.Code != http.StatusBadRequest {
 		t.Errorf("an empty feed query: %d, want 400", rec.Code)
 	}
+}
+
+// A paper an admin hid from the feed is in no listing: not in search
+// results (the page, the search feeds, the API) nor in the API's
+// catalogue, where it showed as a feed item with its submitter. Its page
+// stays.
+func TestHiddenPaperListedNowhere(t *testing.T) {
+	t.Parallel()
+	h, st, _ := newSearchSite(t, true)
+	ctx := context.Background()
+	items, err := st.Feed(ctx, store.FeedQuery{From: "0000-01-01", To: "9999-12-31", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var it store.FeedItem
+	for _, c := range items {
+		if c.Submitter != nil {
+			it = c
+			break
+		}
+	}
+	if it.Submitter == nil {
+		t.Fatal("no demo paper with a submitter")
+	}
+	id := string(it.Paper.ID)
+	q := url.QueryEscape(it.Paper.Title)
+	listings := func() map[string]bool {
+		t.Helper()
+		in := map[string]bool{}
+		_, doc := get(t, h, "/search?q="+q+"&mode=lexical", http.StatusOK)
+		in["/search"] = slices.Contains(resultIDs(doc), id)
+		for _, path := range []string{"/search.json?mode=lexical&q=" + q, "/api/papers/search?q=" + q} {
+			rec := fetch(h, path, "")
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d", path, rec.Code)
+			}
+			in[strings.Split(path, "?")[0]] = strings.Contains(rec.Body.String(), id)
+		}
+		next := "/api/papers?limit=100"
+		for next != "" {
+			rec := fetch(h, next, "")
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d", next, rec.Code)
+			}
+			in["/api/papers"] = in["/api/papers"] || strings.Contains(rec.Body.String(), `"id":"`+id+`"`)
+			next = ""
+			if l := rec.Header().Get("Link"); l != "" {
+				u, err := url.Parse(strings.TrimSuffix(strings.TrimPrefix(strings.Split(l, ";")[0], "<"), ">"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				next = u.RequestURI()
+			}
+		}
+		return in
+	}
+	for where, ok := range listings() {
+		if !ok {
+			t.Fatalf("%s does not list %s before it is hidden; the test proves nothing", where, id)
+		}
+	}
+	if err := st.HidePaper(ctx, it.Paper.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	for where, ok := range listings() {
+		if ok {
+			t.Errorf("%s lists %s, which an admin hid", where, id)
+		}
+	}
+	get(t, h, "/papers/"+id, http.StatusOK)
 }
