@@ -56,11 +56,12 @@ func TestParseQueryBudget(t *testing.T) {
 				t.Errorf("the meaning holds %d words, want only the kept ones", strings.Count(q.Meaning, " ")+1)
 			}
 		}},
-		{name: "phrases count twice", in: many(`"graph network"`, 40), cut: true, check: func(t *testing.T, q *Query) {
-			if len(q.Phrases) != MaxQueryCost/4 {
-				t.Errorf("%d phrases kept, want %d", len(q.Phrases), MaxQueryCost/4)
+		{name: "a phrase counts its words and its check", in: many(`"graph network"`, 40), cut: true, check: func(t *testing.T, q *Query) {
+			if len(q.Phrases) != MaxQueryCost/3 {
+				t.Errorf("%d phrases kept, want %d", len(q.Phrases), MaxQueryCost/3)
 			}
 		}},
+		{name: "a long title in quotes is whole", in: `"Causal-rCM: A Unified Teacher-Forcing and Self-Forcing Open Recipe for Autoregressive Diffusion Distillation in Streaming Video Generation and Interactive World Models"`},
 		{name: "excluded words", in: "model " + many("-video", 100), cut: true},
 		{name: "excluded phrases", in: "model " + many(`-"video generation"`, 45), cut: true},
 		{name: "authors", in: many(`author:"Ada Lovelace"`, 40), cut: true},
@@ -196,4 +197,23 @@ func FuzzQueryBudget(f *testing.F) {
 			t.Fatalf("Search(%q): %v", s, err)
 		}
 	})
+}
+
+// A seeker answers as a lookup does, asked in any order: forward, as
+// ranking asks, and backward, as the vector search's filter may.
+func TestSeekerAnswersInAnyOrder(t *testing.T) {
+	var list []posting
+	for d := uint32(3); d < 5000; d += 7 {
+		list = append(list, newPosting(d, 1, packTF(1, 0, 0)))
+	}
+	asks := []uint32{0, 3, 4, 10, 10, 17, 4000, 4001, 12, 3, 4995, 4996, 5000, 1 << 31, 24}
+	for d := uint32(0); d < 5100; d += 5 {
+		asks = append(asks, d)
+	}
+	s := &seeker{cursor: cursor{list: list}}
+	for _, d := range asks {
+		if got, want := s.has(d), find(list, d) != nil; got != want {
+			t.Fatalf("has(%d) = %v, want %v", d, got, want)
+		}
+	}
 }

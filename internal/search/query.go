@@ -16,19 +16,19 @@ import (
 const MaxQueryLen = 1000
 
 // The budget of one query. Its cost (Query.Cost) counts the index terms
-// its ranking and checks may touch: every word, every word of a phrase
-// once more for the phrase check, every excluded word and author name
-// word, every category, and every prefix as the most terms it expands
-// to. Ranking work grows with these (each term is a posting list to
+// its ranking and checks may touch: every word (a phrase's words too),
+// every phrase once more for its check, every excluded word and author
+// name word, every category, and every prefix as the most terms it
+// expands to. Ranking work grows with these (each term is a posting list to
 // walk, each category a test per candidate), so a query cut to the
 // budget is answered within the 100 ms of CPU a request may take on the
 // largest catalogue (see BENCHMARKS.md, "Worst inputs"). Parts that do
 // not fit are left out, in the order typed, with a note that says which.
 const (
-	MaxQueryCost = 64
+	MaxQueryCost = 32
 	// PrefixTerms is the most index terms one prefix ("transfo*") expands
 	// to: the most frequent of those that start with it.
-	PrefixTerms = 32
+	PrefixTerms = 16
 )
 
 // ErrQueryTooLong is the error (wrapped with the length) of a query over
@@ -91,8 +91,9 @@ func (q *Query) conditioned() bool {
 
 // Cost is what the query may cost the index, in terms (see MaxQueryCost).
 func (q *Query) Cost() int {
-	n := len(q.Words) + len(q.Prefixes)*PrefixTerms + len(q.Excluded) + len(q.Cats)
-	for _, group := range [][][]string{q.Phrases, q.ExcludedPhrases, q.Authors} {
+	// Phrase words are in Words already; each phrase adds its check.
+	n := len(q.Words) + len(q.Phrases) + len(q.Prefixes)*PrefixTerms + len(q.Excluded) + len(q.Cats)
+	for _, group := range [][][]string{q.ExcludedPhrases, q.Authors} {
 		for _, terms := range group {
 			n += len(terms)
 		}

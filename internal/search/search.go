@@ -408,24 +408,24 @@ func (ix *Index) rankingTerms(q *Query) []qterm {
 // compileFilter turns the query's conditions into one predicate over
 // document numbers; nil means nothing can match.
 func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
-	var excluded [][]posting
+	var excluded []*seeker
 	for _, t := range q.Excluded {
 		if id, ok := ix.termIDs[t]; ok {
-			excluded = append(excluded, ix.post[id])
+			excluded = append(excluded, &seeker{cursor: cursor{list: ix.post[id]}})
 		}
 	}
 	// An excluded phrase leaves out papers that have all of its words; the
 	// index keeps no positions, and this is the closest it can tell.
-	var excludedPhrases [][][]posting
+	var excludedPhrases [][]*seeker
 	for _, ph := range q.ExcludedPhrases {
-		var lists [][]posting
+		var lists []*seeker
 		for _, t := range ph {
 			id, ok := ix.termIDs[t]
 			if !ok {
 				lists = nil // a word no paper has: nothing to leave out
 				break
 			}
-			lists = append(lists, ix.post[id])
+			lists = append(lists, &seeker{cursor: cursor{list: ix.post[id]}})
 		}
 		if lists != nil {
 			excludedPhrases = append(excludedPhrases, lists)
@@ -463,14 +463,14 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 			return false
 		}
 		for _, list := range excluded {
-			if find(list, doc) != nil {
+			if list.has(doc) {
 				return false
 			}
 		}
 	phrases:
 		for _, lists := range excludedPhrases {
 			for _, list := range lists {
-				if find(list, doc) == nil {
+				if !list.has(doc) {
 					continue phrases
 				}
 			}
@@ -478,6 +478,26 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 		}
 		return true
 	}
+}
+
+// seeker answers whether a posting list holds a document. Ranking asks
+// in increasing document order, so it walks the list forward from where
+// the last answer left it (galloping); a document before that is looked
+// up afresh. A query excluding common words asks once for each of
+// thousands of candidates, and a binary search of each list every time
+// made such a query the costliest there was.
+type seeker struct {
+	cursor
+	last uint32
+}
+
+func (s *seeker) has(doc uint32) bool {
+	if doc < s.last {
+		s.pos = sort.Search(len(s.list), func(i int) bool { return s.list[i].doc() >= doc })
+	}
+	s.last = doc
+	s.seek(doc)
+	return s.doc() == doc
 }
 
 // find is the posting of doc in a list sorted by document number, or nil.
@@ -502,26 +522,27 @@ func inCategories(have, want []string) bool {
 }
 
 // newest answers filter-only queries: every matching document, newest
-// first. It stops with ctx's error when ctx ends.
+// first. Only the page and what comes before it are kept in order (a
+// heap of offset+k+1, days as scores, ties to the newer document as
+// everywhere): "cat:cs" matches half the catalogue, and sorting all of it
+// took longer than the rest of the search. It stops with ctx's error
+// when ctx ends.
 func (ix *Index) newest(ctx context.Context, filter func(uint32) bool, k, offset int) (Result, error) {
-	var docs []uint32
+	top := topK{n: offset + k + 1}
+	total := 0
 	for doc := range ix.docs {
 		if (doc+1)%checkEvery == 0 && ctx.Err() != nil {
 			return Result{}, ctx.Err()
 		}
 		if filter(uint32(doc)) {
-			docs = append(docs, uint32(doc))
+			total++
+			top.offer(uint32(doc), float32(ix.docs[doc].day)) // days are exact in a float32
 		}
 	}
-	slices.SortFunc(docs, func(a, b uint32) int {
-		if da, db := ix.docs[a].day, ix.docs[b].day; da != db {
-			return int(db - da)
-		}
-		return int(b) - int(a)
-	})
-	res := Result{Total: len(docs), Exact: true, More: len(docs) > offset+k}
+	docs := top.sorted()
+	res := Result{Total: total, Exact: true, More: total > offset+k}
 	for i := offset; i < len(docs) && i < offset+k; i++ {
-		res.Hits = append(res.Hits, Hit{ID: ix.docs[docs[i]].id})
+		res.Hits = append(res.Hits, Hit{ID: ix.docs[docs[i].doc].id})
 	}
 	return res, nil
 }
