@@ -217,3 +217,40 @@ func TestSeekerAnswersInAnyOrder(t *testing.T) {
 		}
 	}
 }
+
+// Filter-only queries page newest first however many papers match; only
+// the newest days are sorted when many do.
+func TestNewestPagesOfManyMatches(t *testing.T) {
+	ix := NewIndex()
+	var docs []Doc
+	for i := range 3000 {
+		d := Doc{ID: paper.ID(fmt.Sprintf("p%04d", i)), Title: "Probe", Categories: []string{"cs.LG"}}
+		if i%7 != 0 { // some undated
+			d.Date = time.Date(2020, 1, 1+(i*37)%400, 0, 0, 0, 0, time.UTC)
+		}
+		docs = append(docs, d)
+	}
+	ix.Add(docs...)
+	q := mustParse(t, "cat:cs")
+	var all []paper.ID
+	for page := 0; ; page++ {
+		res, err := ix.Search(context.Background(), q, 20, page*20, nil)
+		if err != nil || res.Total != len(docs) {
+			t.Fatalf("page %d: total %d, %v", page, res.Total, err)
+		}
+		all = append(all, res.IDs()...)
+		if !res.More {
+			break
+		}
+	}
+	if len(all) != len(docs) {
+		t.Fatalf("%d papers over the pages, want %d", len(all), len(docs))
+	}
+	day := func(id paper.ID) int32 { return ix.docs[ix.live[id]].day }
+	for i := 1; i < len(all); i++ {
+		a, b := all[i-1], all[i]
+		if day(a) < day(b) || day(a) == day(b) && ix.live[a] < ix.live[b] {
+			t.Fatalf("%s (day %d) before %s (day %d)", a, day(a), b, day(b))
+		}
+	}
+}

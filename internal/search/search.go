@@ -408,10 +408,20 @@ func (ix *Index) rankingTerms(q *Query) []qterm {
 // compileFilter turns the query's conditions into one predicate over
 // document numbers; nil means nothing can match.
 func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
-	var excluded []*seeker
+	// Excluded words become one bit per document, set from their lists:
+	// the vector search asks about documents in no order and, with
+	// common words excluded, about nearly all of them, and looking each
+	// up in every list made such a query the costliest there was.
+	var excluded []uint64
 	for _, t := range q.Excluded {
 		if id, ok := ix.termIDs[t]; ok {
-			excluded = append(excluded, &seeker{cursor: cursor{list: ix.post[id]}})
+			if excluded == nil {
+				excluded = make([]uint64, (len(ix.docs)+63)/64)
+			}
+			for _, p := range ix.post[id] {
+				d := p.doc()
+				excluded[d/64] |= 1 << (d % 64)
+			}
 		}
 	}
 	// An excluded phrase leaves out papers that have all of its words; the
@@ -451,6 +461,23 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 		toDay = int32(q.To.Unix() / 86400)
 	}
 	dated := !q.From.IsZero() || !q.To.IsZero()
+	// The catalogue has a few hundred categories: each is matched against
+	// the query's once, not once per paper ("cat:cs cat:math ..." over
+	// every paper of a filter-only query).
+	catOK := map[string]bool{}
+	inCats := func(cats []string) bool {
+		for _, c := range cats {
+			ok, seen := catOK[c]
+			if !seen {
+				ok = inCategories([]string{c}, q.Cats)
+				catOK[c] = ok
+			}
+			if ok {
+				return true
+			}
+		}
+		return false
+	}
 	return func(doc uint32) bool {
 		m := &ix.docs[doc]
 		if m.deleted || q.HasCode && !m.hasCode {
@@ -459,13 +486,11 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 		if dated && (m.day == 0 || m.day < fromDay || m.day > toDay) {
 			return false
 		}
-		if len(q.Cats) > 0 && !inCategories(m.cats, q.Cats) {
+		if len(q.Cats) > 0 && !inCats(m.cats) {
 			return false
 		}
-		for _, list := range excluded {
-			if list.has(doc) {
-				return false
-			}
+		if excluded != nil && excluded[doc/64]&(1<<(doc%64)) != 0 {
+			return false
 		}
 	phrases:
 		for _, lists := range excludedPhrases {
@@ -522,27 +547,43 @@ func inCategories(have, want []string) bool {
 }
 
 // newest answers filter-only queries: every matching document, newest
-// first. Only the page and what comes before it are kept in order (a
-// heap of offset+k+1, days as scores, ties to the newer document as
-// everywhere): "cat:cs" matches half the catalogue, and sorting all of it
-// took longer than the rest of the search. It stops with ctx's error
-// when ctx ends.
+// first. "cat:cs" matches half the catalogue; only the newest days that
+// fill the page and those before it are sorted, found by counting the
+// matches of each day. It stops with ctx's error when ctx ends.
 func (ix *Index) newest(ctx context.Context, filter func(uint32) bool, k, offset int) (Result, error) {
-	top := topK{n: offset + k + 1}
-	total := 0
+	var docs []uint32
+	lo, hi := int32(math.MaxInt32), int32(math.MinInt32)
 	for doc := range ix.docs {
 		if (doc+1)%checkEvery == 0 && ctx.Err() != nil {
 			return Result{}, ctx.Err()
 		}
 		if filter(uint32(doc)) {
-			total++
-			top.offer(uint32(doc), float32(ix.docs[doc].day)) // days are exact in a float32
+			docs = append(docs, uint32(doc))
+			d := ix.docs[doc].day
+			lo, hi = min(lo, d), max(hi, d)
 		}
 	}
-	docs := top.sorted()
+	total, need := len(docs), offset+k+1
+	if total > 4*need && int64(hi)-int64(lo) < 1<<20 {
+		perDay := make([]int32, hi-lo+1)
+		for _, doc := range docs {
+			perDay[ix.docs[doc].day-lo]++
+		}
+		cut, n := hi, 0 // the oldest day the page needs
+		for ; cut > lo && n+int(perDay[cut-lo]) < need; cut-- {
+			n += int(perDay[cut-lo])
+		}
+		docs = slices.DeleteFunc(docs, func(doc uint32) bool { return ix.docs[doc].day < cut })
+	}
+	slices.SortFunc(docs, func(a, b uint32) int {
+		if da, db := ix.docs[a].day, ix.docs[b].day; da != db {
+			return int(db - da)
+		}
+		return int(b) - int(a)
+	})
 	res := Result{Total: total, Exact: true, More: total > offset+k}
 	for i := offset; i < len(docs) && i < offset+k; i++ {
-		res.Hits = append(res.Hits, Hit{ID: ix.docs[docs[i].doc].id})
+		res.Hits = append(res.Hits, Hit{ID: ix.docs[docs[i]].id})
 	}
 	return res, nil
 }
