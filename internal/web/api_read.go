@@ -312,6 +312,9 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	if err := checkSearchQuery(q.Get("q")); err != nil {
 		return err
 	}
+	if err := refuseCut(text); err != nil {
+		return err
+	}
 	limit, err := apiLimit(q, 50, 120)
 	if err != nil {
 		return err
@@ -324,8 +327,6 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	q2, res, err := s.search.Search(r.Context(), text, search.Hybrid, limit, 0)
 	switch {
-	case q2 != nil && q2.Cut:
-		return cutQueryError(q2)
 	case errors.Is(err, search.ErrEmptyQuery):
 		writeJSON(w, http.StatusOK, []apiItem{}) // only common words: nothing matches
 		return nil

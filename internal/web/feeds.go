@@ -345,6 +345,9 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 	if err := checkSearchQuery(raw); err != nil {
 		return err
 	}
+	if err := refuseCut(raw); err != nil {
+		return err
+	}
 	mode, err := search.ParseMode(r.URL.Query().Get("mode"))
 	if err != nil {
 		return badRequest(err.Error())
@@ -357,9 +360,6 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 	}
 	ctx := r.Context()
 	q, res, err := s.search.Search(ctx, raw, mode, synSearchLimit, 0)
-	if q != nil && q.Cut {
-		return cutQueryError(q)
-	}
 	if errors.Is(err, search.ErrEmptyQuery) {
 		return badRequest("There is nothing to search for in “" + paper.Excerpt(raw, 80) + "”: it has only common words or operators without values.")
 	}

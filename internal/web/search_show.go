@@ -74,10 +74,14 @@ func (s *Server) allowSearch(r *http.Request) error {
 	return s.allow(r.Context(), "searches", limitKey{"search/address", s.limits.SearchAddress, s.clientIP(r)})
 }
 
-// cutQueryError is the 400 of a feed or API search whose query was cut to
-// the budget: their readers see no notes, and results for part of what
-// they asked would pass for the whole.
-func cutQueryError(q *search.Query) error {
+// refuseCut is the 400 of a feed or API search whose query is over the
+// budget, before it is searched: their readers see no notes, and results
+// for part of what they asked would pass for the whole.
+func refuseCut(raw string) error {
+	q, err := search.ParseQuery(raw)
+	if err != nil || !q.Cut {
+		return nil // searching says what else is wrong
+	}
 	note := q.Notes[len(q.Notes)-1] // the cut's, which comes last
 	return badRequest(strings.ToUpper(note[:1]) + note[1:] + ".")
 }
