@@ -78,9 +78,9 @@ func (s *Server) allowSearch(r *http.Request) error {
 // budget, before it is searched: their readers see no notes, and results
 // for part of what they asked would pass for the whole.
 func refuseCut(raw string) error {
-	q, err := search.ParseQuery(raw)
-	if err != nil || !q.Cut {
-		return nil // searching says what else is wrong
+	q, _ := search.ParseQuery(raw) // searching says what else is wrong
+	if q == nil || !q.Cut {
+		return nil
 	}
 	note := q.Notes[len(q.Notes)-1] // the cut's, which comes last
 	return badRequest(strings.ToUpper(note[:1]) + note[1:] + ".")
