@@ -255,7 +255,28 @@ func (ix *Index) nearest(q *Query, vecs *Vectors, qvec []float32, filter func(ui
 		return ok && filter(doc)
 	}
 	if q.conditioned() {
-		return vecs.Nearest(qvec, n, accept, false)
+		// A narrow condition ("cat:q-fin.TR year:2015") lets few vectors
+		// through: the cluster scan would look at every vector to find
+		// them. Such papers are found by the filter in one pass over the
+		// documents and scored directly.
+		var ids []paper.ID
+		for doc := range ix.docs {
+			if filter(uint32(doc)) {
+				if len(ids) == narrowScored {
+					return vecs.Nearest(qvec, n, accept, false)
+				}
+				ids = append(ids, ix.docs[doc].id)
+			}
+		}
+		sims, ok := vecs.Similarities(qvec, ids)
+		hits := make([]VecHit, 0, len(ids))
+		for i, id := range ids {
+			if ok[i] {
+				hits = append(hits, VecHit{ID: id, Sim: sims[i]})
+			}
+		}
+		slices.SortFunc(hits, byVecSim)
+		return hits[:min(n, len(hits))]
 	}
 	hits := vecs.Nearest(qvec, n, nil, false)
 	for _, h := range hits {
@@ -265,6 +286,11 @@ func (ix *Index) nearest(q *Query, vecs *Vectors, qvec []float32, filter func(ui
 	}
 	return hits
 }
+
+// narrowScored is the most papers a condition may let through for them
+// to be scored one by one (nearest) rather than found by the clusters: a
+// millisecond or two of scoring.
+const narrowScored = 20_000
 
 // lexScore is the BM25F score of one document for the ranking terms'
 // cursors (ix.cursors), as the lexical search computes it.

@@ -10,8 +10,41 @@ import (
 	"unicode/utf8"
 )
 
-// MaxQueryLen bounds a query; longer input is refused with a message.
+// MaxQueryLen bounds a query, in characters; longer input is refused
+// (ErrQueryTooLong) wherever a query comes in: the search page, the search
+// feeds, the API and saved searches all check it through CheckQuery.
 const MaxQueryLen = 1000
+
+// The budget of one query. Its cost (Query.Cost) counts the index terms
+// its ranking and checks may touch: every word (a phrase's words too),
+// every phrase once more for its check, every excluded word and author
+// name word, every category, and every prefix as the most terms it
+// expands to. Ranking work grows with these (each term is a posting list to
+// walk, each category a test per candidate), so a query cut to the
+// budget is answered within the 100 ms of CPU a request may take on the
+// largest catalogue (see BENCHMARKS.md, "Worst inputs"). Parts that do
+// not fit are left out, in the order typed, with a note that says which.
+const (
+	MaxQueryCost = 32
+	// PrefixTerms is the most index terms one prefix ("transfo*") expands
+	// to: the most frequent of those that start with it.
+	PrefixTerms = 16
+)
+
+// ErrQueryTooLong is the error (wrapped with the length) of a query over
+// MaxQueryLen characters.
+var ErrQueryTooLong = errors.New("the query is too long")
+
+// CheckQuery refuses a query longer than MaxQueryLen characters, or whose
+// bytes could not be that many characters (an input of many invalid bytes
+// counts each as one character). It is the one length rule of every way
+// a query comes in; the error says the limit and wraps ErrQueryTooLong.
+func CheckQuery(s string) error {
+	if n := utf8.RuneCountInString(s); n > MaxQueryLen || len(s) > 4*MaxQueryLen {
+		return fmt.Errorf("%w: %d characters; keep it under %d", ErrQueryTooLong, n, MaxQueryLen)
+	}
+	return nil
+}
 
 // Query is a parsed search: words to rank by, phrases and authors that
 // must match, words that must not, and filters.
@@ -31,6 +64,9 @@ type Query struct {
 	From, To        time.Time  // publication date range, zero for open
 	HasCode         bool
 	Notes           []string // what was changed or ignored, to show the user
+	// Cut says that parts of the query were left out to keep it within
+	// MaxQueryCost (a note says which).
+	Cut bool
 	// Meaning is the query's wanted words as typed (no operators, no
 	// excluded words), for the semantic ranking to embed.
 	Meaning string
@@ -53,6 +89,18 @@ func (q *Query) conditioned() bool {
 	return q.narrowed() || len(q.Excluded) > 0 || len(q.ExcludedPhrases) > 0
 }
 
+// Cost is what the query may cost the index, in terms (see MaxQueryCost).
+func (q *Query) Cost() int {
+	// Phrase words are in Words already; each phrase adds its check.
+	n := len(q.Words) + len(q.Phrases) + len(q.Prefixes)*PrefixTerms + len(q.Excluded) + len(q.Cats)
+	for _, group := range [][][]string{q.ExcludedPhrases, q.Authors} {
+		for _, terms := range group {
+			n += len(terms)
+		}
+	}
+	return n
+}
+
 // ErrEmptyQuery is returned for a query with nothing to search for.
 var ErrEmptyQuery = errors.New("type a few words to search for")
 
@@ -61,109 +109,149 @@ var ErrEmptyQuery = errors.New("type a few words to search for")
 // be understood; only a query with nothing searchable, or an absurdly long
 // one, is an error.
 func ParseQuery(s string) (*Query, error) {
-	// Characters, as the search box counts them; the byte bound keeps an
-	// input of many invalid bytes (each one character) from being huge.
-	if n := utf8.RuneCountInString(s); n > MaxQueryLen || len(s) > 4*MaxQueryLen {
-		return nil, fmt.Errorf("the query is %d characters long; keep it under %d", n, MaxQueryLen)
+	if err := CheckQuery(s); err != nil {
+		return nil, err
 	}
 	s = cleanInput(s)
 	q := &Query{Text: s}
 	a := newAnalyzer()
 	rest := s
 	var meaning []string
+	var left []string // parts left out over the budget, as typed
 	for rest != "" {
-		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
-		if rest == "" {
-			break
-		}
-		neg := false
-		if rest[0] == '-' && len(rest) > 1 && !unicode.IsSpace(rune(rest[1])) {
-			neg, rest = true, rest[1:]
-		}
-		if rest[0] == '"' {
-			end := strings.IndexByte(rest[1:], '"')
-			var phrase string
-			if end < 0 {
-				phrase, rest = rest[1:], ""
-				q.Notes = append(q.Notes, "a closing quote was missing; the phrase runs to the end")
-			} else {
-				phrase, rest = rest[1:1+end], rest[2+end:]
-			}
-			terms := a.terms(nil, phrase)
-			switch {
-			case len(terms) == 0:
-			case neg && len(terms) == 1:
-				q.Excluded = append(q.Excluded, terms[0])
-			case neg:
-				q.ExcludedPhrases = append(q.ExcludedPhrases, terms)
-			case len(terms) == 1:
-				q.Words = append(q.Words, terms[0])
-				meaning = append(meaning, phrase)
-			default:
-				meaning = append(meaning, phrase)
-				q.Phrases = append(q.Phrases, terms)
-				q.Words = append(q.Words, terms...)
-			}
-			continue
-		}
-		end := strings.IndexFunc(rest, unicode.IsSpace)
-		if end < 0 {
-			end = len(rest)
-		}
-		word := rest[:end]
-		rest = rest[end:]
-		// author:"Geoffrey Hinton" takes a quoted value.
-		if i := strings.IndexByte(word, ':'); i > 0 && i+1 < len(word) && word[i+1] == '"' {
-			closeAt := strings.IndexByte(rest, '"')
-			if !strings.HasSuffix(word, `"`) || len(word) == i+2 {
-				if closeAt < 0 {
-					word, rest = word+rest, ""
-					q.Notes = append(q.Notes, "a closing quote was missing; the name runs to the end")
-				} else {
-					word, rest = word+rest[:closeAt+1], rest[closeAt+1:]
-				}
+		// Each part is kept only if the whole still fits the budget (a
+		// filter that replaces a value, year: or has:, costs nothing and
+		// still applies after a cut). Appends past the saved lengths leave
+		// the saved parts as they were.
+		saved, savedMeaning, start := *q, len(meaning), rest
+		rest = q.parsePart(a, rest, &meaning)
+		if q.Cost() > MaxQueryCost {
+			part := strings.TrimSpace(strings.TrimSuffix(start, rest))
+			*q, meaning = saved, meaning[:savedMeaning]
+			if part != "" {
+				left = append(left, part)
 			}
 		}
-		if q.operator(a, word, neg) {
-			continue
-		}
-		if strings.HasSuffix(word, "*") {
-			if p := strings.TrimRight(word, "*"); p != "" {
-				if neg {
-					q.Notes = append(q.Notes, "-"+word+": a prefix cannot be excluded; ignored")
-					continue
-				}
-				// "neural transfo*": every word but the last is a plain word; the
-				// last is a prefix even when it is a stop word ("over*" for
-				// overfitting).
-				words := strings.FieldsFunc(p, func(r rune) bool { return !isWordRune(r) })
-				meaning = append(meaning, words...)
-				if len(words) > 1 {
-					q.Words = append(q.Words, a.terms(nil, strings.Join(words[:len(words)-1], " "))...)
-				}
-				if len(words) > 0 {
-					if t := prefixTerm(words[len(words)-1]); len(t) >= 2 {
-						q.Prefixes = append(q.Prefixes, t)
-					} else {
-						q.Words = append(q.Words, a.terms(nil, words[len(words)-1])...)
-					}
-				}
-				continue
-			}
-		}
-		terms := a.terms(nil, word)
-		if neg {
-			q.Excluded = append(q.Excluded, terms...)
-		} else {
-			q.Words = append(q.Words, terms...)
-			meaning = append(meaning, word)
-		}
+	}
+	if len(left) > 0 {
+		q.Cut = true
+		q.Notes = append(q.Notes, cutNote(left))
 	}
 	q.Meaning = strings.Join(meaning, " ")
 	if q.Empty() {
 		return q, ErrEmptyQuery
 	}
 	return q, nil
+}
+
+// cutNote tells which parts of a query were left out over the budget.
+func cutNote(left []string) string {
+	const show = 5
+	quoted := make([]string, 0, show)
+	for _, p := range left[:min(len(left), show)] {
+		if utf8.RuneCountInString(p) > 40 {
+			p = string([]rune(p)[:40]) + "…"
+		}
+		quoted = append(quoted, "“"+p+"”")
+	}
+	more := ""
+	if len(left) > show {
+		more = fmt.Sprintf(" and %d more", len(left)-show)
+	}
+	return fmt.Sprintf("the query asks for more than one search does at once (%d terms, each prefix counting %d); left out: %s%s",
+		MaxQueryCost, PrefixTerms, strings.Join(quoted, ", "), more)
+}
+
+// parsePart parses the query's next part (a word, a phrase, an operator
+// or a prefix) from rest into q and returns what follows it.
+func (q *Query) parsePart(a *analyzer, rest string, meaning *[]string) string {
+	rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+	if rest == "" {
+		return ""
+	}
+	neg := false
+	if rest[0] == '-' && len(rest) > 1 && !unicode.IsSpace(rune(rest[1])) {
+		neg, rest = true, rest[1:]
+	}
+	if rest[0] == '"' {
+		end := strings.IndexByte(rest[1:], '"')
+		var phrase string
+		if end < 0 {
+			phrase, rest = rest[1:], ""
+			q.Notes = append(q.Notes, "a closing quote was missing; the phrase runs to the end")
+		} else {
+			phrase, rest = rest[1:1+end], rest[2+end:]
+		}
+		terms := a.terms(nil, phrase)
+		switch {
+		case len(terms) == 0:
+		case neg && len(terms) == 1:
+			q.Excluded = append(q.Excluded, terms[0])
+		case neg:
+			q.ExcludedPhrases = append(q.ExcludedPhrases, terms)
+		case len(terms) == 1:
+			q.Words = append(q.Words, terms[0])
+			*meaning = append(*meaning, phrase)
+		default:
+			*meaning = append(*meaning, phrase)
+			q.Phrases = append(q.Phrases, terms)
+			q.Words = append(q.Words, terms...)
+		}
+		return rest
+	}
+	end := strings.IndexFunc(rest, unicode.IsSpace)
+	if end < 0 {
+		end = len(rest)
+	}
+	word := rest[:end]
+	rest = rest[end:]
+	// author:"Geoffrey Hinton" takes a quoted value.
+	if i := strings.IndexByte(word, ':'); i > 0 && i+1 < len(word) && word[i+1] == '"' {
+		closeAt := strings.IndexByte(rest, '"')
+		if !strings.HasSuffix(word, `"`) || len(word) == i+2 {
+			if closeAt < 0 {
+				word, rest = word+rest, ""
+				q.Notes = append(q.Notes, "a closing quote was missing; the name runs to the end")
+			} else {
+				word, rest = word+rest[:closeAt+1], rest[closeAt+1:]
+			}
+		}
+	}
+	if q.operator(a, word, neg) {
+		return rest
+	}
+	if strings.HasSuffix(word, "*") {
+		if p := strings.TrimRight(word, "*"); p != "" {
+			if neg {
+				q.Notes = append(q.Notes, "-"+word+": a prefix cannot be excluded; ignored")
+				return rest
+			}
+			// "neural transfo*": every word but the last is a plain word; the
+			// last is a prefix even when it is a stop word ("over*" for
+			// overfitting).
+			words := strings.FieldsFunc(p, func(r rune) bool { return !isWordRune(r) })
+			*meaning = append(*meaning, words...)
+			if len(words) > 1 {
+				q.Words = append(q.Words, a.terms(nil, strings.Join(words[:len(words)-1], " "))...)
+			}
+			if len(words) > 0 {
+				if t := prefixTerm(words[len(words)-1]); len(t) >= 2 {
+					q.Prefixes = append(q.Prefixes, t)
+				} else {
+					q.Words = append(q.Words, a.terms(nil, words[len(words)-1])...)
+				}
+			}
+			return rest
+		}
+	}
+	terms := a.terms(nil, word)
+	if neg {
+		q.Excluded = append(q.Excluded, terms...)
+	} else {
+		q.Words = append(q.Words, terms...)
+		*meaning = append(*meaning, word)
+	}
+	return rest
 }
 
 // prefixTerm turns the word of a prefix query into the start of index

@@ -234,9 +234,9 @@ func FuzzParseQuery(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		q, err := ParseQuery(s)
-		if len(s) > MaxQueryLen {
-			if err == nil {
-				t.Fatalf("a %d-byte query was accepted", len(s))
+		if utf8.RuneCountInString(s) > MaxQueryLen || len(s) > 4*MaxQueryLen {
+			if !errors.Is(err, ErrQueryTooLong) {
+				t.Fatalf("a query of %d characters (%d bytes) was not refused as too long: %v", utf8.RuneCountInString(s), len(s), err)
 			}
 			return
 		}
@@ -245,6 +245,9 @@ func FuzzParseQuery(f *testing.F) {
 		}
 		if err != nil && !errors.Is(err, ErrEmptyQuery) {
 			t.Fatalf("ParseQuery(%q): unexpected error %v", s, err)
+		}
+		if c := q.Cost(); c > MaxQueryCost {
+			t.Fatalf("ParseQuery(%q) costs %d, over the budget of %d", s, c, MaxQueryCost)
 		}
 		if err == nil && q.Empty() {
 			t.Fatalf("ParseQuery(%q) succeeded with an empty query", s)

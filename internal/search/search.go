@@ -81,7 +81,7 @@ func (ix *Index) search(ctx context.Context, q *Query, k, offset int, texts Text
 		if len(q.Words) > 0 || len(q.Prefixes) > 0 || len(q.Authors) > 0 || len(q.Phrases) > 0 {
 			return Result{Exact: true}, nil // it asked for words no paper has
 		}
-		return ix.newest(filter, k, offset), nil
+		return ix.newest(ctx, filter, k, offset)
 	}
 	window := need
 	if len(q.Phrases) > 0 && texts != nil {
@@ -92,11 +92,15 @@ func (ix *Index) search(ctx context.Context, q *Query, k, offset int, texts Text
 		total int
 		exact bool
 	)
+	var err error
 	if req := ix.requiredLists(q); len(req) > 0 {
-		best, total = ix.conjunctive(req, ix.cursors(terms), filter, window)
+		best, total, err = ix.conjunctive(ctx, req, ix.cursors(terms), filter, window)
 		exact = true
 	} else {
-		best, total, exact = ix.maxScore(ix.cursors(terms), filter, window)
+		best, total, exact, err = ix.maxScore(ctx, ix.cursors(terms), filter, window)
+	}
+	if err != nil {
+		return Result{}, err
 	}
 	if len(q.Phrases) > 0 && texts != nil {
 		kept, checked, err := ix.keepPhrases(ctx, q.Phrases, best, need, texts)
@@ -201,9 +205,15 @@ func (t *topK) sorted() []scored {
 	return out
 }
 
+// checkEvery is how many documents ranking visits between looks at its
+// context: a few microseconds of work, so that a request whose client
+// went away (or a server shutting down) stops ranking at once.
+const checkEvery = 1024
+
 // maxScore ranks the union of the terms' lists (see Search). The count of
 // matches is exact when the top never filled up, so nothing was skipped.
-func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]scored, int, bool) {
+// It stops with ctx's error when ctx ends.
+func (ix *Index) maxScore(ctx context.Context, cur []*cursor, filter func(uint32) bool, n int) ([]scored, int, bool, error) {
 	slices.SortFunc(cur, func(a, b *cursor) int { return cmpFloat(a.ub, b.ub) })
 	prefix := make([]float32, len(cur)) // prefix[i]: the most terms 0..i add together
 	var sum float32
@@ -214,7 +224,10 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 	top := topK{n: n}
 	scoredDocs := 0
 	essential := 0 // terms before it cannot lift a document into the top on their own
-	for {
+	for visited := 1; ; visited++ {
+		if visited%checkEvery == 0 && ctx.Err() != nil {
+			return nil, 0, false, ctx.Err()
+		}
 		theta := top.threshold()
 		// Strictly below: a document that ties the k-th best still enters
 		// (ties go to the newer document, see topK.offer).
@@ -272,7 +285,7 @@ func (ix *Index) maxScore(cur []*cursor, filter func(uint32) bool, n int) ([]sco
 		scoredDocs++
 		top.offer(doc, score)
 	}
-	return top.sorted(), scoredDocs, scoredDocs < n
+	return top.sorted(), scoredDocs, scoredDocs < n, nil
 }
 
 // required is a posting list every result must be in; for author names,
@@ -303,7 +316,8 @@ func (ix *Index) requiredLists(q *Query) []required {
 }
 
 // conjunctive scores every document in all required lists (see Search).
-func (ix *Index) conjunctive(req []required, cur []*cursor, filter func(uint32) bool, n int) ([]scored, int) {
+// It stops with ctx's error when ctx ends.
+func (ix *Index) conjunctive(ctx context.Context, req []required, cur []*cursor, filter func(uint32) bool, n int) ([]scored, int, error) {
 	slices.SortFunc(req, func(a, b required) int { return len(a.list) - len(b.list) })
 	others := make([]*cursor, len(req)-1)
 	for i, r := range req[1:] {
@@ -312,7 +326,10 @@ func (ix *Index) conjunctive(req []required, cur []*cursor, filter func(uint32) 
 	top := topK{n: n}
 	total := 0
 next:
-	for _, p := range req[0].list {
+	for i, p := range req[0].list {
+		if (i+1)%checkEvery == 0 && ctx.Err() != nil {
+			return nil, 0, ctx.Err()
+		}
 		doc := p.doc()
 		if req[0].author && p.tf().field(fieldAuthors) == 0 {
 			continue
@@ -336,7 +353,7 @@ next:
 		total++
 		top.offer(doc, score)
 	}
-	return top.sorted(), total
+	return top.sorted(), total, nil
 }
 
 func cmpFloat(a, b float32) int {
@@ -367,7 +384,7 @@ func (ix *Index) rankingTerms(q *Query) []qterm {
 		}
 	}
 	for _, p := range q.Prefixes {
-		ids := ix.expandPrefix(p, 32)
+		ids := ix.expandPrefix(p, PrefixTerms)
 		for _, id := range ids {
 			add(id, 1/float32(math.Sqrt(float64(len(ids)))))
 		}
@@ -391,24 +408,34 @@ func (ix *Index) rankingTerms(q *Query) []qterm {
 // compileFilter turns the query's conditions into one predicate over
 // document numbers; nil means nothing can match.
 func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
-	var excluded [][]posting
+	// Excluded words become one bit per document, set from their lists:
+	// the vector search asks about documents in no order and, with
+	// common words excluded, about nearly all of them, and looking each
+	// up in every list made such a query the costliest there was.
+	var excluded []uint64
 	for _, t := range q.Excluded {
 		if id, ok := ix.termIDs[t]; ok {
-			excluded = append(excluded, ix.post[id])
+			if excluded == nil {
+				excluded = make([]uint64, (len(ix.docs)+63)/64)
+			}
+			for _, p := range ix.post[id] {
+				d := p.doc()
+				excluded[d/64] |= 1 << (d % 64)
+			}
 		}
 	}
 	// An excluded phrase leaves out papers that have all of its words; the
 	// index keeps no positions, and this is the closest it can tell.
-	var excludedPhrases [][][]posting
+	var excludedPhrases [][]*seeker
 	for _, ph := range q.ExcludedPhrases {
-		var lists [][]posting
+		var lists []*seeker
 		for _, t := range ph {
 			id, ok := ix.termIDs[t]
 			if !ok {
 				lists = nil // a word no paper has: nothing to leave out
 				break
 			}
-			lists = append(lists, ix.post[id])
+			lists = append(lists, &seeker{cursor: cursor{list: ix.post[id]}})
 		}
 		if lists != nil {
 			excludedPhrases = append(excludedPhrases, lists)
@@ -434,6 +461,23 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 		toDay = int32(q.To.Unix() / 86400)
 	}
 	dated := !q.From.IsZero() || !q.To.IsZero()
+	// The catalogue has a few hundred categories: each is matched against
+	// the query's once, not once per paper ("cat:cs cat:math ..." over
+	// every paper of a filter-only query).
+	catOK := map[string]bool{}
+	inCats := func(cats []string) bool {
+		for _, c := range cats {
+			ok, seen := catOK[c]
+			if !seen {
+				ok = inCategories([]string{c}, q.Cats)
+				catOK[c] = ok
+			}
+			if ok {
+				return true
+			}
+		}
+		return false
+	}
 	return func(doc uint32) bool {
 		m := &ix.docs[doc]
 		if m.deleted || q.HasCode && !m.hasCode {
@@ -442,18 +486,16 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 		if dated && (m.day == 0 || m.day < fromDay || m.day > toDay) {
 			return false
 		}
-		if len(q.Cats) > 0 && !inCategories(m.cats, q.Cats) {
+		if len(q.Cats) > 0 && !inCats(m.cats) {
 			return false
 		}
-		for _, list := range excluded {
-			if find(list, doc) != nil {
-				return false
-			}
+		if excluded != nil && excluded[doc/64]&(1<<(doc%64)) != 0 {
+			return false
 		}
 	phrases:
 		for _, lists := range excludedPhrases {
 			for _, list := range lists {
-				if find(list, doc) == nil {
+				if !list.has(doc) {
 					continue phrases
 				}
 			}
@@ -461,6 +503,26 @@ func (ix *Index) compileFilter(q *Query) func(doc uint32) bool {
 		}
 		return true
 	}
+}
+
+// seeker answers whether a posting list holds a document. Ranking asks
+// in increasing document order, so it walks the list forward from where
+// the last answer left it (galloping); a document before that is looked
+// up afresh. A query excluding common words asks once for each of
+// thousands of candidates, and a binary search of each list every time
+// made such a query the costliest there was.
+type seeker struct {
+	cursor
+	last uint32
+}
+
+func (s *seeker) has(doc uint32) bool {
+	if doc < s.last {
+		s.pos = sort.Search(len(s.list), func(i int) bool { return s.list[i].doc() >= doc })
+	}
+	s.last = doc
+	s.seek(doc)
+	return s.doc() == doc
 }
 
 // find is the posting of doc in a list sorted by document number, or nil.
@@ -484,13 +546,34 @@ func inCategories(have, want []string) bool {
 	return false
 }
 
-// newest answers filter-only queries: every matching document, newest first.
-func (ix *Index) newest(filter func(uint32) bool, k, offset int) Result {
+// newest answers filter-only queries: every matching document, newest
+// first. "cat:cs" matches half the catalogue; only the newest days that
+// fill the page and those before it are sorted, found by counting the
+// matches of each day. It stops with ctx's error when ctx ends.
+func (ix *Index) newest(ctx context.Context, filter func(uint32) bool, k, offset int) (Result, error) {
 	var docs []uint32
+	lo, hi := int32(math.MaxInt32), int32(math.MinInt32)
 	for doc := range ix.docs {
+		if (doc+1)%checkEvery == 0 && ctx.Err() != nil {
+			return Result{}, ctx.Err()
+		}
 		if filter(uint32(doc)) {
 			docs = append(docs, uint32(doc))
+			d := ix.docs[doc].day
+			lo, hi = min(lo, d), max(hi, d)
 		}
+	}
+	total, need := len(docs), offset+k+1
+	if total > 4*need && int64(hi)-int64(lo) < 1<<20 {
+		perDay := make([]int32, hi-lo+1)
+		for _, doc := range docs {
+			perDay[ix.docs[doc].day-lo]++
+		}
+		cut, n := hi, 0 // the oldest day the page needs
+		for ; cut > lo && n+int(perDay[cut-lo]) < need; cut-- {
+			n += int(perDay[cut-lo])
+		}
+		docs = slices.DeleteFunc(docs, func(doc uint32) bool { return ix.docs[doc].day < cut })
 	}
 	slices.SortFunc(docs, func(a, b uint32) int {
 		if da, db := ix.docs[a].day, ix.docs[b].day; da != db {
@@ -498,11 +581,11 @@ func (ix *Index) newest(filter func(uint32) bool, k, offset int) Result {
 		}
 		return int(b) - int(a)
 	})
-	res := Result{Total: len(docs), Exact: true, More: len(docs) > offset+k}
+	res := Result{Total: total, Exact: true, More: total > offset+k}
 	for i := offset; i < len(docs) && i < offset+k; i++ {
 		res.Hits = append(res.Hits, Hit{ID: ix.docs[docs[i]].id})
 	}
-	return res
+	return res, nil
 }
 
 // keepPhrases returns the first need candidates, in order, in whose text

@@ -147,6 +147,8 @@ type Store interface {
 	// PapersOnFeed reads many papers at once (search results): each of ids
 	// that the catalogue has, in the order of ids, with its first feed
 	// entry when it was on the feed (Day "" and Submitter nil otherwise).
+	// Papers an admin hid from the feed (HidePaper) are left out, as from
+	// every listing; Paper still reads them, for their page.
 	PapersOnFeed(ctx context.Context, ids []paper.ID) ([]FeedItem, error)
 	// Submissions lists when and by whom a paper was put on the feed, oldest first.
 	Submissions(ctx context.Context, id paper.ID) ([]FeedItem, error)
@@ -168,7 +170,8 @@ type Store interface {
 
 	// LatestPapers lists papers newest first (by their first version; those
 	// of unknown date last), from after the cursor, at most limit, and the
-	// cursor after the last one (zero at the end of the list).
+	// cursor after the last one (zero at the end of the list). Papers
+	// hidden from the feed are left out.
 	LatestPapers(ctx context.Context, after PaperCursor, limit int) ([]paper.Paper, PaperCursor, error)
 
 	// ChangedPapers lists papers changed after the cursor, in cursor order,

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/rank"
@@ -322,10 +321,12 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case text == "":
 		return badRequest("q (the search) is required")
-	case utf8.RuneCountInString(text) > 250:
-		return badRequest("q is at most 250 characters")
-	case !utf8.ValidString(text):
-		return badRequest("q is not valid UTF-8")
+	}
+	if err := checkSearchQuery(q.Get("q")); err != nil {
+		return err
+	}
+	if err := refuseCut(text); err != nil {
+		return err
 	}
 	limit, err := apiLimit(q, 50, 120)
 	if err != nil {
@@ -333,6 +334,9 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	if s.search == nil || !s.search.Ready() {
 		return &httpError{status: http.StatusServiceUnavailable, msg: "the search index is being built; try again in a moment", retryAfter: 10 * time.Second}
+	}
+	if err := s.allowSearch(r); err != nil {
+		return err
 	}
 	q2, res, err := s.search.Search(r.Context(), text, search.Hybrid, limit, 0)
 	switch {

@@ -324,7 +324,7 @@ func TestAPIBadParameters(t *testing.T) {
 		"/api/papers?cursor=not-a-cursor",
 		"/api/papers?limit=101",
 		"/api/papers/search",
-		"/api/papers/search?q=" + strings.Repeat("a", 251),
+		"/api/papers/search?q=" + strings.Repeat("a", search.MaxQueryLen+1),
 		"/api/papers/search?q=x&limit=121",
 		"/api/papers/not-an-id",
 	} {

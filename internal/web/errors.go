@@ -155,6 +155,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, he *httpError) {
 	page := errorPage{layout: s.layout(r, http.StatusText(he.status), ""), Status: he.status, Message: he.msg}
+	if he.status == http.StatusBadRequest {
+		// Not back to a refused address after signing in, nor its query
+		// repeated in the page (a query of a megabyte, say).
+		page.Here = localPath(r.URL.Path)
+	}
 	var nf *notFoundPaper
 	if errors.As(he, &nf) {
 		page.Hint, page.HintURL = "See it on arXiv", nf.id.AbsURL()

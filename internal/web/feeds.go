@@ -347,10 +347,12 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 	switch {
 	case strings.TrimSpace(raw) == "":
 		return badRequest("A search feed needs a query, such as /search.atom?q=diffusion.")
-	case !utf8.ValidString(raw):
-		return badRequest("The query is not valid UTF-8.")
-	case utf8.RuneCountInString(raw) > search.MaxQueryLen:
-		return badRequest("The query is too long for a search feed; keep it under " + strconv.Itoa(search.MaxQueryLen) + " characters.")
+	}
+	if err := checkSearchQuery(raw); err != nil {
+		return err
+	}
+	if err := refuseCut(raw); err != nil {
+		return err
 	}
 	mode, err := search.ParseMode(r.URL.Query().Get("mode"))
 	if err != nil {
@@ -358,6 +360,9 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 	}
 	if !s.search.Ready() {
 		return &httpError{status: http.StatusServiceUnavailable, msg: "The search index is still being built. Try again in a moment.", retryAfter: 30 * time.Second}
+	}
+	if err := s.allowSearch(r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	q, res, err := s.search.Search(ctx, raw, mode, synSearchLimit, 0)
@@ -376,14 +381,14 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 		Description: "Papers on " + s.siteName + " that match “" + paper.Excerpt(strings.TrimSpace(raw), 200) + "”, best match first.",
 		Path:        "/search", Query: query, Home: "/search" + query,
 	}
-	for _, h := range res.Hits {
-		p, err := s.store.Paper(ctx, h.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // indexed a moment before it went away
-		}
-		if err != nil {
-			return err
-		}
+	// One read for all, as the search page reads them: papers hidden from
+	// the feed, or gone since they were indexed, are left out.
+	items, err := s.store.PapersOnFeed(ctx, res.IDs())
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		p := &items[i].Paper
 		// A search result is a paper, maybe never on the feed: its dates
 		// are arXiv's.
 		published := cmp.Or(p.Published, p.Updated, p.AsOf)
@@ -391,7 +396,7 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 		if p.Updated.After(updated) {
 			updated = p.Updated
 		}
-		feed.Entries = append(feed.Entries, s.synEntryOf(&p, published, updated))
+		feed.Entries = append(feed.Entries, s.synEntryOf(p, published, updated))
 	}
 	if err := s.finishSyn(ctx, feed); err != nil {
 		return err

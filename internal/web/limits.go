@@ -33,6 +33,10 @@ type Limits struct {
 	SubscribeAccount, SubscribeAddress ratelimit.Limit
 	// Votes, from the pages and the API alike.
 	VoteAccount, VoteAddress ratelimit.Limit
+	// SearchAddress counts the searches a client address runs (pages,
+	// feeds and the API; answers from the page cache are free). The query
+	// budget bounds each one; this bounds how many one client may ask for.
+	SearchAddress ratelimit.Limit
 }
 
 // DefaultLimits are generous for people and tight for scripts.
@@ -53,6 +57,9 @@ var DefaultLimits = Limits{
 	// one every 6 s); an address shared by a lab gets three times that.
 	VoteAccount: ratelimit.Limit{Events: 100, Per: 10 * time.Minute},
 	VoteAddress: ratelimit.Limit{Events: 300, Per: 10 * time.Minute},
+	// 600 at once, then one a second: more than a person reading results
+	// or a feed reader polling, less than a script in a loop.
+	SearchAddress: ratelimit.Limit{Events: 600, Per: 10 * time.Minute},
 }
 
 // limitKey is one limit asked about one key; name keeps apart the keys

@@ -161,16 +161,18 @@ func (s *Server) similar(r *http.Request, p *paper.Paper) ([]paper.Paper, error)
 	if err != nil {
 		return nil, err
 	}
-	var out []paper.Paper
-	for _, h := range hits {
-		sp, err := s.store.Paper(r.Context(), h.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sp)
+	ids := make([]paper.ID, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	// One read; papers hidden from the feed (or gone) are not listed.
+	items, err := s.store.PapersOnFeed(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]paper.Paper, len(items))
+	for i := range items {
+		out[i] = items[i].Paper
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
@@ -56,9 +57,47 @@ const searchPageSize = 20
 // maxSearchPages keeps paging within what ranking can answer quickly.
 const maxSearchPages = 50
 
+// checkSearchQuery is the one rule for a query, wherever it comes in
+// (the search page, its feeds, the API): within search.CheckQuery's length
+// and valid UTF-8, or a 400 that says why without repeating the query.
+func checkSearchQuery(raw string) error {
+	if err := search.CheckQuery(raw); err != nil {
+		return badRequest("The query is too long: keep it under " + strconv.Itoa(search.MaxQueryLen) + " characters.")
+	}
+	if !utf8.ValidString(raw) {
+		return badRequest("The query is not valid UTF-8.")
+	}
+	return nil
+}
+
+// allowSearch charges a search to the client's address (Limits.SearchAddress).
+func (s *Server) allowSearch(r *http.Request) error {
+	return s.allow(r.Context(), "searches", limitKey{"search/address", s.limits.SearchAddress, s.clientIP(r)})
+}
+
+// refuseCut is the 400 of a feed or API search whose query is over the
+// budget, before it is searched: their readers see no notes, and results
+// for part of what they asked would pass for the whole.
+func refuseCut(raw string) error {
+	q, _ := search.ParseQuery(raw) // searching says what else is wrong
+	if q == nil || !q.Cut {
+		return nil
+	}
+	note := q.Notes[len(q.Notes)-1] // the cut's, which comes last
+	return badRequest(strings.ToUpper(note[:1]) + note[1:] + ".")
+}
+
 func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 	raw := r.URL.Query().Get("q")
 	page := searchPage{layout: s.layout(r, "Search", "")}
+	if err := checkSearchQuery(raw); err != nil {
+		// The page answers 400 as the feeds and the API do, and shows
+		// neither the query nor the address that carried it.
+		page.Here = "/search"
+		page.Message = err.(*httpError).msg
+		page.Tips = true
+		return s.render(w, http.StatusBadRequest, "search", &page)
+	}
 	page.Query = raw
 	if strings.TrimSpace(raw) != "" {
 		page.Title = raw + " · Search"
@@ -84,6 +123,9 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 		return badRequest(err.Error())
 	}
 	page.Mode = mode
+	if err := s.allowSearch(r); err != nil {
+		return err
+	}
 	offset := (pageNo - 1) * searchPageSize
 	q, res, err := s.search.Search(r.Context(), raw, mode, searchPageSize, offset)
 	if q != nil {

@@ -207,8 +207,8 @@ func TestSearchWithoutResultsOrQuery(t *testing.T) {
 	}
 
 	long := strings.Repeat("attention ", 1000)
-	_, doc = get(t, h, searchPath(long, 0), http.StatusOK)
-	if got := text(doc, ".empty"); !strings.Contains(got, "10000") || !strings.Contains(got, "1000") {
+	_, doc = get(t, h, searchPath(long, 0), http.StatusBadRequest)
+	if got := text(doc, ".empty"); !strings.Contains(got, "too long") || !strings.Contains(got, "1000") {
 		t.Errorf("a 10,000-character query: message %q", got)
 	}
 	if doc.Find("article.result").Length() != 0 {

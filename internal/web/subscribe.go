@@ -217,8 +217,18 @@ func (s *Server) subscriptionSave(w http.ResponseWriter, r *http.Request, sub st
 	}
 	sub.Query = strings.TrimSpace(r.PostFormValue("query"))
 	if sub.Query != "" {
-		if _, err := search.ParseQuery(sub.Query); err != nil || len(sub.Query) > 300 || checkText(sub.Query) != nil {
+		// The search page's rules: its length, and within the budget of
+		// one search (a digest would run a cut query in part, unsaid).
+		q, err := search.ParseQuery(sub.Query)
+		switch {
+		case errors.Is(err, search.ErrQueryTooLong):
+			p.Error = fmt.Sprintf("The saved search is too long: keep it under %d characters.", search.MaxQueryLen)
+		case err != nil || checkText(sub.Query) != nil:
 			p.Error = "The saved search is not a search this site understands; try it on the search page first."
+		case q.Cut:
+			p.Error = "The saved search asks for more than one search does at once; try it on the search page first."
+		}
+		if p.Error != "" {
 			return s.render(w, http.StatusBadRequest, "subscription", p)
 		}
 	}

@@ -155,7 +155,8 @@ func TestManageSubscription(t *testing.T) {
 	for _, bad := range []url.Values{
 		form("categories", "<script>"),
 		form("keywords", strings.Repeat("x", 101)),
-		form("query", `"unclosed`+strings.Repeat(" x", 200)),
+		form("query", `"unclosed`+strings.Repeat(" x", 500)), // over search.MaxQueryLen
+		form("query", prefixQuery(300)),                      // over the budget of one search
 	} {
 		a := b.post(manage, bad).want(t, "bad filter", http.StatusBadRequest)
 		if a.text(".form-error") == "" {

@@ -136,7 +136,13 @@ func (s *Store) Submissions(ctx context.Context, id paper.ID) ([]store.FeedItem,
 		WHERE p.id = $1 ORDER BY f.day`, string(id))
 }
 
-// PapersOnFeed reads papers by id with their first feed entry, in one query.
+// notHidden keeps a listing of papers p to those an admin has not hidden
+// from the feed (HidePaper hides every entry of a paper): hidden means
+// hidden from every listing, the feed's, search's and the API's alike.
+const notHidden = `NOT EXISTS (SELECT 1 FROM feed_entries h WHERE h.paper_seq = p.seq AND h.hidden)`
+
+// PapersOnFeed reads papers by id with their first feed entry, in one
+// query; papers hidden from the feed are left out.
 func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedItem, error) {
 	keys := make([]string, len(ids))
 	for i, id := range ids {
@@ -146,7 +152,7 @@ func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedI
 		`SELECT `+feedCols+` FROM papers p
 		LEFT JOIN LATERAL (SELECT * FROM feed_entries e WHERE e.paper_seq = p.seq ORDER BY e.day LIMIT 1) f ON TRUE
 		LEFT JOIN users u ON u.id = f.submitter_id
-		WHERE p.id = ANY($1)`, keys)
+		WHERE p.id = ANY($1) AND `+notHidden, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -181,13 +181,15 @@ func (s *Store) LatestPapers(ctx context.Context, after store.PaperCursor, limit
 		r.p, err = scanPaper(sc, &r.published, &r.seq)
 		return r, err
 	}
-	// One more than asked says whether there is a next page.
+	// One more than asked says whether there is a next page. Papers an
+	// admin hid from the feed are not listed (notHidden).
 	query := `SELECT ` + paperCols + `, coalesce(p.published_at, 0), p.seq FROM papers p
+		WHERE ` + notHidden + `
 		ORDER BY coalesce(p.published_at, 0) DESC, p.seq DESC LIMIT $1`
 	args := []any{limit + 1}
 	if after != (store.PaperCursor{}) {
 		query = `SELECT ` + paperCols + `, coalesce(p.published_at, 0), p.seq FROM papers p
-		WHERE (coalesce(p.published_at, 0), p.seq) < ($2, $3)
+		WHERE (coalesce(p.published_at, 0), p.seq) < ($2, $3) AND ` + notHidden + `
 		ORDER BY coalesce(p.published_at, 0) DESC, p.seq DESC LIMIT $1`
 		args = append(args, after.Published, after.Seq)
 	}

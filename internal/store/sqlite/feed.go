@@ -141,8 +141,14 @@ func (s *Store) Submissions(ctx context.Context, id paper.ID) ([]store.FeedItem,
 	return collect("submissions of "+string(id), rows, err, scanFeedItem)
 }
 
+// notHidden keeps a listing of papers p to those an admin has not hidden
+// from the feed (HidePaper hides every entry of a paper): hidden means
+// hidden from every listing, the feed's, search's and the API's alike.
+// The feed entries' primary key (paper_seq, day) answers it.
+const notHidden = `NOT EXISTS (SELECT 1 FROM feed_entries h WHERE h.paper_seq = p.seq AND h.hidden <> 0)`
+
 // PapersOnFeed reads papers by id with their first feed entry, in one
-// query a thousand ids.
+// query a thousand ids; papers hidden from the feed are left out.
 func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedItem, error) {
 	if len(ids) == 0 {
 		return nil, nil

@@ -150,13 +150,13 @@ func (s *Store) LatestPapers(ctx context.Context, after store.PaperCursor, limit
 		r.p, err = scanPaper(sc, &r.published, &r.seq)
 		return r, err
 	}
-	where := ""
+	where := `WHERE ` + notHidden // papers hidden from the feed are not listed
 	args := []any{}
 	if after != (store.PaperCursor{}) {
 		// Not the row value (coalesce(published_at, 0), seq) < (?, ?),
 		// which SQLite reads through the index's first column only: every
 		// page read the catalogue from its newest paper down to the cursor.
-		where = `WHERE coalesce(p.published_at, 0) <= ?1 AND (coalesce(p.published_at, 0) < ?1 OR p.seq < ?2)`
+		where += ` AND coalesce(p.published_at, 0) <= ?1 AND (coalesce(p.published_at, 0) < ?1 OR p.seq < ?2)`
 		args = append(args, after.Published, after.Seq)
 	}
 	// One more than asked says whether there is a next page.

@@ -127,7 +127,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 			LEFT JOIN feed_entries f ON f.paper_seq = p.seq
 				AND f.day = (SELECT min(day) FROM feed_entries e WHERE e.paper_seq = p.seq)
 			LEFT JOIN users u ON u.id = f.submitter_id
-			WHERE p.id IN (SELECT value FROM json_each(?))`},
+			WHERE p.id IN (SELECT value FROM json_each(?)) AND ` + notHidden},
 	} {
 		if *p.stmt, err = r.PrepareContext(ctx, p.query); err != nil {
 			s.Close()

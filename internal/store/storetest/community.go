@@ -1071,6 +1071,32 @@ func testHidePaper(t *testing.T, s store.Store) {
 	if got := getPaper(t, s, "2503.00001"); got.Title != "Paper 2503.00001" {
 		t.Errorf("hidden paper = %+v", got)
 	}
+	// Hidden from every listing: search results and the API's catalogue
+	// read papers through PapersOnFeed and LatestPapers.
+	listed := func() (onFeed, latest bool) {
+		t.Helper()
+		items, err := s.PapersOnFeed(ctx, []paper.ID{"2503.00001", "2503.00002"})
+		if err != nil || len(items) == 0 || items[len(items)-1].Paper.ID != "2503.00002" {
+			t.Fatalf("PapersOnFeed = %v, %v; want the paper not hidden", entries(items), err)
+		}
+		onFeed = items[0].Paper.ID == "2503.00001"
+		for cur := (store.PaperCursor{}); ; {
+			ps, next, err := s.LatestPapers(ctx, cur, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range ps {
+				latest = latest || p.ID == "2503.00001"
+			}
+			if next == (store.PaperCursor{}) {
+				return onFeed, latest
+			}
+			cur = next
+		}
+	}
+	if onFeed, latest := listed(); onFeed || latest {
+		t.Errorf("a hidden paper is listed: by PapersOnFeed %v, by LatestPapers %v", onFeed, latest)
+	}
 	subs, err := bobs()
 	if err != nil {
 		t.Fatal(err)
@@ -1089,6 +1115,9 @@ func testHidePaper(t *testing.T, s store.Store) {
 		t.Errorf("Version after showing the paper again = %d, want more than %d", v, v1)
 	}
 	count("shown again", 10)
+	if onFeed, latest := listed(); !onFeed || !latest {
+		t.Errorf("a paper shown again is not listed: by PapersOnFeed %v, by LatestPapers %v", onFeed, latest)
+	}
 	wantEntries(t, "feed of 03-14 again", feed(t, s, store.FeedQuery{From: "2025-03-14", To: "2025-03-14"}),
 		"2503.00001@2025-03-14", "2503.00014@2025-03-14")
 	subs, err = bobs()
