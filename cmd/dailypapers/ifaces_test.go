@@ -1,0 +1,18 @@
+package main
+
+import (
+	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/postgres"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+)
+
+// Each consumer of the store declares the few methods it uses; main hands
+// them the whole store. These lines fail to build, in go test and go vet,
+// when store.Store or a backend stops satisfying one of them, rather than
+// at the first command that wires it.
+var (
+	_ search.Store = store.Store(nil)
+	_ search.Store = (*sqlite.Store)(nil)
+	_ search.Store = (*postgres.Store)(nil)
+)
