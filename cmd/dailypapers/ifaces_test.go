@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/postgres"
@@ -15,4 +16,12 @@ var (
 	_ search.Store = store.Store(nil)
 	_ search.Store = (*sqlite.Store)(nil)
 	_ search.Store = (*postgres.Store)(nil)
+
+	_ digest.Store = store.Store(nil)
+	_ digest.Store = (*sqlite.Store)(nil)
+	_ digest.Store = (*postgres.Store)(nil)
+
+	_ digest.FeedSource = store.Store(nil)
+	_ digest.FeedSource = (*sqlite.Store)(nil)
+	_ digest.FeedSource = (*postgres.Store)(nil)
 )
