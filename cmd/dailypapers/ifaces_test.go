@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/dailypapers/dailypapers/internal/digest"
+	"github.com/dailypapers/dailypapers/internal/ingest"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/postgres"
@@ -24,4 +25,12 @@ var (
 	_ digest.FeedSource = store.Store(nil)
 	_ digest.FeedSource = (*sqlite.Store)(nil)
 	_ digest.FeedSource = (*postgres.Store)(nil)
+
+	_ ingest.HarvestStore = store.Store(nil)
+	_ ingest.HarvestStore = (*sqlite.Store)(nil)
+	_ ingest.HarvestStore = (*postgres.Store)(nil)
+
+	_ ingest.StarStore = store.Store(nil)
+	_ ingest.StarStore = (*sqlite.Store)(nil)
+	_ ingest.StarStore = (*postgres.Store)(nil)
 )
