@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/dailypapers/dailypapers/internal/demo"
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/ingest"
 	"github.com/dailypapers/dailypapers/internal/search"
@@ -33,4 +34,8 @@ var (
 	_ ingest.StarStore = store.Store(nil)
 	_ ingest.StarStore = (*sqlite.Store)(nil)
 	_ ingest.StarStore = (*postgres.Store)(nil)
+
+	_ demo.Store = store.Store(nil)
+	_ demo.Store = (*sqlite.Store)(nil)
+	_ demo.Store = (*postgres.Store)(nil)
 )
