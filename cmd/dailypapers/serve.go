@@ -161,7 +161,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	loc, _ := time.LoadLocation(cfg.DigestZone) // checked by Validate
 	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx},
 		Signer: signer, BaseURL: base, SiteName: "Daily Papers"}}
-	go scheduleDigests(ctx, runner, loc, cfg.DigestHour)
+	go scheduleDigests(ctx, st, runner, loc, cfg.DigestHour)
 	if len(harvest.Categories) > 0 {
 		go scheduleHarvest(ctx, cfg, st, harvest)
 	}
@@ -198,9 +198,9 @@ const digestEvery = time.Minute
 // scheduleDigests queues and sends digests when they come due, in the one
 // process that holds the "digests" lease. The queue would send each digest
 // once anyway; the lease keeps the run records to one per period.
-func scheduleDigests(ctx context.Context, r *digest.Runner, loc *time.Location, hour int) {
+func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc *time.Location, hour int) {
 	done := map[string]bool{} // periods this process has queued
-	asLeader(ctx, r.Store, "digests", digestEvery, func(ctx context.Context) error {
+	asLeader(ctx, st, "digests", digestEvery, func(ctx context.Context) error {
 		var due []digest.Period
 		for _, p := range digest.Due(time.Now(), loc, hour) {
 			if !done[p.Key] {

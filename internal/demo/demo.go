@@ -20,9 +20,16 @@ var files embed.FS
 // that adds categories and listing days to some of its papers.
 var Files = []string{"daily-papers.jsonl.xz", "arxiv-listings.jsonl.xz"}
 
+// Store is what loading the demo needs of the store: its paper count and
+// an import (store.Store satisfies it).
+type Store interface {
+	Stats(ctx context.Context) (store.Stats, error)
+	ingest.Importer
+}
+
 // LoadIfEmpty loads the demo set when the store has no papers at all and
 // reports whether it did. A store with papers is never touched.
-func LoadIfEmpty(ctx context.Context, st store.Store, warn io.Writer) (bool, []ingest.Summary, error) {
+func LoadIfEmpty(ctx context.Context, st Store, warn io.Writer) (bool, []ingest.Summary, error) {
 	stats, err := st.Stats(ctx)
 	if err != nil {
 		return false, nil, err

@@ -42,9 +42,15 @@ func (x IndexSearcher) Matching(ctx context.Context, query string, since time.Ti
 	return res.IDs(), nil
 }
 
+// FeedSource is what a Composer reads of the store: a period's papers on
+// the feed (store.Store satisfies it).
+type FeedSource interface {
+	Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedItem, error)
+}
+
 // Composer writes digests.
 type Composer struct {
-	Store    store.Store
+	Store    FeedSource
 	Search   Searcher // nil: saved queries match nothing
 	Signer   *Signer
 	BaseURL  string // https://papers.example.org, no trailing slash

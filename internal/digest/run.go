@@ -32,13 +32,34 @@ func (s SendOnly) Deliver(ctx context.Context, m mail.Message, commit func() err
 	return s.Send(ctx, m)
 }
 
+// Store is what a Runner needs of the store: the subscriptions it queues
+// for, the mail queue it works through, and the records of its runs. It is
+// declared here, where it is used, so that the store methods of other
+// features do not reach this package; each method keeps the contract
+// documented on store.Digests, and store.Store satisfies it.
+type Store interface {
+	ActiveSubscriptions(ctx context.Context, f store.Frequency, after int64, limit int) ([]store.Subscription, error)
+	SubscriptionByID(ctx context.Context, id int64) (store.Subscription, error)
+
+	EnqueueDigests(ctx context.Context, period string, subscriptionIDs []int64, now time.Time) (int, error)
+	ClaimMailJob(ctx context.Context, claim string, now time.Time, lease time.Duration) (store.MailJob, error)
+	MarkSending(ctx context.Context, jobID int64, claim, messageID string) error
+	MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) error
+	RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) error
+	FailMailJob(ctx context.Context, jobID int64, claim, reason string, maxFailures int) error
+	ExpireSending(ctx context.Context, now time.Time) (int, error)
+
+	StartDigestRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error)
+	FinishDigestRun(ctx context.Context, r store.DigestRun) error
+}
+
 // Runner queues and sends digests through the store's mail queue. Every
 // (subscription, period) digest is queued once (the queue's key), claimed
 // by one process at a time (a lease and a claim token), recorded as
 // "sending" before the mail server is told to deliver it, and never sent
 // again after that record, whatever stops in between.
 type Runner struct {
-	Store    store.Store
+	Store    Store
 	Composer *Composer
 	Mail     Deliverer
 	Log      *slog.Logger

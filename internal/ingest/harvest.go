@@ -18,6 +18,22 @@ type Lister interface {
 	ListRecords(ctx context.Context, req arxiv.ListRequest) (arxiv.Page, error)
 }
 
+// HarvestLog is where harvests keep their checkpoints (store.Catalogue).
+type HarvestLog interface {
+	HarvestState(ctx context.Context, source string) (store.HarvestState, error)
+	SaveHarvestState(ctx context.Context, st store.HarvestState) error
+}
+
+// HarvestStore is what a harvest needs of the store: its checkpoints, an
+// import to write each page in, and the feed entries of a paper, so that
+// a paper already on the feed is not announced again. store.Store
+// satisfies it.
+type HarvestStore interface {
+	HarvestLog
+	Importer
+	Submissions(ctx context.Context, id paper.ID) ([]store.FeedItem, error)
+}
+
 // HarvestOptions say what to harvest.
 type HarvestOptions struct {
 	// Categories are arXiv categories ("cs.CL") or whole archives ("cs").
@@ -131,7 +147,7 @@ func ParseCategories(s string) ([]string, error) {
 // page written but not yet checkpointed is fetched again, and writing it
 // twice changes nothing (see paper.Merge). A finished run records the
 // server's date, and the next run asks only for what changed since.
-func Harvest(ctx context.Context, st store.Store, src Lister, opt HarvestOptions) (HarvestSummary, error) {
+func Harvest(ctx context.Context, st HarvestStore, src Lister, opt HarvestOptions) (HarvestSummary, error) {
 	if len(opt.Categories) == 0 {
 		return HarvestSummary{}, errors.New("harvest: no categories")
 	}
@@ -155,7 +171,7 @@ func Harvest(ctx context.Context, st store.Store, src Lister, opt HarvestOptions
 	return sum, nil
 }
 
-func harvestSet(ctx context.Context, st store.Store, src Lister, set string, cats []string, opt HarvestOptions) (SetSummary, error) {
+func harvestSet(ctx context.Context, st HarvestStore, src Lister, set string, cats []string, opt HarvestOptions) (SetSummary, error) {
 	now := time.Now
 	if opt.Now != nil {
 		now = opt.Now
@@ -246,7 +262,7 @@ func harvestSet(ctx context.Context, st store.Store, src Lister, set string, cat
 // harvestRecords keeps the records of a page that are in the categories
 // asked for, with repositories their text names linked, and puts the new
 // papers of auto-feed categories on the feed of their announcement day.
-func harvestRecords(ctx context.Context, st store.Store, page []arxiv.Record, cats, autoFeed []string, sum *SetSummary) ([]store.Record, error) {
+func harvestRecords(ctx context.Context, st HarvestStore, page []arxiv.Record, cats, autoFeed []string, sum *SetSummary) ([]store.Record, error) {
 	var recs []store.Record
 	for _, r := range page {
 		if r.Deleted {
@@ -280,7 +296,7 @@ func harvestRecords(ctx context.Context, st store.Store, page []arxiv.Record, ca
 // appeared within the few days before it (a record that changed later,
 // or a replaced paper, is not news). A paper already on the feed gets no
 // second entry.
-func announcement(ctx context.Context, st store.Store, p *paper.Paper, datestamp string) (*store.Submission, error) {
+func announcement(ctx context.Context, st HarvestStore, p *paper.Paper, datestamp string) (*store.Submission, error) {
 	day, err := time.Parse(time.DateOnly, datestamp)
 	if err != nil || p.LatestVersion() > 1 || p.Published.IsZero() {
 		return nil, nil
@@ -299,7 +315,7 @@ func announcement(ctx context.Context, st store.Store, p *paper.Paper, datestamp
 }
 
 // writeAll writes records in one import.
-func writeAll(ctx context.Context, st store.Store, recs []store.Record) (store.ImportCounts, error) {
+func writeAll(ctx context.Context, st Importer, recs []store.Record) (store.ImportCounts, error) {
 	im, err := st.BeginImport(ctx)
 	if err != nil {
 		return store.ImportCounts{}, err
@@ -315,7 +331,7 @@ func writeAll(ctx context.Context, st store.Store, recs []store.Record) (store.I
 // HarvestDue reports whether the daily harvest of the categories should
 // run at now: a set was never harvested, or a run of it stopped before
 // its end, or it last ran before today's hour (UTC).
-func HarvestDue(ctx context.Context, st store.Catalogue, categories []string, hour int, now time.Time) (bool, error) {
+func HarvestDue(ctx context.Context, st HarvestLog, categories []string, hour int, now time.Time) (bool, error) {
 	now = now.UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), hour, 0, 0, 0, time.UTC)
 	if now.Before(today) {

@@ -10,6 +10,12 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
+// Importer is what an import needs of the store: one transaction to write
+// its records in (store.Store satisfies it).
+type Importer interface {
+	BeginImport(ctx context.Context) (store.Import, error)
+}
+
 // Options tune an import.
 type Options struct {
 	// Format forces a format; "" detects it from the first record.
@@ -72,7 +78,7 @@ func (e *FileError) Unwrap() error { return e.Err }
 // ImportFile imports one file in one transaction: when the file turns out
 // to be unreadable part-way (truncated, corrupt compression, broken JSON
 // array), nothing of it is kept. Bad records are reported and skipped.
-func ImportFile(ctx context.Context, st store.Store, path string, opt Options) (Summary, error) {
+func ImportFile(ctx context.Context, st Importer, path string, opt Options) (Summary, error) {
 	in, err := openFile(path)
 	if err != nil {
 		return Summary{File: path}, &FileError{File: path, Err: err}
@@ -82,7 +88,7 @@ func ImportFile(ctx context.Context, st store.Store, path string, opt Options) (
 }
 
 // ImportReader imports a stream (plain, gzip or xz) named name in messages.
-func ImportReader(ctx context.Context, st store.Store, name string, r io.Reader, opt Options) (Summary, error) {
+func ImportReader(ctx context.Context, st Importer, name string, r io.Reader, opt Options) (Summary, error) {
 	in, err := decompress(r, -1)
 	if err != nil {
 		return Summary{File: name}, &FileError{File: name, Err: err}
@@ -99,7 +105,7 @@ type batch struct {
 	err     error // a fatal read error ends the stream
 }
 
-func importInput(ctx context.Context, st store.Store, name string, in *input, opt Options) (Summary, error) {
+func importInput(ctx context.Context, st Importer, name string, in *input, opt Options) (Summary, error) {
 	start := time.Now()
 	sum := Summary{File: name}
 	rr, first, err := newRecordReader(in.r)

@@ -9,12 +9,18 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/github"
 	"github.com/dailypapers/dailypapers/internal/retry"
-	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 // RepoReader reads a repository from GitHub (github.Client).
 type RepoReader interface {
 	Repo(ctx context.Context, fullName string) (github.Repo, error)
+}
+
+// StarStore is what a star refresh needs of the store: the repositories
+// due a look and a place for what GitHub said (store.Catalogue).
+type StarStore interface {
+	StaleRepos(ctx context.Context, checkedBefore time.Time, limit int) ([]string, error)
+	RecordStars(ctx context.Context, repo string, stars int, found bool, at time.Time) error
 }
 
 // StarsOptions say which repositories to refresh.
@@ -60,7 +66,7 @@ func (s StarsSummary) String() string {
 // MaxAge has passed. The client waits out GitHub's rate limit when it
 // lifts soon; when it does not, the run stops and says until when. A
 // repository that fails otherwise is reported and left for the next run.
-func RefreshStars(ctx context.Context, st store.Catalogue, gh RepoReader, opt StarsOptions) (StarsSummary, error) {
+func RefreshStars(ctx context.Context, st StarStore, gh RepoReader, opt StarsOptions) (StarsSummary, error) {
 	now := time.Now
 	if opt.Now != nil {
 		now = opt.Now

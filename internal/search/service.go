@@ -15,12 +15,33 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
+// Store is what the search service needs of the store: the change feed
+// its index follows, the vectors of the semantic side, and the papers'
+// texts for phrase checks. It is declared here, where it is used, so that
+// the store methods of other features do not reach this package; each
+// method keeps the contract documented on store.Store, which satisfies it.
+type Store interface {
+	// Version and ChangedPapers are the change feed: Build reads all of
+	// it, CatchUp what came after the cursor.
+	Version(ctx context.Context) (int64, error)
+	ChangedPapers(ctx context.Context, after store.Cursor, limit int) ([]store.ChangedPaper, error)
+	// Stats tells a snapshot of another database by its paper count.
+	Stats(ctx context.Context) (store.Stats, error)
+	// PapersOnFeed reads results' texts, for phrase checks.
+	PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedItem, error)
+	// MissingVectors and PutVectors embed the papers that need it;
+	// ChangedVectors feeds the semantic index from what is stored.
+	MissingVectors(ctx context.Context, model string, after store.Cursor, limit int) ([]store.EmbedTask, error)
+	PutVectors(ctx context.Context, model string, vs []store.Vector) error
+	ChangedVectors(ctx context.Context, model string, after int64, limit int) ([]store.Vector, error)
+}
+
 // Service keeps an index in step with the store and answers searches.
 // The store is the source of truth: the index is built from its change
 // feed and follows it, so a paper stored by any process becomes
 // searchable at the next poll.
 type Service struct {
-	st  store.Store
+	st  Store
 	log *slog.Logger
 
 	mu      sync.Mutex // serialises catching up
@@ -34,7 +55,7 @@ type Service struct {
 }
 
 // NewService returns a service with an empty index; call Build.
-func NewService(st store.Store, log *slog.Logger) *Service {
+func NewService(st Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}

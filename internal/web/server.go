@@ -22,6 +22,11 @@ var assets embed.FS
 
 // Server holds what the page handlers share.
 type Server struct {
+	// store is the whole store, not an interface of the few methods used,
+	// as search and digest declare: the pages, the API and the feeds use
+	// most of it, all but the jobs' methods (the mail queue, harvests,
+	// vectors, imports), so a narrower one would be a second copy of
+	// store.Store to keep in step.
 	store     store.Store
 	log       *slog.Logger
 	now       func() time.Time
