@@ -146,7 +146,13 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 			slog.Info("rendered stored comments", "comments", n)
 		}
 	}()
+	// Requests' contexts come from requestsCtx, so that work still running
+	// when the shutdown's grace ends is told to stop (a search stops ranking)
+	// instead of outliving the server.
+	requestsCtx, stopRequests := context.WithCancel(context.Background())
+	defer stopRequests()
 	srv := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return requestsCtx },
 		Handler:           site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -180,6 +186,8 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.Canceled) {
+		stopRequests()
+		srv.Close()
 		return err
 	}
 	<-indexDone
