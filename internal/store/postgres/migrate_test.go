@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -11,6 +10,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/postgres"
 	"github.com/dailypapers/dailypapers/internal/store/postgres/pgtest"
+	"github.com/dailypapers/dailypapers/internal/store/storetest"
 )
 
 // Migration 0007 turns the users that imports made (no address, no
@@ -70,31 +70,5 @@ func TestMigrationImportedSubmitters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	items, err := s.Feed(ctx, store.FeedQuery{From: "2025-06-01", To: "2025-06-01"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	by := map[paper.ID]store.User{}
-	for _, it := range items {
-		if it.Submitter != nil {
-			by[it.Paper.ID] = *it.Submitter
-		}
-	}
-	if got, want := by["2506.00001"], (store.User{Username: "AKhaliq", Fullname: "AK", Imported: true}); got != want {
-		t.Errorf("AKhaliq's entry: submitter %+v, want %+v", got, want)
-	}
-	if got, want := by["2506.00002"], (store.User{Fullname: "evil<script>", Imported: true}); got != want {
-		t.Errorf("a name that breaks the rules: submitter %+v, want it as text only, %+v", got, want)
-	}
-	if got := by["2506.00003"]; got.ID != carol.ID || got.Imported {
-		t.Errorf("carol's entry: submitter %+v, want her account", got)
-	}
-	for _, name := range []string{"AKhaliq", "evil<script>"} {
-		if _, err := s.UserByName(ctx, name); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("UserByName(%s) after the migration: %v, want not found", name, err)
-		}
-	}
-	if _, err := s.UserByName(ctx, "carol"); err != nil {
-		t.Errorf("carol after the migration: %v", err)
-	}
+	storetest.ImportedSubmittersMigrated(t, s, carol.User)
 }

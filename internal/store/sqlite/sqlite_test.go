@@ -530,38 +530,7 @@ func TestMigrationImportedSubmitters(t *testing.T) {
 	db.Close()
 
 	s = openClosing(t, path)
-	ctx := t.Context()
-	items, err := s.Feed(ctx, store.FeedQuery{From: "2025-06-01", To: "2025-06-01"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	by := map[paper.ID]store.User{}
-	for _, it := range items {
-		if it.Submitter != nil {
-			by[it.Paper.ID] = *it.Submitter
-		}
-	}
-	if got, want := by["2506.00001"], (store.User{Username: "AKhaliq", Fullname: "AK", Imported: true}); got != want {
-		t.Errorf("AKhaliq's entry: submitter %+v, want %+v", got, want)
-	}
-	if got, want := by["2506.00002"], (store.User{Fullname: "evil<script>", Imported: true}); got != want {
-		t.Errorf("a name that breaks the rules: submitter %+v, want it as text only, %+v", got, want)
-	}
-	if got := by["2506.00003"]; got.ID != carol.ID || got.Imported {
-		t.Errorf("carol's entry: submitter %+v, want her account", got)
-	}
-	for _, name := range []string{"AKhaliq", "evil<script>"} {
-		if _, err := s.UserByName(ctx, name); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("UserByName(%s) after the migration: %v, want not found", name, err)
-		}
-	}
-	if _, err := s.UserByName(ctx, "carol"); err != nil {
-		t.Errorf("carol after the migration: %v", err)
-	}
-	var n int
-	if err := rawDB(t, path).QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n != 1 {
-		t.Errorf("%d users after the migration, %v; want carol alone", n, err)
-	}
+	storetest.ImportedSubmittersMigrated(t, s, carol.User)
 }
 
 // Every limit a site asks goes through ThrottleAll, so it prunes the
