@@ -101,45 +101,49 @@ type pgCol struct {
 }
 
 // readLite reads the tables of a SQLite file in the order they were made.
-func readLite(ctx context.Context, q querier) ([]liteTable, error) {
-	names, err := queryStrings(ctx, q, `SELECT name FROM sqlite_master
-		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY rowid`)
+func readLite(ctx context.Context, q *sql.DB) ([]liteTable, error) {
+	rows, err := q.QueryContext(ctx, `SELECT m.name, l.wr, c.name, upper(c.type), c.pk FROM sqlite_master m
+		JOIN pragma_table_list(m.name) l ON l.schema = 'main' JOIN pragma_table_info(m.name) c
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.rowid, c.cid`)
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(names, "schema_migrations") {
+	defer rows.Close()
+	var out []liteTable
+	for rows.Next() {
+		var name string
+		var withoutRowid bool
+		var c liteCol
+		if err := rows.Scan(&name, &withoutRowid, &c.name, &c.typ, &c.pk); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].name != name {
+			out = append(out, liteTable{name: name, rowid: !withoutRowid})
+		}
+		out[len(out)-1].cols = append(out[len(out)-1].cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(out, func(t liteTable) bool { return t.name == "schema_migrations" }) {
 		return nil, errors.New("not a dailypapers database (no schema_migrations table)")
 	}
-	var out []liteTable
-	for _, name := range names {
-		t := liteTable{name: name}
-		var withoutRowid bool
-		if err := q.QueryRowContext(ctx, `SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?`, name).Scan(&withoutRowid); err != nil {
-			return nil, fmt.Errorf("table %s: %w", name, err)
-		}
-		t.rowid = !withoutRowid
-		rows, err := q.QueryContext(ctx, `SELECT name, upper(type), pk FROM pragma_table_info(?) ORDER BY cid`, name)
-		if err != nil {
-			return nil, fmt.Errorf("table %s: %w", name, err)
-		}
-		for rows.Next() {
-			var c liteCol
-			if err := rows.Scan(&c.name, &c.typ, &c.pk); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("table %s: %w", name, err)
-			}
-			t.cols = append(t.cols, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("table %s: %w", name, err)
-		}
-		if t.refs, err = queryStrings(ctx, q, `SELECT DISTINCT "table" FROM pragma_foreign_key_list(?)`, name); err != nil {
-			return nil, fmt.Errorf("table %s: %w", name, err)
-		}
-		out = append(out, t)
+	refs, err := q.QueryContext(ctx, `SELECT DISTINCT m.name, f."table" FROM sqlite_master m
+		JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'`)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	defer refs.Close()
+	for refs.Next() {
+		var name, ref string
+		if err := refs.Scan(&name, &ref); err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(out, func(t liteTable) bool { return t.name == name }); i >= 0 {
+			out[i].refs = append(out[i].refs, ref)
+		}
+	}
+	return out, refs.Err()
 }
 
 // readPG reads the columns of the tables in the connection's schema.
@@ -204,70 +208,54 @@ func plan(lite []liteTable, pg map[string][]pgCol) ([]copyTable, error) {
 
 // planTable matches one table's columns. A BIGSERIAL column SQLite lacks
 // stands for SQLite's rowid, and is the key (votes.n orders the votes cast
-// in the same millisecond as the rowid does).
+// in the same millisecond as the rowid does); otherwise the key is the
+// primary key. The key's columns come first, then the rest in SQLite's order.
 func planTable(lt liteTable, pcols []pgCol) (copyTable, error) {
 	t := copyTable{name: lt.name, replace: seeded[lt.name]}
-	var key, rest []copyCol
-	var missing []string
+	kind := map[string]colKind{}
+	var missing, extra []string
 	for _, pc := range pcols {
 		rule, ok := kinds[pc.typ]
 		if !ok {
 			return t, fmt.Errorf("table %s, column %s: copy cannot fill PostgreSQL's %s", lt.name, pc.name, pc.typ)
 		}
+		kind[pc.name] = rule.kind
 		if pc.serial {
 			t.serials = append(t.serials, pc.name)
 		}
-		c := copyCol{name: pc.name, kind: rule.kind}
 		i := slices.IndexFunc(lt.cols, func(l liteCol) bool { return l.name == pc.name })
-		if i < 0 {
-			if pc.serial && rule.kind == kInt && lt.rowid && key == nil {
-				c.lite = "rowid"
-				key = append(key, c)
-				continue
-			}
+		switch {
+		case i >= 0 && lt.cols[i].typ != rule.lite:
+			return t, fmt.Errorf("table %s, column %s: %s in SQLite, %s in PostgreSQL, which copy cannot convert", lt.name, pc.name, lt.cols[i].typ, pc.typ)
+		case i < 0 && pc.serial && rule.kind == kInt && lt.rowid && t.nkey == 0:
+			t.cols, t.nkey = []copyCol{{name: pc.name, kind: kInt, lite: "rowid"}}, 1
+		case i < 0:
 			missing = append(missing, pc.name)
-			continue
-		}
-		if lc := lt.cols[i]; lc.typ != rule.lite {
-			return t, fmt.Errorf("table %s, column %s: %s in SQLite, %s in PostgreSQL, which copy cannot convert", lt.name, pc.name, lc.typ, pc.typ)
 		}
 	}
 	if len(missing) > 0 {
 		return t, fmt.Errorf("table %s lacks the columns %s: %s", lt.name, strings.Join(missing, ", "), errBehind)
 	}
-	var extra []string
+	if t.nkey == 0 {
+		pk := slices.DeleteFunc(slices.Clone(lt.cols), func(c liteCol) bool { return c.pk == 0 })
+		slices.SortFunc(pk, func(a, b liteCol) int { return a.pk - b.pk })
+		for _, c := range pk {
+			t.cols = append(t.cols, copyCol{name: c.name, kind: kind[c.name]})
+		}
+		if t.nkey = len(pk); t.nkey == 0 {
+			return t, fmt.Errorf("table %s has no primary key to copy it by", lt.name)
+		}
+	}
 	for _, lc := range lt.cols {
-		if !slices.ContainsFunc(pcols, func(p pgCol) bool { return p.name == lc.name }) {
+		if _, ok := kind[lc.name]; !ok {
 			extra = append(extra, lc.name)
+		} else if !slices.ContainsFunc(t.cols[:t.nkey], func(k copyCol) bool { return k.name == lc.name }) {
+			t.cols = append(t.cols, copyCol{name: lc.name, kind: kind[lc.name]})
 		}
 	}
 	if len(extra) > 0 {
 		return t, fmt.Errorf("table %s has columns unknown to copy: %s: %s", lt.name, strings.Join(extra, ", "), errBehind)
 	}
-	// The key's columns first, by their place in the key; then the rest in
-	// SQLite's order.
-	col := func(name string) copyCol {
-		i := slices.IndexFunc(pcols, func(p pgCol) bool { return p.name == name })
-		return copyCol{name: name, kind: kinds[pcols[i].typ].kind}
-	}
-	if key == nil {
-		pk := slices.Clone(lt.cols)
-		pk = slices.DeleteFunc(pk, func(c liteCol) bool { return c.pk == 0 })
-		slices.SortFunc(pk, func(a, b liteCol) int { return a.pk - b.pk })
-		for _, c := range pk {
-			key = append(key, col(c.name))
-		}
-	}
-	if key == nil {
-		return t, fmt.Errorf("table %s has no primary key to copy it by", lt.name)
-	}
-	t.cols, t.nkey = key, len(key)
-	for _, lc := range lt.cols {
-		if !slices.ContainsFunc(key, func(k copyCol) bool { return k.name == lc.name }) {
-			rest = append(rest, col(lc.name))
-		}
-	}
-	t.cols = append(t.cols, rest...)
 	return t, nil
 }
 
@@ -278,55 +266,22 @@ func inOrder(tables []copyTable, lite []liteTable) ([]copyTable, error) {
 	for _, lt := range lite {
 		refs[lt.name] = lt.refs
 	}
-	placed := map[string]bool{}
+	waiting := slices.Clone(tables)
 	var out []copyTable
-	for len(out) < len(tables) {
-		progress := false
-		for _, t := range tables {
-			if placed[t.name] {
-				continue
-			}
-			ready := true
-			for _, r := range refs[t.name] {
-				if r != t.name && !placed[r] && slices.ContainsFunc(tables, func(c copyTable) bool { return c.name == r }) {
-					ready = false
-				}
-			}
-			if ready {
-				out = append(out, t)
-				placed[t.name] = true
-				progress = true
-				break // from the first again: the file's order wins among the ready
-			}
-		}
-		if !progress {
+	for len(waiting) > 0 {
+		// The first table that refers to none still waiting but itself.
+		i := slices.IndexFunc(waiting, func(t copyTable) bool {
+			return !slices.ContainsFunc(refs[t.name], func(r string) bool {
+				return r != t.name && slices.ContainsFunc(waiting, func(w copyTable) bool { return w.name == r })
+			})
+		})
+		if i < 0 {
 			return nil, errors.New("the tables' foreign keys form a cycle, which copy cannot order")
 		}
+		out = append(out, waiting[i])
+		waiting = slices.Delete(waiting, i, i+1)
 	}
 	return out, nil
-}
-
-// querier is what *sql.DB and *sql.Tx are.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // Tables lists the tables a copy of the SQLite file at path carries, in

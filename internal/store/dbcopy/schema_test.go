@@ -31,9 +31,18 @@ func freshSQLite(t *testing.T) (string, []string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	tables, err := queryStrings(ctx, db, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
 	}
 	return path, tables
 }
