@@ -31,20 +31,11 @@ func freshSQLite(t *testing.T) (string, []string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
-	if err != nil {
+	var tables string
+	if err := db.QueryRowContext(ctx, `SELECT group_concat(name, ' ') FROM sqlite_master WHERE type = 'table'`).Scan(&tables); err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	return path, tables
+	return path, strings.Fields(tables)
 }
 
 // Every table of the migrated SQLite schema is copied, or is in skip with
