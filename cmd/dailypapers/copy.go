@@ -14,7 +14,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store/dbcopy"
 )
 
-// copyCmd's flags fill the options of its own dbcopy.Options, not
+// copyCmd's flags fill a dbcopy.Options of its own rather than
 // package-level variables.
 var copyCmd = func() command {
 	var o dbcopy.Options

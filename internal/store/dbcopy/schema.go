@@ -11,14 +11,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// skip are the SQLite tables copy leaves behind, each for a reason. Every
-// other table of the file is copied: the list of what to copy is the
+// skip are the SQLite tables copy leaves behind, each with its reason.
+// Every other table of the file is copied: the list of what to copy is the
 // schemas themselves, so a table a migration adds is carried without
 // another list to keep.
 var skip = map[string]string{
-	// Each backend records its own migrations, numbered apart (the
-	// target's are written when copy migrates it).
-	"schema_migrations": "each backend's own migration history",
+	"schema_migrations": "each backend records its own migrations, numbered apart; copy migrates the target",
 }
 
 // pgOwn are the target's tables that are not copied from SQLite.
