@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dailypapers/dailypapers/internal/store/postgres/pgtest"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
 // migrated checks migrate's report: every migration by name, and up to date.
@@ -44,7 +45,7 @@ func TestMigrateSQLite(t *testing.T) {
 	if _, _, err := runCmd(t, "migrate", "--data", data); err != nil {
 		t.Fatal(err)
 	}
-	db, err := openSQLite(context.Background(), filepath.Join(data, "dailypapers.db"), false)
+	db, err := sqlite.OpenFile(context.Background(), filepath.Join(data, "dailypapers.db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
