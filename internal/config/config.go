@@ -79,10 +79,10 @@ func FromEnv(lookup func(string) (string, bool)) *Config {
 				c.texts[s.Flag] = v
 				continue
 			}
-			if s.secret {
+			if shown := s.shown(v); shown == "" {
 				err = fmt.Errorf("%s: %w", s.Env, err)
 			} else {
-				err = fmt.Errorf("%s=%q: %w", s.Env, v, err)
+				err = fmt.Errorf("%s=%q: %w", s.Env, shown, err)
 			}
 			c.envErrs = append(c.envErrs, err)
 		}
@@ -125,8 +125,8 @@ func (v *value) IsBoolFlag() bool { return v.s != nil && v.s.Type == "" }
 func (v *value) Type() string { return v.s.Type }
 
 // register adds the flags of a group's settings to fs. The default each
-// shows is what the environment set, or the setting's default; a secret's
-// is never shown.
+// shows is what the environment set, or the setting's default, as far as
+// it may be shown.
 func (c *Config) register(fs *flag.FlagSet, g group) {
 	if c.texts == nil {
 		panic("config: register flags on a Config from FromEnv")
@@ -140,10 +140,7 @@ func (c *Config) register(fs *flag.FlagSet, g group) {
 			continue
 		}
 		c.uses[s.Flag] = true
-		v := &value{c: c, s: s, text: c.texts[s.Flag]}
-		if s.secret {
-			v.text = ""
-		}
+		v := &value{c: c, s: s, text: s.shown(c.texts[s.Flag])}
 		fs.Var(v, s.Flag, fmt.Sprintf("%s (env %s)", s.Usage, s.Env))
 	}
 }

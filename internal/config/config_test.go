@@ -145,7 +145,8 @@ func TestFlagBeatsEnvBeatsDefault(t *testing.T) {
 }
 
 // A variable that does not parse is reported once, by name, whatever the
-// command, and a secret's value is not repeated in the error.
+// command; a secret's value is not repeated in the error, nor a
+// database's password.
 func TestBadEnvironmentNamesTheVariable(t *testing.T) {
 	for _, tc := range []struct{ env, value, want string }{
 		{"DAILYPAPERS_ADDR", "localhost", "want host:port"},
@@ -184,8 +185,8 @@ func TestBadEnvironmentNamesTheVariable(t *testing.T) {
 		if strings.Count(msg, tc.env) != 1 || !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
 			t.Errorf("%s=%s: error %q, want one line naming it once and saying %q", tc.env, tc.value, msg, tc.want)
 		}
-		if strings.Contains(msg, "hunter2") {
-			t.Errorf("%s: the error repeats a secret: %q", tc.env, msg)
+		if strings.Contains(msg, "hunter2") || tc.env == "DAILYPAPERS_DB" && !strings.Contains(msg, "mysql://u:xxxxx@db/x") {
+			t.Errorf("%s: the error repeats a secret, or shows no redacted URL: %q", tc.env, msg)
 		}
 	}
 }
@@ -253,8 +254,11 @@ func TestFlagsShowTheirVariable(t *testing.T) {
 			t.Errorf("--%s usage %q does not name %s", s.Flag, f.Usage, s.Env)
 		}
 		want := samples[s.Flag]
-		if s.secret {
+		switch {
+		case s.secret:
 			want = ""
+		case s.Flag == "db":
+			want = "postgres://u:xxxxx@db/papers"
 		}
 		if f.DefValue != want {
 			t.Errorf("--%s shows default %q, want %q", s.Flag, f.DefValue, want)
