@@ -201,6 +201,33 @@ func TestBadEnvironmentNumberStopsTheCommand(t *testing.T) {
 	}
 }
 
+// The README's table of settings has a row for each, with its variable
+// and default, so that a new setting is not left out of it.
+func TestReadmeListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "\n## Configuration\n")
+	table, _, _ = strings.Cut(table, "\n## ")
+	for _, s := range config.Settings {
+		row := ""
+		for _, line := range strings.Split(table, "\n") {
+			if cells := strings.Split(line, "|"); len(cells) > 2 && strings.Contains(cells[1], "`--"+s.Flag+"`") {
+				row = line
+			}
+		}
+		switch {
+		case row == "":
+			t.Errorf("README's Configuration has no row for --%s", s.Flag)
+		case !strings.Contains(row, "`"+s.Env+"`"):
+			t.Errorf("README's row for --%s does not name %s: %s", s.Flag, s.Env, row)
+		case s.Default != "" && !strings.Contains(row, "`"+s.Default+"`"):
+			t.Errorf("README's row for --%s does not give the default %s: %s", s.Flag, s.Default, row)
+		}
+	}
+}
+
 // The top-level help lists every setting with its variable and default,
 // and each is a flag of some command, whose help names the variable.
 func TestHelpListsEverySetting(t *testing.T) {
