@@ -21,9 +21,10 @@ type Setting struct {
 	// for a switch such as --demo.
 	Type string
 
-	group  group // the commands that take it as a flag
-	secret bool  // never shown: not in help's defaults, not in errors
-	set    func(c *Config, s string) error
+	group    group // the commands that take it as a flag
+	secret   bool  // never shown: not in help's defaults, not in errors
+	password bool  // a URL that may hold a password: shown without it
+	set      func(c *Config, s string) error
 }
 
 // shown is the setting's text as help and errors may show it: a secret's
@@ -32,7 +33,7 @@ func (s *Setting) shown(text string) string {
 	switch {
 	case s.secret:
 		return ""
-	case s.Flag == "db":
+	case s.password:
 		if u, err := url.Parse(text); err == nil {
 			return u.Redacted()
 		}
@@ -64,7 +65,7 @@ var Settings = []Setting{
 	{Flag: "data", Env: "DAILYPAPERS_DATA", Default: "./data", Usage: "directory that holds the database (created if missing)",
 		group: dataGroup, Type: "string", set: text(func(c *Config) *string { return &c.DataDir }, nil)},
 	{Flag: "db", Env: "DAILYPAPERS_DB", Usage: "a PostgreSQL database (postgres://user:pass@host/db) instead of the SQLite file in --data",
-		group: dataGroup, Type: "string", set: text(func(c *Config) *string { return &c.DB }, postgresURL)},
+		group: dataGroup, Type: "string", password: true, set: text(func(c *Config) *string { return &c.DB }, postgresURL)},
 	{Flag: "demo", Env: "DAILYPAPERS_DEMO", Default: "true", Usage: "load the built-in demo papers when the database is empty",
 		group: serveGroup, set: boolean(func(c *Config) *bool { return &c.Demo })},
 	{Flag: "log-level", Env: "DAILYPAPERS_LOG_LEVEL", Default: "info", Usage: "debug, info, warn or error",
