@@ -44,7 +44,8 @@ set (cs, math, physics:hep-th), harvested once for all its categories.
 	flags: func(c *config.Config, fs *flag.FlagSet) {
 		c.DataFlags(fs)
 		c.HarvestFlags(fs)
-		fs.StringVar(&harvestFlags.categories, "categories", "", "comma-separated arXiv categories or archives, such as cs.CL,cs.CV,cs.LG (default DAILYPAPERS_HARVEST_CATEGORIES, or cs.AI,cs.CL,cs.CV,cs.LG)")
+		daily, _ := config.Lookup("harvest-categories") // what serve harvests each day
+		fs.StringVar(&harvestFlags.categories, "categories", "", "comma-separated arXiv categories or archives, such as cs.CL,cs.CV,cs.LG (default "+daily.Env+", or "+daily.Default+")")
 		fs.StringVar(&harvestFlags.from, "from", "", "start from this day (YYYY-MM-DD) instead of where the last harvest ended")
 		fs.StringVar(&harvestFlags.until, "until", "", "stop at this day (YYYY-MM-DD); default up to now")
 		fs.IntVar(&harvestFlags.days, "days", 7, "how many days back a category's first harvest goes without --from")

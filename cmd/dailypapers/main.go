@@ -66,14 +66,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if len(args) < len(words) || !slices.Equal(args[:len(words)], words) {
 			continue
 		}
-		var cfg config.Config
+		cfg := config.FromEnv(os.LookupEnv)
 		fs := flag.NewFlagSet("dailypapers "+cmd.name, flag.ContinueOnError)
 		// The flag package prints a parse error and the whole help; the
 		// error alone is returned instead, with a hint, and the help is
 		// printed only when asked for.
 		fs.SetOutput(io.Discard)
 		fs.Usage = func() {}
-		cmd.flags(&cfg, fs)
+		cmd.flags(cfg, fs)
 		if err := fs.Parse(args[len(words):]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fmt.Fprintf(stdout, "Usage: dailypapers %s [flags] %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.help)
@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{err}
 		}
 		slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
-		return cmd.run(ctx, &cfg, fs.Args(), stdout, stderr)
+		return cmd.run(ctx, cfg, fs.Args(), stdout, stderr)
 	}
 	return unknownCommand(args, stdout)
 }
@@ -147,8 +147,8 @@ var flagInError = regexp.MustCompile(`(defined:|argument:|flag|for) -([a-z])`)
 func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		typ, usage := flag.UnquoteUsage(f)
-		if t, ok := config.FlagTypes[f.Name]; ok {
-			typ = t // set through fs.Func, which the flag package calls "value"
+		if t, ok := f.Value.(interface{ Type() string }); ok {
+			typ = t.Type() // a setting's, which the flag package calls "value"
 		}
 		line := "  --" + f.Name
 		if typ != "" {
@@ -175,10 +175,10 @@ Commands:`)
 	printCommands(w, commands)
 	fmt.Fprintln(w, "\nRun \"dailypapers <command> --help\" for a command's flags. Every flag can also be\nset with an environment variable:")
 	flagWidth, envWidth := 0, 0
-	for _, v := range config.Vars {
+	for _, v := range config.Settings {
 		flagWidth, envWidth = max(flagWidth, len(v.Flag)), max(envWidth, len(v.Env))
 	}
-	for _, v := range config.Vars {
+	for _, v := range config.Settings {
 		def := ""
 		if v.Default != "" {
 			def = " (default " + v.Default + ")"

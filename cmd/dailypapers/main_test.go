@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/auth"
+	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
@@ -180,6 +181,77 @@ func TestBadEnvironmentIsAUsageError(t *testing.T) {
 	var u usageError
 	if !errors.As(err, &u) || !strings.Contains(err.Error(), "DAILYPAPERS_DEMO") {
 		t.Errorf("error %v, want one naming DAILYPAPERS_DEMO", err)
+	}
+}
+
+// A number in the environment that does not parse stops the command
+// before it starts (it was read as 0: no limit on mail), named once.
+func TestBadEnvironmentNumberStopsTheCommand(t *testing.T) {
+	t.Setenv("DAILYPAPERS_MAIL_RATE", "fast")
+	t.Setenv("DAILYPAPERS_HARVEST_HOUR", "x")
+	out, _, err := runCmd(t, "digest", "send", "--dry-run", "--data", t.TempDir())
+	var u usageError
+	if !errors.As(err, &u) || out != "" {
+		t.Fatalf("error %v, output %q; want a usage error and nothing done", err, out)
+	}
+	for _, name := range []string{"DAILYPAPERS_MAIL_RATE=\"fast\"", "DAILYPAPERS_HARVEST_HOUR=\"x\""} {
+		if strings.Count(err.Error(), name) != 1 {
+			t.Errorf("error %q does not name %s once", err, name)
+		}
+	}
+}
+
+// The README's table of settings has a row for each, with its variable
+// and default, so that a new setting is not left out of it.
+func TestReadmeListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "\n## Configuration\n")
+	table, _, _ = strings.Cut(table, "\n## ")
+	for _, s := range config.Settings {
+		row := ""
+		for _, line := range strings.Split(table, "\n") {
+			if cells := strings.Split(line, "|"); len(cells) > 2 && strings.Contains(cells[1], "`--"+s.Flag+"`") {
+				row = line
+			}
+		}
+		switch {
+		case row == "":
+			t.Errorf("README's Configuration has no row for --%s", s.Flag)
+		case !strings.Contains(row, "`"+s.Env+"`"):
+			t.Errorf("README's row for --%s does not name %s: %s", s.Flag, s.Env, row)
+		case s.Default != "" && !strings.Contains(row, "`"+s.Default+"`"):
+			t.Errorf("README's row for --%s does not give the default %s: %s", s.Flag, s.Default, row)
+		}
+	}
+}
+
+// The top-level help lists every setting with its variable and default,
+// and each is a flag of some command, whose help names the variable.
+func TestHelpListsEverySetting(t *testing.T) {
+	out, _, err := runCmd(t, "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagHelp := ""
+	for _, cmd := range commands {
+		h, _, _ := runCmd(t, append(strings.Fields(cmd.name), "--help")...)
+		flagHelp += h
+	}
+	for _, s := range config.Settings {
+		row := regexp.MustCompile(`(?m)^  --` + regexp.QuoteMeta(s.Flag) + ` +` + s.Env + ` +` + regexp.QuoteMeta(s.Usage) + `.*$`)
+		line := row.FindString(out)
+		if line == "" {
+			t.Errorf("--help has no row for --%s %s", s.Flag, s.Env)
+		} else if s.Default != "" && !strings.HasSuffix(line, "(default "+s.Default+")") {
+			t.Errorf("--help row %q does not give the default %s", line, s.Default)
+		}
+		if !strings.Contains(flagHelp, "\n  --"+s.Flag+" ") && !strings.Contains(flagHelp, "\n  --"+s.Flag+"\n") ||
+			!strings.Contains(flagHelp, s.Usage+" (env "+s.Env+")") {
+			t.Errorf("no command's help has --%s with its doc and %s", s.Flag, s.Env)
+		}
 	}
 }
 
