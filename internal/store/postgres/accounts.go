@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // CreateAccount inserts an account; a taken username or address (whatever
@@ -18,38 +19,20 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Accou
 	}
 	err := s.pool.QueryRow(ctx, `INSERT INTO users (username, fullname, email, password_hash, admin, disabled_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		a.Username, a.Fullname, email, a.PasswordHash, a.Admin, nullMs(a.DisabledAt), ms(a.CreatedAt)).Scan(&a.ID)
+		a.Username, a.Fullname, email, a.PasswordHash, a.Admin, rows.NullMillis(a.DisabledAt), a.CreatedAt.UnixMilli()).Scan(&a.ID)
 	if err != nil {
 		return store.Account{}, fmt.Errorf("store: account %s <%s>: %w", a.Username, a.Email, mapErr(err))
 	}
 	return a, nil
 }
 
-// accountCols are the users columns of an account, as scanAccount reads
+// accountCols are the users columns of an account, as rows.ScanAccount reads
 // them, for a query that names the users table u.
 const accountCols = `u.id, u.username, u.fullname, u.avatar_url, u.email, u.password_hash, u.admin, u.disabled_at, u.created_at`
 
-// scanAccount reads accountCols, then any further columns into more.
-func scanAccount(row scanner, more ...any) (store.Account, error) {
-	var (
-		a        store.Account
-		email    *string
-		disabled *int64
-		created  int64
-	)
-	dest := append([]any{&a.ID, &a.Username, &a.Fullname, &a.AvatarURL, &email, &a.PasswordHash, &a.Admin, &disabled, &created}, more...)
-	if err := row.Scan(dest...); err != nil {
-		return store.Account{}, err
-	}
-	a.Email = deref(email)
-	a.CreatedAt = time.UnixMilli(created).UTC()
-	a.DisabledAt = fromMs(disabled)
-	return a, nil
-}
-
 // AccountByEmail finds an account by address, ignoring case.
 func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account, error) {
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE lower(u.email) = lower($1)`, email))
+	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE lower(u.email) = lower($1)`, email).Scan)
 	if err != nil {
 		return store.Account{}, fmt.Errorf("store: account <%s>: %w", email, mapErr(err))
 	}
@@ -59,7 +42,7 @@ func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account
 // CreateSession stores a session.
 func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		sess.TokenHash, sess.UserID, ms(sess.CreatedAt), ms(sess.ExpiresAt))
+		sess.TokenHash, sess.UserID, sess.CreatedAt.UnixMilli(), sess.ExpiresAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store: create session: %w", mapErr(err))
 	}
@@ -69,9 +52,12 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 // SessionAccount finds a live session's account.
 func (s *Store) SessionAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.Session, error) {
 	var created, expires int64
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+`, s.created_at, s.expires_at
+	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+`, s.created_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash, ms(now)), &created, &expires)
+		WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash, now.UnixMilli()).Scan,
+
+		&created, &expires)
+
 	if err != nil {
 		return store.Account{}, store.Session{}, fmt.Errorf("store: session: %w", mapErr(err))
 	}

@@ -44,9 +44,9 @@ func (s *Store) SaveHarvestState(ctx context.Context, st store.HarvestState) err
 // StaleRepos ranks repositories by their papers' newest feed day, then by
 // their newest paper.
 func (s *Store) StaleRepos(ctx context.Context, checkedBefore time.Time, limit int) ([]string, error) {
-	return queryAll(ctx, s.pool, "stale repositories", func(r pgx.Rows) (string, error) {
+	return queryAll(ctx, s.pool, "stale repositories", func(scan func(dest ...any) error) (string, error) {
 		var repo string
-		return repo, r.Scan(&repo)
+		return repo, scan(&repo)
 	}, `SELECT p.github_repo FROM papers p
 		LEFT JOIN feed_entries f ON f.paper_seq = p.seq
 		LEFT JOIN repos r ON r.repo = p.github_repo
@@ -93,9 +93,9 @@ func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found b
 
 // StarHistory lists repo's daily counts.
 func (s *Store) StarHistory(ctx context.Context, repo string) ([]store.StarCount, error) {
-	return queryAll(ctx, s.pool, "star history of "+repo, func(r pgx.Rows) (store.StarCount, error) {
+	return queryAll(ctx, s.pool, "star history of "+repo, func(scan func(dest ...any) error) (store.StarCount, error) {
 		var c store.StarCount
-		return c, r.Scan(&c.Day, &c.Stars)
+		return c, scan(&c.Day, &c.Stars)
 	}, `SELECT day, stars FROM star_counts WHERE repo = $1 ORDER BY day`, repo)
 }
 
@@ -106,9 +106,9 @@ func (s *Store) StarsGained(ctx context.Context, repos []string, since time.Time
 		repo string
 		n    int
 	}
-	gains, err := queryAll(ctx, s.pool, "stars gained", func(r pgx.Rows) (gain, error) {
+	gains, err := queryAll(ctx, s.pool, "stars gained", func(scan func(dest ...any) error) (gain, error) {
 		var g gain
-		return g, r.Scan(&g.repo, &g.n)
+		return g, scan(&g.repo, &g.n)
 	}, `SELECT repo, (array_agg(stars ORDER BY day DESC))[1] - (array_agg(stars ORDER BY day))[1]
 		FROM star_counts WHERE day >= $1 AND repo = ANY($2)
 		GROUP BY repo HAVING count(*) > 1`, since.UTC().Format(time.DateOnly), repos)

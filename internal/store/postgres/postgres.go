@@ -193,33 +193,6 @@ func mapErr(err error) error {
 	return err
 }
 
-// ms is a time as the tables keep it; fromMs reads it back in UTC.
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-// nullMs is ms, or NULL for the zero time.
-func nullMs(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-// fromMs reads a nullable unix-ms column; NULL is the zero time.
-func fromMs(v *int64) time.Time {
-	if v == nil {
-		return time.Time{}
-	}
-	return time.UnixMilli(*v).UTC()
-}
-
-// orNow is t, or the current time truncated to milliseconds when t is zero.
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Now().UTC().Truncate(time.Millisecond)
-	}
-	return t.UTC().Truncate(time.Millisecond)
-}
-
 // sqlLimit turns "0 or less: no limit" into a LIMIT value (NULL is none).
 func sqlLimit(limit int) any {
 	if limit <= 0 {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -10,7 +11,7 @@ import (
 // Stats counts what the store holds.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	var st store.Stats
-	var first, last *string
+	var first, last sql.NullString
 	err := s.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM papers), (SELECT count(*) FROM feed_entries),
 		(SELECT count(*) FROM users) + (SELECT count(DISTINCT lower(imported_submitter)) FROM feed_entries WHERE imported_submitter <> ''),
@@ -19,6 +20,6 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	if err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
-	st.FirstDay, st.LastDay = deref(first), deref(last)
+	st.FirstDay, st.LastDay = first.String, last.String
 	return st, nil
 }

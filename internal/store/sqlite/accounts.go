@@ -2,11 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // CreateAccount inserts an account; a taken username or address is
@@ -29,33 +29,13 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Accou
 	return a, nil
 }
 
-// accountCols are the users columns of an account, as scanAccount reads
+// accountCols are the users columns of an account, as rows.ScanAccount reads
 // them, for a query that names the users table u.
 const accountCols = `u.id, u.username, u.fullname, u.avatar_url, u.email, u.password_hash, u.admin, u.disabled_at, u.created_at`
 
-// scanAccount reads accountCols, then any further columns into more.
-func scanAccount(row interface{ Scan(...any) error }, more ...any) (store.Account, error) {
-	var (
-		a        store.Account
-		email    sql.NullString
-		disabled sql.NullInt64
-		created  int64
-	)
-	dest := append([]any{&a.ID, &a.Username, &a.Fullname, &a.AvatarURL, &email, &a.PasswordHash, &a.Admin, &disabled, &created}, more...)
-	if err := row.Scan(dest...); err != nil {
-		return store.Account{}, err
-	}
-	a.Email = email.String
-	a.CreatedAt = time.UnixMilli(created).UTC()
-	if disabled.Valid {
-		a.DisabledAt = time.UnixMilli(disabled.Int64).UTC()
-	}
-	return a, nil
-}
-
 // AccountByEmail finds an account by address, ignoring case.
 func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account, error) {
-	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.email = ? COLLATE NOCASE`, email))
+	a, err := rows.ScanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.email = ? COLLATE NOCASE`, email).Scan)
 	if err != nil {
 		return store.Account{}, fmt.Errorf("store: account <%s>: %w", email, mapErr(err))
 	}
@@ -75,9 +55,12 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 // SessionAccount finds a live session's account.
 func (s *Store) SessionAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.Session, error) {
 	var created, expires int64
-	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, s.created_at, s.expires_at
+	a, err := rows.ScanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, s.created_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`, tokenHash, now.UnixMilli()), &created, &expires)
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`, tokenHash, now.UnixMilli()).Scan,
+
+		&created, &expires)
+
 	if err != nil {
 		return store.Account{}, store.Session{}, fmt.Errorf("store: session: %w", mapErr(err))
 	}

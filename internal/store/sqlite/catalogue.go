@@ -44,9 +44,9 @@ func (s *Store) SaveHarvestState(ctx context.Context, st store.HarvestState) err
 // StaleRepos ranks repositories by their papers' newest feed day, then by
 // their newest paper.
 func (s *Store) StaleRepos(ctx context.Context, checkedBefore time.Time, limit int) ([]string, error) {
-	return queryAll(ctx, s.r, "stale repositories", func(sc scanner) (string, error) {
+	return queryAll(ctx, s.r, "stale repositories", func(scan func(dest ...any) error) (string, error) {
 		var repo string
-		return repo, sc.Scan(&repo)
+		return repo, scan(&repo)
 	}, `SELECT p.github_repo FROM papers p
 		LEFT JOIN feed_entries f ON f.paper_seq = p.seq
 		LEFT JOIN repos r ON r.repo = p.github_repo
@@ -91,9 +91,9 @@ func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found b
 
 // StarHistory lists repo's daily counts.
 func (s *Store) StarHistory(ctx context.Context, repo string) ([]store.StarCount, error) {
-	return queryAll(ctx, s.r, "star history of "+repo, func(sc scanner) (store.StarCount, error) {
+	return queryAll(ctx, s.r, "star history of "+repo, func(scan func(dest ...any) error) (store.StarCount, error) {
 		var c store.StarCount
-		return c, sc.Scan(&c.Day, &c.Stars)
+		return c, scan(&c.Day, &c.Stars)
 	}, `SELECT day, stars FROM star_counts WHERE repo = ? ORDER BY day`, repo)
 }
 
@@ -109,9 +109,9 @@ func (s *Store) StarsGained(ctx context.Context, repos []string, since time.Time
 		repo  string
 		stars int
 	}
-	counts, err := queryAll(ctx, s.r, "stars gained", func(sc scanner) (count, error) {
+	counts, err := queryAll(ctx, s.r, "stars gained", func(scan func(dest ...any) error) (count, error) {
 		var c count
-		return c, sc.Scan(&c.repo, &c.stars)
+		return c, scan(&c.repo, &c.stars)
 	}, `SELECT repo, stars FROM star_counts WHERE day >= ? AND repo IN (SELECT value FROM json_each(?))
 		ORDER BY repo, day`, since.UTC().Format(time.DateOnly), string(list))
 	if err != nil {

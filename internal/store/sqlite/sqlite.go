@@ -237,20 +237,20 @@ func mapErr(err error) error {
 
 // queryAll runs a query on db and reads every row with scan. Errors say
 // what was being read.
-func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(scan func(dest ...any) error) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	return collect(what, rows, err, scan)
 }
 
 // collect reads every row of a query's result with scan.
-func collect[T any](what string, rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+func collect[T any](what string, rows *sql.Rows, err error, scan func(scan func(dest ...any) error) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
-		v, err := scan(rows)
+		v, err := scan(rows.Scan)
 		if err != nil {
 			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
