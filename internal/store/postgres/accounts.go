@@ -12,7 +12,7 @@ import (
 // CreateAccount inserts an account; a taken username or address (whatever
 // its case) is store.ErrConflict.
 func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Account, error) {
-	a.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
+	a.CreatedAt = rows.Now()
 	var email any
 	if a.Email != "" { // an account without an address stays out of the unique index
 		email = a.Email

@@ -39,8 +39,8 @@ func (s *Store) versionTx(ctx context.Context, fn func(tx pgx.Tx, rev int64) (ch
 
 // updateOne runs an UPDATE that must match a row, or returns
 // store.ErrNotFound.
-func updateOne(ctx context.Context, tx pgx.Tx, query string, args ...any) error {
-	tag, err := tx.Exec(ctx, query, args...)
+func updateOne(ctx context.Context, q querier, query string, args ...any) error {
+	tag, err := q.Exec(ctx, query, args...)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
@@ -25,21 +24,6 @@ import (
 // query that names the table s.
 const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
 	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
-
-// execMatched runs an UPDATE that must match a row; matching none is
-// store.ErrNotFound.
-func execMatched(ctx context.Context, q interface {
-	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
-}, query string, args ...any) error {
-	tag, err := q.Exec(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
 
 // subscriptionByEmailSQL finds an address's row by the unique index on
 // lower(email).
@@ -126,7 +110,7 @@ func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (store.Su
 // first confirmation time.
 func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time) error {
 	// PostgreSQL counts the rows an UPDATE matched, changed or not.
-	err := execMatched(ctx, s.pool, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, $1) WHERE id = $2`,
+	err := updateOne(ctx, s.pool, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, $1) WHERE id = $2`,
 		rows.OrNow(at).UnixMilli(), id)
 	if err != nil {
 		return fmt.Errorf("store: confirm subscription %d: %w", id, mapErr(err))
@@ -138,7 +122,7 @@ func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time)
 func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
 	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err == nil {
-		err = execMatched(ctx, s.pool, `UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3::jsonb, query = $4,
+		err = updateOne(ctx, s.pool, `UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3::jsonb, query = $4,
 			paused_at = $5 WHERE id = $6`, frequency, categories, keywords, sub.Query, rows.NullMillis(sub.PausedAt), sub.ID)
 	}
 	if err != nil {
@@ -157,7 +141,7 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
 			WHERE subscription_id = $1 AND state IN ('queued', 'claimed')`, id); err != nil {
 			return err
 		}
-		return execMatched(ctx, tx, `UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, $1) WHERE id = $2`,
+		return updateOne(ctx, tx, `UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, $1) WHERE id = $2`,
 			rows.OrNow(at).UnixMilli(), id)
 	})
 	if err != nil {
@@ -200,9 +184,9 @@ func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionI
 	return int(tag.RowsAffected()), nil
 }
 
-// mailJobCols are the mail_jobs columns of rows.ScanJob; they name no
-// table, so that RETURNING can use them.
-const mailJobCols = `id, subscription_id, period, state, attempts, next_at, lease_until, claim, message_id, last_error, created_at, sent_at`
+// jobCols are the mail_jobs columns of rows.ScanJob; they name no table, so
+// that RETURNING can use them.
+const jobCols = `id, subscription_id, period, state, attempts, next_at, lease_until, claim, message_id, last_error, created_at, sent_at`
 
 // claimActive is whether the subscription s of a job is active.
 const claimActive = `s.confirmed_at IS NOT NULL AND s.paused_at IS NULL AND s.unsubscribed_at IS NULL AND s.blocked_at IS NULL`
@@ -274,7 +258,7 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 				continue
 			}
 			job, err = rows.ScanJob(tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'claimed', claim = $1, lease_until = $2,
-				attempts = attempts + 1 WHERE id = $3 RETURNING `+mailJobCols, claim, now.Add(lease).UnixMilli(), id).Scan)
+				attempts = attempts + 1 WHERE id = $3 RETURNING `+jobCols, claim, now.Add(lease).UnixMilli(), id).Scan)
 
 			found = err == nil
 			return err
@@ -384,7 +368,7 @@ func (s *Store) ExpireSending(ctx context.Context, now time.Time) (int, error) {
 
 // MailJobs lists a period's jobs by id.
 func (s *Store) MailJobs(ctx context.Context, period string) ([]store.MailJob, error) {
-	return queryAll(ctx, s.pool, "mail jobs of "+period, rows.ScanJob, `SELECT `+mailJobCols+` FROM mail_jobs WHERE period = $1 ORDER BY id`, period)
+	return queryAll(ctx, s.pool, "mail jobs of "+period, rows.ScanJob, `SELECT `+jobCols+` FROM mail_jobs WHERE period = $1 ORDER BY id`, period)
 }
 
 // StartDigestRun records a run; its StartedAt is the one given, or now
@@ -406,7 +390,7 @@ func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (store.Di
 // FinishDigestRun records the end of a run and its counts: FinishedAt (now
 // when zero), Queued, Sent, Failed, Skipped and Note replace the stored ones.
 func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) error {
-	err := execMatched(ctx, s.pool, `UPDATE digest_runs SET finished_at = $1, queued = $2, sent = $3, failed = $4, skipped = $5, note = $6
+	err := updateOne(ctx, s.pool, `UPDATE digest_runs SET finished_at = $1, queued = $2, sent = $3, failed = $4, skipped = $5, note = $6
 		WHERE id = $7`, rows.OrNow(r.FinishedAt).UnixMilli(), r.Queued, r.Sent, r.Failed, r.Skipped, r.Note, r.ID)
 	if err != nil {
 		return fmt.Errorf("store: finish digest run %d: %w", r.ID, err)

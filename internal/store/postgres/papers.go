@@ -2,11 +2,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -17,13 +17,6 @@ import (
 const paperCols = `p.id, p.title, p.abstract, p.authors, p.categories, p.versions, p.published_at, p.updated_at,
 	p.listed, p.doi, p.journal_ref, p.comments, p.withdrawn, p.github_repo, p.github_stars, p.project_page,
 	p.upvotes, p.num_comments, p.as_of, p.ai_summary, p.ai_keywords, p.ai_model`
-
-// querier runs queries: *pgxpool.Pool and pgx.Tx are.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
 
 // The statements that write a paper, as an import or a submission writes
 // it: rows.PaperArgs, then created_at (insert only), modified_at, rev (and the
@@ -41,37 +34,6 @@ const (
 		WHERE seq = $25`
 )
 
-// storedTimes rounds a record's times down to the milliseconds the store
-// keeps, so that merging it into what was stored from it finds no change.
-func storedTimes(p paper.Paper) paper.Paper {
-	p.Published = p.Published.Truncate(time.Millisecond)
-	p.Updated = p.Updated.Truncate(time.Millisecond)
-	p.AsOf = p.AsOf.Truncate(time.Millisecond)
-	return p
-}
-
-// queryAll runs a query on q and reads every row with scan. Errors say
-// what was being read.
-func queryAll[T any](ctx context.Context, q querier, what string, scan func(scan func(dest ...any) error) (T, error), sql string, args ...any) ([]T, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
-}
-
 // paperSeq finds the seq of a paper by id; a missing paper is ErrNotFound.
 func paperSeq(ctx context.Context, tx pgx.Tx, id paper.ID) (int64, error) {
 	var seq int64
@@ -81,6 +43,15 @@ func paperSeq(ctx context.Context, tx pgx.Tx, id paper.ID) (int64, error) {
 	return seq, nil
 }
 
+// storedTimes rounds a record's times down to the milliseconds the store
+// keeps, so that merging it into what was stored from it finds no change.
+func storedTimes(p paper.Paper) paper.Paper {
+	p.Published = p.Published.Truncate(time.Millisecond)
+	p.Updated = p.Updated.Truncate(time.Millisecond)
+	p.AsOf = p.AsOf.Truncate(time.Millisecond)
+	return p
+}
+
 // Paper returns one paper by canonical id.
 func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {
 	p, err := rows.ScanPaper(s.pool.QueryRow(ctx, `SELECT `+paperCols+` FROM papers p WHERE p.id = $1`, string(id)).Scan)
@@ -88,6 +59,22 @@ func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {
 		return paper.Paper{}, fmt.Errorf("store: paper %q: %w", id, mapErr(err))
 	}
 	return p, nil
+}
+
+// Stats counts what the store holds.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	var st store.Stats
+	var first, last sql.NullString
+	err := s.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM papers), (SELECT count(*) FROM feed_entries),
+		(SELECT count(*) FROM users) + (SELECT count(DISTINCT lower(imported_submitter)) FROM feed_entries WHERE imported_submitter <> ''),
+		(SELECT min(day) FROM feed_entries), (SELECT max(day) FROM feed_entries)`).
+		Scan(&st.Papers, &st.FeedEntries, &st.Users, &first, &last)
+	if err != nil {
+		return st, fmt.Errorf("store: stats: %w", err)
+	}
+	st.FirstDay, st.LastDay = first.String, last.String
+	return st, nil
 }
 
 // LatestPapers pages through all papers, newest first.

@@ -12,7 +12,7 @@ import (
 // CreateAccount inserts an account; a taken username or address is
 // store.ErrConflict.
 func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Account, error) {
-	a.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
+	a.CreatedAt = rows.Now()
 	var disabled, email any
 	if !a.DisabledAt.IsZero() {
 		disabled = a.DisabledAt.UnixMilli()

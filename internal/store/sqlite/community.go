@@ -17,19 +17,6 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
-// inTx runs fn in a write transaction and commits it when fn succeeds.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 // mapRef is mapErr that also reads a reference to a row that does not
 // exist (a foreign key: an unknown user, paper or comment) as
 // store.ErrNotFound.
@@ -39,26 +26,6 @@ func mapRef(err error) error {
 		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
 	}
 	return mapErr(err)
-}
-
-// nowMillis is the current time as the store keeps it.
-func nowMillis() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
-
-// sqlLimit turns "0 or less: no limit" into SQLite's LIMIT.
-func sqlLimit(limit int) int {
-	if limit <= 0 {
-		return -1
-	}
-	return limit
-}
-
-// paperSeq finds a paper's seq, or store.ErrNotFound.
-func paperSeq(ctx context.Context, tx *sql.Tx, id paper.ID) (int64, error) {
-	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT seq FROM papers WHERE id = ?`, string(id)).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("paper %q: %w", id, mapErr(err))
-	}
-	return seq, nil
 }
 
 // userCols are the columns of a store.User from the users table named a,

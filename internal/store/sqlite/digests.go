@@ -338,7 +338,7 @@ func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason stri
 		// SET expressions read the row as it was before the UPDATE.
 		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET failures = failures + 1,
 			blocked_at = CASE WHEN ?1 > 0 AND failures + 1 >= ?1 THEN coalesce(blocked_at, ?2) ELSE blocked_at END
-			WHERE id = ?3`, maxFailures, nowMillis().UnixMilli(), subID)
+			WHERE id = ?3`, maxFailures, rows.Now().UnixMilli(), subID)
 		return err
 	})
 	if err != nil {

@@ -174,15 +174,6 @@ func (im *importTx) loadChunk(ctx context.Context, known map[paper.ID]existing, 
 	return rs.Err()
 }
 
-// storedTimes rounds a record's times down to the milliseconds the store
-// keeps, so that merging it into what was stored from it finds no change.
-func storedTimes(p paper.Paper) paper.Paper {
-	p.Published = p.Published.Truncate(time.Millisecond)
-	p.Updated = p.Updated.Truncate(time.Millisecond)
-	p.AsOf = p.AsOf.Truncate(time.Millisecond)
-	return p
-}
-
 // submit records a paper's place on a feed day; it reports whether anything
 // changed. The submitter is kept as text on the entry (see
 // store.Submission): an import never makes, finds or changes an account.

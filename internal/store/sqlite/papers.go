@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -14,6 +15,24 @@ import (
 const paperCols = `p.id, p.title, p.abstract, p.authors, p.categories, p.versions, p.published_at, p.updated_at,
 	p.listed, p.doi, p.journal_ref, p.comments, p.withdrawn, p.github_repo, p.github_stars, p.project_page,
 	p.upvotes, p.num_comments, p.as_of, p.ai_summary, p.ai_keywords, p.ai_model`
+
+// paperSeq finds a paper's seq, or store.ErrNotFound.
+func paperSeq(ctx context.Context, tx *sql.Tx, id paper.ID) (int64, error) {
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq FROM papers WHERE id = ?`, string(id)).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("paper %q: %w", id, mapErr(err))
+	}
+	return seq, nil
+}
+
+// storedTimes rounds a record's times down to the milliseconds the store
+// keeps, so that merging it into what was stored from it finds no change.
+func storedTimes(p paper.Paper) paper.Paper {
+	p.Published = p.Published.Truncate(time.Millisecond)
+	p.Updated = p.Updated.Truncate(time.Millisecond)
+	p.AsOf = p.AsOf.Truncate(time.Millisecond)
+	return p
+}
 
 // Paper returns one paper by canonical id.
 func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {

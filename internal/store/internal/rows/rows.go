@@ -51,7 +51,7 @@ func NullMillis(t time.Time) any {
 // the milliseconds the store keeps.
 func OrNow(t time.Time) time.Time {
 	if t.IsZero() {
-		return time.Now().UTC().Truncate(time.Millisecond)
+		return Now()
 	}
 	return t.UTC().Truncate(time.Millisecond)
 }
@@ -78,4 +78,41 @@ func NonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// Now is the current time as the store keeps it: UTC, in milliseconds.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// Rows is a query's result as both drivers' rows are (*sql.Rows,
+// pgx.Rows); closing it is left to the caller, whose driver says how.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// All reads every row of rs with scan.
+func All[T any](rs Rows, scan func(scan func(dest ...any) error) (T, error)) ([]T, error) {
+	var out []T
+	for rs.Next() {
+		v, err := scan(rs.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Wrap is what a backend's wrap does, deferred at the top of a method as
+// pkgsite's derrors.Wrap is: an error leaving the method is mapped to the
+// store's sentinels by mapErr, once, and prefixed with "store: " and what
+// the method was doing.
+func Wrap(errp *error, mapErr func(error) error, format string, args ...any) {
+	if *errp != nil {
+		*errp = fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), mapErr(*errp))
+	}
 }
