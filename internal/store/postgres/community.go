@@ -56,6 +56,15 @@ func userCols(a string) string {
 	return a + `.id, ` + a + `.username, ` + a + `.fullname, ` + a + `.avatar_url, ` + a + `.created_at`
 }
 
+// Account returns the account with the id.
+func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
+	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = $1`, id).Scan)
+	if err != nil {
+		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
+	}
+	return a, nil
+}
+
 // UserByName finds a user by username, ignoring case (users_username is
 // unique on lower(username)).
 func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
@@ -111,216 +120,6 @@ func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) 
 		return fmt.Errorf("store: create password reset: %w", mapErr(err))
 	}
 	return nil
-}
-
-// SubmittedOn counts an account's feed entries of one day, hidden ones too.
-func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (int, error) {
-	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = $1 AND day = $2`,
-		userID, day).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: submitted on %s: %w", day, err)
-	}
-	return n, nil
-}
-
-// commentCols and commentFrom select a comment with its paper's id and its
-// author, in rows.ScanComment's order.
-var commentCols = `c.id, p.id, c.parent_id, c.body, c.html, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
-
-const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN users u ON u.id = c.user_id`
-
-// isUniqueViolation reports whether err is a unique violation of the
-// named constraint or index.
-func isUniqueViolation(err error, constraint string) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == uniqueViolation && pe.ConstraintName == constraint
-}
-
-// commentByKey reads the comment an author posted with a form's key.
-func commentByKey(ctx context.Context, q querier, userID int64, key string) (store.Comment, error) {
-	return rows.ScanComment(q.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.user_id = $1 AND c.client_key = $2`, userID, key).Scan)
-}
-
-// Comment returns one comment.
-func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
-	c, err := rows.ScanComment(s.pool.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = $1`, id).Scan)
-	if err != nil {
-		return store.Comment{}, fmt.Errorf("store: comment %d: %w", id, mapErr(err))
-	}
-	return c, nil
-}
-
-// EditComment replaces the body and HTML of a comment that is not deleted.
-func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		err := updateOne(ctx, tx, `UPDATE comments SET body = $1, html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL`,
-			body, rows.NullHTML(html), at.UnixMilli(), id)
-		return err == nil, err
-	})
-	if err != nil {
-		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
-	}
-	return nil
-}
-
-// SetCommentHTML stores a comment's HTML if its body is still body.
-func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE comments SET html = $1 WHERE id = $2 AND body = $3 AND deleted_at IS NULL`,
-		string(html), id, body); err != nil { // "" too: rendered, to nothing
-		return fmt.Errorf("store: comment %d html: %w", id, mapErr(err))
-	}
-	return nil
-}
-
-// UnrenderedComments lists comments without HTML, through
-// comments_unrendered.
-func (s *Store) UnrenderedComments(ctx context.Context, limit int) ([]store.Comment, error) {
-	return queryAll(ctx, s.pool, "unrendered comments", func(scan func(dest ...any) error) (store.Comment, error) { return rows.ScanComment(scan) },
-		`SELECT `+commentCols+commentFrom+` WHERE c.html IS NULL AND c.deleted_at IS NULL ORDER BY c.id LIMIT $1`, sqlLimit(limit))
-}
-
-// commentState reads what the counts of a comment depend on.
-func commentState(ctx context.Context, tx pgx.Tx, id int64) (seq int64, deleted, hidden bool, err error) {
-	var deletedAt *int64
-	err = tx.QueryRow(ctx, `SELECT paper_seq, deleted_at, hidden FROM comments WHERE id = $1`, id).Scan(&seq, &deletedAt, &hidden)
-	return seq, deletedAt != nil, hidden, err
-}
-
-// DeleteComment clears a comment's body and uncounts it if it was visible.
-func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		seq, deleted, hidden, err := commentState(ctx, tx, id)
-		if err != nil || deleted {
-			return false, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE comments SET body = '', html = '', deleted_at = $1 WHERE id = $2`, at.UnixMilli(), id); err != nil {
-			return false, err
-		}
-		if !hidden {
-			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments - 1 WHERE seq = $1`, seq); err != nil {
-				return false, err
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
-		return fmt.Errorf("store: delete comment %d: %w", id, mapErr(err))
-	}
-	return nil
-}
-
-// HideComment hides or shows a comment, counting it on its paper while it
-// is visible.
-func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		seq, deleted, hidden, err := commentState(ctx, tx, id)
-		if err != nil || hidden == hide {
-			return false, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE comments SET hidden = $1 WHERE id = $2`, hide, id); err != nil {
-			return false, err
-		}
-		if !deleted {
-			delta := 1
-			if hide {
-				delta = -1
-			}
-			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments + $1 WHERE seq = $2`, delta, seq); err != nil {
-				return false, err
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
-		return fmt.Errorf("store: hide comment %d: %w", id, mapErr(err))
-	}
-	return nil
-}
-
-// ReportComment files a report. Its CreatedAt is the one given, or now
-// when that is zero.
-func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
-	r.CreatedAt = rows.OrNow(r.CreatedAt)
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		// The moderators' pages show reports.
-		err := tx.QueryRow(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
-			VALUES ($1, $2, $3, $4) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, r.CreatedAt.UnixMilli()).Scan(&r.ID)
-		return err == nil, err
-	})
-	if err != nil {
-		return store.Report{}, fmt.Errorf("store: report comment %d: %w", r.CommentID, mapErr(err))
-	}
-	return r, nil
-}
-
-// ResolveReports closes the open reports of a comment.
-func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		tag, err := tx.Exec(ctx, `UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL`,
-			at.UnixMilli(), commentID)
-		return err == nil && tag.RowsAffected() > 0, err
-	})
-	if err != nil {
-		return fmt.Errorf("store: resolve reports of comment %d: %w", commentID, err)
-	}
-	return nil
-}
-
-// apiTokenCols are the api_tokens columns of rows.APITokenDest, for a query
-// that names the table t.
-const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created_at, t.last_used_at, t.revoked_at`
-
-// CreateAPIToken stores a token. Its CreatedAt is the one given, or now
-// when that is zero.
-func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
-	t.CreatedAt = rows.OrNow(t.CreatedAt)
-	if !t.LastUsedAt.IsZero() {
-		t.LastUsedAt = rows.OrNow(t.LastUsedAt)
-	}
-	if !t.RevokedAt.IsZero() {
-		t.RevokedAt = rows.OrNow(t.RevokedAt)
-	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
-			rows.NullMillis(t.LastUsedAt), rows.NullMillis(t.RevokedAt)).Scan(&t.ID)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
-			AND (revoked_at < $2 OR id NOT IN (SELECT id FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
-				ORDER BY revoked_at DESC, id DESC LIMIT $3))`,
-			t.UserID, t.CreatedAt.Add(-store.KeepRevokedFor).UnixMilli(), store.KeepRevoked)
-		return err
-	})
-	if err != nil {
-		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapErr(err))
-	}
-	return t, nil
-}
-
-// RevokeAPIToken revokes one of the account's tokens; a revoked token
-// keeps its first revocation time.
-func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) error {
-	// PostgreSQL counts the rows an UPDATE matched, changed or not.
-	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 AND user_id = $3`,
-		at.UnixMilli(), tokenID, userID)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("store: revoke API token %d: %w", tokenID, err)
-	}
-	return nil
-}
-
-// Account returns the account with the id.
-func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
-	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = $1`, id).Scan)
-	if err != nil {
-		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
-	}
-	return a, nil
 }
 
 // ResetPassword spends a live reset token: new password hash, no sessions,
@@ -446,6 +245,23 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 	return item, nil
 }
 
+// SubmittedOn counts an account's feed entries of one day, hidden ones too.
+func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = $1 AND day = $2`,
+		userID, day).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: submitted on %s: %w", day, err)
+	}
+	return n, nil
+}
+
+// UserSubmissions lists a user's visible feed entries, newest first.
+func (s *Store) UserSubmissions(ctx context.Context, userID int64, limit int) ([]store.FeedItem, error) {
+	return s.feedItems(ctx, fmt.Sprintf("submissions of user %d", userID), `SELECT `+feedCols+feedFrom+`
+		WHERE f.submitter_id = $1 AND NOT f.hidden
+		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT $2`, userID, sqlLimit(limit))
+}
+
 // ImportedSubmissions lists the visible feed entries imports credited to
 // a submitter's name, newest first (feed_entries_imported_submitter).
 func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit int) ([]store.FeedItem, error) {
@@ -455,13 +271,6 @@ func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit 
 	return s.feedItems(ctx, fmt.Sprintf("imported submissions of %q", username), `SELECT `+feedCols+feedFrom+`
 		WHERE lower(f.imported_submitter) = lower($1) AND f.imported_submitter <> '' AND f.submitter_id IS NULL AND NOT f.hidden
 		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT $2`, username, sqlLimit(limit))
-}
-
-// UserSubmissions lists a user's visible feed entries, newest first.
-func (s *Store) UserSubmissions(ctx context.Context, userID int64, limit int) ([]store.FeedItem, error) {
-	return s.feedItems(ctx, fmt.Sprintf("submissions of user %d", userID), `SELECT `+feedCols+feedFrom+`
-		WHERE f.submitter_id = $1 AND NOT f.hidden
-		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT $2`, userID, sqlLimit(limit))
 }
 
 // HidePaper hides or shows every feed entry of a paper.
@@ -548,6 +357,24 @@ func (s *Store) UserUpvotes(ctx context.Context, userID int64, limit int) ([]pap
 		WHERE v.user_id = $1 ORDER BY v.created_at DESC, v.n DESC LIMIT $2`, userID, sqlLimit(limit))
 }
 
+// commentCols and commentFrom select a comment with its paper's id and its
+// author, in rows.ScanComment's order.
+var commentCols = `c.id, p.id, c.parent_id, c.body, c.html, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
+
+const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN users u ON u.id = c.user_id`
+
+// isUniqueViolation reports whether err is a unique violation of the
+// named constraint or index.
+func isUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == uniqueViolation && pe.ConstraintName == constraint
+}
+
+// commentByKey reads the comment an author posted with a form's key.
+func commentByKey(ctx context.Context, q querier, userID int64, key string) (store.Comment, error) {
+	return rows.ScanComment(q.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.user_id = $1 AND c.client_key = $2`, userID, key).Scan)
+}
+
 // AddComment stores a visible comment and counts it on its paper. Its
 // CreatedAt is the one given, or now when that is zero. A form posted
 // twice at once inserts its key once (comments_client_key): the loser
@@ -609,10 +436,122 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 	return out, nil
 }
 
+// Comment returns one comment.
+func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
+	c, err := rows.ScanComment(s.pool.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = $1`, id).Scan)
+	if err != nil {
+		return store.Comment{}, fmt.Errorf("store: comment %d: %w", id, mapErr(err))
+	}
+	return c, nil
+}
+
 // Comments lists all of a paper's comments by id.
 func (s *Store) Comments(ctx context.Context, id paper.ID) ([]store.Comment, error) {
 	return queryAll(ctx, s.pool, "comments of "+string(id), func(scan func(dest ...any) error) (store.Comment, error) { return rows.ScanComment(scan) },
 		`SELECT `+commentCols+commentFrom+` WHERE p.id = $1 ORDER BY c.id`, string(id))
+}
+
+// EditComment replaces the body and HTML of a comment that is not deleted.
+func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		err := updateOne(ctx, tx, `UPDATE comments SET body = $1, html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL`,
+			body, rows.NullHTML(html), at.UnixMilli(), id)
+		return err == nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// SetCommentHTML stores a comment's HTML if its body is still body.
+func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE comments SET html = $1 WHERE id = $2 AND body = $3 AND deleted_at IS NULL`,
+		string(html), id, body); err != nil { // "" too: rendered, to nothing
+		return fmt.Errorf("store: comment %d html: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// UnrenderedComments lists comments without HTML, through
+// comments_unrendered.
+func (s *Store) UnrenderedComments(ctx context.Context, limit int) ([]store.Comment, error) {
+	return queryAll(ctx, s.pool, "unrendered comments", func(scan func(dest ...any) error) (store.Comment, error) { return rows.ScanComment(scan) },
+		`SELECT `+commentCols+commentFrom+` WHERE c.html IS NULL AND c.deleted_at IS NULL ORDER BY c.id LIMIT $1`, sqlLimit(limit))
+}
+
+// commentState reads what the counts of a comment depend on.
+func commentState(ctx context.Context, tx pgx.Tx, id int64) (seq int64, deleted, hidden bool, err error) {
+	var deletedAt *int64
+	err = tx.QueryRow(ctx, `SELECT paper_seq, deleted_at, hidden FROM comments WHERE id = $1`, id).Scan(&seq, &deletedAt, &hidden)
+	return seq, deletedAt != nil, hidden, err
+}
+
+// DeleteComment clears a comment's body and uncounts it if it was visible.
+func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		seq, deleted, hidden, err := commentState(ctx, tx, id)
+		if err != nil || deleted {
+			return false, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET body = '', html = '', deleted_at = $1 WHERE id = $2`, at.UnixMilli(), id); err != nil {
+			return false, err
+		}
+		if !hidden {
+			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments - 1 WHERE seq = $1`, seq); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// HideComment hides or shows a comment, counting it on its paper while it
+// is visible.
+func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		seq, deleted, hidden, err := commentState(ctx, tx, id)
+		if err != nil || hidden == hide {
+			return false, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET hidden = $1 WHERE id = $2`, hide, id); err != nil {
+			return false, err
+		}
+		if !deleted {
+			delta := 1
+			if hide {
+				delta = -1
+			}
+			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments + $1 WHERE seq = $2`, delta, seq); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: hide comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// ReportComment files a report. Its CreatedAt is the one given, or now
+// when that is zero.
+func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
+	r.CreatedAt = rows.OrNow(r.CreatedAt)
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		// The moderators' pages show reports.
+		err := tx.QueryRow(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, r.CreatedAt.UnixMilli()).Scan(&r.ID)
+		return err == nil, err
+	})
+	if err != nil {
+		return store.Report{}, fmt.Errorf("store: report comment %d: %w", r.CommentID, mapErr(err))
+	}
+	return r, nil
 }
 
 // OpenReports lists unresolved reports, oldest first.
@@ -637,6 +576,52 @@ func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport,
 		ORDER BY r.created_at, r.id LIMIT $1`, sqlLimit(limit))
 }
 
+// ResolveReports closes the open reports of a comment.
+func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		tag, err := tx.Exec(ctx, `UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL`,
+			at.UnixMilli(), commentID)
+		return err == nil && tag.RowsAffected() > 0, err
+	})
+	if err != nil {
+		return fmt.Errorf("store: resolve reports of comment %d: %w", commentID, err)
+	}
+	return nil
+}
+
+// apiTokenCols are the api_tokens columns of rows.APITokenDest, for a query
+// that names the table t.
+const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created_at, t.last_used_at, t.revoked_at`
+
+// CreateAPIToken stores a token. Its CreatedAt is the one given, or now
+// when that is zero.
+func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
+	t.CreatedAt = rows.OrNow(t.CreatedAt)
+	if !t.LastUsedAt.IsZero() {
+		t.LastUsedAt = rows.OrNow(t.LastUsedAt)
+	}
+	if !t.RevokedAt.IsZero() {
+		t.RevokedAt = rows.OrNow(t.RevokedAt)
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
+			rows.NullMillis(t.LastUsedAt), rows.NullMillis(t.RevokedAt)).Scan(&t.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
+			AND (revoked_at < $2 OR id NOT IN (SELECT id FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
+				ORDER BY revoked_at DESC, id DESC LIMIT $3))`,
+			t.UserID, t.CreatedAt.Add(-store.KeepRevokedFor).UnixMilli(), store.KeepRevoked)
+		return err
+	})
+	if err != nil {
+		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapErr(err))
+	}
+	return t, nil
+}
+
 // APITokens lists an account's tokens, newest first.
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]store.APIToken, error) {
 	return queryAll(ctx, s.pool, fmt.Sprintf("API tokens of %d", userID), func(scan func(dest ...any) error) (store.APIToken, error) {
@@ -646,6 +631,21 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]store.APIToken, 
 		}
 		return t, nil
 	}, `SELECT `+apiTokenCols+` FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id DESC`, userID)
+}
+
+// RevokeAPIToken revokes one of the account's tokens; a revoked token
+// keeps its first revocation time.
+func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) error {
+	// PostgreSQL counts the rows an UPDATE matched, changed or not.
+	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 AND user_id = $3`,
+		at.UnixMilli(), tokenID, userID)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: revoke API token %d: %w", tokenID, err)
+	}
+	return nil
 }
 
 // A token's use is noted once per tokenUseStep at most.

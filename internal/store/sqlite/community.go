@@ -28,6 +28,23 @@ func mapRef(err error) error {
 	return mapErr(err)
 }
 
+// updateOne runs an UPDATE that must match a row, or returns
+// store.ErrNotFound.
+func updateOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
 // userCols are the columns of a store.User from the users table named a,
 // in rows.UserDest's order.
 func userCols(a string) string {
@@ -64,23 +81,6 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 	})
 	if err != nil {
 		return fmt.Errorf("store: set password of %d: %w", userID, mapErr(err))
-	}
-	return nil
-}
-
-// updateOne runs an UPDATE that must match a row, or returns
-// store.ErrNotFound.
-func updateOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	res, err := tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
 	}
 	return nil
 }
