@@ -52,14 +52,14 @@ func (s *Store) FeedDays(ctx context.Context, from, to string) ([]store.DayCount
 
 // LatestFeedDay is the newest day with visible papers.
 func (s *Store) LatestFeedDay(ctx context.Context) (string, error) {
-	var day *string
+	var day sql.NullString
 	if err := s.pool.QueryRow(ctx, `SELECT max(day) FROM feed_entries WHERE NOT hidden`).Scan(&day); err != nil {
 		return "", fmt.Errorf("store: latest feed day: %w", err)
 	}
-	if day == nil {
+	if !day.Valid {
 		return "", fmt.Errorf("store: latest feed day: %w", store.ErrNotFound)
 	}
-	return *day, nil
+	return day.String, nil
 }
 
 // AdjacentFeedDays finds the nearest days with visible papers around day.

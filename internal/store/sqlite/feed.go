@@ -25,14 +25,10 @@ func (s *Store) feedItems(ctx context.Context, what, query string, args ...any) 
 
 // Feed lists visible feed entries between two days, most upvoted first.
 func (s *Store) Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedItem, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
-	}
 	return s.feedItems(ctx, "feed "+q.From+".."+q.To, `SELECT `+feedCols+feedFrom+`
 		WHERE f.day BETWEEN ? AND ? AND f.hidden = 0
 		ORDER BY p.upvotes DESC, f.submitted_at DESC, p.id
-		LIMIT ? OFFSET ?`, q.From, q.To, limit, max(q.Offset, 0))
+		LIMIT ? OFFSET ?`, q.From, q.To, sqlLimit(q.Limit), max(q.Offset, 0))
 }
 
 // FeedCount counts visible feed entries between two days.
@@ -47,21 +43,12 @@ func (s *Store) FeedCount(ctx context.Context, from, to string) (int, error) {
 
 // FeedDays counts visible papers per day.
 func (s *Store) FeedDays(ctx context.Context, from, to string) ([]store.DayCount, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT day, count(*) FROM feed_entries
-		WHERE day BETWEEN ? AND ? AND hidden = 0 GROUP BY day ORDER BY day`, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("store: feed days: %w", err)
-	}
-	defer rows.Close()
-	var out []store.DayCount
-	for rows.Next() {
+	return queryAll(ctx, s.r, "feed days", func(scan func(dest ...any) error) (store.DayCount, error) {
 		var d store.DayCount
-		if err := rows.Scan(&d.Day, &d.Papers); err != nil {
-			return nil, fmt.Errorf("store: feed days: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := scan(&d.Day, &d.Papers)
+		return d, err
+	}, `SELECT day, count(*) FROM feed_entries
+		WHERE day BETWEEN ? AND ? AND hidden = 0 GROUP BY day ORDER BY day`, from, to)
 }
 
 // LatestFeedDay is the newest day with visible papers.
