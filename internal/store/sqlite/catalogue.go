@@ -4,41 +4,32 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // HarvestState reads where the harvest of source stands.
-func (s *Store) HarvestState(ctx context.Context, source string) (store.HarvestState, error) {
+func (s *Store) HarvestState(ctx context.Context, source string) (_ store.HarvestState, err error) {
+	defer wrap(&err, "harvest %s", source)
 	st := store.HarvestState{Source: source}
-	var at int64
-	err := s.r.QueryRowContext(ctx, `SELECT run_from, run_until, token, done, pages, records, updated_at
-		FROM harvests WHERE source = ?`, source).Scan(&st.From, &st.Until, &st.Token, &st.Done, &st.Pages, &st.Records, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("store: harvest %s: %w", source, store.ErrNotFound)
-	}
-	if err != nil {
-		return st, fmt.Errorf("store: harvest %s: %w", source, err)
-	}
-	st.UpdatedAt = time.UnixMilli(at).UTC()
-	return st, nil
+	err = s.r.QueryRowContext(ctx, `SELECT run_from, run_until, token, done, pages, records, updated_at
+		FROM harvests WHERE source = ?`, source).Scan(&st.From, &st.Until, &st.Token, &st.Done, &st.Pages, &st.Records, rows.Millis(&st.UpdatedAt))
+	return st, err
 }
 
 // SaveHarvestState writes st over its source's row.
-func (s *Store) SaveHarvestState(ctx context.Context, st store.HarvestState) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO harvests (source, run_from, run_until, token, done, pages, records, updated_at)
+func (s *Store) SaveHarvestState(ctx context.Context, st store.HarvestState) (err error) {
+	defer wrap(&err, "save harvest %s", st.Source)
+	_, err = s.w.ExecContext(ctx, `INSERT INTO harvests (source, run_from, run_until, token, done, pages, records, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (source) DO UPDATE SET run_from = excluded.run_from, run_until = excluded.run_until,
 			token = excluded.token, done = excluded.done, pages = excluded.pages, records = excluded.records,
 			updated_at = excluded.updated_at`,
 		st.Source, st.From, st.Until, st.Token, st.Done, st.Pages, st.Records, st.UpdatedAt.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("store: save harvest %s: %w", st.Source, mapErr(err))
-	}
-	return nil
+	return err
 }
 
 // StaleRepos ranks repositories by their papers' newest feed day, then by
@@ -58,8 +49,9 @@ func (s *Store) StaleRepos(ctx context.Context, checkedBefore time.Time, limit i
 
 // RecordStars updates the papers of repo, its day's count and when it was
 // checked in one transaction.
-func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found bool, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found bool, at time.Time) (err error) {
+	defer wrap(&err, "stars of %s", repo)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO repos (repo, checked_at, found) VALUES (?1, ?2, ?3)
 			ON CONFLICT (repo) DO UPDATE SET checked_at = ?2, found = ?3`, repo, at.UnixMilli(), found); err != nil {
 			return err
@@ -83,10 +75,6 @@ func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found b
 		}
 		return bumpVersion(tx)
 	})
-	if err != nil {
-		return fmt.Errorf("store: stars of %s: %w", repo, mapErr(err))
-	}
-	return nil
 }
 
 // StarHistory lists repo's daily counts.
