@@ -2,95 +2,74 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // CreateAccount inserts an account; a taken username or address (whatever
-// its case) is store.ErrConflict.
-func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Account, error) {
-	a.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
+// its case) is
+// store.ErrConflict.
+func (s *Store) CreateAccount(ctx context.Context, a store.Account) (_ store.Account, err error) {
+	defer wrap(&err, "account %s <%s>", a.Username, a.Email)
+	a.CreatedAt = rows.Now()
 	var email any
 	if a.Email != "" { // an account without an address stays out of the unique index
 		email = a.Email
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO users (username, fullname, email, password_hash, admin, disabled_at, created_at)
+	err = s.pool.QueryRow(ctx, `INSERT INTO users (username, fullname, email, password_hash, admin, disabled_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		a.Username, a.Fullname, email, a.PasswordHash, a.Admin, nullMs(a.DisabledAt), ms(a.CreatedAt)).Scan(&a.ID)
+		a.Username, a.Fullname, email, a.PasswordHash, a.Admin, rows.NullMillis(a.DisabledAt), a.CreatedAt.UnixMilli()).Scan(&a.ID)
 	if err != nil {
-		return store.Account{}, fmt.Errorf("store: account %s <%s>: %w", a.Username, a.Email, mapErr(err))
+		return store.Account{}, err
 	}
 	return a, nil
 }
 
-// accountCols are the users columns of an account, as scanAccount reads
+// accountCols are the users columns of an account, as rows.ScanAccount reads
 // them, for a query that names the users table u.
 const accountCols = `u.id, u.username, u.fullname, u.avatar_url, u.email, u.password_hash, u.admin, u.disabled_at, u.created_at`
 
-// scanAccount reads accountCols, then any further columns into more.
-func scanAccount(row scanner, more ...any) (store.Account, error) {
-	var (
-		a        store.Account
-		email    *string
-		disabled *int64
-		created  int64
-	)
-	dest := append([]any{&a.ID, &a.Username, &a.Fullname, &a.AvatarURL, &email, &a.PasswordHash, &a.Admin, &disabled, &created}, more...)
-	if err := row.Scan(dest...); err != nil {
-		return store.Account{}, err
-	}
-	a.Email = deref(email)
-	a.CreatedAt = time.UnixMilli(created).UTC()
-	a.DisabledAt = fromMs(disabled)
-	return a, nil
-}
-
 // AccountByEmail finds an account by address, ignoring case.
-func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account, error) {
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE lower(u.email) = lower($1)`, email))
-	if err != nil {
-		return store.Account{}, fmt.Errorf("store: account <%s>: %w", email, mapErr(err))
-	}
-	return a, nil
+func (s *Store) AccountByEmail(ctx context.Context, email string) (_ store.Account, err error) {
+	defer wrap(&err, "account <%s>", email)
+	return rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE lower(u.email) = lower($1)`, email).Scan)
 }
 
 // CreateSession stores a session.
-func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		sess.TokenHash, sess.UserID, ms(sess.CreatedAt), ms(sess.ExpiresAt))
-	if err != nil {
-		return fmt.Errorf("store: create session: %w", mapErr(err))
-	}
-	return nil
+func (s *Store) CreateSession(ctx context.Context, sess store.Session) (err error) {
+	defer wrap(&err, "create session")
+	_, err = s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		sess.TokenHash, sess.UserID, sess.CreatedAt.UnixMilli(), sess.ExpiresAt.UnixMilli())
+	return err
 }
 
 // SessionAccount finds a live session's account.
-func (s *Store) SessionAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.Session, error) {
-	var created, expires int64
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+`, s.created_at, s.expires_at
+func (s *Store) SessionAccount(ctx context.Context, tokenHash []byte, now time.Time) (_ store.Account, _ store.Session, err error) {
+	defer wrap(&err, "session")
+	sess := store.Session{TokenHash: tokenHash}
+	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+`, s.created_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash, ms(now)), &created, &expires)
+		WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash, now.UnixMilli()).Scan,
+		rows.Millis(&sess.CreatedAt), rows.Millis(&sess.ExpiresAt))
 	if err != nil {
-		return store.Account{}, store.Session{}, fmt.Errorf("store: session: %w", mapErr(err))
+		return store.Account{}, store.Session{}, err
 	}
-	return a, store.Session{TokenHash: tokenHash, UserID: a.ID,
-		CreatedAt: time.UnixMilli(created).UTC(), ExpiresAt: time.UnixMilli(expires).UTC()}, nil
+	sess.UserID = a.ID
+	return a, sess, nil
 }
 
 // DeleteSession ends one session.
-func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
-		return fmt.Errorf("store: delete session: %w", err)
-	}
-	return nil
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) (err error) {
+	defer wrap(&err, "delete session")
+	_, err = s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
+	return err
 }
 
 // DeleteUserSessions ends every session of an account.
-func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-		return fmt.Errorf("store: delete sessions: %w", err)
-	}
-	return nil
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) (err error) {
+	defer wrap(&err, "delete sessions")
+	_, err = s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	return err
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // versionTx runs fn in a transaction that takes the next store version
@@ -38,8 +39,8 @@ func (s *Store) versionTx(ctx context.Context, fn func(tx pgx.Tx, rev int64) (ch
 
 // updateOne runs an UPDATE that must match a row, or returns
 // store.ErrNotFound.
-func updateOne(ctx context.Context, tx pgx.Tx, query string, args ...any) error {
-	tag, err := tx.Exec(ctx, query, args...)
+func updateOne(ctx context.Context, q querier, query string, args ...any) error {
+	tag, err := q.Exec(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -50,28 +51,28 @@ func updateOne(ctx context.Context, tx pgx.Tx, query string, args ...any) error 
 }
 
 // userCols are the columns of a store.User from the users table named a,
-// in userDest's order.
+// in rows.UserDest's order.
 func userCols(a string) string {
 	return a + `.id, ` + a + `.username, ` + a + `.fullname, ` + a + `.avatar_url, ` + a + `.created_at`
 }
 
-// userDest are the scan destinations of userCols; done finishes u.
-func userDest(u *store.User) (dest []any, done func()) {
-	var created int64
-	return []any{&u.ID, &u.Username, &u.Fullname, &u.AvatarURL, &created},
-		func() { u.CreatedAt = time.UnixMilli(created).UTC() }
+// Account returns the account with the id.
+func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
+	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = $1`, id).Scan)
+	if err != nil {
+		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
+	}
+	return a, nil
 }
 
 // UserByName finds a user by username, ignoring case (users_username is
 // unique on lower(username)).
 func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
 	var u store.User
-	dest, done := userDest(&u)
 	if err := s.pool.QueryRow(ctx, `SELECT `+userCols("u")+` FROM users u WHERE lower(u.username) = lower($1)`,
-		username).Scan(dest...); err != nil {
+		username).Scan(rows.UserDest(&u)...); err != nil {
 		return store.User{}, fmt.Errorf("store: user %q: %w", username, mapErr(err))
 	}
-	done()
 	return u, nil
 }
 
@@ -93,7 +94,7 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 // SetDisabled disables or enables an account; disabling ends its sessions.
 func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := updateOne(ctx, tx, `UPDATE users SET disabled_at = $1 WHERE id = $2`, nullMs(at), userID); err != nil {
+		if err := updateOne(ctx, tx, `UPDATE users SET disabled_at = $1 WHERE id = $2`, rows.NullMillis(at), userID); err != nil {
 			return err
 		}
 		if at.IsZero() {
@@ -114,271 +115,11 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) err
 // CreatePasswordReset stores a reset token.
 func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		r.TokenHash, r.UserID, ms(orNow(r.CreatedAt)), ms(r.ExpiresAt))
+		r.TokenHash, r.UserID, rows.OrNow(r.CreatedAt).UnixMilli(), r.ExpiresAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store: create password reset: %w", mapErr(err))
 	}
 	return nil
-}
-
-// SubmittedOn counts an account's feed entries of one day, hidden ones too.
-func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (int, error) {
-	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = $1 AND day = $2`,
-		userID, day).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: submitted on %s: %w", day, err)
-	}
-	return n, nil
-}
-
-// commentCols and commentFrom select a comment with its paper's id and its
-// author, in scanComment's order.
-var commentCols = `c.id, p.id, c.parent_id, c.body, c.html, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
-
-const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN users u ON u.id = c.user_id`
-
-// scanComment reads commentCols, then any further columns into more.
-func scanComment(sc scanner, more ...any) (store.Comment, error) {
-	var (
-		c                       store.Comment
-		pid                     string
-		parent, edited, deleted *int64
-		html                    *string
-		created                 int64
-	)
-	author, done := userDest(&c.Author)
-	dest := append(append([]any{&c.ID, &pid, &parent, &c.Body, &html, &created, &edited, &deleted, &c.Hidden}, author...), more...)
-	if err := sc.Scan(dest...); err != nil {
-		return store.Comment{}, err
-	}
-	done()
-	if html != nil {
-		c.HTML = template.HTML(*html)
-	}
-	c.PaperID = paper.ID(pid)
-	if parent != nil {
-		c.ParentID = *parent
-	}
-	c.CreatedAt = time.UnixMilli(created).UTC()
-	c.EditedAt = fromMs(edited)
-	c.DeletedAt = fromMs(deleted)
-	return c, nil
-}
-
-// isUniqueViolation reports whether err is a unique violation of the
-// named constraint or index.
-func isUniqueViolation(err error, constraint string) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == uniqueViolation && pe.ConstraintName == constraint
-}
-
-// commentByKey reads the comment an author posted with a form's key.
-func commentByKey(ctx context.Context, q querier, userID int64, key string) (store.Comment, error) {
-	return scanComment(q.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.user_id = $1 AND c.client_key = $2`, userID, key))
-}
-
-// Comment returns one comment.
-func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
-	c, err := scanComment(s.pool.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = $1`, id))
-	if err != nil {
-		return store.Comment{}, fmt.Errorf("store: comment %d: %w", id, mapErr(err))
-	}
-	return c, nil
-}
-
-// nullHTML stores no HTML as NULL: not rendered yet.
-func nullHTML(h template.HTML) *string {
-	if h == "" {
-		return nil
-	}
-	v := string(h)
-	return &v
-}
-
-// EditComment replaces the body and HTML of a comment that is not deleted.
-func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		err := updateOne(ctx, tx, `UPDATE comments SET body = $1, html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL`,
-			body, nullHTML(html), ms(at), id)
-		return err == nil, err
-	})
-	if err != nil {
-		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
-	}
-	return nil
-}
-
-// SetCommentHTML stores a comment's HTML if its body is still body.
-func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE comments SET html = $1 WHERE id = $2 AND body = $3 AND deleted_at IS NULL`,
-		string(html), id, body); err != nil { // "" too: rendered, to nothing
-		return fmt.Errorf("store: comment %d html: %w", id, mapErr(err))
-	}
-	return nil
-}
-
-// UnrenderedComments lists comments without HTML, through
-// comments_unrendered.
-func (s *Store) UnrenderedComments(ctx context.Context, limit int) ([]store.Comment, error) {
-	return queryAll(ctx, s.pool, "unrendered comments", func(r pgx.Rows) (store.Comment, error) { return scanComment(r) },
-		`SELECT `+commentCols+commentFrom+` WHERE c.html IS NULL AND c.deleted_at IS NULL ORDER BY c.id LIMIT $1`, sqlLimit(limit))
-}
-
-// commentState reads what the counts of a comment depend on.
-func commentState(ctx context.Context, tx pgx.Tx, id int64) (seq int64, deleted, hidden bool, err error) {
-	var deletedAt *int64
-	err = tx.QueryRow(ctx, `SELECT paper_seq, deleted_at, hidden FROM comments WHERE id = $1`, id).Scan(&seq, &deletedAt, &hidden)
-	return seq, deletedAt != nil, hidden, err
-}
-
-// DeleteComment clears a comment's body and uncounts it if it was visible.
-func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		seq, deleted, hidden, err := commentState(ctx, tx, id)
-		if err != nil || deleted {
-			return false, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE comments SET body = '', html = '', deleted_at = $1 WHERE id = $2`, ms(at), id); err != nil {
-			return false, err
-		}
-		if !hidden {
-			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments - 1 WHERE seq = $1`, seq); err != nil {
-				return false, err
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
-		return fmt.Errorf("store: delete comment %d: %w", id, mapErr(err))
-	}
-	return nil
-}
-
-// HideComment hides or shows a comment, counting it on its paper while it
-// is visible.
-func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		seq, deleted, hidden, err := commentState(ctx, tx, id)
-		if err != nil || hidden == hide {
-			return false, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE comments SET hidden = $1 WHERE id = $2`, hide, id); err != nil {
-			return false, err
-		}
-		if !deleted {
-			delta := 1
-			if hide {
-				delta = -1
-			}
-			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments + $1 WHERE seq = $2`, delta, seq); err != nil {
-				return false, err
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
-		return fmt.Errorf("store: hide comment %d: %w", id, mapErr(err))
-	}
-	return nil
-}
-
-// ReportComment files a report. Its CreatedAt is the one given, or now
-// when that is zero.
-func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
-	r.CreatedAt = orNow(r.CreatedAt)
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		// The moderators' pages show reports.
-		err := tx.QueryRow(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
-			VALUES ($1, $2, $3, $4) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, ms(r.CreatedAt)).Scan(&r.ID)
-		return err == nil, err
-	})
-	if err != nil {
-		return store.Report{}, fmt.Errorf("store: report comment %d: %w", r.CommentID, mapErr(err))
-	}
-	return r, nil
-}
-
-// ResolveReports closes the open reports of a comment.
-func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
-		tag, err := tx.Exec(ctx, `UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL`,
-			ms(at), commentID)
-		return err == nil && tag.RowsAffected() > 0, err
-	})
-	if err != nil {
-		return fmt.Errorf("store: resolve reports of comment %d: %w", commentID, err)
-	}
-	return nil
-}
-
-// apiTokenCols are the api_tokens columns of apiTokenDest, for a query
-// that names the table t.
-const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created_at, t.last_used_at, t.revoked_at`
-
-// apiTokenDest are the scan destinations of apiTokenCols; done finishes t.
-func apiTokenDest(t *store.APIToken) (dest []any, done func()) {
-	var (
-		created       int64
-		used, revoked *int64
-	)
-	return []any{&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.TokenHash, &created, &used, &revoked}, func() {
-		t.CreatedAt = time.UnixMilli(created).UTC()
-		t.LastUsedAt = fromMs(used)
-		t.RevokedAt = fromMs(revoked)
-	}
-}
-
-// CreateAPIToken stores a token. Its CreatedAt is the one given, or now
-// when that is zero.
-func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
-	t.CreatedAt = orNow(t.CreatedAt)
-	if !t.LastUsedAt.IsZero() {
-		t.LastUsedAt = orNow(t.LastUsedAt)
-	}
-	if !t.RevokedAt.IsZero() {
-		t.RevokedAt = orNow(t.RevokedAt)
-	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, ms(t.CreatedAt),
-			nullMs(t.LastUsedAt), nullMs(t.RevokedAt)).Scan(&t.ID)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
-			AND (revoked_at < $2 OR id NOT IN (SELECT id FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
-				ORDER BY revoked_at DESC, id DESC LIMIT $3))`,
-			t.UserID, ms(t.CreatedAt.Add(-store.KeepRevokedFor)), store.KeepRevoked)
-		return err
-	})
-	if err != nil {
-		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapErr(err))
-	}
-	return t, nil
-}
-
-// RevokeAPIToken revokes one of the account's tokens; a revoked token
-// keeps its first revocation time.
-func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) error {
-	// PostgreSQL counts the rows an UPDATE matched, changed or not.
-	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 AND user_id = $3`,
-		ms(at), tokenID, userID)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("store: revoke API token %d: %w", tokenID, err)
-	}
-	return nil
-}
-
-// Account returns the account with the id.
-func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = $1`, id))
-	if err != nil {
-		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
-	}
-	return a, nil
 }
 
 // ResetPassword spends a live reset token: new password hash, no sessions,
@@ -390,7 +131,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 		var userID int64
 		if err := tx.QueryRow(ctx, `SELECT r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id
 			WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.disabled_at IS NULL
-			FOR UPDATE OF r`, tokenHash, ms(now)).Scan(&userID); err != nil {
+			FOR UPDATE OF r`, tokenHash, now.UnixMilli()).Scan(&userID); err != nil {
 			return err
 		}
 		for _, q := range []struct {
@@ -399,8 +140,8 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 		}{
 			{`UPDATE users SET password_hash = $1 WHERE id = $2`, []any{hash, userID}},
 			{`DELETE FROM sessions WHERE user_id = $1`, []any{userID}},
-			{`UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, []any{ms(now), userID}},
-			{`UPDATE password_resets SET used_at = $1 WHERE token_hash = $2`, []any{ms(now), tokenHash}},
+			{`UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, []any{now.UnixMilli(), userID}},
+			{`UPDATE password_resets SET used_at = $1 WHERE token_hash = $2`, []any{now.UnixMilli(), tokenHash}},
 			{`DELETE FROM password_resets WHERE user_id = $1 AND token_hash <> $2`, []any{userID, tokenHash}},
 		} {
 			if _, err := tx.Exec(ctx, q.query, q.args...); err != nil {
@@ -408,7 +149,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 			}
 		}
 		var err error
-		a, err = scanAccount(tx.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = $1`, userID))
+		a, err = rows.ScanAccount(tx.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = $1`, userID).Scan)
 		return err
 	})
 	if err != nil {
@@ -433,15 +174,16 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 			return false, fmt.Errorf("user %d: %w", sub.UserID, store.ErrNotFound)
 		}
 		var seq int64
-		old, err := scanPaper(tx.QueryRow(ctx, `SELECT `+paperCols+`, p.seq FROM papers p WHERE p.id = $1 FOR UPDATE`, string(id)), &seq)
+		old, err := rows.ScanPaper(tx.QueryRow(ctx, `SELECT `+paperCols+`, p.seq FROM papers p WHERE p.id = $1 FOR UPDATE`, string(id)).Scan, &seq)
 		found := err == nil
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return false, err
 		}
 		if found {
 			// An entry on Day first (a conflict even with AllowDuplicate), then the newest.
-			e, err := scanFeedItem(tx.QueryRow(ctx, `SELECT `+feedCols+feedFrom+`
-				WHERE f.paper_seq = $1 ORDER BY (f.day = $2) DESC, f.day DESC LIMIT 1`, seq, sub.Day))
+			e, err := rows.ScanFeedItem(tx.QueryRow(ctx, `SELECT `+feedCols+feedFrom+`
+				WHERE f.paper_seq = $1 ORDER BY (f.day = $2) DESC, f.day DESC LIMIT 1`, seq, sub.Day).Scan)
+
 			switch {
 			case err == nil:
 				if !sub.AllowDuplicate || e.Day == sub.Day {
@@ -473,7 +215,7 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 		if sub.ProjectPage != "" {
 			p.ProjectPage = sub.ProjectPage
 		}
-		args, err := paperArgs(&p)
+		args, err := rows.PaperArgs(&p)
 		if err != nil {
 			return false, err
 		}
@@ -488,10 +230,10 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 			return false, err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES ($1, $2, $3, $4)`,
-			seq, sub.Day, sub.UserID, ms(sub.At)); err != nil {
+			seq, sub.Day, sub.UserID, sub.At.UnixMilli()); err != nil {
 			return false, err
 		}
-		item, err = scanFeedItem(tx.QueryRow(ctx, `SELECT `+feedCols+feedFrom+` WHERE f.paper_seq = $1 AND f.day = $2`, seq, sub.Day))
+		item, err = rows.ScanFeedItem(tx.QueryRow(ctx, `SELECT `+feedCols+feedFrom+` WHERE f.paper_seq = $1 AND f.day = $2`, seq, sub.Day).Scan)
 		return err == nil, err
 	})
 	if err != nil {
@@ -503,6 +245,23 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 	return item, nil
 }
 
+// SubmittedOn counts an account's feed entries of one day, hidden ones too.
+func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = $1 AND day = $2`,
+		userID, day).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: submitted on %s: %w", day, err)
+	}
+	return n, nil
+}
+
+// UserSubmissions lists a user's visible feed entries, newest first.
+func (s *Store) UserSubmissions(ctx context.Context, userID int64, limit int) ([]store.FeedItem, error) {
+	return s.feedItems(ctx, fmt.Sprintf("submissions of user %d", userID), `SELECT `+feedCols+feedFrom+`
+		WHERE f.submitter_id = $1 AND NOT f.hidden
+		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT $2`, userID, sqlLimit(limit))
+}
+
 // ImportedSubmissions lists the visible feed entries imports credited to
 // a submitter's name, newest first (feed_entries_imported_submitter).
 func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit int) ([]store.FeedItem, error) {
@@ -512,13 +271,6 @@ func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit 
 	return s.feedItems(ctx, fmt.Sprintf("imported submissions of %q", username), `SELECT `+feedCols+feedFrom+`
 		WHERE lower(f.imported_submitter) = lower($1) AND f.imported_submitter <> '' AND f.submitter_id IS NULL AND NOT f.hidden
 		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT $2`, username, sqlLimit(limit))
-}
-
-// UserSubmissions lists a user's visible feed entries, newest first.
-func (s *Store) UserSubmissions(ctx context.Context, userID int64, limit int) ([]store.FeedItem, error) {
-	return s.feedItems(ctx, fmt.Sprintf("submissions of user %d", userID), `SELECT `+feedCols+feedFrom+`
-		WHERE f.submitter_id = $1 AND NOT f.hidden
-		ORDER BY f.submitted_at DESC, f.day DESC, p.seq DESC LIMIT $2`, userID, sqlLimit(limit))
 }
 
 // HidePaper hides or shows every feed entry of a paper.
@@ -584,9 +336,9 @@ func (s *Store) Voted(ctx context.Context, userID int64, ids []paper.ID) (map[pa
 	for i, id := range ids {
 		strs[i] = string(id)
 	}
-	voted, err := queryAll(ctx, s.pool, "voted", func(r pgx.Rows) (string, error) {
+	voted, err := queryAll(ctx, s.pool, "voted", func(scan func(dest ...any) error) (string, error) {
 		var id string
-		return id, r.Scan(&id)
+		return id, scan(&id)
 	}, `SELECT p.id FROM votes v JOIN papers p ON p.seq = v.paper_seq WHERE v.user_id = $1 AND p.id = ANY($2)`, userID, strs)
 	if err != nil {
 		return nil, err
@@ -600,9 +352,27 @@ func (s *Store) Voted(ctx context.Context, userID int64, ids []paper.ID) (map[pa
 // UserUpvotes lists the papers a user upvoted, newest vote first (votes of
 // one millisecond in the order they were cast).
 func (s *Store) UserUpvotes(ctx context.Context, userID int64, limit int) ([]paper.Paper, error) {
-	return queryAll(ctx, s.pool, fmt.Sprintf("upvotes of %d", userID), func(r pgx.Rows) (paper.Paper, error) { return scanPaper(r) },
+	return queryAll(ctx, s.pool, fmt.Sprintf("upvotes of %d", userID), func(scan func(dest ...any) error) (paper.Paper, error) { return rows.ScanPaper(scan) },
 		`SELECT `+paperCols+` FROM votes v JOIN papers p ON p.seq = v.paper_seq
 		WHERE v.user_id = $1 ORDER BY v.created_at DESC, v.n DESC LIMIT $2`, userID, sqlLimit(limit))
+}
+
+// commentCols and commentFrom select a comment with its paper's id and its
+// author, in rows.ScanComment's order.
+var commentCols = `c.id, p.id, c.parent_id, c.body, c.html, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
+
+const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN users u ON u.id = c.user_id`
+
+// isUniqueViolation reports whether err is a unique violation of the
+// named constraint or index.
+func isUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == uniqueViolation && pe.ConstraintName == constraint
+}
+
+// commentByKey reads the comment an author posted with a form's key.
+func commentByKey(ctx context.Context, q querier, userID int64, key string) (store.Comment, error) {
+	return rows.ScanComment(q.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.user_id = $1 AND c.client_key = $2`, userID, key).Scan)
 }
 
 // AddComment stores a visible comment and counts it on its paper. Its
@@ -647,14 +417,14 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 		}
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, html, created_at, client_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, seq, parent, c.Author.ID, c.Body, nullHTML(c.HTML), ms(orNow(c.CreatedAt)), key).Scan(&id); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, seq, parent, c.Author.ID, c.Body, rows.NullHTML(c.HTML), rows.OrNow(c.CreatedAt).UnixMilli(), key).Scan(&id); err != nil {
 			return false, err
 		}
 		// Counts only: papers.rev stays.
 		if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments + 1 WHERE seq = $1`, seq); err != nil {
 			return false, err
 		}
-		out, err = scanComment(tx.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = $1`, id))
+		out, err = rows.ScanComment(tx.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = $1`, id).Scan)
 		return err == nil, err
 	})
 	if err != nil && c.Key != "" && isUniqueViolation(err, "comments_client_key") {
@@ -666,27 +436,135 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 	return out, nil
 }
 
+// Comment returns one comment.
+func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
+	c, err := rows.ScanComment(s.pool.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = $1`, id).Scan)
+	if err != nil {
+		return store.Comment{}, fmt.Errorf("store: comment %d: %w", id, mapErr(err))
+	}
+	return c, nil
+}
+
 // Comments lists all of a paper's comments by id.
 func (s *Store) Comments(ctx context.Context, id paper.ID) ([]store.Comment, error) {
-	return queryAll(ctx, s.pool, "comments of "+string(id), func(r pgx.Rows) (store.Comment, error) { return scanComment(r) },
+	return queryAll(ctx, s.pool, "comments of "+string(id), func(scan func(dest ...any) error) (store.Comment, error) { return rows.ScanComment(scan) },
 		`SELECT `+commentCols+commentFrom+` WHERE p.id = $1 ORDER BY c.id`, string(id))
+}
+
+// EditComment replaces the body and HTML of a comment that is not deleted.
+func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		err := updateOne(ctx, tx, `UPDATE comments SET body = $1, html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL`,
+			body, rows.NullHTML(html), at.UnixMilli(), id)
+		return err == nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// SetCommentHTML stores a comment's HTML if its body is still body.
+func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE comments SET html = $1 WHERE id = $2 AND body = $3 AND deleted_at IS NULL`,
+		string(html), id, body); err != nil { // "" too: rendered, to nothing
+		return fmt.Errorf("store: comment %d html: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// UnrenderedComments lists comments without HTML, through
+// comments_unrendered.
+func (s *Store) UnrenderedComments(ctx context.Context, limit int) ([]store.Comment, error) {
+	return queryAll(ctx, s.pool, "unrendered comments", func(scan func(dest ...any) error) (store.Comment, error) { return rows.ScanComment(scan) },
+		`SELECT `+commentCols+commentFrom+` WHERE c.html IS NULL AND c.deleted_at IS NULL ORDER BY c.id LIMIT $1`, sqlLimit(limit))
+}
+
+// commentState reads what the counts of a comment depend on.
+func commentState(ctx context.Context, tx pgx.Tx, id int64) (seq int64, deleted, hidden bool, err error) {
+	var deletedAt *int64
+	err = tx.QueryRow(ctx, `SELECT paper_seq, deleted_at, hidden FROM comments WHERE id = $1`, id).Scan(&seq, &deletedAt, &hidden)
+	return seq, deletedAt != nil, hidden, err
+}
+
+// DeleteComment clears a comment's body and uncounts it if it was visible.
+func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		seq, deleted, hidden, err := commentState(ctx, tx, id)
+		if err != nil || deleted {
+			return false, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET body = '', html = '', deleted_at = $1 WHERE id = $2`, at.UnixMilli(), id); err != nil {
+			return false, err
+		}
+		if !hidden {
+			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments - 1 WHERE seq = $1`, seq); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// HideComment hides or shows a comment, counting it on its paper while it
+// is visible.
+func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		seq, deleted, hidden, err := commentState(ctx, tx, id)
+		if err != nil || hidden == hide {
+			return false, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET hidden = $1 WHERE id = $2`, hide, id); err != nil {
+			return false, err
+		}
+		if !deleted {
+			delta := 1
+			if hide {
+				delta = -1
+			}
+			if _, err := tx.Exec(ctx, `UPDATE papers SET num_comments = num_comments + $1 WHERE seq = $2`, delta, seq); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: hide comment %d: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// ReportComment files a report. Its CreatedAt is the one given, or now
+// when that is zero.
+func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
+	r.CreatedAt = rows.OrNow(r.CreatedAt)
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		// The moderators' pages show reports.
+		err := tx.QueryRow(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, r.CreatedAt.UnixMilli()).Scan(&r.ID)
+		return err == nil, err
+	})
+	if err != nil {
+		return store.Report{}, fmt.Errorf("store: report comment %d: %w", r.CommentID, mapErr(err))
+	}
+	return r, nil
 }
 
 // OpenReports lists unresolved reports, oldest first.
 func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport, error) {
-	return queryAll(ctx, s.pool, "open reports", func(r pgx.Rows) (store.OpenReport, error) {
+	return queryAll(ctx, s.pool, "open reports", func(scan func(dest ...any) error) (store.OpenReport, error) {
 		var (
-			o       store.OpenReport
-			created int64
-			err     error
+			o   store.OpenReport
+			err error
 		)
-		reporter, done := userDest(&o.Reporter)
-		if o.Comment, err = scanComment(r, append([]any{&o.ID, &o.ReporterID, &o.Reason, &created}, reporter...)...); err != nil {
+		if o.Comment, err = rows.ScanComment(scan, append([]any{&o.ID, &o.ReporterID, &o.Reason, rows.Millis(&o.CreatedAt)}, rows.UserDest(&o.Reporter)...)...); err != nil {
 			return o, err
 		}
-		done()
 		o.CommentID = o.Comment.ID
-		o.CreatedAt = time.UnixMilli(created).UTC()
 		return o, nil
 	}, `SELECT `+commentCols+`, r.id, r.reporter_id, r.reason, r.created_at, `+userCols("ru")+`
 		FROM comment_reports r
@@ -698,17 +576,76 @@ func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport,
 		ORDER BY r.created_at, r.id LIMIT $1`, sqlLimit(limit))
 }
 
+// ResolveReports closes the open reports of a comment.
+func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) error {
+	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+		tag, err := tx.Exec(ctx, `UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL`,
+			at.UnixMilli(), commentID)
+		return err == nil && tag.RowsAffected() > 0, err
+	})
+	if err != nil {
+		return fmt.Errorf("store: resolve reports of comment %d: %w", commentID, err)
+	}
+	return nil
+}
+
+// apiTokenCols are the api_tokens columns of rows.APITokenDest, for a query
+// that names the table t.
+const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created_at, t.last_used_at, t.revoked_at`
+
+// CreateAPIToken stores a token. Its CreatedAt is the one given, or now
+// when that is zero.
+func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
+	t.CreatedAt = rows.OrNow(t.CreatedAt)
+	if !t.LastUsedAt.IsZero() {
+		t.LastUsedAt = rows.OrNow(t.LastUsedAt)
+	}
+	if !t.RevokedAt.IsZero() {
+		t.RevokedAt = rows.OrNow(t.RevokedAt)
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
+			rows.NullMillis(t.LastUsedAt), rows.NullMillis(t.RevokedAt)).Scan(&t.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
+			AND (revoked_at < $2 OR id NOT IN (SELECT id FROM api_tokens WHERE user_id = $1 AND revoked_at IS NOT NULL
+				ORDER BY revoked_at DESC, id DESC LIMIT $3))`,
+			t.UserID, t.CreatedAt.Add(-store.KeepRevokedFor).UnixMilli(), store.KeepRevoked)
+		return err
+	})
+	if err != nil {
+		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapErr(err))
+	}
+	return t, nil
+}
+
 // APITokens lists an account's tokens, newest first.
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]store.APIToken, error) {
-	return queryAll(ctx, s.pool, fmt.Sprintf("API tokens of %d", userID), func(r pgx.Rows) (store.APIToken, error) {
+	return queryAll(ctx, s.pool, fmt.Sprintf("API tokens of %d", userID), func(scan func(dest ...any) error) (store.APIToken, error) {
 		var t store.APIToken
-		dest, done := apiTokenDest(&t)
-		if err := r.Scan(dest...); err != nil {
+		if err := scan(rows.APITokenDest(&t)...); err != nil {
 			return t, err
 		}
-		done()
 		return t, nil
 	}, `SELECT `+apiTokenCols+` FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id DESC`, userID)
+}
+
+// RevokeAPIToken revokes one of the account's tokens; a revoked token
+// keeps its first revocation time.
+func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) error {
+	// PostgreSQL counts the rows an UPDATE matched, changed or not.
+	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 AND user_id = $3`,
+		at.UnixMilli(), tokenID, userID)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: revoke API token %d: %w", tokenID, err)
+	}
+	return nil
 }
 
 // A token's use is noted once per tokenUseStep at most.
@@ -720,21 +657,19 @@ const tokenUseStep = time.Minute
 // once.
 func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.APIToken, error) {
 	var t store.APIToken
-	dest, done := apiTokenDest(&t)
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
+	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash), dest...)
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash).Scan, rows.APITokenDest(&t)...)
 	if err != nil {
 		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", mapErr(err))
 	}
-	done()
 	now = time.UnixMilli(now.UnixMilli()).UTC()
 	if !t.LastUsedAt.IsZero() && now.Sub(t.LastUsedAt) < tokenUseStep {
 		return a, t, nil
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = $1
 		WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`,
-		ms(now), t.ID, ms(now.Add(-tokenUseStep)))
+		now.UnixMilli(), t.ID, now.Add(-tokenUseStep).UnixMilli())
 	if err != nil {
 		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", err)
 	}

@@ -2,17 +2,15 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // None of the writes of this file change the store version: pages do not
@@ -22,83 +20,10 @@ import (
 // (ClaimMailJob, MarkSent, FailMailJob, Unsubscribe), so that writers of
 // the queue do not deadlock one another.
 
-// subscriptionCols are the subscriptions columns of scanSubscription, for a
+// subscriptionCols are the subscriptions columns of rows.ScanSubscription, for a
 // query that names the table s.
 const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
 	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
-
-func scanSubscription(row pgx.Row) (store.Subscription, error) {
-	var (
-		sub                                      store.Subscription
-		userID                                   *int64
-		frequency, categories                    string
-		keywords                                 []byte
-		created                                  int64
-		confirmed, paused, unsubscribed, blocked *int64
-	)
-	if err := row.Scan(&sub.ID, &sub.Email, &userID, &frequency, &categories, &keywords, &sub.Query, &created,
-		&confirmed, &paused, &unsubscribed, &sub.Failures, &blocked); err != nil {
-		return store.Subscription{}, err
-	}
-	if userID != nil {
-		sub.UserID = *userID
-	}
-	sub.Frequency = store.Frequency(frequency)
-	sub.Categories = strings.Fields(categories)
-	if err := json.Unmarshal(keywords, &sub.Keywords); err != nil {
-		return store.Subscription{}, fmt.Errorf("subscription %d: keywords: %w", sub.ID, err)
-	}
-	if len(sub.Keywords) == 0 {
-		sub.Keywords = nil
-	}
-	sub.CreatedAt = time.UnixMilli(created).UTC()
-	sub.ConfirmedAt = fromMs(confirmed)
-	sub.PausedAt = fromMs(paused)
-	sub.UnsubscribedAt = fromMs(unsubscribed)
-	sub.BlockedAt = fromMs(blocked)
-	return sub, nil
-}
-
-// subscriptionArgs are the frequency, categories and keywords (JSON text)
-// of a subscription as the columns keep them; an unknown frequency is
-// store.ErrInvalid (the CHECK constraint would refuse it too).
-func subscriptionArgs(sub store.Subscription) (frequency, categories, keywords string, err error) {
-	if sub.Frequency != store.Daily && sub.Frequency != store.Weekly {
-		return "", "", "", fmt.Errorf("%w: frequency %q", store.ErrInvalid, sub.Frequency)
-	}
-	kw := sub.Keywords
-	if kw == nil {
-		kw = []string{}
-	}
-	b, err := json.Marshal(kw)
-	if err != nil {
-		return "", "", "", err
-	}
-	return string(sub.Frequency), strings.Join(sub.Categories, " "), string(b), nil
-}
-
-// subscriptionUserID is the user_id column's value: NULL for 0.
-func subscriptionUserID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-// execMatched runs an UPDATE that must match a row; matching none is
-// store.ErrNotFound.
-func execMatched(ctx context.Context, q interface {
-	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
-}, query string, args ...any) error {
-	tag, err := q.Exec(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
 
 // subscriptionByEmailSQL finds an address's row by the unique index on
 // lower(email).
@@ -109,25 +34,25 @@ const subscriptionByEmailSQL = `SELECT ` + subscriptionCols + ` FROM subscriptio
 // row another transaction added meanwhile (ON CONFLICT DO NOTHING waits for
 // that transaction), and the loop then finds that row.
 func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Subscription, bool, error) {
-	frequency, categories, keywords, err := subscriptionArgs(sub)
+	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err != nil {
 		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, err)
 	}
-	created := ms(orNow(sub.CreatedAt))
+	created := rows.OrNow(sub.CreatedAt).UnixMilli()
 	var (
 		out   store.Subscription
 		added bool
 	)
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		for {
-			old, err := scanSubscription(tx.QueryRow(ctx, subscriptionByEmailSQL+` FOR UPDATE`, sub.Email))
+			old, err := rows.ScanSubscription(tx.QueryRow(ctx, subscriptionByEmailSQL+` FOR UPDATE`, sub.Email).Scan)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				var id int64
 				err := tx.QueryRow(ctx, `INSERT INTO subscriptions (email, user_id, frequency, categories, keywords, query, created_at)
 					VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
 					ON CONFLICT ((lower(email))) DO NOTHING RETURNING id`,
-					sub.Email, subscriptionUserID(sub.UserID), frequency, categories, keywords, sub.Query, created).Scan(&id)
+					sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created).Scan(&id)
 				if errors.Is(err, pgx.ErrNoRows) {
 					continue // another transaction added the address
 				}
@@ -135,7 +60,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Su
 					return err
 				}
 				added = true
-				out, err = scanSubscription(tx.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id))
+				out, err = rows.ScanSubscription(tx.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id).Scan)
 				return err
 			case err != nil:
 				return err
@@ -147,11 +72,12 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Su
 				// A blocked address stays blocked; the account it was made
 				// from stays when none is given now.
 				added = true
-				out, err = scanSubscription(tx.QueryRow(ctx, `UPDATE subscriptions s SET email = $1, user_id = coalesce($2, user_id),
+				out, err = rows.ScanSubscription(tx.QueryRow(ctx, `UPDATE subscriptions s SET email = $1, user_id = coalesce($2, user_id),
 					frequency = $3, categories = $4, keywords = $5::jsonb, query = $6, created_at = $7,
 					confirmed_at = NULL, paused_at = NULL, unsubscribed_at = NULL, failures = 0
 					WHERE id = $8 RETURNING `+subscriptionCols,
-					sub.Email, subscriptionUserID(sub.UserID), frequency, categories, keywords, sub.Query, created, old.ID))
+					sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created, old.ID).Scan)
+
 				return err
 			}
 		}
@@ -164,7 +90,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Su
 
 // SubscriptionByID returns one subscription.
 func (s *Store) SubscriptionByID(ctx context.Context, id int64) (store.Subscription, error) {
-	sub, err := scanSubscription(s.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id))
+	sub, err := rows.ScanSubscription(s.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id).Scan)
 	if err != nil {
 		return store.Subscription{}, fmt.Errorf("store: subscription %d: %w", id, mapErr(err))
 	}
@@ -173,7 +99,7 @@ func (s *Store) SubscriptionByID(ctx context.Context, id int64) (store.Subscript
 
 // SubscriptionByEmail finds the subscription of an address, ignoring case.
 func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (store.Subscription, error) {
-	sub, err := scanSubscription(s.pool.QueryRow(ctx, subscriptionByEmailSQL, email))
+	sub, err := rows.ScanSubscription(s.pool.QueryRow(ctx, subscriptionByEmailSQL, email).Scan)
 	if err != nil {
 		return store.Subscription{}, fmt.Errorf("store: subscription <%s>: %w", email, mapErr(err))
 	}
@@ -184,8 +110,8 @@ func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (store.Su
 // first confirmation time.
 func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time) error {
 	// PostgreSQL counts the rows an UPDATE matched, changed or not.
-	err := execMatched(ctx, s.pool, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, $1) WHERE id = $2`,
-		ms(orNow(at)), id)
+	err := updateOne(ctx, s.pool, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, $1) WHERE id = $2`,
+		rows.OrNow(at).UnixMilli(), id)
 	if err != nil {
 		return fmt.Errorf("store: confirm subscription %d: %w", id, mapErr(err))
 	}
@@ -194,10 +120,10 @@ func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time)
 
 // UpdateSubscription replaces the frequency, the filters and PausedAt.
 func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
-	frequency, categories, keywords, err := subscriptionArgs(sub)
+	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err == nil {
-		err = execMatched(ctx, s.pool, `UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3::jsonb, query = $4,
-			paused_at = $5 WHERE id = $6`, frequency, categories, keywords, sub.Query, nullMs(sub.PausedAt), sub.ID)
+		err = updateOne(ctx, s.pool, `UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3::jsonb, query = $4,
+			paused_at = $5 WHERE id = $6`, frequency, categories, keywords, sub.Query, rows.NullMillis(sub.PausedAt), sub.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("store: update subscription %d: %w", sub.ID, mapErr(err))
@@ -215,8 +141,8 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
 			WHERE subscription_id = $1 AND state IN ('queued', 'claimed')`, id); err != nil {
 			return err
 		}
-		return execMatched(ctx, tx, `UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, $1) WHERE id = $2`,
-			ms(orNow(at)), id)
+		return updateOne(ctx, tx, `UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, $1) WHERE id = $2`,
+			rows.OrNow(at).UnixMilli(), id)
 	})
 	if err != nil {
 		return fmt.Errorf("store: unsubscribe %d: %w", id, mapErr(err))
@@ -227,26 +153,10 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
 // ActiveSubscriptions lists active subscriptions of a frequency by id,
 // from the partial index subscriptions_active.
 func (s *Store) ActiveSubscriptions(ctx context.Context, f store.Frequency, after int64, limit int) ([]store.Subscription, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s
+	return queryAll(ctx, s.pool, fmt.Sprintf("active %s subscriptions", f), rows.ScanSubscription, `SELECT `+subscriptionCols+` FROM subscriptions s
 		WHERE s.frequency = $1 AND s.id > $2
 		AND s.confirmed_at IS NOT NULL AND s.paused_at IS NULL AND s.unsubscribed_at IS NULL AND s.blocked_at IS NULL
 		ORDER BY s.id LIMIT $3`, string(f), after, sqlLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
-	}
-	defer rows.Close()
-	var out []store.Subscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
-		}
-		out = append(out, sub)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
-	}
-	return out, nil
 }
 
 // EnqueueDigests queues a job per known subscription in one statement:
@@ -258,7 +168,7 @@ func (s *Store) ActiveSubscriptions(ctx context.Context, f store.Frequency, afte
 // overlapping lists then wait for one another in one order, never in a
 // deadlock.
 func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionIDs []int64, now time.Time) (int, error) {
-	at := ms(orNow(now))
+	at := rows.OrNow(now).UnixMilli()
 	ids := slices.Clone(subscriptionIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -274,26 +184,9 @@ func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionI
 	return int(tag.RowsAffected()), nil
 }
 
-// mailJobCols are the mail_jobs columns of scanMailJob; they name no
-// table, so that RETURNING can use them.
-const mailJobCols = `id, subscription_id, period, state, attempts, next_at, lease_until, claim, message_id, last_error, created_at, sent_at`
-
-func scanMailJob(row pgx.Row) (store.MailJob, error) {
-	var (
-		j                store.MailJob
-		next, created    int64
-		leaseUntil, sent *int64
-	)
-	if err := row.Scan(&j.ID, &j.SubscriptionID, &j.Period, &j.State, &j.Attempts, &next, &leaseUntil, &j.Claim,
-		&j.MessageID, &j.LastError, &created, &sent); err != nil {
-		return store.MailJob{}, err
-	}
-	j.NextAt = time.UnixMilli(next).UTC()
-	j.LeaseUntil = fromMs(leaseUntil)
-	j.CreatedAt = time.UnixMilli(created).UTC()
-	j.SentAt = fromMs(sent)
-	return j, nil
-}
+// jobCols are the mail_jobs columns of rows.ScanJob; they name no table, so
+// that RETURNING can use them.
+const jobCols = `id, subscription_id, period, state, attempts, next_at, lease_until, claim, message_id, last_error, created_at, sent_at`
 
 // claimActive is whether the subscription s of a job is active.
 const claimActive = `s.confirmed_at IS NOT NULL AND s.paused_at IS NULL AND s.unsubscribed_at IS NULL AND s.blocked_at IS NULL`
@@ -327,7 +220,7 @@ const claimExpiredSQL = `SELECT j.id, j.next_at, ` + claimActive + `
 // longer active (paused, unsubscribed, blocked) are failed on the way, and
 // stay failed when no job is left.
 func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, lease time.Duration) (store.MailJob, error) {
-	now = orNow(now)
+	now = rows.OrNow(now)
 	var (
 		job   store.MailJob
 		found bool
@@ -338,7 +231,7 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 				id, next int64
 				active   bool
 			)
-			err := tx.QueryRow(ctx, claimQueuedSQL, ms(now)).Scan(&id, &next, &active)
+			err := tx.QueryRow(ctx, claimQueuedSQL, now.UnixMilli()).Scan(&id, &next, &active)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				// No due queued job: any expired claim will do.
@@ -348,7 +241,7 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 			}
 			var eid, enext int64
 			var eactive bool
-			err = tx.QueryRow(ctx, claimExpiredSQL, ms(now), next, id).Scan(&eid, &enext, &eactive)
+			err = tx.QueryRow(ctx, claimExpiredSQL, now.UnixMilli(), next, id).Scan(&eid, &enext, &eactive)
 			switch {
 			case err == nil:
 				id, active = eid, eactive
@@ -364,8 +257,9 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 				}
 				continue
 			}
-			job, err = scanMailJob(tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'claimed', claim = $1, lease_until = $2,
-				attempts = attempts + 1 WHERE id = $3 RETURNING `+mailJobCols, claim, ms(now.Add(lease)), id))
+			job, err = rows.ScanJob(tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'claimed', claim = $1, lease_until = $2,
+				attempts = attempts + 1 WHERE id = $3 RETURNING `+jobCols, claim, now.Add(lease).UnixMilli(), id).Scan)
+
 			found = err == nil
 			return err
 		}
@@ -404,7 +298,7 @@ func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time
 		var subID int64
 		err := tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'sent', sent_at = $1
 			WHERE id = $2 AND claim = $3 AND state = 'sending' RETURNING subscription_id`,
-			ms(orNow(at)), jobID, claim).Scan(&subID)
+			rows.OrNow(at).UnixMilli(), jobID, claim).Scan(&subID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errNotHeld
 		}
@@ -424,7 +318,7 @@ func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time
 // claim.
 func (s *Store) RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'queued', next_at = $1, last_error = $2, claim = '', lease_until = NULL
-		WHERE id = $3 AND claim = $4 AND state IN ('claimed', 'sending')`, ms(orNow(next)), reason, jobID, claim)
+		WHERE id = $3 AND claim = $4 AND state IN ('claimed', 'sending')`, rows.OrNow(next).UnixMilli(), reason, jobID, claim)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = errNotHeld
 	}
@@ -453,7 +347,7 @@ func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason stri
 		// SET expressions read the row as it was before the UPDATE.
 		_, err = tx.Exec(ctx, `UPDATE subscriptions SET failures = failures + 1,
 			blocked_at = CASE WHEN $1::integer > 0 AND failures + 1 >= $1::integer THEN coalesce(blocked_at, $2) ELSE blocked_at END
-			WHERE id = $3`, maxFailures, ms(orNow(time.Time{})), subID)
+			WHERE id = $3`, maxFailures, rows.OrNow(time.Time{}).UnixMilli(), subID)
 		return err
 	})
 	if err != nil {
@@ -465,7 +359,7 @@ func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason stri
 // ExpireSending marks sending jobs whose lease ran out by now as unknown.
 func (s *Store) ExpireSending(ctx context.Context, now time.Time) (int, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'unknown', last_error = 'the lease ran out while sending'
-		WHERE state = 'sending' AND lease_until <= $1`, ms(orNow(now)))
+		WHERE state = 'sending' AND lease_until <= $1`, rows.OrNow(now).UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("store: expire sending mail jobs: %w", err)
 	}
@@ -474,34 +368,18 @@ func (s *Store) ExpireSending(ctx context.Context, now time.Time) (int, error) {
 
 // MailJobs lists a period's jobs by id.
 func (s *Store) MailJobs(ctx context.Context, period string) ([]store.MailJob, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+mailJobCols+` FROM mail_jobs WHERE period = $1 ORDER BY id`, period)
-	if err != nil {
-		return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
-	}
-	defer rows.Close()
-	var out []store.MailJob
-	for rows.Next() {
-		j, err := scanMailJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
-		}
-		out = append(out, j)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.pool, "mail jobs of "+period, rows.ScanJob, `SELECT `+jobCols+` FROM mail_jobs WHERE period = $1 ORDER BY id`, period)
 }
 
 // StartDigestRun records a run; its StartedAt is the one given, or now
 // when that is zero.
 func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error) {
-	r.StartedAt = orNow(r.StartedAt)
+	r.StartedAt = rows.OrNow(r.StartedAt)
 	if !r.FinishedAt.IsZero() {
-		r.FinishedAt = orNow(r.FinishedAt)
+		r.FinishedAt = rows.OrNow(r.FinishedAt)
 	}
 	err := s.pool.QueryRow(ctx, `INSERT INTO digest_runs (period, started_at, finished_at, queued, sent, failed, skipped, note)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, r.Period, ms(r.StartedAt), nullMs(r.FinishedAt),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, r.Period, r.StartedAt.UnixMilli(), rows.NullMillis(r.FinishedAt),
 		r.Queued, r.Sent, r.Failed, r.Skipped, r.Note).Scan(&r.ID)
 	if err != nil {
 		return store.DigestRun{}, fmt.Errorf("store: start digest run of %s: %w", r.Period, err)
@@ -512,8 +390,8 @@ func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (store.Di
 // FinishDigestRun records the end of a run and its counts: FinishedAt (now
 // when zero), Queued, Sent, Failed, Skipped and Note replace the stored ones.
 func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) error {
-	err := execMatched(ctx, s.pool, `UPDATE digest_runs SET finished_at = $1, queued = $2, sent = $3, failed = $4, skipped = $5, note = $6
-		WHERE id = $7`, ms(orNow(r.FinishedAt)), r.Queued, r.Sent, r.Failed, r.Skipped, r.Note, r.ID)
+	err := updateOne(ctx, s.pool, `UPDATE digest_runs SET finished_at = $1, queued = $2, sent = $3, failed = $4, skipped = $5, note = $6
+		WHERE id = $7`, rows.OrNow(r.FinishedAt).UnixMilli(), r.Queued, r.Sent, r.Failed, r.Skipped, r.Note, r.ID)
 	if err != nil {
 		return fmt.Errorf("store: finish digest run %d: %w", r.ID, err)
 	}
@@ -522,30 +400,12 @@ func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) error {
 
 // DigestRuns lists the latest runs, newest first.
 func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, period, started_at, finished_at, queued, sent, failed, skipped, note
+	return queryAll(ctx, s.pool, "digest runs", func(scan func(dest ...any) error) (store.DigestRun, error) {
+		var r store.DigestRun
+		err := scan(&r.ID, &r.Period, rows.Millis(&r.StartedAt), rows.Millis(&r.FinishedAt), &r.Queued, &r.Sent, &r.Failed, &r.Skipped, &r.Note)
+		return r, err
+	}, `SELECT id, period, started_at, finished_at, queued, sent, failed, skipped, note
 		FROM digest_runs ORDER BY id DESC LIMIT $1`, sqlLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("store: digest runs: %w", err)
-	}
-	defer rows.Close()
-	var out []store.DigestRun
-	for rows.Next() {
-		var (
-			r        store.DigestRun
-			started  int64
-			finished *int64
-		)
-		if err := rows.Scan(&r.ID, &r.Period, &started, &finished, &r.Queued, &r.Sent, &r.Failed, &r.Skipped, &r.Note); err != nil {
-			return nil, fmt.Errorf("store: digest runs: %w", err)
-		}
-		r.StartedAt = time.UnixMilli(started).UTC()
-		r.FinishedAt = fromMs(finished)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: digest runs: %w", err)
-	}
-	return out, nil
 }
 
 // Lead takes or renews a lease in one statement: the upsert only replaces

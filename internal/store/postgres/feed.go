@@ -2,62 +2,24 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
-// feedCols follows paperCols in feed queries; scanFeedItem reads both.
+// feedCols follows paperCols in feed queries; rows.ScanFeedItem reads both.
 const feedCols = paperCols + `, f.day, f.submitted_at, u.id, u.username, u.fullname, u.avatar_url, f.imported_submitter, f.imported_fullname`
 
 const feedFrom = ` FROM feed_entries f
 	JOIN papers p ON p.seq = f.paper_seq
 	LEFT JOIN users u ON u.id = f.submitter_id`
 
-// scanFeedItem reads feedCols.
-func scanFeedItem(sc scanner) (store.FeedItem, error) {
-	var (
-		it                    store.FeedItem
-		submitted             int64
-		uid                   *int64
-		uname, ufull, uavatar *string
-		iname, ifull          string
-	)
-	p, err := scanPaper(sc, &it.Day, &submitted, &uid, &uname, &ufull, &uavatar, &iname, &ifull)
-	if err != nil {
-		return it, err
-	}
-	it.Paper = p
-	it.SubmittedAt = time.UnixMilli(submitted).UTC()
-	it.Submitter = submitter(uid, uname, ufull, uavatar, iname, ifull)
-	return it, nil
-}
-
-// submitter is a feed entry's submitter: its account, or the one an
-// imported feed named, or nil.
-func submitter(uid *int64, uname, ufull, uavatar *string, iname, ifull string) *store.User {
-	switch {
-	case uid != nil:
-		return &store.User{ID: *uid, Username: deref(uname), Fullname: deref(ufull), AvatarURL: deref(uavatar)}
-	case iname != "" || ifull != "":
-		return &store.User{Username: iname, Fullname: ifull, Imported: true}
-	}
-	return nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 func (s *Store) feedItems(ctx context.Context, what, query string, args ...any) ([]store.FeedItem, error) {
-	return queryAll(ctx, s.pool, what, func(r pgx.Rows) (store.FeedItem, error) { return scanFeedItem(r) }, query, args...)
+	return queryAll(ctx, s.pool, what, rows.ScanFeedItem, query, args...)
 }
 
 // Feed lists visible feed entries between two days, most upvoted first.
@@ -80,9 +42,9 @@ func (s *Store) FeedCount(ctx context.Context, from, to string) (int, error) {
 
 // FeedDays counts visible papers per day.
 func (s *Store) FeedDays(ctx context.Context, from, to string) ([]store.DayCount, error) {
-	return queryAll(ctx, s.pool, "feed days", func(r pgx.Rows) (store.DayCount, error) {
+	return queryAll(ctx, s.pool, "feed days", func(scan func(dest ...any) error) (store.DayCount, error) {
 		var d store.DayCount
-		err := r.Scan(&d.Day, &d.Papers)
+		err := scan(&d.Day, &d.Papers)
 		return d, err
 	}, `SELECT day, count(*) FROM feed_entries
 		WHERE day BETWEEN $1 AND $2 AND NOT hidden GROUP BY day ORDER BY day`, from, to)
@@ -90,26 +52,26 @@ func (s *Store) FeedDays(ctx context.Context, from, to string) ([]store.DayCount
 
 // LatestFeedDay is the newest day with visible papers.
 func (s *Store) LatestFeedDay(ctx context.Context) (string, error) {
-	var day *string
+	var day sql.NullString
 	if err := s.pool.QueryRow(ctx, `SELECT max(day) FROM feed_entries WHERE NOT hidden`).Scan(&day); err != nil {
 		return "", fmt.Errorf("store: latest feed day: %w", err)
 	}
-	if day == nil {
+	if !day.Valid {
 		return "", fmt.Errorf("store: latest feed day: %w", store.ErrNotFound)
 	}
-	return *day, nil
+	return day.String, nil
 }
 
 // AdjacentFeedDays finds the nearest days with visible papers around day.
 func (s *Store) AdjacentFeedDays(ctx context.Context, day string) (string, string, error) {
-	var prev, next *string
+	var prev, next sql.NullString
 	err := s.pool.QueryRow(ctx, `SELECT
 		(SELECT max(day) FROM feed_entries WHERE day < $1 AND NOT hidden),
 		(SELECT min(day) FROM feed_entries WHERE day > $1 AND NOT hidden)`, day).Scan(&prev, &next)
 	if err != nil {
 		return "", "", fmt.Errorf("store: days around %s: %w", day, err)
 	}
-	return deref(prev), deref(next), nil
+	return prev.String, next.String, nil
 }
 
 // SubmittedSince lists visible feed entries submitted at or after t.
@@ -120,14 +82,14 @@ func (s *Store) SubmittedSince(ctx context.Context, t time.Time) ([]store.FeedIt
 
 // LatestSubmission is the time of the newest visible feed entry.
 func (s *Store) LatestSubmission(ctx context.Context) (time.Time, error) {
-	var v *int64
-	if err := s.pool.QueryRow(ctx, `SELECT max(submitted_at) FROM feed_entries WHERE NOT hidden`).Scan(&v); err != nil {
+	var ms sql.NullInt64
+	if err := s.pool.QueryRow(ctx, `SELECT max(submitted_at) FROM feed_entries WHERE NOT hidden`).Scan(&ms); err != nil {
 		return time.Time{}, fmt.Errorf("store: latest submission: %w", err)
 	}
-	if v == nil {
+	if !ms.Valid {
 		return time.Time{}, fmt.Errorf("store: latest submission: %w", store.ErrNotFound)
 	}
-	return fromMs(v), nil
+	return time.UnixMilli(ms.Int64).UTC(), nil
 }
 
 // Submissions lists the feed entries of one paper, oldest first.
@@ -148,7 +110,7 @@ func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedI
 	for i, id := range ids {
 		keys[i] = string(id)
 	}
-	items, err := queryAll(ctx, s.pool, "papers by id", func(r pgx.Rows) (store.FeedItem, error) { return scanMaybeFeedItem(r) },
+	items, err := queryAll(ctx, s.pool, "papers by id", rows.ScanMaybeFeedItem,
 		`SELECT `+feedCols+` FROM papers p
 		LEFT JOIN LATERAL (SELECT * FROM feed_entries e WHERE e.paper_seq = p.seq ORDER BY e.day LIMIT 1) f ON TRUE
 		LEFT JOIN users u ON u.id = f.submitter_id
@@ -168,25 +130,4 @@ func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedI
 		}
 	}
 	return out, nil
-}
-
-// scanMaybeFeedItem is scanFeedItem for a paper that may have no entry.
-func scanMaybeFeedItem(sc scanner) (store.FeedItem, error) {
-	var (
-		it                    store.FeedItem
-		day                   *string
-		submitted, uid        *int64
-		uname, ufull, uavatar *string
-		iname, ifull          *string
-	)
-	p, err := scanPaper(sc, &day, &submitted, &uid, &uname, &ufull, &uavatar, &iname, &ifull)
-	if err != nil {
-		return it, err
-	}
-	it.Paper, it.Day = p, deref(day)
-	if submitted != nil {
-		it.SubmittedAt = time.UnixMilli(*submitted).UTC()
-	}
-	it.Submitter = submitter(uid, uname, ufull, uavatar, deref(iname), deref(ifull))
-	return it, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // importTx is one import: a single transaction. It locks store_version's
@@ -201,10 +202,10 @@ func (im *importTx) load(ctx context.Context, recs []store.Record) (map[paper.ID
 	for i := range recs {
 		ids[i] = string(recs[i].Paper.ID)
 	}
-	rows, err := queryAll(ctx, im.tx, "import", func(r pgx.Rows) (importPaper, error) {
+	rows, err := queryAll(ctx, im.tx, "import", func(scan func(dest ...any) error) (importPaper, error) {
 		var e importPaper
 		var err error
-		e.paper, err = scanPaper(r, &e.seq)
+		e.paper, err = rows.ScanPaper(scan, &e.seq)
 		return e, err
 	}, `SELECT `+paperCols+`, p.seq FROM papers p WHERE p.id = ANY($1)`, ids)
 	if err != nil {
@@ -216,7 +217,7 @@ func (im *importTx) load(ctx context.Context, recs []store.Record) (map[paper.ID
 	return known, nil
 }
 
-// paperColumns holds papers column by column, in paperArgs' order, for
+// paperColumns holds papers column by column, in rows.PaperArgs' order, for
 // the set-based statements (unnest) of an import.
 type paperColumns struct {
 	id, title, abstract, authors, categories, versions []string
@@ -232,11 +233,11 @@ type paperColumns struct {
 }
 
 func (c *paperColumns) add(p *paper.Paper, seq int64) error {
-	authors, err := json.Marshal(nonNil(p.Authors))
+	authors, err := json.Marshal(rows.NonNil(p.Authors))
 	if err != nil {
 		return fmt.Errorf("paper %s: %w", p.ID, err)
 	}
-	versions, err := json.Marshal(nonNil(p.Versions))
+	versions, err := json.Marshal(rows.NonNil(p.Versions))
 	if err != nil {
 		return fmt.Errorf("paper %s: %w", p.ID, err)
 	}
@@ -260,7 +261,7 @@ func (c *paperColumns) add(p *paper.Paper, seq int64) error {
 	c.numComments = append(c.numComments, int64(p.NumComments))
 	c.asOf = append(c.asOf, msPtr(p.AsOf))
 	c.seq = append(c.seq, seq)
-	keywords, err := json.Marshal(nonNil(p.AIKeywords))
+	keywords, err := json.Marshal(rows.NonNil(p.AIKeywords))
 	if err != nil {
 		return fmt.Errorf("paper %s: %w", p.ID, err)
 	}

@@ -2,99 +2,24 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
+	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
-// paperCols is the column list every paper query selects, in scanPaper's order.
+// paperCols is the column list every paper query selects, in rows.ScanPaper's order.
 const paperCols = `p.id, p.title, p.abstract, p.authors, p.categories, p.versions, p.published_at, p.updated_at,
 	p.listed, p.doi, p.journal_ref, p.comments, p.withdrawn, p.github_repo, p.github_stars, p.project_page,
 	p.upvotes, p.num_comments, p.as_of, p.ai_summary, p.ai_keywords, p.ai_model`
 
-// scanner is a row to read: pgx.Row and pgx.Rows are.
-type scanner interface{ Scan(dest ...any) error }
-
-// querier runs queries: *pgxpool.Pool and pgx.Tx are.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
-
-// scanPaper reads paperCols, then any extra columns into extra.
-func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
-	var (
-		p                        paper.Paper
-		id                       string
-		authors, versions        []byte
-		keywords                 []byte
-		categories               string
-		published, updated, asOf *int64
-	)
-	dest := append([]any{&id, &p.Title, &p.Abstract, &authors, &categories, &versions, &published, &updated,
-		&p.Listed, &p.DOI, &p.JournalRef, &p.Comments, &p.Withdrawn, &p.GitHubRepo, &p.GitHubStars, &p.ProjectPage,
-		&p.Upvotes, &p.NumComments, &asOf, &p.AISummary, &keywords, &p.AIModel}, extra...)
-	if err := sc.Scan(dest...); err != nil {
-		return p, err
-	}
-	p.ID = paper.ID(id)
-	if err := json.Unmarshal(authors, &p.Authors); err != nil {
-		return p, fmt.Errorf("paper %s: authors: %w", id, err)
-	}
-	if err := json.Unmarshal(versions, &p.Versions); err != nil {
-		return p, fmt.Errorf("paper %s: versions: %w", id, err)
-	}
-	for i := range p.Versions {
-		// JSON keeps the writer's offset; every time the store returns is UTC.
-		p.Versions[i].Date = p.Versions[i].Date.UTC()
-	}
-	if string(keywords) != "[]" { // the common case, spared a decode
-		if err := json.Unmarshal(keywords, &p.AIKeywords); err != nil {
-			return p, fmt.Errorf("paper %s: ai_keywords: %w", id, err)
-		}
-		if len(p.AIKeywords) == 0 {
-			p.AIKeywords = nil
-		}
-	}
-	if categories != "" {
-		p.Categories = strings.Fields(categories)
-	}
-	p.Published = fromMs(published)
-	p.Updated = fromMs(updated)
-	p.AsOf = fromMs(asOf)
-	return p, nil
-}
-
-// paperArgs are the values of the writable columns, in insert order.
-func paperArgs(p *paper.Paper) ([]any, error) {
-	authors, err := json.Marshal(nonNil(p.Authors))
-	if err != nil {
-		return nil, err
-	}
-	versions, err := json.Marshal(nonNil(p.Versions))
-	if err != nil {
-		return nil, err
-	}
-	keywords, err := json.Marshal(nonNil(p.AIKeywords))
-	if err != nil {
-		return nil, err
-	}
-	return []any{string(p.ID), p.Title, p.Abstract, string(authors), strings.Join(p.Categories, " "), string(versions),
-		nullMs(p.Published), nullMs(p.Updated), p.Listed, p.DOI, p.JournalRef, p.Comments, p.Withdrawn,
-		p.GitHubRepo, p.GitHubStars, p.ProjectPage, p.Upvotes, p.NumComments, nullMs(p.AsOf),
-		p.AISummary, string(keywords), p.AIModel}, nil
-}
-
 // The statements that write a paper, as an import or a submission writes
-// it: paperArgs, then created_at (insert only), modified_at, rev (and the
+// it: rows.PaperArgs, then created_at (insert only), modified_at, rev (and the
 // seq to update).
 const (
 	insertPaperSQL = `INSERT INTO papers (id, title, abstract, authors, categories, versions, published_at, updated_at,
@@ -109,44 +34,6 @@ const (
 		WHERE seq = $25`
 )
 
-// storedTimes rounds a record's times down to the milliseconds the store
-// keeps, so that merging it into what was stored from it finds no change.
-func storedTimes(p paper.Paper) paper.Paper {
-	p.Published = p.Published.Truncate(time.Millisecond)
-	p.Updated = p.Updated.Truncate(time.Millisecond)
-	p.AsOf = p.AsOf.Truncate(time.Millisecond)
-	return p
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-// queryAll runs a query on q and reads every row with scan. Errors say
-// what was being read.
-func queryAll[T any](ctx context.Context, q querier, what string, scan func(pgx.Rows) (T, error), sql string, args ...any) ([]T, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
-}
-
 // paperSeq finds the seq of a paper by id; a missing paper is ErrNotFound.
 func paperSeq(ctx context.Context, tx pgx.Tx, id paper.ID) (int64, error) {
 	var seq int64
@@ -156,13 +43,38 @@ func paperSeq(ctx context.Context, tx pgx.Tx, id paper.ID) (int64, error) {
 	return seq, nil
 }
 
+// storedTimes rounds a record's times down to the milliseconds the store
+// keeps, so that merging it into what was stored from it finds no change.
+func storedTimes(p paper.Paper) paper.Paper {
+	p.Published = p.Published.Truncate(time.Millisecond)
+	p.Updated = p.Updated.Truncate(time.Millisecond)
+	p.AsOf = p.AsOf.Truncate(time.Millisecond)
+	return p
+}
+
 // Paper returns one paper by canonical id.
 func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {
-	p, err := scanPaper(s.pool.QueryRow(ctx, `SELECT `+paperCols+` FROM papers p WHERE p.id = $1`, string(id)))
+	p, err := rows.ScanPaper(s.pool.QueryRow(ctx, `SELECT `+paperCols+` FROM papers p WHERE p.id = $1`, string(id)).Scan)
 	if err != nil {
 		return paper.Paper{}, fmt.Errorf("store: paper %q: %w", id, mapErr(err))
 	}
 	return p, nil
+}
+
+// Stats counts what the store holds.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	var st store.Stats
+	var first, last sql.NullString
+	err := s.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM papers), (SELECT count(*) FROM feed_entries),
+		(SELECT count(*) FROM users) + (SELECT count(DISTINCT lower(imported_submitter)) FROM feed_entries WHERE imported_submitter <> ''),
+		(SELECT min(day) FROM feed_entries), (SELECT max(day) FROM feed_entries)`).
+		Scan(&st.Papers, &st.FeedEntries, &st.Users, &first, &last)
+	if err != nil {
+		return st, fmt.Errorf("store: stats: %w", err)
+	}
+	st.FirstDay, st.LastDay = first.String, last.String
+	return st, nil
 }
 
 // LatestPapers pages through all papers, newest first.
@@ -175,10 +87,10 @@ func (s *Store) LatestPapers(ctx context.Context, after store.PaperCursor, limit
 		published int64
 		seq       int64
 	}
-	scan := func(sc pgx.Rows) (row, error) {
+	scan := func(scan func(dest ...any) error) (row, error) {
 		var r row
 		var err error
-		r.p, err = scanPaper(sc, &r.published, &r.seq)
+		r.p, err = rows.ScanPaper(scan, &r.published, &r.seq)
 		return r, err
 	}
 	// One more than asked says whether there is a next page. Papers an

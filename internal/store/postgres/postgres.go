@@ -27,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 //go:embed migrations/*.sql
@@ -132,37 +133,6 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs fn in a transaction, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
-
-// bumpVersion takes the next store version inside a transaction and keeps
-// store_version's row locked until the transaction ends (see the package
-// comment). Call it first in a transaction that changes what pages show.
-func bumpVersion(ctx context.Context, tx pgx.Tx) (int64, error) {
-	var v int64
-	err := tx.QueryRow(ctx, `UPDATE store_version SET v = v + 1 WHERE id = 1 RETURNING v`).Scan(&v)
-	return v, err
-}
-
-// Version reads the store version.
-func (s *Store) Version(ctx context.Context) (int64, error) {
-	var v int64
-	if err := s.pool.QueryRow(ctx, `SELECT v FROM store_version WHERE id = 1`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("store: version: %w", err)
-	}
-	return v, nil
-}
-
 // PostgreSQL error codes the store maps to its sentinels.
 const (
 	uniqueViolation     = "23505"
@@ -193,31 +163,45 @@ func mapErr(err error) error {
 	return err
 }
 
-// ms is a time as the tables keep it; fromMs reads it back in UTC.
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-// nullMs is ms, or NULL for the zero time.
-func nullMs(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
+// wrap, deferred at the top of a method with what the method does, maps
+// the error leaving it to the store's sentinels and says what failed.
+func wrap(errp *error, format string, args ...any) {
+	rows.Wrap(errp, mapErr, format, args...)
 }
 
-// fromMs reads a nullable unix-ms column; NULL is the zero time.
-func fromMs(v *int64) time.Time {
-	if v == nil {
-		return time.Time{}
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
 	}
-	return time.UnixMilli(*v).UTC()
+	defer tx.Rollback(ctx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
-// orNow is t, or the current time truncated to milliseconds when t is zero.
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Now().UTC().Truncate(time.Millisecond)
+// querier runs queries: *pgxpool.Pool and pgx.Tx are.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// queryAll runs a query on q and reads every row with scan. Errors say
+// what was being read.
+func queryAll[T any](ctx context.Context, q querier, what string, scan func(scan func(dest ...any) error) (T, error), query string, args ...any) ([]T, error) {
+	rs, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
-	return t.UTC().Truncate(time.Millisecond)
+	defer rs.Close()
+	out, err := rows.All(rs, scan)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return out, nil
 }
 
 // sqlLimit turns "0 or less: no limit" into a LIMIT value (NULL is none).
@@ -227,6 +211,3 @@ func sqlLimit(limit int) any {
 	}
 	return limit
 }
-
-// errNotYet is what a method that is not written yet returns.
-var errNotYet = errors.New("store: not implemented on PostgreSQL yet")

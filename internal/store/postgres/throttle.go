@@ -19,13 +19,14 @@ import (
 // the burst allows. The WHERE of the upsert leaves a refused key as it
 // was, and RETURNING then gives no row. The upsert locks the key's row,
 // so concurrent events from every process are counted one after another.
-func (s *Store) Throttle(ctx context.Context, key string, burst int, every time.Duration, now time.Time) (bool, time.Duration, error) {
+func (s *Store) Throttle(ctx context.Context, key string, burst int, every time.Duration, now time.Time) (_ bool, _ time.Duration, err error) {
+	defer wrap(&err, "throttle %s", key)
 	if burst <= 0 || every <= 0 {
 		return true, 0, nil
 	}
 	t, step := now.UnixMicro(), every.Microseconds()
 	tolerance := int64(burst-1) * step
-	err := s.pool.QueryRow(ctx, `INSERT INTO rate_limits (key, tat) VALUES ($1, $2::bigint + $3::bigint)
+	err = s.pool.QueryRow(ctx, `INSERT INTO rate_limits (key, tat) VALUES ($1, $2::bigint + $3::bigint)
 		ON CONFLICT (key) DO UPDATE SET tat = greatest(rate_limits.tat, $2::bigint) + $3::bigint
 			WHERE rate_limits.tat - $2::bigint <= $4::bigint
 		RETURNING tat`, key, t, step, tolerance).Scan(new(int64))
@@ -38,11 +39,11 @@ func (s *Store) Throttle(ctx context.Context, key string, burst int, every time.
 		return true, 0, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return false, 0, fmt.Errorf("store: throttle %s: %w", key, mapErr(err))
+		return false, 0, err
 	}
 	var tat int64
 	if err := s.pool.QueryRow(ctx, `SELECT tat FROM rate_limits WHERE key = $1`, key).Scan(&tat); err != nil {
-		return false, 0, fmt.Errorf("store: throttle %s: %w", key, mapErr(err))
+		return false, 0, err
 	}
 	return false, max(time.Duration(tat-t-tolerance)*time.Microsecond, time.Microsecond), nil
 }
@@ -55,12 +56,13 @@ const pruneEvery = 1024
 // same upsert as Throttle's and rolling all of them back when one refuses.
 // The buckets are charged in key order, so that two events locking the
 // same rows lock them in the same order and never wait on each other.
-func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store.Bucket) (bool, time.Duration, error) {
+func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store.Bucket) (_ bool, _ time.Duration, err error) {
+	defer wrap(&err, "throttle")
 	buckets = slices.Clone(buckets)
 	slices.SortFunc(buckets, func(a, b store.Bucket) int { return strings.Compare(a.Key, b.Key) })
 	t := now.UnixMicro()
 	var wait time.Duration
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		for _, b := range buckets {
 			if b.Burst <= 0 || b.Every <= 0 {
 				continue
@@ -76,7 +78,7 @@ func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store
 					continue
 				}
 				if !errors.Is(err, pgx.ErrNoRows) {
-					return fmt.Errorf("store: throttle %s: %w", b.Key, mapErr(err))
+					return fmt.Errorf("bucket %s: %w", b.Key, err)
 				}
 			}
 			var tat int64
@@ -85,7 +87,7 @@ func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store
 				continue // a peek at a key never used: a full bucket
 			}
 			if err != nil {
-				return fmt.Errorf("store: throttle %s: %w", b.Key, mapErr(err))
+				return fmt.Errorf("bucket %s: %w", b.Key, err)
 			}
 			if tat-t > tolerance {
 				wait = max(wait, time.Duration(tat-t-tolerance)*time.Microsecond)

@@ -16,10 +16,10 @@ const vectorsLock = 0x64702d7665637300
 
 // MissingVectors lists papers without a current vector of model.
 func (s *Store) MissingVectors(ctx context.Context, model string, after store.Cursor, limit int) ([]store.EmbedTask, error) {
-	return queryAll(ctx, s.pool, "missing vectors", func(r pgx.Rows) (store.EmbedTask, error) {
+	return queryAll(ctx, s.pool, "missing vectors", func(scan func(dest ...any) error) (store.EmbedTask, error) {
 		var t store.EmbedTask
 		var id string
-		err := r.Scan(&id, &t.Rev, &t.Title, &t.Abstract, &t.Cursor.Seq)
+		err := scan(&id, &t.Rev, &t.Title, &t.Abstract, &t.Cursor.Seq)
 		t.ID = paper.ID(id)
 		t.Cursor.Rev = t.Rev
 		return t, err
@@ -65,13 +65,13 @@ func (s *Store) PutVectors(ctx context.Context, model string, vs []store.Vector)
 
 // ChangedVectors reads a model's vectors after seq.
 func (s *Store) ChangedVectors(ctx context.Context, model string, after int64, limit int) ([]store.Vector, error) {
-	out, err := queryAll(ctx, s.pool, "changed vectors", func(r pgx.Rows) (store.Vector, error) {
+	out, err := queryAll(ctx, s.pool, "changed vectors", func(scan func(dest ...any) error) (store.Vector, error) {
 		var (
 			v      store.Vector
 			id     string
 			packed []byte
 		)
-		if err := r.Scan(&id, &v.Rev, &v.Seq, &packed); err != nil {
+		if err := scan(&id, &v.Rev, &v.Seq, &packed); err != nil {
 			return v, err
 		}
 		v.ID = paper.ID(id)

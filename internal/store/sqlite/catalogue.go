@@ -4,49 +4,40 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // HarvestState reads where the harvest of source stands.
-func (s *Store) HarvestState(ctx context.Context, source string) (store.HarvestState, error) {
+func (s *Store) HarvestState(ctx context.Context, source string) (_ store.HarvestState, err error) {
+	defer wrap(&err, "harvest %s", source)
 	st := store.HarvestState{Source: source}
-	var at int64
-	err := s.r.QueryRowContext(ctx, `SELECT run_from, run_until, token, done, pages, records, updated_at
-		FROM harvests WHERE source = ?`, source).Scan(&st.From, &st.Until, &st.Token, &st.Done, &st.Pages, &st.Records, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("store: harvest %s: %w", source, store.ErrNotFound)
-	}
-	if err != nil {
-		return st, fmt.Errorf("store: harvest %s: %w", source, err)
-	}
-	st.UpdatedAt = time.UnixMilli(at).UTC()
-	return st, nil
+	err = s.r.QueryRowContext(ctx, `SELECT run_from, run_until, token, done, pages, records, updated_at
+		FROM harvests WHERE source = ?`, source).Scan(&st.From, &st.Until, &st.Token, &st.Done, &st.Pages, &st.Records, rows.Millis(&st.UpdatedAt))
+	return st, err
 }
 
 // SaveHarvestState writes st over its source's row.
-func (s *Store) SaveHarvestState(ctx context.Context, st store.HarvestState) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO harvests (source, run_from, run_until, token, done, pages, records, updated_at)
+func (s *Store) SaveHarvestState(ctx context.Context, st store.HarvestState) (err error) {
+	defer wrap(&err, "save harvest %s", st.Source)
+	_, err = s.w.ExecContext(ctx, `INSERT INTO harvests (source, run_from, run_until, token, done, pages, records, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (source) DO UPDATE SET run_from = excluded.run_from, run_until = excluded.run_until,
 			token = excluded.token, done = excluded.done, pages = excluded.pages, records = excluded.records,
 			updated_at = excluded.updated_at`,
 		st.Source, st.From, st.Until, st.Token, st.Done, st.Pages, st.Records, st.UpdatedAt.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("store: save harvest %s: %w", st.Source, mapErr(err))
-	}
-	return nil
+	return err
 }
 
 // StaleRepos ranks repositories by their papers' newest feed day, then by
 // their newest paper.
 func (s *Store) StaleRepos(ctx context.Context, checkedBefore time.Time, limit int) ([]string, error) {
-	return queryAll(ctx, s.r, "stale repositories", func(sc scanner) (string, error) {
+	return queryAll(ctx, s.r, "stale repositories", func(scan func(dest ...any) error) (string, error) {
 		var repo string
-		return repo, sc.Scan(&repo)
+		return repo, scan(&repo)
 	}, `SELECT p.github_repo FROM papers p
 		LEFT JOIN feed_entries f ON f.paper_seq = p.seq
 		LEFT JOIN repos r ON r.repo = p.github_repo
@@ -58,8 +49,9 @@ func (s *Store) StaleRepos(ctx context.Context, checkedBefore time.Time, limit i
 
 // RecordStars updates the papers of repo, its day's count and when it was
 // checked in one transaction.
-func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found bool, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found bool, at time.Time) (err error) {
+	defer wrap(&err, "stars of %s", repo)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO repos (repo, checked_at, found) VALUES (?1, ?2, ?3)
 			ON CONFLICT (repo) DO UPDATE SET checked_at = ?2, found = ?3`, repo, at.UnixMilli(), found); err != nil {
 			return err
@@ -83,17 +75,13 @@ func (s *Store) RecordStars(ctx context.Context, repo string, stars int, found b
 		}
 		return bumpVersion(tx)
 	})
-	if err != nil {
-		return fmt.Errorf("store: stars of %s: %w", repo, mapErr(err))
-	}
-	return nil
 }
 
 // StarHistory lists repo's daily counts.
 func (s *Store) StarHistory(ctx context.Context, repo string) ([]store.StarCount, error) {
-	return queryAll(ctx, s.r, "star history of "+repo, func(sc scanner) (store.StarCount, error) {
+	return queryAll(ctx, s.r, "star history of "+repo, func(scan func(dest ...any) error) (store.StarCount, error) {
 		var c store.StarCount
-		return c, sc.Scan(&c.Day, &c.Stars)
+		return c, scan(&c.Day, &c.Stars)
 	}, `SELECT day, stars FROM star_counts WHERE repo = ? ORDER BY day`, repo)
 }
 
@@ -109,9 +97,9 @@ func (s *Store) StarsGained(ctx context.Context, repos []string, since time.Time
 		repo  string
 		stars int
 	}
-	counts, err := queryAll(ctx, s.r, "stars gained", func(sc scanner) (count, error) {
+	counts, err := queryAll(ctx, s.r, "stars gained", func(scan func(dest ...any) error) (count, error) {
 		var c count
-		return c, sc.Scan(&c.repo, &c.stars)
+		return c, scan(&c.repo, &c.stars)
 	}, `SELECT repo, stars FROM star_counts WHERE day >= ? AND repo IN (SELECT value FROM json_each(?))
 		ORDER BY repo, day`, since.UTC().Format(time.DateOnly), string(list))
 	if err != nil {

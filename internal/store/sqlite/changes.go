@@ -4,15 +4,16 @@ import (
 	"context"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // ChangedPapers reads the change feed: papers by (rev, seq) after a cursor.
 func (s *Store) ChangedPapers(ctx context.Context, after store.Cursor, limit int) ([]store.ChangedPaper, error) {
 	return afterCursor(after, limit, func(where string, args []any, n int) ([]store.ChangedPaper, error) {
-		return queryAll(ctx, s.r, "changed papers", func(sc scanner) (store.ChangedPaper, error) {
+		return queryAll(ctx, s.r, "changed papers", func(scan func(dest ...any) error) (store.ChangedPaper, error) {
 			var c store.ChangedPaper
 			var err error
-			c.Paper, err = scanPaper(sc, &c.Cursor.Rev, &c.Cursor.Seq)
+			c.Paper, err = rows.ScanPaper(scan, &c.Cursor.Rev, &c.Cursor.Seq)
 			return c, err
 		}, `SELECT `+paperCols+`, p.rev, p.seq FROM papers p WHERE `+where+` ORDER BY p.rev, p.seq LIMIT ?`, append(args, n)...)
 	})

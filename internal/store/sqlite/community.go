@@ -14,20 +14,8 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
-
-// inTx runs fn in a write transaction and commits it when fn succeeds.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
 
 // mapRef is mapErr that also reads a reference to a row that does not
 // exist (a foreign key: an unknown user, paper or comment) as
@@ -38,83 +26,6 @@ func mapRef(err error) error {
 		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
 	}
 	return mapErr(err)
-}
-
-// nowMillis is the current time as the store keeps it.
-func nowMillis() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
-
-// orNow is t as the store keeps it, or the current time when t is zero.
-func orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return nowMillis()
-	}
-	return time.UnixMilli(t.UnixMilli()).UTC()
-}
-
-// sqlLimit turns "0 or less: no limit" into SQLite's LIMIT.
-func sqlLimit(limit int) int {
-	if limit <= 0 {
-		return -1
-	}
-	return limit
-}
-
-// paperSeq finds a paper's seq, or store.ErrNotFound.
-func paperSeq(ctx context.Context, tx *sql.Tx, id paper.ID) (int64, error) {
-	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT seq FROM papers WHERE id = ?`, string(id)).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("paper %q: %w", id, mapErr(err))
-	}
-	return seq, nil
-}
-
-// userCols are the columns of a store.User from the users table named a,
-// in scanUser's order.
-func userCols(a string) string {
-	return a + `.id, ` + a + `.username, ` + a + `.fullname, ` + a + `.avatar_url, ` + a + `.created_at`
-}
-
-// userDest are the scan destinations of userCols; done finishes u.
-func userDest(u *store.User) (dest []any, done func()) {
-	var created int64
-	return []any{&u.ID, &u.Username, &u.Fullname, &u.AvatarURL, &created},
-		func() { u.CreatedAt = time.UnixMilli(created).UTC() }
-}
-
-// Account returns the account with the id.
-func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
-	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = ?`, id))
-	if err != nil {
-		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
-	}
-	return a, nil
-}
-
-// UserByName finds a user by username, ignoring case (the column is
-// COLLATE NOCASE).
-func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
-	var u store.User
-	dest, done := userDest(&u)
-	if err := s.r.QueryRowContext(ctx, `SELECT `+userCols("u")+` FROM users u WHERE u.username = ?`, username).Scan(dest...); err != nil {
-		return store.User{}, fmt.Errorf("store: user %q: %w", username, mapErr(err))
-	}
-	done()
-	return u, nil
-}
-
-// SetPassword replaces the password hash and ends the account's sessions.
-func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := updateOne(ctx, tx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("store: set password of %d: %w", userID, mapErr(err))
-	}
-	return nil
 }
 
 // updateOne runs an UPDATE that must match a row, or returns
@@ -134,10 +45,50 @@ func updateOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 	return nil
 }
 
+// userCols are the columns of a store.User from the users table named a,
+// in rows.UserDest's order.
+func userCols(a string) string {
+	return a + `.id, ` + a + `.username, ` + a + `.fullname, ` + a + `.avatar_url, ` + a + `.created_at`
+}
+
+// Account returns the account with the id.
+func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
+	a, err := rows.ScanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = ?`, id).Scan)
+	if err != nil {
+		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
+	}
+	return a, nil
+}
+
+// UserByName finds a user by username, ignoring case (the column is
+// COLLATE NOCASE).
+func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
+	var u store.User
+	if err := s.r.QueryRowContext(ctx, `SELECT `+userCols("u")+` FROM users u WHERE u.username = ?`, username).Scan(rows.UserDest(&u)...); err != nil {
+		return store.User{}, fmt.Errorf("store: user %q: %w", username, mapErr(err))
+	}
+	return u, nil
+}
+
+// SetPassword replaces the password hash and ends the account's sessions.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := updateOne(ctx, tx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: set password of %d: %w", userID, mapErr(err))
+	}
+	return nil
+}
+
 // SetDisabled disables or enables an account; disabling ends its sessions.
 func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := updateOne(ctx, tx, `UPDATE users SET disabled_at = ? WHERE id = ?`, toMillis(at), userID); err != nil {
+		if err := updateOne(ctx, tx, `UPDATE users SET disabled_at = ? WHERE id = ?`, rows.NullMillis(at), userID); err != nil {
 			return err
 		}
 		if at.IsZero() {
@@ -158,7 +109,7 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) err
 // CreatePasswordReset stores a reset token.
 func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		r.TokenHash, r.UserID, orNow(r.CreatedAt).UnixMilli(), r.ExpiresAt.UnixMilli())
+		r.TokenHash, r.UserID, rows.OrNow(r.CreatedAt).UnixMilli(), r.ExpiresAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store: create password reset: %w", mapRef(err))
 	}
@@ -191,7 +142,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 			}
 		}
 		var err error
-		a, err = scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = ?`, userID))
+		a, err = rows.ScanAccount(tx.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = ?`, userID).Scan)
 		return err
 	})
 	if err != nil {
@@ -232,15 +183,16 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 			return fmt.Errorf("user %d: %w", sub.UserID, store.ErrNotFound)
 		}
 		var seq int64
-		old, err := scanPaper(tx.QueryRowContext(ctx, `SELECT `+paperCols+`, p.seq FROM papers p WHERE p.id = ?`, string(id)), &seq)
+		old, err := rows.ScanPaper(tx.QueryRowContext(ctx, `SELECT `+paperCols+`, p.seq FROM papers p WHERE p.id = ?`, string(id)).Scan, &seq)
 		found := err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		if found {
 			// An entry on Day first (a conflict even with AllowDuplicate), then the newest.
-			e, err := scanFeedItem(tx.QueryRowContext(ctx, `SELECT `+feedCols+feedFrom+`
-				WHERE f.paper_seq = ? ORDER BY (f.day = ?) DESC, f.day DESC LIMIT 1`, seq, sub.Day))
+			e, err := rows.ScanFeedItem(tx.QueryRowContext(ctx, `SELECT `+feedCols+feedFrom+`
+				WHERE f.paper_seq = ? ORDER BY (f.day = ?) DESC, f.day DESC LIMIT 1`, seq, sub.Day).Scan)
+
 			switch {
 			case err == nil:
 				if !sub.AllowDuplicate || e.Day == sub.Day {
@@ -272,7 +224,7 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 		if sub.ProjectPage != "" {
 			p.ProjectPage = sub.ProjectPage
 		}
-		args, err := paperArgs(&p)
+		args, err := rows.PaperArgs(&p)
 		if err != nil {
 			return err
 		}
@@ -292,7 +244,7 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 		if err := bumpVersion(tx); err != nil {
 			return err
 		}
-		item, err = scanFeedItem(tx.QueryRowContext(ctx, `SELECT `+feedCols+feedFrom+` WHERE f.paper_seq = ? AND f.day = ?`, seq, sub.Day))
+		item, err = rows.ScanFeedItem(tx.QueryRowContext(ctx, `SELECT `+feedCols+feedFrom+` WHERE f.paper_seq = ? AND f.day = ?`, seq, sub.Day).Scan)
 		return err
 	})
 	if err != nil {
@@ -437,40 +389,16 @@ func (s *Store) voted(ctx context.Context, out map[paper.ID]bool, query string, 
 // UserUpvotes lists the papers a user upvoted, newest vote first (votes of
 // one millisecond in the order they were cast).
 func (s *Store) UserUpvotes(ctx context.Context, userID int64, limit int) ([]paper.Paper, error) {
-	return queryAll(ctx, s.r, fmt.Sprintf("upvotes of %d", userID), func(sc scanner) (paper.Paper, error) { return scanPaper(sc) },
+	return queryAll(ctx, s.r, fmt.Sprintf("upvotes of %d", userID), func(scan func(dest ...any) error) (paper.Paper, error) { return rows.ScanPaper(scan) },
 		`SELECT `+paperCols+` FROM votes v JOIN papers p ON p.seq = v.paper_seq
 		WHERE v.user_id = ? ORDER BY v.created_at DESC, v.rowid DESC LIMIT ?`, userID, sqlLimit(limit))
 }
 
 // commentCols and commentFrom select a comment with its paper's id and its
-// author, in scanComment's order.
+// author, in rows.ScanComment's order.
 var commentCols = `c.id, p.id, c.parent_id, c.body, c.html, c.created_at, c.edited_at, c.deleted_at, c.hidden, ` + userCols("u")
 
 const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN users u ON u.id = c.user_id`
-
-// scanComment reads commentCols, then any further columns into more.
-func scanComment(sc scanner, more ...any) (store.Comment, error) {
-	var (
-		c                       store.Comment
-		pid                     string
-		parent, edited, deleted sql.NullInt64
-		html                    sql.NullString
-		created                 int64
-	)
-	author, done := userDest(&c.Author)
-	dest := append(append([]any{&c.ID, &pid, &parent, &c.Body, &html, &created, &edited, &deleted, &c.Hidden}, author...), more...)
-	if err := sc.Scan(dest...); err != nil {
-		return store.Comment{}, err
-	}
-	done()
-	c.HTML = template.HTML(html.String)
-	c.PaperID = paper.ID(pid)
-	c.ParentID = parent.Int64
-	c.CreatedAt = time.UnixMilli(created).UTC()
-	c.EditedAt = fromMillis(edited)
-	c.DeletedAt = fromMillis(deleted)
-	return c, nil
-}
 
 // AddComment stores a visible comment and counts it on its paper. Its
 // CreatedAt is the one given, or now when that is zero.
@@ -481,7 +409,7 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 		if c.Key != "" {
 			key = c.Key
 			var err error
-			out, err = scanComment(tx.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.user_id = ? AND c.client_key = ?`, c.Author.ID, c.Key))
+			out, err = rows.ScanComment(tx.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.user_id = ? AND c.client_key = ?`, c.Author.ID, c.Key).Scan)
 			if err == nil {
 				return nil // this form was posted before
 			}
@@ -513,7 +441,7 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 		}
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO comments (paper_seq, parent_id, user_id, body, html, created_at, client_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, seq, parent, c.Author.ID, c.Body, nullHTML(c.HTML), orNow(c.CreatedAt).UnixMilli(), key).Scan(&id); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, seq, parent, c.Author.ID, c.Body, rows.NullHTML(c.HTML), rows.OrNow(c.CreatedAt).UnixMilli(), key).Scan(&id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE papers SET num_comments = num_comments + 1 WHERE seq = ?`, seq); err != nil {
@@ -522,7 +450,7 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 		if err := bumpVersion(tx); err != nil {
 			return err
 		}
-		out, err = scanComment(tx.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = ?`, id))
+		out, err = rows.ScanComment(tx.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = ?`, id).Scan)
 		return err
 	})
 	if err != nil {
@@ -533,7 +461,7 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 
 // Comment returns one comment.
 func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
-	c, err := scanComment(s.r.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = ?`, id))
+	c, err := rows.ScanComment(s.r.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = ?`, id).Scan)
 	if err != nil {
 		return store.Comment{}, fmt.Errorf("store: comment %d: %w", id, mapErr(err))
 	}
@@ -542,23 +470,15 @@ func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
 
 // Comments lists all of a paper's comments by id.
 func (s *Store) Comments(ctx context.Context, id paper.ID) ([]store.Comment, error) {
-	return queryAll(ctx, s.r, "comments of "+string(id), func(sc scanner) (store.Comment, error) { return scanComment(sc) },
+	return queryAll(ctx, s.r, "comments of "+string(id), func(scan func(dest ...any) error) (store.Comment, error) { return rows.ScanComment(scan) },
 		`SELECT `+commentCols+commentFrom+` WHERE p.id = ? ORDER BY c.id`, string(id))
-}
-
-// nullHTML stores no HTML as NULL: not rendered yet.
-func nullHTML(h template.HTML) any {
-	if h == "" {
-		return nil
-	}
-	return string(h)
 }
 
 // EditComment replaces the body and HTML of a comment that is not deleted.
 func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := updateOne(ctx, tx, `UPDATE comments SET body = ?, html = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL`,
-			body, nullHTML(html), at.UnixMilli(), id); err != nil {
+			body, rows.NullHTML(html), at.UnixMilli(), id); err != nil {
 			return err
 		}
 		return bumpVersion(tx)
@@ -581,7 +501,7 @@ func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html 
 // UnrenderedComments lists comments without HTML, through
 // comments_unrendered.
 func (s *Store) UnrenderedComments(ctx context.Context, limit int) ([]store.Comment, error) {
-	return queryAll(ctx, s.r, "unrendered comments", func(sc scanner) (store.Comment, error) { return scanComment(sc) },
+	return queryAll(ctx, s.r, "unrendered comments", func(scan func(dest ...any) error) (store.Comment, error) { return rows.ScanComment(scan) },
 		`SELECT `+commentCols+commentFrom+` WHERE c.html IS NULL AND c.deleted_at IS NULL ORDER BY c.id LIMIT ?`, sqlLimit(limit))
 }
 
@@ -646,7 +566,7 @@ func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
 // ReportComment files a report. Its CreatedAt is the one given, or now
 // when that is zero.
 func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
-	r.CreatedAt = orNow(r.CreatedAt)
+	r.CreatedAt = rows.OrNow(r.CreatedAt)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
 			VALUES (?, ?, ?, ?) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, r.CreatedAt.UnixMilli()).Scan(&r.ID); err != nil {
@@ -662,19 +582,15 @@ func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report
 
 // OpenReports lists unresolved reports, oldest first.
 func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport, error) {
-	return queryAll(ctx, s.r, "open reports", func(sc scanner) (store.OpenReport, error) {
+	return queryAll(ctx, s.r, "open reports", func(scan func(dest ...any) error) (store.OpenReport, error) {
 		var (
-			o       store.OpenReport
-			created int64
-			err     error
+			o   store.OpenReport
+			err error
 		)
-		reporter, done := userDest(&o.Reporter)
-		if o.Comment, err = scanComment(sc, append([]any{&o.ID, &o.ReporterID, &o.Reason, &created}, reporter...)...); err != nil {
+		if o.Comment, err = rows.ScanComment(scan, append([]any{&o.ID, &o.ReporterID, &o.Reason, rows.Millis(&o.CreatedAt)}, rows.UserDest(&o.Reporter)...)...); err != nil {
 			return o, err
 		}
-		done()
 		o.CommentID = o.Comment.ID
-		o.CreatedAt = time.UnixMilli(created).UTC()
 		return o, nil
 	}, `SELECT `+commentCols+`, r.id, r.reporter_id, r.reason, r.created_at, `+userCols("ru")+`
 		FROM comment_reports r
@@ -705,36 +621,24 @@ func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Tim
 	return nil
 }
 
-// apiTokenCols are the api_tokens columns of scanAPIToken, for a query
+// apiTokenCols are the api_tokens columns of rows.APITokenDest, for a query
 // that names the table t.
 const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created_at, t.last_used_at, t.revoked_at`
-
-func apiTokenDest(t *store.APIToken) (dest []any, done func()) {
-	var (
-		created       int64
-		used, revoked sql.NullInt64
-	)
-	return []any{&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.TokenHash, &created, &used, &revoked}, func() {
-		t.CreatedAt = time.UnixMilli(created).UTC()
-		t.LastUsedAt = fromMillis(used)
-		t.RevokedAt = fromMillis(revoked)
-	}
-}
 
 // CreateAPIToken stores a token. Its CreatedAt is the one given, or now
 // when that is zero.
 func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
-	t.CreatedAt = orNow(t.CreatedAt)
+	t.CreatedAt = rows.OrNow(t.CreatedAt)
 	if !t.LastUsedAt.IsZero() {
-		t.LastUsedAt = orNow(t.LastUsedAt)
+		t.LastUsedAt = rows.OrNow(t.LastUsedAt)
 	}
 	if !t.RevokedAt.IsZero() {
-		t.RevokedAt = orNow(t.RevokedAt)
+		t.RevokedAt = rows.OrNow(t.RevokedAt)
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
-			toMillis(t.LastUsedAt), toMillis(t.RevokedAt)).Scan(&t.ID)
+			rows.NullMillis(t.LastUsedAt), rows.NullMillis(t.RevokedAt)).Scan(&t.ID)
 		if err != nil {
 			return err
 		}
@@ -752,13 +656,11 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 
 // APITokens lists an account's tokens, newest first.
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]store.APIToken, error) {
-	return queryAll(ctx, s.r, fmt.Sprintf("API tokens of %d", userID), func(sc scanner) (store.APIToken, error) {
+	return queryAll(ctx, s.r, fmt.Sprintf("API tokens of %d", userID), func(scan func(dest ...any) error) (store.APIToken, error) {
 		var t store.APIToken
-		dest, done := apiTokenDest(&t)
-		if err := sc.Scan(dest...); err != nil {
+		if err := scan(rows.APITokenDest(&t)...); err != nil {
 			return t, err
 		}
-		done()
 		return t, nil
 	}, `SELECT `+apiTokenCols+` FROM api_tokens t WHERE t.user_id = ? ORDER BY t.created_at DESC, t.id DESC`, userID)
 }
@@ -788,14 +690,12 @@ const (
 // APITokenAccount finds the account of a working token and notes the use.
 func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.APIToken, error) {
 	var t store.APIToken
-	dest, done := apiTokenDest(&t)
-	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
+	a, err := rows.ScanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash), dest...)
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash).Scan, rows.APITokenDest(&t)...)
 	if err != nil {
 		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", mapErr(err))
 	}
-	done()
 	now = time.UnixMilli(now.UnixMilli()).UTC()
 	if !t.LastUsedAt.IsZero() && now.Sub(t.LastUsedAt) < tokenUseStep {
 		return a, t, nil

@@ -3,102 +3,50 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // None of the writes of this file change the store version: pages do not
 // show subscriptions or mail jobs.
 
-// subscriptionCols are the subscriptions columns of scanSubscription, for a
+// subscriptionCols are the subscriptions columns of rows.ScanSubscription, for a
 // query that names the table s.
 const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
 	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
 
-func scanSubscription(row interface{ Scan(...any) error }) (store.Subscription, error) {
-	var (
-		sub                                      store.Subscription
-		userID                                   sql.NullInt64
-		frequency, categories, keywords          string
-		created                                  int64
-		confirmed, paused, unsubscribed, blocked sql.NullInt64
-	)
-	if err := row.Scan(&sub.ID, &sub.Email, &userID, &frequency, &categories, &keywords, &sub.Query, &created,
-		&confirmed, &paused, &unsubscribed, &sub.Failures, &blocked); err != nil {
-		return store.Subscription{}, err
-	}
-	sub.UserID = userID.Int64
-	sub.Frequency = store.Frequency(frequency)
-	sub.Categories = strings.Fields(categories)
-	if err := json.Unmarshal([]byte(keywords), &sub.Keywords); err != nil {
-		return store.Subscription{}, fmt.Errorf("subscription %d: keywords: %w", sub.ID, err)
-	}
-	if len(sub.Keywords) == 0 {
-		sub.Keywords = nil
-	}
-	sub.CreatedAt = time.UnixMilli(created).UTC()
-	sub.ConfirmedAt = fromMillis(confirmed)
-	sub.PausedAt = fromMillis(paused)
-	sub.UnsubscribedAt = fromMillis(unsubscribed)
-	sub.BlockedAt = fromMillis(blocked)
-	return sub, nil
-}
-
-// subscriptionArgs are the frequency, categories and keywords of a
-// subscription as the columns keep them; an unknown frequency is
-// store.ErrInvalid.
-func subscriptionArgs(sub store.Subscription) (frequency, categories, keywords string, err error) {
-	if sub.Frequency != store.Daily && sub.Frequency != store.Weekly {
-		return "", "", "", fmt.Errorf("%w: frequency %q", store.ErrInvalid, sub.Frequency)
-	}
-	kw, err := json.Marshal(nonNil(sub.Keywords))
-	if err != nil {
-		return "", "", "", err
-	}
-	return string(sub.Frequency), strings.Join(sub.Categories, " "), string(kw), nil
-}
-
-// nullID is an id column's value: NULL for 0.
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 func subscriptionByID(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, id int64) (store.Subscription, error) {
-	return scanSubscription(q.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = ?`, id))
+	return rows.ScanSubscription(q.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = ?`, id).Scan)
 }
 
 // Subscribe adds an unconfirmed subscription, or starts an unsubscribed one
 // anew. The lookup and the write share a transaction, so two requests for
 // one address make one row.
 func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Subscription, bool, error) {
-	frequency, categories, keywords, err := subscriptionArgs(sub)
+	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err != nil {
 		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, err)
 	}
-	created := orNow(sub.CreatedAt).UnixMilli()
+	created := rows.OrNow(sub.CreatedAt).UnixMilli()
 	var (
 		out   store.Subscription
 		added bool
 	)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// The column is COLLATE NOCASE: the comparison ignores case.
-		old, err := scanSubscription(tx.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, sub.Email))
+		old, err := rows.ScanSubscription(tx.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, sub.Email).Scan)
 		var id int64
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if err := tx.QueryRowContext(ctx, `INSERT INTO subscriptions (email, user_id, frequency, categories, keywords, query, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-				sub.Email, nullID(sub.UserID), frequency, categories, keywords, sub.Query, created).Scan(&id); err != nil {
+				sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created).Scan(&id); err != nil {
 				return err
 			}
 		case err != nil:
@@ -114,7 +62,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Su
 			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET email = ?, user_id = coalesce(?, user_id),
 				frequency = ?, categories = ?, keywords = ?, query = ?, created_at = ?,
 				confirmed_at = NULL, paused_at = NULL, unsubscribed_at = NULL, failures = 0
-				WHERE id = ?`, sub.Email, nullID(sub.UserID), frequency, categories, keywords, sub.Query, created, id); err != nil {
+				WHERE id = ?`, sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created, id); err != nil {
 				return err
 			}
 		}
@@ -139,7 +87,7 @@ func (s *Store) SubscriptionByID(ctx context.Context, id int64) (store.Subscript
 
 // SubscriptionByEmail finds the subscription of an address, ignoring case.
 func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (store.Subscription, error) {
-	sub, err := scanSubscription(s.r.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, email))
+	sub, err := rows.ScanSubscription(s.r.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, email).Scan)
 	if err != nil {
 		return store.Subscription{}, fmt.Errorf("store: subscription <%s>: %w", email, mapErr(err))
 	}
@@ -152,7 +100,7 @@ func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		// SQLite counts the rows an UPDATE matched, changed or not.
 		return updateOne(ctx, tx, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, ?) WHERE id = ?`,
-			orNow(at).UnixMilli(), id)
+			rows.OrNow(at).UnixMilli(), id)
 	})
 	if err != nil {
 		return fmt.Errorf("store: confirm subscription %d: %w", id, mapErr(err))
@@ -162,11 +110,11 @@ func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time)
 
 // UpdateSubscription replaces the frequency, the filters and PausedAt.
 func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
-	frequency, categories, keywords, err := subscriptionArgs(sub)
+	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err == nil {
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
 			return updateOne(ctx, tx, `UPDATE subscriptions SET frequency = ?, categories = ?, keywords = ?, query = ?, paused_at = ?
-				WHERE id = ?`, frequency, categories, keywords, sub.Query, toMillis(sub.PausedAt), sub.ID)
+				WHERE id = ?`, frequency, categories, keywords, sub.Query, rows.NullMillis(sub.PausedAt), sub.ID)
 		})
 	}
 	if err != nil {
@@ -181,7 +129,7 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) 
 func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := updateOne(ctx, tx, `UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE id = ?`,
-			orNow(at).UnixMilli(), id); err != nil {
+			rows.OrNow(at).UnixMilli(), id); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = 'unsubscribed'
@@ -197,33 +145,17 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
 // ActiveSubscriptions lists active subscriptions of a frequency by id,
 // from the partial index subscriptions_active.
 func (s *Store) ActiveSubscriptions(ctx context.Context, f store.Frequency, after int64, limit int) ([]store.Subscription, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s
+	return queryAll(ctx, s.r, fmt.Sprintf("active %s subscriptions", f), rows.ScanSubscription, `SELECT `+subscriptionCols+` FROM subscriptions s
 		WHERE s.frequency = ? AND s.id > ?
 		AND s.confirmed_at IS NOT NULL AND s.paused_at IS NULL AND s.unsubscribed_at IS NULL AND s.blocked_at IS NULL
 		ORDER BY s.id LIMIT ?`, string(f), after, sqlLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
-	}
-	defer rows.Close()
-	var out []store.Subscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
-		}
-		out = append(out, sub)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: active %s subscriptions: %w", f, err)
-	}
-	return out, nil
 }
 
 // EnqueueDigests queues a job per known subscription in one transaction;
 // the UNIQUE (subscription_id, period) makes a second one for a period a
 // row that INSERT OR IGNORE leaves out.
 func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionIDs []int64, now time.Time) (int, error) {
-	at := orNow(now).UnixMilli()
+	at := rows.OrNow(now).UnixMilli()
 	added := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		// Selecting from subscriptions skips unknown ids, which a foreign
@@ -253,26 +185,9 @@ func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionI
 	return added, nil
 }
 
-// jobCols are the mail_jobs columns of scanJob; they name no table, so
+// jobCols are the mail_jobs columns of rows.ScanJob; they name no table, so
 // that RETURNING can use them.
 const jobCols = `id, subscription_id, period, state, attempts, next_at, lease_until, claim, message_id, last_error, created_at, sent_at`
-
-func scanJob(row interface{ Scan(...any) error }) (store.MailJob, error) {
-	var (
-		j                store.MailJob
-		next, created    int64
-		leaseUntil, sent sql.NullInt64
-	)
-	if err := row.Scan(&j.ID, &j.SubscriptionID, &j.Period, &j.State, &j.Attempts, &next, &leaseUntil, &j.Claim,
-		&j.MessageID, &j.LastError, &created, &sent); err != nil {
-		return store.MailJob{}, err
-	}
-	j.NextAt = time.UnixMilli(next).UTC()
-	j.LeaseUntil = fromMillis(leaseUntil)
-	j.CreatedAt = time.UnixMilli(created).UTC()
-	j.SentAt = fromMillis(sent)
-	return j, nil
-}
 
 // claimNextSQL picks the job ClaimMailJob takes: the oldest due queued job
 // or claimed job whose lease ran out, by (next_at, id), with whether its
@@ -293,7 +208,7 @@ const claimNextSQL = `SELECT j.id, s.confirmed_at IS NOT NULL AND s.paused_at IS
 // of subscriptions that are no longer active (paused, unsubscribed,
 // blocked) are failed on the way, and stay failed when no job is left.
 func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, lease time.Duration) (store.MailJob, error) {
-	now = orNow(now)
+	now = rows.OrNow(now)
 	var (
 		job   store.MailJob
 		found bool
@@ -318,8 +233,9 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 				}
 				continue
 			}
-			job, err = scanJob(tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'claimed', claim = ?, lease_until = ?,
-				attempts = attempts + 1 WHERE id = ? RETURNING `+jobCols, claim, now.Add(lease).UnixMilli(), id))
+			job, err = rows.ScanJob(tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'claimed', claim = ?, lease_until = ?,
+				attempts = attempts + 1 WHERE id = ? RETURNING `+jobCols, claim, now.Add(lease).UnixMilli(), id).Scan)
+
 			found = err == nil
 			return err
 		}
@@ -374,7 +290,7 @@ func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time
 		var subID int64
 		err := tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'sent', sent_at = ?
 			WHERE id = ? AND claim = ? AND state = 'sending' RETURNING subscription_id`,
-			orNow(at).UnixMilli(), jobID, claim).Scan(&subID)
+			rows.OrNow(at).UnixMilli(), jobID, claim).Scan(&subID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errNotHeld
 		}
@@ -395,7 +311,7 @@ func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time
 func (s *Store) RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		return holderUpdate(ctx, tx, `UPDATE mail_jobs SET state = 'queued', next_at = ?, last_error = ?, claim = '', lease_until = NULL
-			WHERE id = ? AND claim = ? AND state IN ('claimed', 'sending')`, orNow(next).UnixMilli(), reason, jobID, claim)
+			WHERE id = ? AND claim = ? AND state IN ('claimed', 'sending')`, rows.OrNow(next).UnixMilli(), reason, jobID, claim)
 	})
 	if err != nil {
 		return fmt.Errorf("store: retry mail job %d: %w", jobID, err)
@@ -422,7 +338,7 @@ func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason stri
 		// SET expressions read the row as it was before the UPDATE.
 		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET failures = failures + 1,
 			blocked_at = CASE WHEN ?1 > 0 AND failures + 1 >= ?1 THEN coalesce(blocked_at, ?2) ELSE blocked_at END
-			WHERE id = ?3`, maxFailures, nowMillis().UnixMilli(), subID)
+			WHERE id = ?3`, maxFailures, rows.Now().UnixMilli(), subID)
 		return err
 	})
 	if err != nil {
@@ -434,7 +350,7 @@ func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason stri
 // ExpireSending marks sending jobs whose lease ran out by now as unknown.
 func (s *Store) ExpireSending(ctx context.Context, now time.Time) (int, error) {
 	res, err := s.w.ExecContext(ctx, `UPDATE mail_jobs SET state = 'unknown', last_error = 'the lease ran out while sending'
-		WHERE state = 'sending' AND lease_until <= ?`, orNow(now).UnixMilli())
+		WHERE state = 'sending' AND lease_until <= ?`, rows.OrNow(now).UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("store: expire sending mail jobs: %w", err)
 	}
@@ -447,34 +363,18 @@ func (s *Store) ExpireSending(ctx context.Context, now time.Time) (int, error) {
 
 // MailJobs lists a period's jobs by id.
 func (s *Store) MailJobs(ctx context.Context, period string) ([]store.MailJob, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+jobCols+` FROM mail_jobs WHERE period = ? ORDER BY id`, period)
-	if err != nil {
-		return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
-	}
-	defer rows.Close()
-	var out []store.MailJob
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
-		}
-		out = append(out, j)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: mail jobs of %s: %w", period, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.r, "mail jobs of "+period, rows.ScanJob, `SELECT `+jobCols+` FROM mail_jobs WHERE period = ? ORDER BY id`, period)
 }
 
 // StartDigestRun records a run; its StartedAt is the one given, or now
 // when that is zero.
 func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error) {
-	r.StartedAt = orNow(r.StartedAt)
+	r.StartedAt = rows.OrNow(r.StartedAt)
 	if !r.FinishedAt.IsZero() {
-		r.FinishedAt = orNow(r.FinishedAt)
+		r.FinishedAt = rows.OrNow(r.FinishedAt)
 	}
 	err := s.w.QueryRowContext(ctx, `INSERT INTO digest_runs (period, started_at, finished_at, queued, sent, failed, skipped, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.Period, r.StartedAt.UnixMilli(), toMillis(r.FinishedAt),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.Period, r.StartedAt.UnixMilli(), rows.NullMillis(r.FinishedAt),
 		r.Queued, r.Sent, r.Failed, r.Skipped, r.Note).Scan(&r.ID)
 	if err != nil {
 		return store.DigestRun{}, fmt.Errorf("store: start digest run of %s: %w", r.Period, err)
@@ -487,7 +387,7 @@ func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (store.Di
 func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		return updateOne(ctx, tx, `UPDATE digest_runs SET finished_at = ?, queued = ?, sent = ?, failed = ?, skipped = ?, note = ?
-			WHERE id = ?`, orNow(r.FinishedAt).UnixMilli(), r.Queued, r.Sent, r.Failed, r.Skipped, r.Note, r.ID)
+			WHERE id = ?`, rows.OrNow(r.FinishedAt).UnixMilli(), r.Queued, r.Sent, r.Failed, r.Skipped, r.Note, r.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("store: finish digest run %d: %w", r.ID, err)
@@ -497,30 +397,12 @@ func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) error {
 
 // DigestRuns lists the latest runs, newest first.
 func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, period, started_at, finished_at, queued, sent, failed, skipped, note
+	return queryAll(ctx, s.r, "digest runs", func(scan func(dest ...any) error) (store.DigestRun, error) {
+		var r store.DigestRun
+		err := scan(&r.ID, &r.Period, rows.Millis(&r.StartedAt), rows.Millis(&r.FinishedAt), &r.Queued, &r.Sent, &r.Failed, &r.Skipped, &r.Note)
+		return r, err
+	}, `SELECT id, period, started_at, finished_at, queued, sent, failed, skipped, note
 		FROM digest_runs ORDER BY id DESC LIMIT ?`, sqlLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("store: digest runs: %w", err)
-	}
-	defer rows.Close()
-	var out []store.DigestRun
-	for rows.Next() {
-		var (
-			r        store.DigestRun
-			started  int64
-			finished sql.NullInt64
-		)
-		if err := rows.Scan(&r.ID, &r.Period, &started, &finished, &r.Queued, &r.Sent, &r.Failed, &r.Skipped, &r.Note); err != nil {
-			return nil, fmt.Errorf("store: digest runs: %w", err)
-		}
-		r.StartedAt = time.UnixMilli(started).UTC()
-		r.FinishedAt = fromMillis(finished)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: digest runs: %w", err)
-	}
-	return out, nil
 }
 
 // Lead takes or renews a lease in one statement: the upsert only replaces

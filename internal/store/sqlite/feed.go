@@ -9,59 +9,26 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
-// feedCols follows paperCols in feed queries; scanFeedItem reads both.
+// feedCols follows paperCols in feed queries; rows.ScanFeedItem reads both.
 const feedCols = paperCols + `, f.day, f.submitted_at, u.id, u.username, u.fullname, u.avatar_url, f.imported_submitter, f.imported_fullname`
 
 const feedFrom = ` FROM feed_entries f
 	JOIN papers p ON p.seq = f.paper_seq
 	LEFT JOIN users u ON u.id = f.submitter_id`
 
-func scanFeedItem(sc scanner) (store.FeedItem, error) {
-	var (
-		it                    store.FeedItem
-		submitted             int64
-		uid                   sql.NullInt64
-		uname, ufull, uavatar sql.NullString
-		iname, ifull          string
-	)
-	p, err := scanPaper(sc, &it.Day, &submitted, &uid, &uname, &ufull, &uavatar, &iname, &ifull)
-	if err != nil {
-		return it, err
-	}
-	it.Paper = p
-	it.SubmittedAt = time.UnixMilli(submitted).UTC()
-	it.Submitter = submitter(uid, uname, ufull, uavatar, iname, ifull)
-	return it, nil
-}
-
-// submitter is a feed entry's submitter: its account, or the one an
-// imported feed named, or nil.
-func submitter(uid sql.NullInt64, uname, ufull, uavatar sql.NullString, iname, ifull string) *store.User {
-	switch {
-	case uid.Valid:
-		return &store.User{ID: uid.Int64, Username: uname.String, Fullname: ufull.String, AvatarURL: uavatar.String}
-	case iname != "" || ifull != "":
-		return &store.User{Username: iname, Fullname: ifull, Imported: true}
-	}
-	return nil
-}
-
 func (s *Store) feedItems(ctx context.Context, what, query string, args ...any) ([]store.FeedItem, error) {
-	return queryAll(ctx, s.r, what, scanFeedItem, query, args...)
+	return queryAll(ctx, s.r, what, rows.ScanFeedItem, query, args...)
 }
 
 // Feed lists visible feed entries between two days, most upvoted first.
 func (s *Store) Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedItem, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
-	}
 	return s.feedItems(ctx, "feed "+q.From+".."+q.To, `SELECT `+feedCols+feedFrom+`
 		WHERE f.day BETWEEN ? AND ? AND f.hidden = 0
 		ORDER BY p.upvotes DESC, f.submitted_at DESC, p.id
-		LIMIT ? OFFSET ?`, q.From, q.To, limit, max(q.Offset, 0))
+		LIMIT ? OFFSET ?`, q.From, q.To, sqlLimit(q.Limit), max(q.Offset, 0))
 }
 
 // FeedCount counts visible feed entries between two days.
@@ -76,21 +43,12 @@ func (s *Store) FeedCount(ctx context.Context, from, to string) (int, error) {
 
 // FeedDays counts visible papers per day.
 func (s *Store) FeedDays(ctx context.Context, from, to string) ([]store.DayCount, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT day, count(*) FROM feed_entries
-		WHERE day BETWEEN ? AND ? AND hidden = 0 GROUP BY day ORDER BY day`, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("store: feed days: %w", err)
-	}
-	defer rows.Close()
-	var out []store.DayCount
-	for rows.Next() {
+	return queryAll(ctx, s.r, "feed days", func(scan func(dest ...any) error) (store.DayCount, error) {
 		var d store.DayCount
-		if err := rows.Scan(&d.Day, &d.Papers); err != nil {
-			return nil, fmt.Errorf("store: feed days: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := scan(&d.Day, &d.Papers)
+		return d, err
+	}, `SELECT day, count(*) FROM feed_entries
+		WHERE day BETWEEN ? AND ? AND hidden = 0 GROUP BY day ORDER BY day`, from, to)
 }
 
 // LatestFeedDay is the newest day with visible papers.
@@ -137,8 +95,8 @@ func (s *Store) LatestSubmission(ctx context.Context) (time.Time, error) {
 
 // Submissions lists the feed entries of one paper, oldest first.
 func (s *Store) Submissions(ctx context.Context, id paper.ID) ([]store.FeedItem, error) {
-	rows, err := s.submissionsOf.QueryContext(ctx, string(id))
-	return collect("submissions of "+string(id), rows, err, scanFeedItem)
+	rs, err := s.submissionsOf.QueryContext(ctx, string(id))
+	return collect("submissions of "+string(id), rs, err, rows.ScanFeedItem)
 }
 
 // notHidden keeps a listing of papers p to those an admin has not hidden
@@ -159,8 +117,8 @@ func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedI
 	if err != nil {
 		return nil, fmt.Errorf("store: papers by id: %w", err)
 	}
-	rows, err := s.papersByIDs.QueryContext(ctx, string(list))
-	items, err := collect("papers by id", rows, err, scanMaybeFeedItem)
+	rs, err := s.papersByIDs.QueryContext(ctx, string(list))
+	items, err := collect("papers by id", rs, err, rows.ScanMaybeFeedItem)
 	if err != nil {
 		return nil, err
 	}
@@ -176,25 +134,4 @@ func (s *Store) PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedI
 		}
 	}
 	return out, nil
-}
-
-// scanMaybeFeedItem is scanFeedItem for a paper that may have no entry.
-func scanMaybeFeedItem(sc scanner) (store.FeedItem, error) {
-	var (
-		it                    store.FeedItem
-		day                   sql.NullString
-		submitted, uid        sql.NullInt64
-		uname, ufull, uavatar sql.NullString
-		iname, ifull          sql.NullString
-	)
-	p, err := scanPaper(sc, &day, &submitted, &uid, &uname, &ufull, &uavatar, &iname, &ifull)
-	if err != nil {
-		return it, err
-	}
-	it.Paper, it.Day = p, day.String
-	if submitted.Valid {
-		it.SubmittedAt = time.UnixMilli(submitted.Int64).UTC()
-	}
-	it.Submitter = submitter(uid, uname, ufull, uavatar, iname.String, ifull.String)
-	return it, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 // importTx is one import: a write transaction with its statements prepared once.
@@ -92,7 +93,7 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 		old, found := known[id]
 		changed := false
 		if !found {
-			args, err := paperArgs(&rec.Paper)
+			args, err := rows.PaperArgs(&rec.Paper)
 			if err != nil {
 				return counts, fmt.Errorf("store: import %s: %w", id, err)
 			}
@@ -103,7 +104,7 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 			old.paper = rec.Paper
 			counts.Added++
 		} else if merged := paper.Merge(old.paper, rec.Paper); !paper.Equal(merged, old.paper) {
-			args, err := paperArgs(&merged)
+			args, err := rows.PaperArgs(&merged)
 			if err != nil {
 				return counts, fmt.Errorf("store: import %s: %w", id, err)
 			}
@@ -158,28 +159,19 @@ func (im *importTx) load(ctx context.Context, recs []store.Record) (map[paper.ID
 }
 
 func (im *importTx) loadChunk(ctx context.Context, known map[paper.ID]existing, q string, args []any) error {
-	rows, err := im.tx.QueryContext(ctx, q, args...)
+	rs, err := im.tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer rs.Close()
+	for rs.Next() {
 		var e existing
-		if e.paper, err = scanPaper(rows, &e.seq); err != nil {
+		if e.paper, err = rows.ScanPaper(rs.Scan, &e.seq); err != nil {
 			return err
 		}
 		known[e.paper.ID] = e
 	}
-	return rows.Err()
-}
-
-// storedTimes rounds a record's times down to the milliseconds the store
-// keeps, so that merging it into what was stored from it finds no change.
-func storedTimes(p paper.Paper) paper.Paper {
-	p.Published = p.Published.Truncate(time.Millisecond)
-	p.Updated = p.Updated.Truncate(time.Millisecond)
-	p.AsOf = p.AsOf.Truncate(time.Millisecond)
-	return p
+	return rs.Err()
 }
 
 // submit records a paper's place on a feed day; it reports whether anything

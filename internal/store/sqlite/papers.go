@@ -3,115 +3,41 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
-// paperCols is the column list every paper query selects, in scanPaper's order.
+// paperCols is the column list every paper query selects, in rows.ScanPaper's order.
 const paperCols = `p.id, p.title, p.abstract, p.authors, p.categories, p.versions, p.published_at, p.updated_at,
 	p.listed, p.doi, p.journal_ref, p.comments, p.withdrawn, p.github_repo, p.github_stars, p.project_page,
 	p.upvotes, p.num_comments, p.as_of, p.ai_summary, p.ai_keywords, p.ai_model`
 
-type scanner interface{ Scan(dest ...any) error }
-
-// scanPaper reads paperCols, then any extra columns into extra.
-func scanPaper(sc scanner, extra ...any) (paper.Paper, error) {
-	var (
-		p                        paper.Paper
-		id                       string
-		authors, versions        string
-		keywords                 string
-		categories               string
-		published, updated, asOf sql.NullInt64
-	)
-	dest := append([]any{&id, &p.Title, &p.Abstract, &authors, &categories, &versions, &published, &updated,
-		&p.Listed, &p.DOI, &p.JournalRef, &p.Comments, &p.Withdrawn, &p.GitHubRepo, &p.GitHubStars, &p.ProjectPage,
-		&p.Upvotes, &p.NumComments, &asOf, &p.AISummary, &keywords, &p.AIModel}, extra...)
-	if err := sc.Scan(dest...); err != nil {
-		return p, err
+// paperSeq finds a paper's seq, or store.ErrNotFound.
+func paperSeq(ctx context.Context, tx *sql.Tx, id paper.ID) (int64, error) {
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq FROM papers WHERE id = ?`, string(id)).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("paper %q: %w", id, mapErr(err))
 	}
-	p.ID = paper.ID(id)
-	if err := json.Unmarshal([]byte(authors), &p.Authors); err != nil {
-		return p, fmt.Errorf("paper %s: authors: %w", id, err)
-	}
-	if err := json.Unmarshal([]byte(versions), &p.Versions); err != nil {
-		return p, fmt.Errorf("paper %s: versions: %w", id, err)
-	}
-	for i := range p.Versions {
-		// JSON keeps the writer's offset; every time the store returns is UTC.
-		p.Versions[i].Date = p.Versions[i].Date.UTC()
-	}
-	if keywords != "[]" { // the common case, spared a decode
-		if err := json.Unmarshal([]byte(keywords), &p.AIKeywords); err != nil {
-			return p, fmt.Errorf("paper %s: ai_keywords: %w", id, err)
-		}
-		if len(p.AIKeywords) == 0 {
-			p.AIKeywords = nil
-		}
-	}
-	if categories != "" {
-		p.Categories = strings.Fields(categories)
-	}
-	p.Published = fromMillis(published)
-	p.Updated = fromMillis(updated)
-	p.AsOf = fromMillis(asOf)
-	return p, nil
+	return seq, nil
 }
 
-// paperArgs are the values of the writable columns, in insert order.
-func paperArgs(p *paper.Paper) ([]any, error) {
-	authors, err := json.Marshal(nonNil(p.Authors))
-	if err != nil {
-		return nil, err
-	}
-	versions, err := json.Marshal(nonNil(p.Versions))
-	if err != nil {
-		return nil, err
-	}
-	keywords := "[]"
-	if len(p.AIKeywords) > 0 {
-		b, err := json.Marshal(p.AIKeywords)
-		if err != nil {
-			return nil, err
-		}
-		keywords = string(b)
-	}
-	return []any{string(p.ID), p.Title, p.Abstract, string(authors), strings.Join(p.Categories, " "), string(versions),
-		toMillis(p.Published), toMillis(p.Updated), p.Listed, p.DOI, p.JournalRef, p.Comments, p.Withdrawn,
-		p.GitHubRepo, p.GitHubStars, p.ProjectPage, p.Upvotes, p.NumComments, toMillis(p.AsOf),
-		p.AISummary, keywords, p.AIModel}, nil
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-func toMillis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func fromMillis(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(n.Int64).UTC()
+// storedTimes rounds a record's times down to the milliseconds the store
+// keeps, so that merging it into what was stored from it finds no change.
+func storedTimes(p paper.Paper) paper.Paper {
+	p.Published = p.Published.Truncate(time.Millisecond)
+	p.Updated = p.Updated.Truncate(time.Millisecond)
+	p.AsOf = p.AsOf.Truncate(time.Millisecond)
+	return p
 }
 
 // Paper returns one paper by canonical id.
 func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {
 	row := s.paperByID.QueryRowContext(ctx, string(id))
-	p, err := scanPaper(row)
+	p, err := rows.ScanPaper(row.Scan)
 	if err != nil {
 		return paper.Paper{}, fmt.Errorf("store: paper %q: %w", id, mapErr(err))
 	}
@@ -144,10 +70,10 @@ func (s *Store) LatestPapers(ctx context.Context, after store.PaperCursor, limit
 		published int64
 		seq       int64
 	}
-	scan := func(sc scanner) (row, error) {
+	scan := func(scan func(dest ...any) error) (row, error) {
 		var r row
 		var err error
-		r.p, err = scanPaper(sc, &r.published, &r.seq)
+		r.p, err = rows.ScanPaper(scan, &r.published, &r.seq)
 		return r, err
 	}
 	where := `WHERE ` + notHidden // papers hidden from the feed are not listed

@@ -24,6 +24,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
 //go:embed migrations/*.sql
@@ -235,29 +236,49 @@ func mapErr(err error) error {
 	return err
 }
 
+// wrap, deferred at the top of a method with what the method does, maps
+// the error leaving it to the store's sentinels and says what failed.
+func wrap(errp *error, format string, args ...any) {
+	rows.Wrap(errp, mapErr, format, args...)
+}
+
+// inTx runs fn in a write transaction and commits it when fn succeeds.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // queryAll runs a query on db and reads every row with scan. Errors say
 // what was being read.
-func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	return collect(what, rows, err, scan)
+func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(scan func(dest ...any) error) (T, error), query string, args ...any) ([]T, error) {
+	rs, err := db.QueryContext(ctx, query, args...)
+	return collect(what, rs, err, scan)
 }
 
 // collect reads every row of a query's result with scan.
-func collect[T any](what string, rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+func collect[T any](what string, rs *sql.Rows, err error, scan func(scan func(dest ...any) error) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+	defer rs.Close()
+	out, err := rows.All(rs, scan)
+	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return out, nil
+}
+
+// sqlLimit turns "0 or less: no limit" into SQLite's LIMIT.
+func sqlLimit(limit int) int {
+	if limit <= 0 {
+		return -1
+	}
+	return limit
 }

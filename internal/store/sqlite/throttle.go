@@ -15,13 +15,14 @@ import (
 // through, and an event is refused when tat is further ahead of now than
 // the burst allows. The WHERE of the upsert leaves a refused key as it
 // was, and RETURNING then gives no row.
-func (s *Store) Throttle(ctx context.Context, key string, burst int, every time.Duration, now time.Time) (bool, time.Duration, error) {
+func (s *Store) Throttle(ctx context.Context, key string, burst int, every time.Duration, now time.Time) (_ bool, _ time.Duration, err error) {
+	defer wrap(&err, "throttle %s", key)
 	if burst <= 0 || every <= 0 {
 		return true, 0, nil
 	}
 	t, step := now.UnixMicro(), every.Microseconds()
 	tolerance := int64(burst-1) * step
-	err := s.w.QueryRowContext(ctx, `INSERT INTO rate_limits (key, tat) VALUES (?1, ?2 + ?3)
+	err = s.w.QueryRowContext(ctx, `INSERT INTO rate_limits (key, tat) VALUES (?1, ?2 + ?3)
 		ON CONFLICT (key) DO UPDATE SET tat = max(rate_limits.tat, ?2) + ?3
 			WHERE rate_limits.tat - ?2 <= ?4
 		RETURNING tat`, key, t, step, tolerance).Scan(new(int64))
@@ -34,11 +35,11 @@ func (s *Store) Throttle(ctx context.Context, key string, burst int, every time.
 		return true, 0, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return false, 0, fmt.Errorf("store: throttle %s: %w", key, err)
+		return false, 0, err
 	}
 	var tat int64
 	if err := s.w.QueryRowContext(ctx, `SELECT tat FROM rate_limits WHERE key = ?`, key).Scan(&tat); err != nil {
-		return false, 0, fmt.Errorf("store: throttle %s: %w", key, err)
+		return false, 0, err
 	}
 	return false, max(time.Duration(tat-t-tolerance)*time.Microsecond, time.Microsecond), nil
 }
@@ -51,10 +52,11 @@ const pruneEvery = 1024
 // single writer runs alone: each bucket is charged by the same upsert as
 // Throttle's, and the transaction is rolled back, charging nothing, when
 // one of them refuses.
-func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store.Bucket) (bool, time.Duration, error) {
+func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store.Bucket) (_ bool, _ time.Duration, err error) {
+	defer wrap(&err, "throttle")
 	t := now.UnixMicro()
 	var wait time.Duration
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, b := range buckets {
 			if b.Burst <= 0 || b.Every <= 0 {
 				continue
@@ -70,7 +72,7 @@ func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store
 					continue
 				}
 				if !errors.Is(err, sql.ErrNoRows) {
-					return fmt.Errorf("store: throttle %s: %w", b.Key, err)
+					return fmt.Errorf("bucket %s: %w", b.Key, err)
 				}
 			}
 			var tat int64
@@ -79,7 +81,7 @@ func (s *Store) ThrottleAll(ctx context.Context, now time.Time, buckets ...store
 				continue // a peek at a key never used: a full bucket
 			}
 			if err != nil {
-				return fmt.Errorf("store: throttle %s: %w", b.Key, err)
+				return fmt.Errorf("bucket %s: %w", b.Key, err)
 			}
 			if tat-t > tolerance {
 				wait = max(wait, time.Duration(tat-t-tolerance)*time.Microsecond)

@@ -11,9 +11,9 @@ import (
 // MissingVectors lists papers without a current vector of model.
 func (s *Store) MissingVectors(ctx context.Context, model string, after store.Cursor, limit int) ([]store.EmbedTask, error) {
 	return afterCursor(after, limit, func(where string, args []any, n int) ([]store.EmbedTask, error) {
-		return queryAll(ctx, s.r, "missing vectors", func(sc scanner) (store.EmbedTask, error) {
+		return queryAll(ctx, s.r, "missing vectors", func(scan func(dest ...any) error) (store.EmbedTask, error) {
 			var t store.EmbedTask
-			err := sc.Scan(&t.ID, &t.Rev, &t.Title, &t.Abstract, &t.Cursor.Seq)
+			err := scan(&t.ID, &t.Rev, &t.Title, &t.Abstract, &t.Cursor.Seq)
 			t.Cursor.Rev = t.Rev
 			return t, err
 		}, `SELECT p.id, p.rev, p.title, p.abstract, p.seq FROM papers p
