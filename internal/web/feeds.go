@@ -138,19 +138,6 @@ func searchFeedQuery(q string, mode search.Mode) string {
 	return v
 }
 
-// feedRoutes adds the RSS, Atom and JSON feeds.
-func (s *Server) feedRoutes(mux *http.ServeMux) {
-	feed := func(h handlerFunc) http.Handler { return s.handle(conditionalGet(s.cached(h))) }
-	mux.Handle("GET /feeds/{file}", feed(s.feedTop))
-	mux.Handle("GET /feeds/category/{file}", feed(s.feedCategory))
-	mux.Handle("GET /feeds/user/{file}", feed(s.feedUser))
-	for _, f := range syndication.Formats {
-		mux.Handle("GET /search."+f.Ext, feed(func(w http.ResponseWriter, r *http.Request) error {
-			return s.feedSearch(w, r, f)
-		}))
-	}
-}
-
 const noFeedHere = "There is no feed at this address. Feeds end in .atom, .rss or .json: /feeds/daily.atom, /feeds/trending.atom, /feeds/category/cs.CL.atom, /feeds/user/NAME.atom or /search.atom?q=WORDS."
 
 // feedTop serves /feeds/daily.* and /feeds/trending.*.
