@@ -24,16 +24,6 @@ import (
 // nesting, types and date format, as in its real responses), so that a
 // program written for it works here by changing the base URL.
 
-// apiRoutes adds the JSON API's reads.
-func (s *Server) apiRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /api/daily_papers", s.handle(s.api(s.cached(s.apiDailyPapers))))
-	mux.Handle("GET /api/papers", s.handle(s.api(s.cached(s.apiPapers))))
-	mux.Handle("GET /api/papers/search", s.handle(s.api(s.cached(s.apiSearch))))
-	mux.Handle("GET /api/papers/{id...}", s.handle(s.api(s.cached(s.apiPaper))))
-	mux.Handle("GET /api/openapi.json", s.handle(s.api(s.openAPI)))
-	mux.Handle("OPTIONS /api/", http.HandlerFunc(preflight))
-}
-
 // api marks a response as the API's: any origin may read it (it holds
 // nothing private, and the writes take tokens, not cookies).
 func (s *Server) api(h handlerFunc) handlerFunc {

@@ -22,20 +22,9 @@ package web
 // /users/{name} and /papers/{id...} already own their trees; the search
 // feed sits beside /search, where the issue asked for it.
 //
-// The documents are written by hand, not with a feed library, so that
-// escaping is exactly what each format needs: Atom text constructs are
-// type="text"; RSS titles are plain text with &, < and > as hexadecimal
-// character references (the RSS Best Practices Profile's advice, which
-// aggregators that treat titles as HTML also read right) and RSS
-// descriptions are entity-encoded HTML; nothing uses CDATA, so "]]>" in an
-// abstract is just text. JSON Feed is version 1.1 (gorilla/feeds writes 1.0).
-// The output is deterministic, so ETags are stable and golden files work.
-//
-// Every item's id (Atom id, RSS guid, JSON Feed id) is the paper's
-// canonical arXiv id as its version-less abstract URL,
-// https://arxiv.org/abs/2509.02547: an IRI, as Atom requires, the same in
-// every feed and format and across new arXiv versions, so readers never
-// show a paper twice. The item's link is the paper's page on this site.
+// The documents themselves are written by internal/syndication, which
+// says how each format is escaped and what an item's id is; this file
+// chooses the papers and builds the feed.
 //
 // Conditional GET: s.cached gives an ETag (a hash of the body) and answers
 // If-None-Match with 304; with the page cache off, writeSyn's own ETag and
@@ -50,10 +39,8 @@ package web
 // Last-Modified and rely on the ETag alone.
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -64,12 +51,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/rank"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/syndication"
 )
 
 // Feed sizes and windows.
@@ -81,37 +68,13 @@ const (
 	synMaxAuthors     = 10 // more are summed up as "and N more authors"
 )
 
-// synFormat is one feed format.
-type synFormat struct {
-	ext  string // in the URL, without the dot
-	mime string // without parameters, for autodiscovery
-	name string // for people
-}
-
-// synFormats are the formats, Atom first: autodiscovery offers them in this
-// order and readers that take one take the first.
-var synFormats = []synFormat{
-	{"atom", "application/atom+xml", "Atom"},
-	{"rss", "application/rss+xml", "RSS"},
-	{"json", "application/feed+json", "JSON Feed"},
-}
-
-func synFormatOf(ext string) (synFormat, bool) {
-	for _, f := range synFormats {
-		if f.ext == ext {
-			return f, true
-		}
-	}
-	return synFormat{}, false
-}
-
 // splitFeedFile splits "cs.CL.atom" into "cs.CL" and the Atom format.
-func splitFeedFile(file string) (string, synFormat, bool) {
+func splitFeedFile(file string) (string, syndication.Format, bool) {
 	i := strings.LastIndexByte(file, '.')
 	if i <= 0 {
-		return "", synFormat{}, false
+		return "", syndication.Format{}, false
 	}
-	f, ok := synFormatOf(file[i+1:])
+	f, ok := syndication.FormatOf(file[i+1:])
 	return file[:i], f, ok
 }
 
@@ -130,9 +93,9 @@ func (l feedLink) TypeAttr() template.HTMLAttr {
 // feedLinks offers a list in every format; path has no extension and query
 // is "" or starts with "?".
 func feedLinks(title, path, query string) []feedLink {
-	links := make([]feedLink, len(synFormats))
-	for i, f := range synFormats {
-		links[i] = feedLink{Title: title + " (" + f.name + ")", Type: f.mime, Href: path + "." + f.ext + query}
+	links := make([]feedLink, len(syndication.Formats))
+	for i, f := range syndication.Formats {
+		links[i] = feedLink{Title: title + " (" + f.Name + ")", Type: f.MIME, Href: path + "." + f.Ext + query}
 	}
 	return links
 }
@@ -175,19 +138,6 @@ func searchFeedQuery(q string, mode search.Mode) string {
 	return v
 }
 
-// feedRoutes adds the RSS, Atom and JSON feeds.
-func (s *Server) feedRoutes(mux *http.ServeMux) {
-	feed := func(h handlerFunc) http.Handler { return s.handle(conditionalGet(s.cached(h))) }
-	mux.Handle("GET /feeds/{file}", feed(s.feedTop))
-	mux.Handle("GET /feeds/category/{file}", feed(s.feedCategory))
-	mux.Handle("GET /feeds/user/{file}", feed(s.feedUser))
-	for _, f := range synFormats {
-		mux.Handle("GET /search."+f.ext, feed(func(w http.ResponseWriter, r *http.Request) error {
-			return s.feedSearch(w, r, f)
-		}))
-	}
-}
-
 const noFeedHere = "There is no feed at this address. Feeds end in .atom, .rss or .json: /feeds/daily.atom, /feeds/trending.atom, /feeds/category/cs.CL.atom, /feeds/user/NAME.atom or /search.atom?q=WORDS."
 
 // feedTop serves /feeds/daily.* and /feeds/trending.*.
@@ -196,7 +146,7 @@ func (s *Server) feedTop(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return notFound(noFeedHere)
 	}
-	var feed *synFeed
+	var feed *syndication.Feed
 	var err error
 	switch name {
 	case "daily":
@@ -212,8 +162,8 @@ func (s *Server) feedTop(w http.ResponseWriter, r *http.Request) error {
 	return s.writeSyn(w, feed, f)
 }
 
-func (s *Server) dailySyn(ctx context.Context) (*synFeed, error) {
-	feed := &synFeed{
+func (s *Server) dailySyn(ctx context.Context) (*syndication.Feed, error) {
+	feed := &syndication.Feed{
 		Title:       s.dailyFeedTitle(),
 		Description: "Papers submitted to " + s.siteName + " in the last seven days of the feed, newest first.",
 		Path:        "/feeds/daily", Home: "/", Chronological: true,
@@ -222,12 +172,12 @@ func (s *Server) dailySyn(ctx context.Context) (*synFeed, error) {
 	if err != nil {
 		return nil, err
 	}
-	feed.addItems(s, newestFirst(items, synListLimit))
+	s.addSynItems(feed, newestFirst(items, synListLimit))
 	return feed, s.finishSyn(ctx, feed)
 }
 
-func (s *Server) trendingSyn(ctx context.Context) (*synFeed, error) {
-	feed := &synFeed{
+func (s *Server) trendingSyn(ctx context.Context) (*syndication.Feed, error) {
+	feed := &syndication.Feed{
 		Title:       s.trendingFeedTitle(),
 		Description: rank.Explanation,
 		Path:        "/feeds/trending", Home: "/papers/trending",
@@ -244,7 +194,7 @@ func (s *Server) trendingSyn(ctx context.Context) (*synFeed, error) {
 			return nil, err
 		}
 		for _, it := range rank.Trending(items, ref, pageSize) {
-			feed.addItems(s, []store.FeedItem{it.FeedItem})
+			s.addSynItems(feed, []store.FeedItem{it.FeedItem})
 		}
 	}
 	return feed, s.finishSyn(ctx, feed)
@@ -276,7 +226,7 @@ func (s *Server) feedCategory(w http.ResponseWriter, r *http.Request) error {
 		return notFound(fmt.Sprintf("There is no arXiv category %q. Category feeds name a category such as cs.CL or a whole archive such as cs: /feeds/category/cs.CL.atom.", cat))
 	}
 	ctx := r.Context()
-	feed := &synFeed{
+	feed := &syndication.Feed{
 		Title:       s.categoryFeedTitle(cat),
 		Description: "Papers in " + cat + " submitted to " + s.siteName + " in the last 30 days of the feed, newest first.",
 		Path:        "/feeds/category/" + url.PathEscape(cat), Home: "/", Chronological: true,
@@ -289,7 +239,7 @@ func (s *Server) feedCategory(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	items = slices.DeleteFunc(items, func(it store.FeedItem) bool { return !paper.InCategories(it.Paper.Categories, []string{cat}) })
-	feed.addItems(s, newestFirst(items, synListLimit))
+	s.addSynItems(feed, newestFirst(items, synListLimit))
 	if err := s.finishSyn(ctx, feed); err != nil {
 		return err
 	}
@@ -316,10 +266,10 @@ func (s *Server) feedUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if u.Username != name {
-		http.Redirect(w, r, "/feeds/user/"+url.PathEscape(u.Username)+"."+f.ext, http.StatusMovedPermanently)
+		http.Redirect(w, r, "/feeds/user/"+url.PathEscape(u.Username)+"."+f.Ext, http.StatusMovedPermanently)
 		return nil
 	}
-	feed := &synFeed{
+	feed := &syndication.Feed{
 		Title:       s.userFeedTitle(u.Username),
 		Description: "Papers submitted to " + s.siteName + " by " + u.Username + ", newest first.",
 		Path:        "/feeds/user/" + url.PathEscape(u.Username), Home: "/users/" + url.PathEscape(u.Username),
@@ -331,7 +281,7 @@ func (s *Server) feedUser(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	feed.addItems(s, newestFirst(items, synListLimit))
+	s.addSynItems(feed, newestFirst(items, synListLimit))
 	if err := s.finishSyn(ctx, feed); err != nil {
 		return err
 	}
@@ -339,7 +289,7 @@ func (s *Server) feedUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // feedSearch serves /search.atom?q=..., /search.rss and /search.json.
-func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat) error {
+func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f syndication.Format) error {
 	if s.search == nil {
 		return notFound("Search is not available on this site, so there are no search feeds.")
 	}
@@ -376,7 +326,7 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f synFormat)
 		return err
 	}
 	query := searchFeedQuery(raw, mode)
-	feed := &synFeed{
+	feed := &syndication.Feed{
 		Title:       s.searchFeedTitle(raw),
 		Description: "Papers on " + s.siteName + " that match “" + paper.Excerpt(strings.TrimSpace(raw), 200) + "”, best match first.",
 		Path:        "/search", Query: query, Home: "/search" + query,
@@ -442,42 +392,27 @@ func newestFirst(items []store.FeedItem, limit int) []store.FeedItem {
 	return out
 }
 
-// synFeed is a feed before it is written in a format.
-type synFeed struct {
-	Title, Description string
-	Path               string // the canonical address without the extension
-	Query              string // "" or "?q=..."
-	Home               string // the page the feed follows
-	Updated            time.Time
-	// Chronological feeds change only when a newer item comes, so the
-	// newest item's time can be their Last-Modified.
-	Chronological bool
-	Entries       []synEntry
+// synSite is the site the feeds are written for.
+func (s *Server) synSite() syndication.Site {
+	return syndication.Site{BaseURL: s.baseURL, Name: s.siteName, CategoryLabels: categoryNames}
 }
 
-// synEntry is one paper of a feed.
-type synEntry struct {
-	ID                 paper.ID
-	Title, Abstract    string
-	Authors            []string
-	Categories         []string
-	Published, Updated time.Time
-}
-
-func (f *synFeed) addItems(s *Server, items []store.FeedItem) {
+// addSynItems adds feed entries to the feed, dated by their submission.
+func (s *Server) addSynItems(f *syndication.Feed, items []store.FeedItem) {
 	for _, it := range items {
 		f.Entries = append(f.Entries, s.synEntryOf(&it.Paper, it.SubmittedAt, it.SubmittedAt))
 	}
 }
 
-func (s *Server) synEntryOf(p *paper.Paper, published, updated time.Time) synEntry {
-	e := synEntry{
+func (s *Server) synEntryOf(p *paper.Paper, published, updated time.Time) syndication.Entry {
+	e := syndication.Entry{
 		ID:         p.ID,
-		Title:      feedText(paper.CleanText(p.Title)),
-		Abstract:   feedText(p.Abstract),
+		Title:      syndication.Text(paper.CleanText(p.Title)),
+		Abstract:   syndication.Text(p.Abstract),
 		Categories: p.Categories,
 		Published:  published.UTC().Truncate(time.Second),
 		Updated:    updated.UTC().Truncate(time.Second),
+		Image:      s.thumbnailURL(p.ID),
 	}
 	if e.Title == "" {
 		e.Title = "arXiv:" + string(p.ID)
@@ -487,7 +422,7 @@ func (s *Server) synEntryOf(p *paper.Paper, published, updated time.Time) synEnt
 			e.Authors = append(e.Authors, fmt.Sprintf("and %d more authors", len(p.Authors)-synMaxAuthors))
 			break
 		}
-		e.Authors = append(e.Authors, feedText(paper.CleanText(a.Name)))
+		e.Authors = append(e.Authors, syndication.Text(paper.CleanText(a.Name)))
 	}
 	return e
 }
@@ -495,7 +430,7 @@ func (s *Server) synEntryOf(p *paper.Paper, published, updated time.Time) synEnt
 // finishSyn sets the feed's time: its newest item's, or on an empty feed
 // the site's newest submission's (the Unix epoch on an empty site), so
 // that the document stays the same between changes.
-func (s *Server) finishSyn(ctx context.Context, f *synFeed) error {
+func (s *Server) finishSyn(ctx context.Context, f *syndication.Feed) error {
 	for _, e := range f.Entries {
 		if e.Updated.After(f.Updated) {
 			f.Updated = e.Updated
@@ -516,58 +451,16 @@ func (s *Server) finishSyn(ctx context.Context, f *synFeed) error {
 	return nil
 }
 
-// feedText makes text safe for every format: characters XML 1.0 cannot
-// carry (most control characters, invalid UTF-8) become U+FFFD, line ends
-// become \n, and the ends are trimmed (feed parsers trim them anyway).
-func feedText(s string) string {
-	s = strings.ReplaceAll(strings.TrimSpace(s), "\r\n", "\n")
-	ok := true
-	for _, r := range s {
-		if !xmlChar(r) || r == '\r' || r == utf8.RuneError {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\r':
-			b.WriteByte('\n')
-		case !xmlChar(r):
-			b.WriteRune(utf8.RuneError)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// xmlChar reports whether XML 1.0 allows r (its production Char).
-func xmlChar(r rune) bool {
-	return r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
-}
-
 // writeSyn sends the feed in format f with its validators: an ETag (which
 // s.cached replaces with its own when the page cache is on) and, for
 // chronological feeds with items, Last-Modified.
-func (s *Server) writeSyn(w http.ResponseWriter, feed *synFeed, f synFormat) error {
-	var body []byte
-	var err error
-	switch f.ext {
-	case "atom":
-		body = s.atomDoc(feed)
-	case "rss":
-		body = s.rssDoc(feed)
-	default:
-		if body, err = s.jsonFeedDoc(feed); err != nil {
-			return err
-		}
+func (s *Server) writeSyn(w http.ResponseWriter, feed *syndication.Feed, f syndication.Format) error {
+	body, err := syndication.Marshal(feed, f, s.synSite())
+	if err != nil {
+		return err
 	}
 	h := w.Header()
-	h.Set("Content-Type", f.mime+"; charset=utf-8")
+	h.Set("Content-Type", f.MIME+"; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	sum := fnv.New64a()
 	sum.Write(body)
@@ -578,239 +471,6 @@ func (s *Server) writeSyn(w http.ResponseWriter, feed *synFeed, f synFormat) err
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body) // a failed write means the client went away
 	return nil
-}
-
-// abs makes a site path absolute.
-func (s *Server) abs(path string) string { return s.baseURL + path }
-
-// selfURL is the feed's own address in format f.
-func (s *Server) selfURL(feed *synFeed, f string) string {
-	return s.abs(feed.Path + "." + f + feed.Query)
-}
-
-// The arXiv category scheme, as arXiv's own Atom API names it.
-const arxivCategoryScheme = "http://arxiv.org/schemas/atom"
-
-func (s *Server) atomDoc(feed *synFeed) []byte {
-	var x xmlWriter
-	x.b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
-	x.open("feed", "xmlns", "http://www.w3.org/2005/Atom")
-	x.leaf("title", feed.Title, "type", "text")
-	x.leaf("subtitle", feed.Description, "type", "text")
-	x.leaf("id", s.selfURL(feed, "atom"))
-	x.leaf("updated", feed.Updated.Format(time.RFC3339))
-	x.empty("link", "rel", "self", "type", "application/atom+xml", "href", s.selfURL(feed, "atom"))
-	x.empty("link", "rel", "alternate", "type", "text/html", "href", s.abs(feed.Home))
-	x.open("author")
-	x.leaf("name", s.siteName)
-	x.leaf("uri", s.abs("/"))
-	x.close("author")
-	x.leaf("generator", s.siteName, "uri", s.abs("/"))
-	for _, e := range feed.Entries {
-		x.open("entry")
-		x.leaf("id", e.ID.AbsURL())
-		x.leaf("title", e.Title, "type", "text")
-		x.empty("link", "rel", "alternate", "type", "text/html", "href", s.abs(e.ID.Path()))
-		x.empty("link", "rel", "related", "type", "text/html", "title", "arXiv", "href", e.ID.AbsURL())
-		x.leaf("published", e.Published.Format(time.RFC3339))
-		x.leaf("updated", e.Updated.Format(time.RFC3339))
-		for _, a := range e.Authors {
-			x.open("author")
-			x.leaf("name", a)
-			x.close("author")
-		}
-		for _, c := range e.Categories {
-			attrs := []string{"term", c, "scheme", arxivCategoryScheme}
-			if n, ok := categoryNames[c]; ok {
-				attrs = append(attrs, "label", n)
-			}
-			x.empty("category", attrs...)
-		}
-		if e.Abstract != "" {
-			x.leaf("summary", e.Abstract, "type", "text")
-		}
-		x.close("entry")
-	}
-	x.close("feed")
-	return x.b.Bytes()
-}
-
-func (s *Server) rssDoc(feed *synFeed) []byte {
-	var x xmlWriter
-	x.b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
-	x.open("rss", "version", "2.0", "xmlns:atom", "http://www.w3.org/2005/Atom", "xmlns:dc", "http://purl.org/dc/elements/1.1/")
-	x.open("channel")
-	x.leaf("title", feed.Title)
-	x.leaf("link", s.abs(feed.Home))
-	x.leaf("description", feed.Description)
-	x.leaf("lastBuildDate", feed.Updated.Format(http.TimeFormat))
-	x.leaf("generator", s.siteName)
-	x.empty("atom:link", "rel", "self", "type", "application/rss+xml", "href", s.selfURL(feed, "rss"))
-	for _, e := range feed.Entries {
-		x.open("item")
-		x.leaf("title", e.Title)
-		x.leaf("link", s.abs(e.ID.Path()))
-		// Not a permalink: the link, not the guid, is where readers go.
-		x.leaf("guid", e.ID.AbsURL(), "isPermaLink", "false")
-		x.leaf("pubDate", e.Published.Format(http.TimeFormat))
-		for _, a := range e.Authors {
-			x.leaf("dc:creator", a)
-		}
-		for _, c := range e.Categories {
-			x.leaf("category", c)
-		}
-		if e.Abstract != "" {
-			// RSS descriptions are HTML: the plain abstract is escaped as
-			// HTML first, then as XML.
-			x.leaf("description", htmlText.Replace(e.Abstract))
-		}
-		x.close("item")
-	}
-	x.close("channel")
-	x.close("rss")
-	return x.b.Bytes()
-}
-
-// htmlText escapes plain text for HTML element content.
-var htmlText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
-type jsonFeed struct {
-	Version     string           `json:"version"`
-	Title       string           `json:"title"`
-	HomePageURL string           `json:"home_page_url"`
-	FeedURL     string           `json:"feed_url"`
-	Description string           `json:"description,omitempty"`
-	Authors     []jsonFeedAuthor `json:"authors,omitempty"`
-	Items       []jsonFeedItem   `json:"items"`
-}
-
-type jsonFeedAuthor struct {
-	Name string `json:"name"`
-	URL  string `json:"url,omitempty"`
-}
-
-type jsonFeedItem struct {
-	ID            string           `json:"id"`
-	URL           string           `json:"url"`
-	ExternalURL   string           `json:"external_url"`
-	Title         string           `json:"title"`
-	ContentText   string           `json:"content_text"`
-	DatePublished string           `json:"date_published"`
-	DateModified  string           `json:"date_modified"`
-	Image         string           `json:"image"` // the paper's title card (thumbnails.go), for readers that show one
-	Authors       []jsonFeedAuthor `json:"authors,omitempty"`
-	Tags          []string         `json:"tags,omitempty"`
-}
-
-func (s *Server) jsonFeedDoc(feed *synFeed) ([]byte, error) {
-	doc := jsonFeed{
-		Version:     "https://jsonfeed.org/version/1.1",
-		Title:       feed.Title,
-		HomePageURL: s.abs(feed.Home),
-		FeedURL:     s.selfURL(feed, "json"),
-		Description: feed.Description,
-		Authors:     []jsonFeedAuthor{{Name: s.siteName, URL: s.abs("/")}},
-		Items:       make([]jsonFeedItem, 0, len(feed.Entries)),
-	}
-	for _, e := range feed.Entries {
-		it := jsonFeedItem{
-			ID:            e.ID.AbsURL(),
-			URL:           s.abs(e.ID.Path()),
-			ExternalURL:   e.ID.AbsURL(),
-			Title:         e.Title,
-			ContentText:   e.Abstract,
-			DatePublished: e.Published.Format(time.RFC3339),
-			DateModified:  e.Updated.Format(time.RFC3339),
-			Image:         s.thumbnailURL(e.ID),
-			Tags:          e.Categories,
-		}
-		for _, a := range e.Authors {
-			it.Authors = append(it.Authors, jsonFeedAuthor{Name: a})
-		}
-		doc.Items = append(doc.Items, it)
-	}
-	// Indented like the XML formats; <, > and & are escaped as \u003c and
-	// so on, which is harmless and safe should the document ever be
-	// embedded in HTML.
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
-}
-
-// xmlWriter writes indented XML. Text and attribute values go through
-// xmlEscape; names are the program's own.
-type xmlWriter struct {
-	b     bytes.Buffer
-	depth int
-}
-
-func (x *xmlWriter) start(name string, attrs []string) {
-	x.b.WriteString(strings.Repeat("  ", x.depth))
-	x.b.WriteByte('<')
-	x.b.WriteString(name)
-	for i := 0; i+1 < len(attrs); i += 2 {
-		x.b.WriteByte(' ')
-		x.b.WriteString(attrs[i])
-		x.b.WriteString(`="`)
-		xmlEscape(&x.b, attrs[i+1], true)
-		x.b.WriteByte('"')
-	}
-}
-
-// open starts an element that holds elements.
-func (x *xmlWriter) open(name string, attrs ...string) {
-	x.start(name, attrs)
-	x.b.WriteString(">\n")
-	x.depth++
-}
-
-func (x *xmlWriter) close(name string) {
-	x.depth--
-	x.b.WriteString(strings.Repeat("  ", x.depth))
-	x.b.WriteString("</" + name + ">\n")
-}
-
-// leaf writes an element that holds text.
-func (x *xmlWriter) leaf(name, text string, attrs ...string) {
-	x.start(name, attrs)
-	x.b.WriteByte('>')
-	xmlEscape(&x.b, text, false)
-	x.b.WriteString("</" + name + ">\n")
-}
-
-// empty writes an element without content.
-func (x *xmlWriter) empty(name string, attrs ...string) {
-	x.start(name, attrs)
-	x.b.WriteString("/>\n")
-}
-
-// xmlEscape writes s as XML character data or, with attr, as an attribute
-// value (in double quotes). &, < and > are always written as hexadecimal
-// character references, which every XML parser reads and which RSS
-// aggregators that take plain text for HTML do not mistake for markup;
-// "]]>" thus never appears. Characters XML cannot carry become U+FFFD.
-func xmlEscape(b *bytes.Buffer, s string, attr bool) {
-	for _, r := range s {
-		switch {
-		case r == '&':
-			b.WriteString("&#x26;")
-		case r == '<':
-			b.WriteString("&#x3C;")
-		case r == '>':
-			b.WriteString("&#x3E;")
-		case r == '"' && attr:
-			b.WriteString("&#x22;")
-		case r == '\r' || (attr && (r == '\n' || r == '\t')):
-			fmt.Fprintf(b, "&#x%X;", r) // kept as it is, not normalised away
-		case !xmlChar(r):
-			b.WriteRune(utf8.RuneError)
-		default:
-			b.WriteRune(r)
-		}
-	}
 }
 
 // conditionalGet answers If-Modified-Since with 304 for responses that

@@ -24,6 +24,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/rank"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/syndication"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/feeds")
@@ -618,20 +619,20 @@ func TestFeedAutodiscovery(t *testing.T) {
 			t.Errorf("%s: %d alternate links, want 3", tc.page, links.Length())
 			continue
 		}
-		for i, f := range synFormats {
+		for i, f := range syndication.Formats {
 			l := links.Eq(i)
 			typ, _ := l.Attr("type")
 			title, _ := l.Attr("title")
 			href, _ := l.Attr("href")
-			if typ != f.mime || title != tc.title+" ("+f.name+")" || !strings.HasPrefix(href, tc.feed+"."+f.ext) {
+			if typ != f.MIME || title != tc.title+" ("+f.Name+")" || !strings.HasPrefix(href, tc.feed+"."+f.Ext) {
 				t.Errorf("%s: link %d type %q title %q href %q", tc.page, i, typ, title, href)
 			}
 			// Autodiscovery code that reads the HTML without decoding
 			// entities still finds the type.
-			if !strings.Contains(rec.Body.String(), `type="`+f.mime+`"`) {
-				t.Errorf("%s: the type %s is not written literally", tc.page, f.mime)
+			if !strings.Contains(rec.Body.String(), `type="`+f.MIME+`"`) {
+				t.Errorf("%s: the type %s is not written literally", tc.page, f.MIME)
 			}
-			if strings.Contains(href, "+") || strings.Contains(rec.Body.String(), `href="`+tc.feed+"."+f.ext+`?q=diffusion&#43;`) {
+			if strings.Contains(href, "+") || strings.Contains(rec.Body.String(), `href="`+tc.feed+"."+f.Ext+`?q=diffusion&#43;`) {
 				t.Errorf("%s: href %q has a plus, which the page writes as &#43;", tc.page, href)
 			}
 			u, err := url.Parse(href)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/dailypapers/dailypapers/internal/digest"
+	"github.com/dailypapers/dailypapers/internal/syndication"
 )
 
 // Handler returns every route of the site. All routes live here.
@@ -63,9 +64,26 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/comments/{id}/resolve", s.handle(s.admin(s.adminResolve)))
 	mux.Handle("POST /admin/users/{name}/disable", s.handle(s.admin(s.adminDisableUser)))
 
-	// The JSON API's reads (api_read.go) and the RSS, Atom and JSON feeds (feeds.go).
-	s.apiRoutes(mux)
-	s.feedRoutes(mux)
+	// The JSON API's reads (api_read.go).
+	mux.Handle("GET /api/daily_papers", s.handle(s.api(s.cached(s.apiDailyPapers))))
+	mux.Handle("GET /api/papers", s.handle(s.api(s.cached(s.apiPapers))))
+	mux.Handle("GET /api/papers/search", s.handle(s.api(s.cached(s.apiSearch))))
+	mux.Handle("GET /api/papers/{id...}", s.handle(s.api(s.cached(s.apiPaper))))
+	mux.Handle("GET /api/openapi.json", s.handle(s.api(s.openAPI)))
+	mux.Handle("OPTIONS /api/", http.HandlerFunc(preflight))
+
+	// The RSS, Atom and JSON feeds (feeds.go), which answer readers'
+	// conditional GETs.
+	feed := func(h handlerFunc) http.Handler { return s.handle(conditionalGet(s.cached(h))) }
+	mux.Handle("GET /feeds/{file}", feed(s.feedTop))
+	mux.Handle("GET /feeds/category/{file}", feed(s.feedCategory))
+	mux.Handle("GET /feeds/user/{file}", feed(s.feedUser))
+	// GET /search.atom, GET /search.rss and GET /search.json.
+	for _, f := range syndication.Formats {
+		mux.Handle("GET /search."+f.Ext, feed(func(w http.ResponseWriter, r *http.Request) error {
+			return s.feedSearch(w, r, f)
+		}))
+	}
 
 	// The JSON API's writes, with personal tokens.
 	mux.Handle("POST /api/papers/submit", s.handle(s.withToken(s.apiSubmit)))
