@@ -157,10 +157,11 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 // one transaction that also checks the duplicate and the daily cap. The
 // transaction takes the next version before it checks anything, so the
 // checks of submissions made at once run one after the other.
-func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.FeedItem, error) {
+func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (_ store.FeedItem, err error) {
+	defer wrap(&err, "submit %s", sub.Paper.ID)
 	id := sub.Paper.ID
 	var item, existing store.FeedItem
-	err := s.versionTx(ctx, func(tx pgx.Tx, rev int64) (bool, error) {
+	err = s.versionTx(ctx, func(tx pgx.Tx, rev int64) (bool, error) {
 		var users int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1`, sub.UserID).Scan(&users); err != nil {
 			return false, err
@@ -233,9 +234,9 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) && existing.Day != "" {
-			return existing, fmt.Errorf("store: submit %s: %w", id, err)
+			return existing, err
 		}
-		return store.FeedItem{}, fmt.Errorf("store: submit %s: %w", id, mapErr(err))
+		return store.FeedItem{}, err
 	}
 	return item, nil
 }
@@ -373,7 +374,8 @@ func commentByKey(ctx context.Context, q querier, userID int64, key string) (sto
 // CreatedAt is the one given, or now when that is zero. A form posted
 // twice at once inserts its key once (comments_client_key): the loser
 // reads the winner's comment.
-func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment, error) {
+func (s *Store) AddComment(ctx context.Context, c store.Comment) (_ store.Comment, err error) {
+	defer wrap(&err, "comment on %s", c.PaperID)
 	var key any
 	if c.Key != "" {
 		key = c.Key
@@ -382,11 +384,11 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 			return out, nil // this form was posted before
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
-			return store.Comment{}, fmt.Errorf("store: comment on %s: %w", c.PaperID, err)
+			return store.Comment{}, err
 		}
 	}
 	var out store.Comment
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+	err = s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
 		seq, err := paperSeq(ctx, tx, c.PaperID)
 		if err != nil {
 			return false, err
@@ -425,7 +427,7 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 		out, err = commentByKey(ctx, s.pool, c.Author.ID, c.Key)
 	}
 	if err != nil {
-		return store.Comment{}, fmt.Errorf("store: comment on %s: %w", c.PaperID, mapErr(err))
+		return store.Comment{}, err
 	}
 	return out, nil
 }
@@ -639,13 +641,14 @@ const tokenUseStep = time.Minute
 // unless it was noted less than tokenUseStep before now. The UPDATE checks
 // the step again, so processes that read the token at once note its use
 // once.
-func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.APIToken, error) {
+func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (_ store.Account, _ store.APIToken, err error) {
+	defer wrap(&err, "API token")
 	var t store.APIToken
 	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash).Scan, rows.APITokenDest(&t)...)
 	if err != nil {
-		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", mapErr(err))
+		return store.Account{}, store.APIToken{}, err
 	}
 	now = time.UnixMilli(now.UnixMilli()).UTC()
 	if !t.LastUsedAt.IsZero() && now.Sub(t.LastUsedAt) < tokenUseStep {
@@ -655,7 +658,7 @@ func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.
 		WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`,
 		now.UnixMilli(), t.ID, now.Add(-tokenUseStep).UnixMilli())
 	if err != nil {
-		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", err)
+		return store.Account{}, store.APIToken{}, err
 	}
 	if tag.RowsAffected() > 0 {
 		t.LastUsedAt = now

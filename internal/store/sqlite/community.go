@@ -28,6 +28,13 @@ func mapRef(err error) error {
 	return mapErr(err)
 }
 
+// wrapRef is wrap for a method that writes a reference: its error goes
+// through mapRef rather than mapErr. PostgreSQL's mapErr reads a foreign
+// key as store.ErrNotFound everywhere, so there a method says wrap.
+func wrapRef(errp *error, format string, args ...any) {
+	rows.Wrap(errp, mapRef, format, args...)
+}
+
 // updateOne runs an UPDATE that must match a row, or returns
 // store.ErrNotFound.
 func updateOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
@@ -103,13 +110,11 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) (er
 }
 
 // CreatePasswordReset stores a reset token.
-func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) (err error) {
+	defer wrapRef(&err, "create password reset")
+	_, err = s.w.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		r.TokenHash, r.UserID, rows.OrNow(r.CreatedAt).UnixMilli(), r.ExpiresAt.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("store: create password reset: %w", mapRef(err))
-	}
-	return nil
+	return err
 }
 
 // ResetPassword spends a live reset token: new password hash, no sessions,
@@ -163,10 +168,11 @@ const (
 
 // Submit merges the paper into the catalogue and puts it on the feed, in
 // one transaction that also checks the duplicate and the daily cap.
-func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.FeedItem, error) {
+func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (_ store.FeedItem, err error) {
+	defer wrapRef(&err, "submit %s", sub.Paper.ID)
 	id := sub.Paper.ID
 	var item, existing store.FeedItem
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// The transaction holds the write lock: the change becomes visible in v+1.
 		var rev int64
 		if err := tx.QueryRowContext(ctx, `SELECT v + 1 FROM store_version WHERE id = 1`).Scan(&rev); err != nil {
@@ -246,9 +252,9 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return existing, fmt.Errorf("store: submit %s: %w", id, err)
+			return existing, err
 		}
-		return store.FeedItem{}, fmt.Errorf("store: submit %s: %w", id, mapRef(err))
+		return store.FeedItem{}, err
 	}
 	return item, nil
 }
@@ -303,9 +309,10 @@ func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) (err er
 
 // Vote records or withdraws an upvote; papers.upvotes moves by the rows
 // that changed, in the same transaction.
-func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (int, error) {
+func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (_ int, err error) {
+	defer wrapRef(&err, "vote of %d for %s", userID, id)
 	var upvotes int
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		seq, err := paperSeq(ctx, tx, id)
 		if err != nil {
 			return err
@@ -338,7 +345,7 @@ func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (i
 		return bumpVersion(tx)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: vote of %d for %s: %w", userID, id, mapRef(err))
+		return 0, err
 	}
 	return upvotes, nil
 }
@@ -398,9 +405,10 @@ const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN 
 
 // AddComment stores a visible comment and counts it on its paper. Its
 // CreatedAt is the one given, or now when that is zero.
-func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment, error) {
+func (s *Store) AddComment(ctx context.Context, c store.Comment) (_ store.Comment, err error) {
+	defer wrapRef(&err, "comment on %s", c.PaperID)
 	var out store.Comment
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var key any
 		if c.Key != "" {
 			key = c.Key
@@ -450,7 +458,7 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 		return err
 	})
 	if err != nil {
-		return store.Comment{}, fmt.Errorf("store: comment on %s: %w", c.PaperID, mapRef(err))
+		return store.Comment{}, err
 	}
 	return out, nil
 }
@@ -554,9 +562,10 @@ func (s *Store) HideComment(ctx context.Context, id int64, hide bool) (err error
 
 // ReportComment files a report. Its CreatedAt is the one given, or now
 // when that is zero.
-func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
+func (s *Store) ReportComment(ctx context.Context, r store.Report) (_ store.Report, err error) {
+	defer wrapRef(&err, "report comment %d", r.CommentID)
 	r.CreatedAt = rows.OrNow(r.CreatedAt)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
 			VALUES (?, ?, ?, ?) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, r.CreatedAt.UnixMilli()).Scan(&r.ID); err != nil {
 			return err
@@ -564,7 +573,7 @@ func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report
 		return bumpVersion(tx) // the moderators' pages show reports
 	})
 	if err != nil {
-		return store.Report{}, fmt.Errorf("store: report comment %d: %w", r.CommentID, mapRef(err))
+		return store.Report{}, err
 	}
 	return r, nil
 }
@@ -613,7 +622,8 @@ const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created
 
 // CreateAPIToken stores a token. Its CreatedAt is the one given, or now
 // when that is zero.
-func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
+func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (_ store.APIToken, err error) {
+	defer wrapRef(&err, "create API token")
 	t.CreatedAt = rows.OrNow(t.CreatedAt)
 	if !t.LastUsedAt.IsZero() {
 		t.LastUsedAt = rows.OrNow(t.LastUsedAt)
@@ -621,7 +631,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 	if !t.RevokedAt.IsZero() {
 		t.RevokedAt = rows.OrNow(t.RevokedAt)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
 			rows.NullMillis(t.LastUsedAt), rows.NullMillis(t.RevokedAt)).Scan(&t.ID)
@@ -635,7 +645,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 		return err
 	})
 	if err != nil {
-		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapRef(err))
+		return store.APIToken{}, err
 	}
 	return t, nil
 }
@@ -671,13 +681,14 @@ const (
 )
 
 // APITokenAccount finds the account of a working token and notes the use.
-func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.APIToken, error) {
+func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (_ store.Account, _ store.APIToken, err error) {
+	defer wrap(&err, "API token")
 	var t store.APIToken
 	a, err := rows.ScanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash).Scan, rows.APITokenDest(&t)...)
 	if err != nil {
-		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", mapErr(err))
+		return store.Account{}, store.APIToken{}, err
 	}
 	now = time.UnixMilli(now.UnixMilli()).UTC()
 	if !t.LastUsedAt.IsZero() && now.Sub(t.LastUsedAt) < tokenUseStep {
@@ -699,7 +710,7 @@ func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.
 	case wctx.Err() != nil && ctx.Err() == nil:
 		// The write connection was busy: the next use notes it.
 	default:
-		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", err)
+		return store.Account{}, store.APIToken{}, err
 	}
 	return a, t, nil
 }
