@@ -25,6 +25,9 @@ import (
 const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
 	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
 
+// subscriptionByIDSQL reads one subscription by id.
+const subscriptionByIDSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE s.id = $1`
+
 // subscriptionByEmailSQL finds an address's row by the unique index on
 // lower(email).
 const subscriptionByEmailSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE lower(s.email) = lower($1)`
@@ -61,7 +64,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.
 					return err
 				}
 				added = true
-				out, err = rows.ScanSubscription(tx.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id).Scan)
+				out, err = rows.ScanSubscription(tx.QueryRow(ctx, subscriptionByIDSQL, id).Scan)
 				return err
 			case err != nil:
 				return err
@@ -92,7 +95,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.
 // SubscriptionByID returns one subscription.
 func (s *Store) SubscriptionByID(ctx context.Context, id int64) (_ store.Subscription, err error) {
 	defer wrap(&err, "subscription %d", id)
-	sub, err := rows.ScanSubscription(s.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id).Scan)
+	sub, err := rows.ScanSubscription(s.pool.QueryRow(ctx, subscriptionByIDSQL, id).Scan)
 	if err != nil {
 		return store.Subscription{}, err
 	}
@@ -275,16 +278,25 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 // not in the state they expect under their claim.
 var errNotHeld = fmt.Errorf("%w: the job is not held under the claim", store.ErrConflict)
 
+// holderUpdate runs an UPDATE of one job by its holder; matching no row is
+// errNotHeld.
+func holderUpdate(ctx context.Context, q querier, query string, args ...any) error {
+	tag, err := q.Exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return errNotHeld
+	}
+	return nil
+}
+
 // MarkSending moves a claimed job to sending. A claim whose lease ran out
 // but which nobody took over is still the caller's.
 func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) (err error) {
 	defer wrap(&err, "mark mail job %d sending", jobID)
-	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'sending', message_id = $1
+	return holderUpdate(ctx, s.pool, `UPDATE mail_jobs SET state = 'sending', message_id = $1
 		WHERE id = $2 AND claim = $3 AND state = 'claimed'`, messageID, jobID, claim)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = errNotHeld
-	}
-	return err
 }
 
 // MarkSent records a delivered job and resets its subscription's count of
@@ -311,12 +323,8 @@ func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time
 // claim.
 func (s *Store) RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) (err error) {
 	defer wrap(&err, "retry mail job %d", jobID)
-	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'queued', next_at = $1, last_error = $2, claim = '', lease_until = NULL
+	return holderUpdate(ctx, s.pool, `UPDATE mail_jobs SET state = 'queued', next_at = $1, last_error = $2, claim = '', lease_until = NULL
 		WHERE id = $3 AND claim = $4 AND state IN ('claimed', 'sending')`, rows.OrNow(next).UnixMilli(), reason, jobID, claim)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = errNotHeld
-	}
-	return err
 }
 
 // FailMailJob fails a claimed or sending job and counts a failure on its

@@ -19,11 +19,12 @@ import (
 const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
 	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
 
-func subscriptionByID(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id int64) (store.Subscription, error) {
-	return rows.ScanSubscription(q.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = ?`, id).Scan)
-}
+// subscriptionByIDSQL reads one subscription by id.
+const subscriptionByIDSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE s.id = ?`
+
+// subscriptionByEmailSQL finds an address's row; the column is COLLATE
+// NOCASE, so the comparison ignores case.
+const subscriptionByEmailSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE s.email = ?`
 
 // Subscribe adds an unconfirmed subscription, or starts an unsubscribed one
 // anew. The lookup and the write share a transaction, so two requests for
@@ -40,8 +41,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.
 		added bool
 	)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		// The column is COLLATE NOCASE: the comparison ignores case.
-		old, err := rows.ScanSubscription(tx.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, sub.Email).Scan)
+		old, err := rows.ScanSubscription(tx.QueryRowContext(ctx, subscriptionByEmailSQL, sub.Email).Scan)
 		var id int64
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -68,7 +68,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.
 			}
 		}
 		added = true
-		out, err = subscriptionByID(ctx, tx, id)
+		out, err = rows.ScanSubscription(tx.QueryRowContext(ctx, subscriptionByIDSQL, id).Scan)
 		return err
 	})
 	if err != nil {
@@ -80,7 +80,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.
 // SubscriptionByID returns one subscription.
 func (s *Store) SubscriptionByID(ctx context.Context, id int64) (_ store.Subscription, err error) {
 	defer wrap(&err, "subscription %d", id)
-	sub, err := subscriptionByID(ctx, s.r, id)
+	sub, err := rows.ScanSubscription(s.r.QueryRowContext(ctx, subscriptionByIDSQL, id).Scan)
 	if err != nil {
 		return store.Subscription{}, err
 	}
@@ -90,7 +90,7 @@ func (s *Store) SubscriptionByID(ctx context.Context, id int64) (_ store.Subscri
 // SubscriptionByEmail finds the subscription of an address, ignoring case.
 func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (_ store.Subscription, err error) {
 	defer wrap(&err, "subscription <%s>", email)
-	sub, err := rows.ScanSubscription(s.r.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, email).Scan)
+	sub, err := rows.ScanSubscription(s.r.QueryRowContext(ctx, subscriptionByEmailSQL, email).Scan)
 	if err != nil {
 		return store.Subscription{}, err
 	}
