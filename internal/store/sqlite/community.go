@@ -9,31 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
-
-// mapRef is mapErr that also reads a reference to a row that does not
-// exist (a foreign key: an unknown user, paper or comment) as
-// store.ErrNotFound.
-func mapRef(err error) error {
-	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
-		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
-	}
-	return mapErr(err)
-}
-
-// wrapRef is wrap for a method that writes a reference: its error goes
-// through mapRef rather than mapErr. PostgreSQL's mapErr reads a foreign
-// key as store.ErrNotFound everywhere, so there a method says wrap.
-func wrapRef(errp *error, format string, args ...any) {
-	rows.Wrap(errp, mapRef, format, args...)
-}
 
 // updateOne runs an UPDATE that must match a row, or returns
 // store.ErrNotFound.
@@ -111,7 +90,7 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) (er
 
 // CreatePasswordReset stores a reset token.
 func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) (err error) {
-	defer wrapRef(&err, "create password reset")
+	defer wrap(&err, "create password reset")
 	_, err = s.w.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		r.TokenHash, r.UserID, rows.OrNow(r.CreatedAt).UnixMilli(), r.ExpiresAt.UnixMilli())
 	return err
@@ -169,7 +148,7 @@ const (
 // Submit merges the paper into the catalogue and puts it on the feed, in
 // one transaction that also checks the duplicate and the daily cap.
 func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (_ store.FeedItem, err error) {
-	defer wrapRef(&err, "submit %s", sub.Paper.ID)
+	defer wrap(&err, "submit %s", sub.Paper.ID)
 	id := sub.Paper.ID
 	var item, existing store.FeedItem
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -310,7 +289,7 @@ func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) (err er
 // Vote records or withdraws an upvote; papers.upvotes moves by the rows
 // that changed, in the same transaction.
 func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (_ int, err error) {
-	defer wrapRef(&err, "vote of %d for %s", userID, id)
+	defer wrap(&err, "vote of %d for %s", userID, id)
 	var upvotes int
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		seq, err := paperSeq(ctx, tx, id)
@@ -406,7 +385,7 @@ const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN 
 // AddComment stores a visible comment and counts it on its paper. Its
 // CreatedAt is the one given, or now when that is zero.
 func (s *Store) AddComment(ctx context.Context, c store.Comment) (_ store.Comment, err error) {
-	defer wrapRef(&err, "comment on %s", c.PaperID)
+	defer wrap(&err, "comment on %s", c.PaperID)
 	var out store.Comment
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var key any
@@ -563,7 +542,7 @@ func (s *Store) HideComment(ctx context.Context, id int64, hide bool) (err error
 // ReportComment files a report. Its CreatedAt is the one given, or now
 // when that is zero.
 func (s *Store) ReportComment(ctx context.Context, r store.Report) (_ store.Report, err error) {
-	defer wrapRef(&err, "report comment %d", r.CommentID)
+	defer wrap(&err, "report comment %d", r.CommentID)
 	r.CreatedAt = rows.OrNow(r.CreatedAt)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
@@ -623,7 +602,7 @@ const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created
 // CreateAPIToken stores a token. Its CreatedAt is the one given, or now
 // when that is zero.
 func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (_ store.APIToken, err error) {
-	defer wrapRef(&err, "create API token")
+	defer wrap(&err, "create API token")
 	t.CreatedAt = rows.OrNow(t.CreatedAt)
 	if !t.LastUsedAt.IsZero() {
 		t.LastUsedAt = rows.OrNow(t.LastUsedAt)

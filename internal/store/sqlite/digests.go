@@ -30,7 +30,7 @@ const subscriptionByEmailSQL = `SELECT ` + subscriptionCols + ` FROM subscriptio
 // anew. The lookup and the write share a transaction, so two requests for
 // one address make one row.
 func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.Subscription, _ bool, err error) {
-	defer wrapRef(&err, "subscribe <%s>", sub.Email)
+	defer wrap(&err, "subscribe <%s>", sub.Email)
 	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err != nil {
 		return store.Subscription{}, false, err
