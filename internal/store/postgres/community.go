@@ -57,43 +57,43 @@ func userCols(a string) string {
 }
 
 // Account returns the account with the id.
-func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
+func (s *Store) Account(ctx context.Context, id int64) (_ store.Account, err error) {
+	defer wrap(&err, "account %d", id)
 	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = $1`, id).Scan)
 	if err != nil {
-		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
+		return store.Account{}, err
 	}
 	return a, nil
 }
 
 // UserByName finds a user by username, ignoring case (users_username is
 // unique on lower(username)).
-func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
+func (s *Store) UserByName(ctx context.Context, username string) (_ store.User, err error) {
+	defer wrap(&err, "user %q", username)
 	var u store.User
 	if err := s.pool.QueryRow(ctx, `SELECT `+userCols("u")+` FROM users u WHERE lower(u.username) = lower($1)`,
 		username).Scan(rows.UserDest(&u)...); err != nil {
-		return store.User{}, fmt.Errorf("store: user %q: %w", username, mapErr(err))
+		return store.User{}, err
 	}
 	return u, nil
 }
 
 // SetPassword replaces the password hash and ends the account's sessions.
-func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) (err error) {
+	defer wrap(&err, "set password of %d", userID)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := updateOne(ctx, tx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: set password of %d: %w", userID, mapErr(err))
-	}
-	return nil
 }
 
 // SetDisabled disables or enables an account; disabling ends its sessions.
-func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) (err error) {
+	defer wrap(&err, "disable %d", userID)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := updateOne(ctx, tx, `UPDATE users SET disabled_at = $1 WHERE id = $2`, rows.NullMillis(at), userID); err != nil {
 			return err
 		}
@@ -106,28 +106,23 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) err
 		_, err := tx.Exec(ctx, `DELETE FROM password_resets WHERE user_id = $1`, userID)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: disable %d: %w", userID, mapErr(err))
-	}
-	return nil
 }
 
 // CreatePasswordReset stores a reset token.
-func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) (err error) {
+	defer wrap(&err, "create password reset")
+	_, err = s.pool.Exec(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
 		r.TokenHash, r.UserID, rows.OrNow(r.CreatedAt).UnixMilli(), r.ExpiresAt.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("store: create password reset: %w", mapErr(err))
-	}
-	return nil
+	return err
 }
 
 // ResetPassword spends a live reset token: new password hash, no sessions,
 // no other reset tokens, in one transaction. The token's row is locked
 // while it is read, so a token spent twice at once is spent once.
-func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string, now time.Time) (store.Account, error) {
+func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string, now time.Time) (_ store.Account, err error) {
+	defer wrap(&err, "reset password")
 	var a store.Account
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var userID int64
 		if err := tx.QueryRow(ctx, `SELECT r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id
 			WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.disabled_at IS NULL
@@ -153,7 +148,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 		return err
 	})
 	if err != nil {
-		return store.Account{}, fmt.Errorf("store: reset password: %w", mapErr(err))
+		return store.Account{}, err
 	}
 	return a, nil
 }
@@ -162,10 +157,11 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 // one transaction that also checks the duplicate and the daily cap. The
 // transaction takes the next version before it checks anything, so the
 // checks of submissions made at once run one after the other.
-func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.FeedItem, error) {
+func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (_ store.FeedItem, err error) {
+	defer wrap(&err, "submit %s", sub.Paper.ID)
 	id := sub.Paper.ID
 	var item, existing store.FeedItem
-	err := s.versionTx(ctx, func(tx pgx.Tx, rev int64) (bool, error) {
+	err = s.versionTx(ctx, func(tx pgx.Tx, rev int64) (bool, error) {
 		var users int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1`, sub.UserID).Scan(&users); err != nil {
 			return false, err
@@ -238,19 +234,20 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) && existing.Day != "" {
-			return existing, fmt.Errorf("store: submit %s: %w", id, err)
+			return existing, err
 		}
-		return store.FeedItem{}, fmt.Errorf("store: submit %s: %w", id, mapErr(err))
+		return store.FeedItem{}, err
 	}
 	return item, nil
 }
 
 // SubmittedOn counts an account's feed entries of one day, hidden ones too.
-func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (int, error) {
+func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (_ int, err error) {
+	defer wrap(&err, "submitted on %s", day)
 	var n int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = $1 AND day = $2`,
 		userID, day).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: submitted on %s: %w", day, err)
+		return 0, err
 	}
 	return n, nil
 }
@@ -274,8 +271,9 @@ func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit 
 }
 
 // HidePaper hides or shows every feed entry of a paper.
-func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) (err error) {
+	defer wrap(&err, "hide %s", id)
+	return s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
 		seq, err := paperSeq(ctx, tx, id)
 		if err != nil {
 			return false, err
@@ -283,18 +281,15 @@ func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) error {
 		tag, err := tx.Exec(ctx, `UPDATE feed_entries SET hidden = $1 WHERE paper_seq = $2 AND hidden <> $1`, hidden, seq)
 		return err == nil && tag.RowsAffected() > 0, err
 	})
-	if err != nil {
-		return fmt.Errorf("store: hide %s: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // Vote records or withdraws an upvote; papers.upvotes moves by the rows
 // that changed, in the same transaction. A vote that changes nothing
 // rolls back, leaving the version as it was.
-func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (int, error) {
+func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (_ int, err error) {
+	defer wrap(&err, "vote of %d for %s", userID, id)
 	var upvotes int
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+	err = s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
 		seq, err := paperSeq(ctx, tx, id)
 		if err != nil {
 			return false, err
@@ -321,7 +316,7 @@ func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (i
 		return err == nil, err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: vote of %d for %s: %w", userID, id, mapErr(err))
+		return 0, err
 	}
 	return upvotes, nil
 }
@@ -379,7 +374,8 @@ func commentByKey(ctx context.Context, q querier, userID int64, key string) (sto
 // CreatedAt is the one given, or now when that is zero. A form posted
 // twice at once inserts its key once (comments_client_key): the loser
 // reads the winner's comment.
-func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment, error) {
+func (s *Store) AddComment(ctx context.Context, c store.Comment) (_ store.Comment, err error) {
+	defer wrap(&err, "comment on %s", c.PaperID)
 	var key any
 	if c.Key != "" {
 		key = c.Key
@@ -388,11 +384,11 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 			return out, nil // this form was posted before
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
-			return store.Comment{}, fmt.Errorf("store: comment on %s: %w", c.PaperID, err)
+			return store.Comment{}, err
 		}
 	}
 	var out store.Comment
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+	err = s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
 		seq, err := paperSeq(ctx, tx, c.PaperID)
 		if err != nil {
 			return false, err
@@ -431,16 +427,17 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 		out, err = commentByKey(ctx, s.pool, c.Author.ID, c.Key)
 	}
 	if err != nil {
-		return store.Comment{}, fmt.Errorf("store: comment on %s: %w", c.PaperID, mapErr(err))
+		return store.Comment{}, err
 	}
 	return out, nil
 }
 
 // Comment returns one comment.
-func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
+func (s *Store) Comment(ctx context.Context, id int64) (_ store.Comment, err error) {
+	defer wrap(&err, "comment %d", id)
 	c, err := rows.ScanComment(s.pool.QueryRow(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = $1`, id).Scan)
 	if err != nil {
-		return store.Comment{}, fmt.Errorf("store: comment %d: %w", id, mapErr(err))
+		return store.Comment{}, err
 	}
 	return c, nil
 }
@@ -452,23 +449,21 @@ func (s *Store) Comments(ctx context.Context, id paper.ID) ([]store.Comment, err
 }
 
 // EditComment replaces the body and HTML of a comment that is not deleted.
-func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) (err error) {
+	defer wrap(&err, "edit comment %d", id)
+	return s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
 		err := updateOne(ctx, tx, `UPDATE comments SET body = $1, html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL`,
 			body, rows.NullHTML(html), at.UnixMilli(), id)
 		return err == nil, err
 	})
-	if err != nil {
-		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // SetCommentHTML stores a comment's HTML if its body is still body.
-func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error {
+func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) (err error) {
+	defer wrap(&err, "comment %d html", id)
 	if _, err := s.pool.Exec(ctx, `UPDATE comments SET html = $1 WHERE id = $2 AND body = $3 AND deleted_at IS NULL`,
 		string(html), id, body); err != nil { // "" too: rendered, to nothing
-		return fmt.Errorf("store: comment %d html: %w", id, mapErr(err))
+		return err
 	}
 	return nil
 }
@@ -488,8 +483,9 @@ func commentState(ctx context.Context, tx pgx.Tx, id int64) (seq int64, deleted,
 }
 
 // DeleteComment clears a comment's body and uncounts it if it was visible.
-func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) (err error) {
+	defer wrap(&err, "delete comment %d", id)
+	return s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
 		seq, deleted, hidden, err := commentState(ctx, tx, id)
 		if err != nil || deleted {
 			return false, err
@@ -504,16 +500,13 @@ func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error
 		}
 		return true, nil
 	})
-	if err != nil {
-		return fmt.Errorf("store: delete comment %d: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // HideComment hides or shows a comment, counting it on its paper while it
 // is visible.
-func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+func (s *Store) HideComment(ctx context.Context, id int64, hide bool) (err error) {
+	defer wrap(&err, "hide comment %d", id)
+	return s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
 		seq, deleted, hidden, err := commentState(ctx, tx, id)
 		if err != nil || hidden == hide {
 			return false, err
@@ -532,24 +525,21 @@ func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
 		}
 		return true, nil
 	})
-	if err != nil {
-		return fmt.Errorf("store: hide comment %d: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // ReportComment files a report. Its CreatedAt is the one given, or now
 // when that is zero.
-func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
+func (s *Store) ReportComment(ctx context.Context, r store.Report) (_ store.Report, err error) {
+	defer wrap(&err, "report comment %d", r.CommentID)
 	r.CreatedAt = rows.OrNow(r.CreatedAt)
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+	err = s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
 		// The moderators' pages show reports.
 		err := tx.QueryRow(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
 			VALUES ($1, $2, $3, $4) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, r.CreatedAt.UnixMilli()).Scan(&r.ID)
 		return err == nil, err
 	})
 	if err != nil {
-		return store.Report{}, fmt.Errorf("store: report comment %d: %w", r.CommentID, mapErr(err))
+		return store.Report{}, err
 	}
 	return r, nil
 }
@@ -577,16 +567,13 @@ func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport,
 }
 
 // ResolveReports closes the open reports of a comment.
-func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) error {
-	err := s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
+func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) (err error) {
+	defer wrap(&err, "resolve reports of comment %d", commentID)
+	return s.versionTx(ctx, func(tx pgx.Tx, _ int64) (bool, error) {
 		tag, err := tx.Exec(ctx, `UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL`,
 			at.UnixMilli(), commentID)
 		return err == nil && tag.RowsAffected() > 0, err
 	})
-	if err != nil {
-		return fmt.Errorf("store: resolve reports of comment %d: %w", commentID, err)
-	}
-	return nil
 }
 
 // apiTokenCols are the api_tokens columns of rows.APITokenDest, for a query
@@ -595,7 +582,8 @@ const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created
 
 // CreateAPIToken stores a token. Its CreatedAt is the one given, or now
 // when that is zero.
-func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
+func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (_ store.APIToken, err error) {
+	defer wrap(&err, "create API token")
 	t.CreatedAt = rows.OrNow(t.CreatedAt)
 	if !t.LastUsedAt.IsZero() {
 		t.LastUsedAt = rows.OrNow(t.LastUsedAt)
@@ -603,7 +591,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 	if !t.RevokedAt.IsZero() {
 		t.RevokedAt = rows.OrNow(t.RevokedAt)
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
 			rows.NullMillis(t.LastUsedAt), rows.NullMillis(t.RevokedAt)).Scan(&t.ID)
@@ -617,7 +605,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 		return err
 	})
 	if err != nil {
-		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapErr(err))
+		return store.APIToken{}, err
 	}
 	return t, nil
 }
@@ -635,17 +623,15 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]store.APIToken, 
 
 // RevokeAPIToken revokes one of the account's tokens; a revoked token
 // keeps its first revocation time.
-func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) error {
+func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) (err error) {
+	defer wrap(&err, "revoke API token %d", tokenID)
 	// PostgreSQL counts the rows an UPDATE matched, changed or not.
 	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 AND user_id = $3`,
 		at.UnixMilli(), tokenID, userID)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = store.ErrNotFound
 	}
-	if err != nil {
-		return fmt.Errorf("store: revoke API token %d: %w", tokenID, err)
-	}
-	return nil
+	return err
 }
 
 // A token's use is noted once per tokenUseStep at most.
@@ -655,13 +641,14 @@ const tokenUseStep = time.Minute
 // unless it was noted less than tokenUseStep before now. The UPDATE checks
 // the step again, so processes that read the token at once note its use
 // once.
-func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.APIToken, error) {
+func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (_ store.Account, _ store.APIToken, err error) {
+	defer wrap(&err, "API token")
 	var t store.APIToken
 	a, err := rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash).Scan, rows.APITokenDest(&t)...)
 	if err != nil {
-		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", mapErr(err))
+		return store.Account{}, store.APIToken{}, err
 	}
 	now = time.UnixMilli(now.UnixMilli()).UTC()
 	if !t.LastUsedAt.IsZero() && now.Sub(t.LastUsedAt) < tokenUseStep {
@@ -671,7 +658,7 @@ func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.
 		WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`,
 		now.UnixMilli(), t.ID, now.Add(-tokenUseStep).UnixMilli())
 	if err != nil {
-		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", err)
+		return store.Account{}, store.APIToken{}, err
 	}
 	if tag.RowsAffected() > 0 {
 		t.LastUsedAt = now

@@ -25,6 +25,9 @@ import (
 const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
 	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
 
+// subscriptionByIDSQL reads one subscription by id.
+const subscriptionByIDSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE s.id = $1`
+
 // subscriptionByEmailSQL finds an address's row by the unique index on
 // lower(email).
 const subscriptionByEmailSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE lower(s.email) = lower($1)`
@@ -33,10 +36,11 @@ const subscriptionByEmailSQL = `SELECT ` + subscriptionCols + ` FROM subscriptio
 // anew. Two requests for one address make one row: the insert leaves out a
 // row another transaction added meanwhile (ON CONFLICT DO NOTHING waits for
 // that transaction), and the loop then finds that row.
-func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Subscription, bool, error) {
+func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.Subscription, _ bool, err error) {
+	defer wrap(&err, "subscribe <%s>", sub.Email)
 	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err != nil {
-		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, err)
+		return store.Subscription{}, false, err
 	}
 	created := rows.OrNow(sub.CreatedAt).UnixMilli()
 	var (
@@ -60,7 +64,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Su
 					return err
 				}
 				added = true
-				out, err = rows.ScanSubscription(tx.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id).Scan)
+				out, err = rows.ScanSubscription(tx.QueryRow(ctx, subscriptionByIDSQL, id).Scan)
 				return err
 			case err != nil:
 				return err
@@ -83,60 +87,59 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Su
 		}
 	})
 	if err != nil {
-		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, mapErr(err))
+		return store.Subscription{}, false, err
 	}
 	return out, added, nil
 }
 
 // SubscriptionByID returns one subscription.
-func (s *Store) SubscriptionByID(ctx context.Context, id int64) (store.Subscription, error) {
-	sub, err := rows.ScanSubscription(s.pool.QueryRow(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = $1`, id).Scan)
+func (s *Store) SubscriptionByID(ctx context.Context, id int64) (_ store.Subscription, err error) {
+	defer wrap(&err, "subscription %d", id)
+	sub, err := rows.ScanSubscription(s.pool.QueryRow(ctx, subscriptionByIDSQL, id).Scan)
 	if err != nil {
-		return store.Subscription{}, fmt.Errorf("store: subscription %d: %w", id, mapErr(err))
+		return store.Subscription{}, err
 	}
 	return sub, nil
 }
 
 // SubscriptionByEmail finds the subscription of an address, ignoring case.
-func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (store.Subscription, error) {
+func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (_ store.Subscription, err error) {
+	defer wrap(&err, "subscription <%s>", email)
 	sub, err := rows.ScanSubscription(s.pool.QueryRow(ctx, subscriptionByEmailSQL, email).Scan)
 	if err != nil {
-		return store.Subscription{}, fmt.Errorf("store: subscription <%s>: %w", email, mapErr(err))
+		return store.Subscription{}, err
 	}
 	return sub, nil
 }
 
 // ConfirmSubscription confirms a subscription; a confirmed one keeps its
 // first confirmation time.
-func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time) error {
+func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time) (err error) {
+	defer wrap(&err, "confirm subscription %d", id)
 	// PostgreSQL counts the rows an UPDATE matched, changed or not.
-	err := updateOne(ctx, s.pool, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, $1) WHERE id = $2`,
+	err = updateOne(ctx, s.pool, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, $1) WHERE id = $2`,
 		rows.OrNow(at).UnixMilli(), id)
-	if err != nil {
-		return fmt.Errorf("store: confirm subscription %d: %w", id, mapErr(err))
-	}
-	return nil
+	return err
 }
 
 // UpdateSubscription replaces the frequency, the filters and PausedAt.
-func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
+func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) (err error) {
+	defer wrap(&err, "update subscription %d", sub.ID)
 	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err == nil {
 		err = updateOne(ctx, s.pool, `UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3::jsonb, query = $4,
 			paused_at = $5 WHERE id = $6`, frequency, categories, keywords, sub.Query, rows.NullMillis(sub.PausedAt), sub.ID)
 	}
-	if err != nil {
-		return fmt.Errorf("store: update subscription %d: %w", sub.ID, mapErr(err))
-	}
-	return nil
+	return err
 }
 
 // Unsubscribe ends a subscription, keeping the first time it ended, and
 // fails its jobs that no process is sending yet. A holder of a claimed job
 // finds out at MarkSending. The jobs are written before the subscription,
 // in the order of the other writers of the queue.
-func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) (err error) {
+	defer wrap(&err, "unsubscribe %d", id)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = 'unsubscribed'
 			WHERE subscription_id = $1 AND state IN ('queued', 'claimed')`, id); err != nil {
 			return err
@@ -144,10 +147,6 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
 		return updateOne(ctx, tx, `UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, $1) WHERE id = $2`,
 			rows.OrNow(at).UnixMilli(), id)
 	})
-	if err != nil {
-		return fmt.Errorf("store: unsubscribe %d: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // ActiveSubscriptions lists active subscriptions of a frequency by id,
@@ -167,7 +166,8 @@ func (s *Store) ActiveSubscriptions(ctx context.Context, f store.Frequency, afte
 // subscription id, whatever the order given: two processes queueing
 // overlapping lists then wait for one another in one order, never in a
 // deadlock.
-func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionIDs []int64, now time.Time) (int, error) {
+func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionIDs []int64, now time.Time) (_ int, err error) {
+	defer wrap(&err, "enqueue digests of %s", period)
 	at := rows.OrNow(now).UnixMilli()
 	ids := slices.Clone(subscriptionIDs)
 	slices.Sort(ids)
@@ -179,7 +179,7 @@ func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionI
 		SELECT id, $1, 'queued', $2, $2 FROM subscriptions WHERE id = ANY($3::bigint[]) ORDER BY id
 		ON CONFLICT (subscription_id, period) DO NOTHING`, period, at, ids)
 	if err != nil {
-		return 0, fmt.Errorf("store: enqueue digests of %s: %w", period, mapErr(err))
+		return 0, err
 	}
 	return int(tag.RowsAffected()), nil
 }
@@ -219,13 +219,14 @@ const claimExpiredSQL = `SELECT j.id, j.next_at, ` + claimActive + `
 // in which other claimers pass it by). Jobs of subscriptions that are no
 // longer active (paused, unsubscribed, blocked) are failed on the way, and
 // stay failed when no job is left.
-func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, lease time.Duration) (store.MailJob, error) {
+func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, lease time.Duration) (_ store.MailJob, err error) {
+	defer wrap(&err, "claim mail job")
 	now = rows.OrNow(now)
 	var (
 		job   store.MailJob
 		found bool
 	)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		for {
 			var (
 				id, next int64
@@ -265,10 +266,10 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 		}
 	})
 	if err != nil {
-		return store.MailJob{}, fmt.Errorf("store: claim mail job: %w", mapErr(err))
+		return store.MailJob{}, err
 	}
 	if !found {
-		return store.MailJob{}, fmt.Errorf("store: claim mail job: %w", store.ErrNotFound)
+		return store.MailJob{}, store.ErrNotFound
 	}
 	return job, nil
 }
@@ -277,24 +278,32 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 // not in the state they expect under their claim.
 var errNotHeld = fmt.Errorf("%w: the job is not held under the claim", store.ErrConflict)
 
-// MarkSending moves a claimed job to sending. A claim whose lease ran out
-// but which nobody took over is still the caller's.
-func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'sending', message_id = $1
-		WHERE id = $2 AND claim = $3 AND state = 'claimed'`, messageID, jobID, claim)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = errNotHeld
-	}
+// holderUpdate runs an UPDATE of one job by its holder; matching no row is
+// errNotHeld.
+func holderUpdate(ctx context.Context, q querier, query string, args ...any) error {
+	tag, err := q.Exec(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("store: mark mail job %d sending: %w", jobID, err)
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return errNotHeld
 	}
 	return nil
 }
 
+// MarkSending moves a claimed job to sending. A claim whose lease ran out
+// but which nobody took over is still the caller's.
+func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) (err error) {
+	defer wrap(&err, "mark mail job %d sending", jobID)
+	return holderUpdate(ctx, s.pool, `UPDATE mail_jobs SET state = 'sending', message_id = $1
+		WHERE id = $2 AND claim = $3 AND state = 'claimed'`, messageID, jobID, claim)
+}
+
 // MarkSent records a delivered job and resets its subscription's count of
 // failures.
-func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) (err error) {
+	defer wrap(&err, "mark mail job %d sent", jobID)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var subID int64
 		err := tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'sent', sent_at = $1
 			WHERE id = $2 AND claim = $3 AND state = 'sending' RETURNING subscription_id`,
@@ -308,32 +317,23 @@ func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time
 		_, err = tx.Exec(ctx, `UPDATE subscriptions SET failures = 0 WHERE id = $1 AND failures <> 0`, subID)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: mark mail job %d sent: %w", jobID, err)
-	}
-	return nil
 }
 
 // RetryMailJob queues a claimed or sending job again from next, without a
 // claim.
-func (s *Store) RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'queued', next_at = $1, last_error = $2, claim = '', lease_until = NULL
+func (s *Store) RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) (err error) {
+	defer wrap(&err, "retry mail job %d", jobID)
+	return holderUpdate(ctx, s.pool, `UPDATE mail_jobs SET state = 'queued', next_at = $1, last_error = $2, claim = '', lease_until = NULL
 		WHERE id = $3 AND claim = $4 AND state IN ('claimed', 'sending')`, rows.OrNow(next).UnixMilli(), reason, jobID, claim)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = errNotHeld
-	}
-	if err != nil {
-		return fmt.Errorf("store: retry mail job %d: %w", jobID, err)
-	}
-	return nil
 }
 
 // FailMailJob fails a claimed or sending job and counts a failure on its
 // subscription, blocking it at maxFailures in a row (never when
 // maxFailures is 0 or less). A blocked subscription keeps its first
 // blocking time.
-func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason string, maxFailures int) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason string, maxFailures int) (err error) {
+	defer wrap(&err, "fail mail job %d", jobID)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var subID int64
 		err := tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = $1
 			WHERE id = $2 AND claim = $3 AND state IN ('claimed', 'sending') RETURNING subscription_id`,
@@ -350,18 +350,15 @@ func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason stri
 			WHERE id = $3`, maxFailures, rows.OrNow(time.Time{}).UnixMilli(), subID)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: fail mail job %d: %w", jobID, err)
-	}
-	return nil
 }
 
 // ExpireSending marks sending jobs whose lease ran out by now as unknown.
-func (s *Store) ExpireSending(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) ExpireSending(ctx context.Context, now time.Time) (_ int, err error) {
+	defer wrap(&err, "expire sending mail jobs")
 	tag, err := s.pool.Exec(ctx, `UPDATE mail_jobs SET state = 'unknown', last_error = 'the lease ran out while sending'
 		WHERE state = 'sending' AND lease_until <= $1`, rows.OrNow(now).UnixMilli())
 	if err != nil {
-		return 0, fmt.Errorf("store: expire sending mail jobs: %w", err)
+		return 0, err
 	}
 	return int(tag.RowsAffected()), nil
 }
@@ -373,29 +370,28 @@ func (s *Store) MailJobs(ctx context.Context, period string) ([]store.MailJob, e
 
 // StartDigestRun records a run; its StartedAt is the one given, or now
 // when that is zero.
-func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error) {
+func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (_ store.DigestRun, err error) {
+	defer wrap(&err, "start digest run of %s", r.Period)
 	r.StartedAt = rows.OrNow(r.StartedAt)
 	if !r.FinishedAt.IsZero() {
 		r.FinishedAt = rows.OrNow(r.FinishedAt)
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO digest_runs (period, started_at, finished_at, queued, sent, failed, skipped, note)
+	err = s.pool.QueryRow(ctx, `INSERT INTO digest_runs (period, started_at, finished_at, queued, sent, failed, skipped, note)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, r.Period, r.StartedAt.UnixMilli(), rows.NullMillis(r.FinishedAt),
 		r.Queued, r.Sent, r.Failed, r.Skipped, r.Note).Scan(&r.ID)
 	if err != nil {
-		return store.DigestRun{}, fmt.Errorf("store: start digest run of %s: %w", r.Period, err)
+		return store.DigestRun{}, err
 	}
 	return r, nil
 }
 
 // FinishDigestRun records the end of a run and its counts: FinishedAt (now
 // when zero), Queued, Sent, Failed, Skipped and Note replace the stored ones.
-func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) error {
-	err := updateOne(ctx, s.pool, `UPDATE digest_runs SET finished_at = $1, queued = $2, sent = $3, failed = $4, skipped = $5, note = $6
+func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) (err error) {
+	defer wrap(&err, "finish digest run %d", r.ID)
+	err = updateOne(ctx, s.pool, `UPDATE digest_runs SET finished_at = $1, queued = $2, sent = $3, failed = $4, skipped = $5, note = $6
 		WHERE id = $7`, rows.OrNow(r.FinishedAt).UnixMilli(), r.Queued, r.Sent, r.Failed, r.Skipped, r.Note, r.ID)
-	if err != nil {
-		return fmt.Errorf("store: finish digest run %d: %w", r.ID, err)
-	}
-	return nil
+	return err
 }
 
 // DigestRuns lists the latest runs, newest first.
@@ -410,9 +406,10 @@ func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, e
 
 // Lead takes or renews a lease in one statement: the upsert only replaces
 // a lease that ran out or is the holder's own.
-func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (_ bool, err error) {
+	defer wrap(&err, "lead %s", name)
 	var got string
-	err := s.pool.QueryRow(ctx, `INSERT INTO leaders (name, holder, until) VALUES ($1, $2, $3)
+	err = s.pool.QueryRow(ctx, `INSERT INTO leaders (name, holder, until) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
 			WHERE leaders.until <= $4 OR leaders.holder = excluded.holder
 		RETURNING holder`, name, holder, now.Add(ttl).UnixMilli(), now.UnixMilli()).Scan(&got)
@@ -420,7 +417,7 @@ func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, tt
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("store: lead %s: %w", name, err)
+		return false, err
 	}
 	return got == holder, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -31,13 +30,10 @@ func (s *Store) Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedItem, 
 }
 
 // FeedCount counts visible feed entries between two days.
-func (s *Store) FeedCount(ctx context.Context, from, to string) (int, error) {
-	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM feed_entries WHERE day BETWEEN $1 AND $2 AND NOT hidden`, from, to).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: feed count: %w", err)
-	}
-	return n, nil
+func (s *Store) FeedCount(ctx context.Context, from, to string) (n int, err error) {
+	defer wrap(&err, "feed count")
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM feed_entries WHERE day BETWEEN $1 AND $2 AND NOT hidden`, from, to).Scan(&n)
+	return n, err
 }
 
 // FeedDays counts visible papers per day.
@@ -51,27 +47,26 @@ func (s *Store) FeedDays(ctx context.Context, from, to string) ([]store.DayCount
 }
 
 // LatestFeedDay is the newest day with visible papers.
-func (s *Store) LatestFeedDay(ctx context.Context) (string, error) {
+func (s *Store) LatestFeedDay(ctx context.Context) (_ string, err error) {
+	defer wrap(&err, "latest feed day")
 	var day sql.NullString
 	if err := s.pool.QueryRow(ctx, `SELECT max(day) FROM feed_entries WHERE NOT hidden`).Scan(&day); err != nil {
-		return "", fmt.Errorf("store: latest feed day: %w", err)
+		return "", err
 	}
 	if !day.Valid {
-		return "", fmt.Errorf("store: latest feed day: %w", store.ErrNotFound)
+		return "", store.ErrNotFound
 	}
 	return day.String, nil
 }
 
 // AdjacentFeedDays finds the nearest days with visible papers around day.
-func (s *Store) AdjacentFeedDays(ctx context.Context, day string) (string, string, error) {
+func (s *Store) AdjacentFeedDays(ctx context.Context, day string) (_, _ string, err error) {
+	defer wrap(&err, "days around %s", day)
 	var prev, next sql.NullString
-	err := s.pool.QueryRow(ctx, `SELECT
+	err = s.pool.QueryRow(ctx, `SELECT
 		(SELECT max(day) FROM feed_entries WHERE day < $1 AND NOT hidden),
 		(SELECT min(day) FROM feed_entries WHERE day > $1 AND NOT hidden)`, day).Scan(&prev, &next)
-	if err != nil {
-		return "", "", fmt.Errorf("store: days around %s: %w", day, err)
-	}
-	return prev.String, next.String, nil
+	return prev.String, next.String, err
 }
 
 // SubmittedSince lists visible feed entries submitted at or after t.
@@ -81,13 +76,14 @@ func (s *Store) SubmittedSince(ctx context.Context, t time.Time) ([]store.FeedIt
 }
 
 // LatestSubmission is the time of the newest visible feed entry.
-func (s *Store) LatestSubmission(ctx context.Context) (time.Time, error) {
+func (s *Store) LatestSubmission(ctx context.Context) (_ time.Time, err error) {
+	defer wrap(&err, "latest submission")
 	var ms sql.NullInt64
 	if err := s.pool.QueryRow(ctx, `SELECT max(submitted_at) FROM feed_entries WHERE NOT hidden`).Scan(&ms); err != nil {
-		return time.Time{}, fmt.Errorf("store: latest submission: %w", err)
+		return time.Time{}, err
 	}
 	if !ms.Valid {
-		return time.Time{}, fmt.Errorf("store: latest submission: %w", store.ErrNotFound)
+		return time.Time{}, store.ErrNotFound
 	}
 	return time.UnixMilli(ms.Int64).UTC(), nil
 }

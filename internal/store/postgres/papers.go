@@ -53,25 +53,26 @@ func storedTimes(p paper.Paper) paper.Paper {
 }
 
 // Paper returns one paper by canonical id.
-func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {
+func (s *Store) Paper(ctx context.Context, id paper.ID) (_ paper.Paper, err error) {
+	defer wrap(&err, "paper %q", id)
 	p, err := rows.ScanPaper(s.pool.QueryRow(ctx, `SELECT `+paperCols+` FROM papers p WHERE p.id = $1`, string(id)).Scan)
 	if err != nil {
-		return paper.Paper{}, fmt.Errorf("store: paper %q: %w", id, mapErr(err))
+		return paper.Paper{}, err // not the partial row
 	}
 	return p, nil
 }
 
 // Stats counts what the store holds.
-func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	var st store.Stats
+func (s *Store) Stats(ctx context.Context) (st store.Stats, err error) {
+	defer wrap(&err, "stats")
 	var first, last sql.NullString
-	err := s.pool.QueryRow(ctx, `SELECT
+	err = s.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM papers), (SELECT count(*) FROM feed_entries),
 		(SELECT count(*) FROM users) + (SELECT count(DISTINCT lower(imported_submitter)) FROM feed_entries WHERE imported_submitter <> ''),
 		(SELECT min(day) FROM feed_entries), (SELECT max(day) FROM feed_entries)`).
 		Scan(&st.Papers, &st.FeedEntries, &st.Users, &first, &last)
 	if err != nil {
-		return st, fmt.Errorf("store: stats: %w", err)
+		return st, err
 	}
 	st.FirstDay, st.LastDay = first.String, last.String
 	return st, nil

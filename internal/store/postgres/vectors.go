@@ -33,11 +33,12 @@ func (s *Store) MissingVectors(ctx context.Context, model string, after store.Cu
 // The advisory lock, taken before the seqs, keeps the transaction's seqs
 // from committing before an earlier one's, so that a reader following
 // ChangedVectors by seq never skips a vector.
-func (s *Store) PutVectors(ctx context.Context, model string, vs []store.Vector) error {
+func (s *Store) PutVectors(ctx context.Context, model string, vs []store.Vector) (err error) {
+	defer wrap(&err, "put vectors")
 	if len(vs) == 0 {
 		return nil
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(vectorsLock)); err != nil {
 			return err
 		}
@@ -57,10 +58,6 @@ func (s *Store) PutVectors(ctx context.Context, model string, vs []store.Vector)
 		}
 		return br.Close()
 	})
-	if err != nil {
-		return fmt.Errorf("store: put vectors: %w", err)
-	}
-	return nil
 }
 
 // ChangedVectors reads a model's vectors after seq.

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -17,10 +16,8 @@ func bumpVersion(ctx context.Context, tx pgx.Tx) (int64, error) {
 }
 
 // Version reads the store version.
-func (s *Store) Version(ctx context.Context) (int64, error) {
-	var v int64
-	if err := s.pool.QueryRow(ctx, `SELECT v FROM store_version WHERE id = 1`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("store: version: %w", err)
-	}
-	return v, nil
+func (s *Store) Version(ctx context.Context) (v int64, err error) {
+	defer wrap(&err, "version")
+	err = s.pool.QueryRow(ctx, `SELECT v FROM store_version WHERE id = 1`).Scan(&v)
+	return v, err
 }

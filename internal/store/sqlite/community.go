@@ -9,24 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
-
-// mapRef is mapErr that also reads a reference to a row that does not
-// exist (a foreign key: an unknown user, paper or comment) as
-// store.ErrNotFound.
-func mapRef(err error) error {
-	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
-		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
-	}
-	return mapErr(err)
-}
 
 // updateOne runs an UPDATE that must match a row, or returns
 // store.ErrNotFound.
@@ -52,42 +38,42 @@ func userCols(a string) string {
 }
 
 // Account returns the account with the id.
-func (s *Store) Account(ctx context.Context, id int64) (store.Account, error) {
+func (s *Store) Account(ctx context.Context, id int64) (_ store.Account, err error) {
+	defer wrap(&err, "account %d", id)
 	a, err := rows.ScanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM users u WHERE u.id = ?`, id).Scan)
 	if err != nil {
-		return store.Account{}, fmt.Errorf("store: account %d: %w", id, mapErr(err))
+		return store.Account{}, err
 	}
 	return a, nil
 }
 
 // UserByName finds a user by username, ignoring case (the column is
 // COLLATE NOCASE).
-func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
+func (s *Store) UserByName(ctx context.Context, username string) (_ store.User, err error) {
+	defer wrap(&err, "user %q", username)
 	var u store.User
 	if err := s.r.QueryRowContext(ctx, `SELECT `+userCols("u")+` FROM users u WHERE u.username = ?`, username).Scan(rows.UserDest(&u)...); err != nil {
-		return store.User{}, fmt.Errorf("store: user %q: %w", username, mapErr(err))
+		return store.User{}, err
 	}
 	return u, nil
 }
 
 // SetPassword replaces the password hash and ends the account's sessions.
-func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) (err error) {
+	defer wrap(&err, "set password of %d", userID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := updateOne(ctx, tx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: set password of %d: %w", userID, mapErr(err))
-	}
-	return nil
 }
 
 // SetDisabled disables or enables an account; disabling ends its sessions.
-func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) (err error) {
+	defer wrap(&err, "disable %d", userID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := updateOne(ctx, tx, `UPDATE users SET disabled_at = ? WHERE id = ?`, rows.NullMillis(at), userID); err != nil {
 			return err
 		}
@@ -100,27 +86,22 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, at time.Time) err
 		_, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE user_id = ?`, userID)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: disable %d: %w", userID, mapErr(err))
-	}
-	return nil
 }
 
 // CreatePasswordReset stores a reset token.
-func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+func (s *Store) CreatePasswordReset(ctx context.Context, r store.PasswordReset) (err error) {
+	defer wrap(&err, "create password reset")
+	_, err = s.w.ExecContext(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		r.TokenHash, r.UserID, rows.OrNow(r.CreatedAt).UnixMilli(), r.ExpiresAt.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("store: create password reset: %w", mapRef(err))
-	}
-	return nil
+	return err
 }
 
 // ResetPassword spends a live reset token: new password hash, no sessions,
 // no other reset tokens, in one transaction.
-func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string, now time.Time) (store.Account, error) {
+func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string, now time.Time) (_ store.Account, err error) {
+	defer wrap(&err, "reset password")
 	var a store.Account
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var userID int64
 		if err := tx.QueryRowContext(ctx, `SELECT r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id
 			WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ? AND u.disabled_at IS NULL`,
@@ -146,7 +127,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, hash string
 		return err
 	})
 	if err != nil {
-		return store.Account{}, fmt.Errorf("store: reset password: %w", mapErr(err))
+		return store.Account{}, err
 	}
 	return a, nil
 }
@@ -166,10 +147,11 @@ const (
 
 // Submit merges the paper into the catalogue and puts it on the feed, in
 // one transaction that also checks the duplicate and the daily cap.
-func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.FeedItem, error) {
+func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (_ store.FeedItem, err error) {
+	defer wrap(&err, "submit %s", sub.Paper.ID)
 	id := sub.Paper.ID
 	var item, existing store.FeedItem
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// The transaction holds the write lock: the change becomes visible in v+1.
 		var rev int64
 		if err := tx.QueryRowContext(ctx, `SELECT v + 1 FROM store_version WHERE id = 1`).Scan(&rev); err != nil {
@@ -249,19 +231,20 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (store.Feed
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return existing, fmt.Errorf("store: submit %s: %w", id, err)
+			return existing, err
 		}
-		return store.FeedItem{}, fmt.Errorf("store: submit %s: %w", id, mapRef(err))
+		return store.FeedItem{}, err
 	}
 	return item, nil
 }
 
 // SubmittedOn counts an account's feed entries of one day, hidden ones too.
-func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (int, error) {
+func (s *Store) SubmittedOn(ctx context.Context, userID int64, day string) (_ int, err error) {
+	defer wrap(&err, "submitted on %s", day)
 	var n int
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM feed_entries WHERE submitter_id = ? AND day = ?`,
 		userID, day).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: submitted on %s: %w", day, err)
+		return 0, err
 	}
 	return n, nil
 }
@@ -285,8 +268,9 @@ func (s *Store) ImportedSubmissions(ctx context.Context, username string, limit 
 }
 
 // HidePaper hides or shows every feed entry of a paper.
-func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) (err error) {
+	defer wrap(&err, "hide %s", id)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		seq, err := paperSeq(ctx, tx, id)
 		if err != nil {
 			return err
@@ -300,17 +284,14 @@ func (s *Store) HidePaper(ctx context.Context, id paper.ID, hidden bool) error {
 		}
 		return bumpVersion(tx)
 	})
-	if err != nil {
-		return fmt.Errorf("store: hide %s: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // Vote records or withdraws an upvote; papers.upvotes moves by the rows
 // that changed, in the same transaction.
-func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (int, error) {
+func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (_ int, err error) {
+	defer wrap(&err, "vote of %d for %s", userID, id)
 	var upvotes int
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		seq, err := paperSeq(ctx, tx, id)
 		if err != nil {
 			return err
@@ -343,13 +324,14 @@ func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (i
 		return bumpVersion(tx)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: vote of %d for %s: %w", userID, id, mapRef(err))
+		return 0, err
 	}
 	return upvotes, nil
 }
 
 // Voted reports which of the papers the account has upvoted.
-func (s *Store) Voted(ctx context.Context, userID int64, ids []paper.ID) (map[paper.ID]bool, error) {
+func (s *Store) Voted(ctx context.Context, userID int64, ids []paper.ID) (_ map[paper.ID]bool, err error) {
+	defer wrap(&err, "voted")
 	out := make(map[paper.ID]bool, len(ids))
 	const chunk = 1000 // SQLite takes at most 32766 parameters
 	for len(ids) > 0 {
@@ -364,7 +346,7 @@ func (s *Store) Voted(ctx context.Context, userID int64, ids []paper.ID) (map[pa
 		// page, not how many votes the viewer ever cast.
 		if err := s.voted(ctx, out, `SELECT p.id FROM papers p CROSS JOIN votes v ON v.user_id = ? AND v.paper_seq = p.seq
 			WHERE p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args); err != nil {
-			return nil, fmt.Errorf("store: voted: %w", err)
+			return nil, err
 		}
 	}
 	return out, nil
@@ -402,9 +384,10 @@ const commentFrom = ` FROM comments c JOIN papers p ON p.seq = c.paper_seq JOIN 
 
 // AddComment stores a visible comment and counts it on its paper. Its
 // CreatedAt is the one given, or now when that is zero.
-func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment, error) {
+func (s *Store) AddComment(ctx context.Context, c store.Comment) (_ store.Comment, err error) {
+	defer wrap(&err, "comment on %s", c.PaperID)
 	var out store.Comment
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var key any
 		if c.Key != "" {
 			key = c.Key
@@ -454,16 +437,17 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 		return err
 	})
 	if err != nil {
-		return store.Comment{}, fmt.Errorf("store: comment on %s: %w", c.PaperID, mapRef(err))
+		return store.Comment{}, err
 	}
 	return out, nil
 }
 
 // Comment returns one comment.
-func (s *Store) Comment(ctx context.Context, id int64) (store.Comment, error) {
+func (s *Store) Comment(ctx context.Context, id int64) (_ store.Comment, err error) {
+	defer wrap(&err, "comment %d", id)
 	c, err := rows.ScanComment(s.r.QueryRowContext(ctx, `SELECT `+commentCols+commentFrom+` WHERE c.id = ?`, id).Scan)
 	if err != nil {
-		return store.Comment{}, fmt.Errorf("store: comment %d: %w", id, mapErr(err))
+		return store.Comment{}, err
 	}
 	return c, nil
 }
@@ -475,25 +459,23 @@ func (s *Store) Comments(ctx context.Context, id paper.ID) ([]store.Comment, err
 }
 
 // EditComment replaces the body and HTML of a comment that is not deleted.
-func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) EditComment(ctx context.Context, id int64, body string, html template.HTML, at time.Time) (err error) {
+	defer wrap(&err, "edit comment %d", id)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := updateOne(ctx, tx, `UPDATE comments SET body = ?, html = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL`,
 			body, rows.NullHTML(html), at.UnixMilli(), id); err != nil {
 			return err
 		}
 		return bumpVersion(tx)
 	})
-	if err != nil {
-		return fmt.Errorf("store: edit comment %d: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // SetCommentHTML stores a comment's HTML if its body is still body.
-func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) error {
+func (s *Store) SetCommentHTML(ctx context.Context, id int64, body string, html template.HTML) (err error) {
+	defer wrap(&err, "comment %d html", id)
 	if _, err := s.w.ExecContext(ctx, `UPDATE comments SET html = ? WHERE id = ? AND body = ? AND deleted_at IS NULL`,
 		string(html), id, body); err != nil { // "" too: rendered, to nothing
-		return fmt.Errorf("store: comment %d html: %w", id, mapErr(err))
+		return err
 	}
 	return nil
 }
@@ -513,8 +495,9 @@ func commentState(ctx context.Context, tx *sql.Tx, id int64) (seq int64, deleted
 }
 
 // DeleteComment clears a comment's body and uncounts it if it was visible.
-func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) (err error) {
+	defer wrap(&err, "delete comment %d", id)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		seq, deleted, hidden, err := commentState(ctx, tx, id)
 		if err != nil || deleted {
 			return err
@@ -529,16 +512,13 @@ func (s *Store) DeleteComment(ctx context.Context, id int64, at time.Time) error
 		}
 		return bumpVersion(tx)
 	})
-	if err != nil {
-		return fmt.Errorf("store: delete comment %d: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // HideComment hides or shows a comment, counting it on its paper while it
 // is visible.
-func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) HideComment(ctx context.Context, id int64, hide bool) (err error) {
+	defer wrap(&err, "hide comment %d", id)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		seq, deleted, hidden, err := commentState(ctx, tx, id)
 		if err != nil || hidden == hide {
 			return err
@@ -557,17 +537,14 @@ func (s *Store) HideComment(ctx context.Context, id int64, hide bool) error {
 		}
 		return bumpVersion(tx)
 	})
-	if err != nil {
-		return fmt.Errorf("store: hide comment %d: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // ReportComment files a report. Its CreatedAt is the one given, or now
 // when that is zero.
-func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report, error) {
+func (s *Store) ReportComment(ctx context.Context, r store.Report) (_ store.Report, err error) {
+	defer wrap(&err, "report comment %d", r.CommentID)
 	r.CreatedAt = rows.OrNow(r.CreatedAt)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
 			VALUES (?, ?, ?, ?) RETURNING id`, r.CommentID, r.ReporterID, r.Reason, r.CreatedAt.UnixMilli()).Scan(&r.ID); err != nil {
 			return err
@@ -575,7 +552,7 @@ func (s *Store) ReportComment(ctx context.Context, r store.Report) (store.Report
 		return bumpVersion(tx) // the moderators' pages show reports
 	})
 	if err != nil {
-		return store.Report{}, fmt.Errorf("store: report comment %d: %w", r.CommentID, mapRef(err))
+		return store.Report{}, err
 	}
 	return r, nil
 }
@@ -603,8 +580,9 @@ func (s *Store) OpenReports(ctx context.Context, limit int) ([]store.OpenReport,
 }
 
 // ResolveReports closes the open reports of a comment.
-func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Time) (err error) {
+	defer wrap(&err, "resolve reports of comment %d", commentID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE comment_reports SET resolved_at = ? WHERE comment_id = ? AND resolved_at IS NULL`,
 			at.UnixMilli(), commentID)
 		if err != nil {
@@ -615,10 +593,6 @@ func (s *Store) ResolveReports(ctx context.Context, commentID int64, at time.Tim
 		}
 		return bumpVersion(tx)
 	})
-	if err != nil {
-		return fmt.Errorf("store: resolve reports of comment %d: %w", commentID, err)
-	}
-	return nil
 }
 
 // apiTokenCols are the api_tokens columns of rows.APITokenDest, for a query
@@ -627,7 +601,8 @@ const apiTokenCols = `t.id, t.user_id, t.name, t.prefix, t.token_hash, t.created
 
 // CreateAPIToken stores a token. Its CreatedAt is the one given, or now
 // when that is zero.
-func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
+func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (_ store.APIToken, err error) {
+	defer wrap(&err, "create API token")
 	t.CreatedAt = rows.OrNow(t.CreatedAt)
 	if !t.LastUsedAt.IsZero() {
 		t.LastUsedAt = rows.OrNow(t.LastUsedAt)
@@ -635,7 +610,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 	if !t.RevokedAt.IsZero() {
 		t.RevokedAt = rows.OrNow(t.RevokedAt)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, last_used_at, revoked_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, t.UserID, t.Name, t.Prefix, t.TokenHash, t.CreatedAt.UnixMilli(),
 			rows.NullMillis(t.LastUsedAt), rows.NullMillis(t.RevokedAt)).Scan(&t.ID)
@@ -649,7 +624,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t store.APIToken) (store.API
 		return err
 	})
 	if err != nil {
-		return store.APIToken{}, fmt.Errorf("store: create API token: %w", mapRef(err))
+		return store.APIToken{}, err
 	}
 	return t, nil
 }
@@ -667,16 +642,13 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]store.APIToken, 
 
 // RevokeAPIToken revokes one of the account's tokens; a revoked token
 // keeps its first revocation time.
-func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID int64, at time.Time) (err error) {
+	defer wrap(&err, "revoke API token %d", tokenID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		// SQLite counts the rows an UPDATE matched, changed or not.
 		return updateOne(ctx, tx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND user_id = ?`,
 			at.UnixMilli(), tokenID, userID)
 	})
-	if err != nil {
-		return fmt.Errorf("store: revoke API token %d: %w", tokenID, err)
-	}
-	return nil
 }
 
 // Noting a token's use is a write; it is written once per tokenUseStep at
@@ -688,13 +660,14 @@ const (
 )
 
 // APITokenAccount finds the account of a working token and notes the use.
-func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (store.Account, store.APIToken, error) {
+func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.Time) (_ store.Account, _ store.APIToken, err error) {
+	defer wrap(&err, "API token")
 	var t store.APIToken
 	a, err := rows.ScanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, `+apiTokenCols+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, tokenHash).Scan, rows.APITokenDest(&t)...)
 	if err != nil {
-		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", mapErr(err))
+		return store.Account{}, store.APIToken{}, err
 	}
 	now = time.UnixMilli(now.UnixMilli()).UTC()
 	if !t.LastUsedAt.IsZero() && now.Sub(t.LastUsedAt) < tokenUseStep {
@@ -716,7 +689,7 @@ func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.
 	case wctx.Err() != nil && ctx.Err() == nil:
 		// The write connection was busy: the next use notes it.
 	default:
-		return store.Account{}, store.APIToken{}, fmt.Errorf("store: API token: %w", err)
+		return store.Account{}, store.APIToken{}, err
 	}
 	return a, t, nil
 }

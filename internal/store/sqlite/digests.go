@@ -19,19 +19,21 @@ import (
 const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
 	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
 
-func subscriptionByID(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id int64) (store.Subscription, error) {
-	return rows.ScanSubscription(q.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.id = ?`, id).Scan)
-}
+// subscriptionByIDSQL reads one subscription by id.
+const subscriptionByIDSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE s.id = ?`
+
+// subscriptionByEmailSQL finds an address's row; the column is COLLATE
+// NOCASE, so the comparison ignores case.
+const subscriptionByEmailSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE s.email = ?`
 
 // Subscribe adds an unconfirmed subscription, or starts an unsubscribed one
 // anew. The lookup and the write share a transaction, so two requests for
 // one address make one row.
-func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Subscription, bool, error) {
+func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.Subscription, _ bool, err error) {
+	defer wrap(&err, "subscribe <%s>", sub.Email)
 	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err != nil {
-		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, err)
+		return store.Subscription{}, false, err
 	}
 	created := rows.OrNow(sub.CreatedAt).UnixMilli()
 	var (
@@ -39,8 +41,7 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Su
 		added bool
 	)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		// The column is COLLATE NOCASE: the comparison ignores case.
-		old, err := rows.ScanSubscription(tx.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, sub.Email).Scan)
+		old, err := rows.ScanSubscription(tx.QueryRowContext(ctx, subscriptionByEmailSQL, sub.Email).Scan)
 		var id int64
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -67,49 +68,49 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (store.Su
 			}
 		}
 		added = true
-		out, err = subscriptionByID(ctx, tx, id)
+		out, err = rows.ScanSubscription(tx.QueryRowContext(ctx, subscriptionByIDSQL, id).Scan)
 		return err
 	})
 	if err != nil {
-		return store.Subscription{}, false, fmt.Errorf("store: subscribe <%s>: %w", sub.Email, mapRef(err))
+		return store.Subscription{}, false, err
 	}
 	return out, added, nil
 }
 
 // SubscriptionByID returns one subscription.
-func (s *Store) SubscriptionByID(ctx context.Context, id int64) (store.Subscription, error) {
-	sub, err := subscriptionByID(ctx, s.r, id)
+func (s *Store) SubscriptionByID(ctx context.Context, id int64) (_ store.Subscription, err error) {
+	defer wrap(&err, "subscription %d", id)
+	sub, err := rows.ScanSubscription(s.r.QueryRowContext(ctx, subscriptionByIDSQL, id).Scan)
 	if err != nil {
-		return store.Subscription{}, fmt.Errorf("store: subscription %d: %w", id, mapErr(err))
+		return store.Subscription{}, err
 	}
 	return sub, nil
 }
 
 // SubscriptionByEmail finds the subscription of an address, ignoring case.
-func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (store.Subscription, error) {
-	sub, err := rows.ScanSubscription(s.r.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s WHERE s.email = ?`, email).Scan)
+func (s *Store) SubscriptionByEmail(ctx context.Context, email string) (_ store.Subscription, err error) {
+	defer wrap(&err, "subscription <%s>", email)
+	sub, err := rows.ScanSubscription(s.r.QueryRowContext(ctx, subscriptionByEmailSQL, email).Scan)
 	if err != nil {
-		return store.Subscription{}, fmt.Errorf("store: subscription <%s>: %w", email, mapErr(err))
+		return store.Subscription{}, err
 	}
 	return sub, nil
 }
 
 // ConfirmSubscription confirms a subscription; a confirmed one keeps its
 // first confirmation time.
-func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) ConfirmSubscription(ctx context.Context, id int64, at time.Time) (err error) {
+	defer wrap(&err, "confirm subscription %d", id)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		// SQLite counts the rows an UPDATE matched, changed or not.
 		return updateOne(ctx, tx, `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, ?) WHERE id = ?`,
 			rows.OrNow(at).UnixMilli(), id)
 	})
-	if err != nil {
-		return fmt.Errorf("store: confirm subscription %d: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // UpdateSubscription replaces the frequency, the filters and PausedAt.
-func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) error {
+func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) (err error) {
+	defer wrap(&err, "update subscription %d", sub.ID)
 	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err == nil {
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -117,17 +118,15 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) 
 				WHERE id = ?`, frequency, categories, keywords, sub.Query, rows.NullMillis(sub.PausedAt), sub.ID)
 		})
 	}
-	if err != nil {
-		return fmt.Errorf("store: update subscription %d: %w", sub.ID, mapErr(err))
-	}
-	return nil
+	return err
 }
 
 // Unsubscribe ends a subscription, keeping the first time it ended, and
 // fails its jobs that no process is sending yet. A holder of a claimed job
 // finds out at MarkSending.
-func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) (err error) {
+	defer wrap(&err, "unsubscribe %d", id)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := updateOne(ctx, tx, `UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE id = ?`,
 			rows.OrNow(at).UnixMilli(), id); err != nil {
 			return err
@@ -136,10 +135,6 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, at time.Time) error {
 			WHERE subscription_id = ? AND state IN ('queued', 'claimed')`, id)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: unsubscribe %d: %w", id, mapErr(err))
-	}
-	return nil
 }
 
 // ActiveSubscriptions lists active subscriptions of a frequency by id,
@@ -154,10 +149,11 @@ func (s *Store) ActiveSubscriptions(ctx context.Context, f store.Frequency, afte
 // EnqueueDigests queues a job per known subscription in one transaction;
 // the UNIQUE (subscription_id, period) makes a second one for a period a
 // row that INSERT OR IGNORE leaves out.
-func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionIDs []int64, now time.Time) (int, error) {
+func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionIDs []int64, now time.Time) (_ int, err error) {
+	defer wrap(&err, "enqueue digests of %s", period)
 	at := rows.OrNow(now).UnixMilli()
 	added := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// Selecting from subscriptions skips unknown ids, which a foreign
 		// key error would otherwise refuse (OR IGNORE does not cover those).
 		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO mail_jobs (subscription_id, period, state, next_at, created_at)
@@ -180,7 +176,7 @@ func (s *Store) EnqueueDigests(ctx context.Context, period string, subscriptionI
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: enqueue digests of %s: %w", period, mapErr(err))
+		return 0, err
 	}
 	return added, nil
 }
@@ -207,13 +203,14 @@ const claimNextSQL = `SELECT j.id, s.confirmed_at IS NOT NULL AND s.paused_at IS
 // writer makes the pick and the claim atomic, across processes too. Jobs
 // of subscriptions that are no longer active (paused, unsubscribed,
 // blocked) are failed on the way, and stay failed when no job is left.
-func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, lease time.Duration) (store.MailJob, error) {
+func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, lease time.Duration) (_ store.MailJob, err error) {
+	defer wrap(&err, "claim mail job")
 	now = rows.OrNow(now)
 	var (
 		job   store.MailJob
 		found bool
 	)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		for {
 			var (
 				id     int64
@@ -241,10 +238,10 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 		}
 	})
 	if err != nil {
-		return store.MailJob{}, fmt.Errorf("store: claim mail job: %w", mapErr(err))
+		return store.MailJob{}, err
 	}
 	if !found {
-		return store.MailJob{}, fmt.Errorf("store: claim mail job: %w", store.ErrNotFound)
+		return store.MailJob{}, store.ErrNotFound
 	}
 	return job, nil
 }
@@ -272,21 +269,19 @@ func holderUpdate(ctx context.Context, tx *sql.Tx, query string, args ...any) er
 
 // MarkSending moves a claimed job to sending. A claim whose lease ran out
 // but which nobody took over is still the caller's.
-func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) (err error) {
+	defer wrap(&err, "mark mail job %d sending", jobID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		return holderUpdate(ctx, tx, `UPDATE mail_jobs SET state = 'sending', message_id = ?
 			WHERE id = ? AND claim = ? AND state = 'claimed'`, messageID, jobID, claim)
 	})
-	if err != nil {
-		return fmt.Errorf("store: mark mail job %d sending: %w", jobID, err)
-	}
-	return nil
 }
 
 // MarkSent records a delivered job and resets its subscription's count of
 // failures.
-func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) (err error) {
+	defer wrap(&err, "mark mail job %d sent", jobID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var subID int64
 		err := tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'sent', sent_at = ?
 			WHERE id = ? AND claim = ? AND state = 'sending' RETURNING subscription_id`,
@@ -300,31 +295,25 @@ func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time
 		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET failures = 0 WHERE id = ? AND failures <> 0`, subID)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: mark mail job %d sent: %w", jobID, err)
-	}
-	return nil
 }
 
 // RetryMailJob queues a claimed or sending job again from next, without a
 // claim.
-func (s *Store) RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) RetryMailJob(ctx context.Context, jobID int64, claim string, next time.Time, reason string) (err error) {
+	defer wrap(&err, "retry mail job %d", jobID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		return holderUpdate(ctx, tx, `UPDATE mail_jobs SET state = 'queued', next_at = ?, last_error = ?, claim = '', lease_until = NULL
 			WHERE id = ? AND claim = ? AND state IN ('claimed', 'sending')`, rows.OrNow(next).UnixMilli(), reason, jobID, claim)
 	})
-	if err != nil {
-		return fmt.Errorf("store: retry mail job %d: %w", jobID, err)
-	}
-	return nil
 }
 
 // FailMailJob fails a claimed or sending job and counts a failure on its
 // subscription, blocking it at maxFailures in a row (never when
 // maxFailures is 0 or less). A blocked subscription keeps its first
 // blocking time.
-func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason string, maxFailures int) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason string, maxFailures int) (err error) {
+	defer wrap(&err, "fail mail job %d", jobID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var subID int64
 		err := tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'failed', last_error = ?
 			WHERE id = ? AND claim = ? AND state IN ('claimed', 'sending') RETURNING subscription_id`,
@@ -341,22 +330,19 @@ func (s *Store) FailMailJob(ctx context.Context, jobID int64, claim, reason stri
 			WHERE id = ?3`, maxFailures, rows.Now().UnixMilli(), subID)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: fail mail job %d: %w", jobID, err)
-	}
-	return nil
 }
 
 // ExpireSending marks sending jobs whose lease ran out by now as unknown.
-func (s *Store) ExpireSending(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) ExpireSending(ctx context.Context, now time.Time) (_ int, err error) {
+	defer wrap(&err, "expire sending mail jobs")
 	res, err := s.w.ExecContext(ctx, `UPDATE mail_jobs SET state = 'unknown', last_error = 'the lease ran out while sending'
 		WHERE state = 'sending' AND lease_until <= ?`, rows.OrNow(now).UnixMilli())
 	if err != nil {
-		return 0, fmt.Errorf("store: expire sending mail jobs: %w", err)
+		return 0, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("store: expire sending mail jobs: %w", err)
+		return 0, err
 	}
 	return int(n), nil
 }
@@ -368,31 +354,29 @@ func (s *Store) MailJobs(ctx context.Context, period string) ([]store.MailJob, e
 
 // StartDigestRun records a run; its StartedAt is the one given, or now
 // when that is zero.
-func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error) {
+func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (_ store.DigestRun, err error) {
+	defer wrap(&err, "start digest run of %s", r.Period)
 	r.StartedAt = rows.OrNow(r.StartedAt)
 	if !r.FinishedAt.IsZero() {
 		r.FinishedAt = rows.OrNow(r.FinishedAt)
 	}
-	err := s.w.QueryRowContext(ctx, `INSERT INTO digest_runs (period, started_at, finished_at, queued, sent, failed, skipped, note)
+	err = s.w.QueryRowContext(ctx, `INSERT INTO digest_runs (period, started_at, finished_at, queued, sent, failed, skipped, note)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.Period, r.StartedAt.UnixMilli(), rows.NullMillis(r.FinishedAt),
 		r.Queued, r.Sent, r.Failed, r.Skipped, r.Note).Scan(&r.ID)
 	if err != nil {
-		return store.DigestRun{}, fmt.Errorf("store: start digest run of %s: %w", r.Period, err)
+		return store.DigestRun{}, err
 	}
 	return r, nil
 }
 
 // FinishDigestRun records the end of a run and its counts: FinishedAt (now
 // when zero), Queued, Sent, Failed, Skipped and Note replace the stored ones.
-func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) FinishDigestRun(ctx context.Context, r store.DigestRun) (err error) {
+	defer wrap(&err, "finish digest run %d", r.ID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		return updateOne(ctx, tx, `UPDATE digest_runs SET finished_at = ?, queued = ?, sent = ?, failed = ?, skipped = ?, note = ?
 			WHERE id = ?`, rows.OrNow(r.FinishedAt).UnixMilli(), r.Queued, r.Sent, r.Failed, r.Skipped, r.Note, r.ID)
 	})
-	if err != nil {
-		return fmt.Errorf("store: finish digest run %d: %w", r.ID, err)
-	}
-	return nil
 }
 
 // DigestRuns lists the latest runs, newest first.
@@ -407,9 +391,10 @@ func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, e
 
 // Lead takes or renews a lease in one statement: the upsert only replaces
 // a lease that ran out or is the holder's own.
-func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (_ bool, err error) {
+	defer wrap(&err, "lead %s", name)
 	var got string
-	err := s.w.QueryRowContext(ctx, `INSERT INTO leaders (name, holder, until) VALUES (?1, ?2, ?3)
+	err = s.w.QueryRowContext(ctx, `INSERT INTO leaders (name, holder, until) VALUES (?1, ?2, ?3)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
 			WHERE leaders.until <= ?4 OR leaders.holder = excluded.holder
 		RETURNING holder`, name, holder, now.Add(ttl).UnixMilli(), now.UnixMilli()).Scan(&got)
@@ -417,7 +402,7 @@ func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, tt
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("store: lead %s: %w", name, err)
+		return false, err
 	}
 	return got == holder, nil
 }

@@ -32,13 +32,10 @@ func (s *Store) Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedItem, 
 }
 
 // FeedCount counts visible feed entries between two days.
-func (s *Store) FeedCount(ctx context.Context, from, to string) (int, error) {
-	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM feed_entries WHERE day BETWEEN ? AND ? AND hidden = 0`, from, to).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: feed count: %w", err)
-	}
-	return n, nil
+func (s *Store) FeedCount(ctx context.Context, from, to string) (n int, err error) {
+	defer wrap(&err, "feed count")
+	err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM feed_entries WHERE day BETWEEN ? AND ? AND hidden = 0`, from, to).Scan(&n)
+	return n, err
 }
 
 // FeedDays counts visible papers per day.
@@ -52,27 +49,26 @@ func (s *Store) FeedDays(ctx context.Context, from, to string) ([]store.DayCount
 }
 
 // LatestFeedDay is the newest day with visible papers.
-func (s *Store) LatestFeedDay(ctx context.Context) (string, error) {
+func (s *Store) LatestFeedDay(ctx context.Context) (_ string, err error) {
+	defer wrap(&err, "latest feed day")
 	var day sql.NullString
 	if err := s.r.QueryRowContext(ctx, `SELECT max(day) FROM feed_entries WHERE hidden = 0`).Scan(&day); err != nil {
-		return "", fmt.Errorf("store: latest feed day: %w", err)
+		return "", err
 	}
 	if !day.Valid {
-		return "", fmt.Errorf("store: latest feed day: %w", store.ErrNotFound)
+		return "", store.ErrNotFound
 	}
 	return day.String, nil
 }
 
 // AdjacentFeedDays finds the nearest days with visible papers around day.
-func (s *Store) AdjacentFeedDays(ctx context.Context, day string) (string, string, error) {
+func (s *Store) AdjacentFeedDays(ctx context.Context, day string) (_, _ string, err error) {
+	defer wrap(&err, "days around %s", day)
 	var prev, next sql.NullString
-	err := s.r.QueryRowContext(ctx, `SELECT
+	err = s.r.QueryRowContext(ctx, `SELECT
 		(SELECT max(day) FROM feed_entries WHERE day < ?1 AND hidden = 0),
 		(SELECT min(day) FROM feed_entries WHERE day > ?1 AND hidden = 0)`, day).Scan(&prev, &next)
-	if err != nil {
-		return "", "", fmt.Errorf("store: days around %s: %w", day, err)
-	}
-	return prev.String, next.String, nil
+	return prev.String, next.String, err
 }
 
 // SubmittedSince lists visible feed entries submitted at or after t.
@@ -82,13 +78,14 @@ func (s *Store) SubmittedSince(ctx context.Context, t time.Time) ([]store.FeedIt
 }
 
 // LatestSubmission is the time of the newest visible feed entry.
-func (s *Store) LatestSubmission(ctx context.Context) (time.Time, error) {
+func (s *Store) LatestSubmission(ctx context.Context) (_ time.Time, err error) {
+	defer wrap(&err, "latest submission")
 	var ms sql.NullInt64
 	if err := s.r.QueryRowContext(ctx, `SELECT max(submitted_at) FROM feed_entries WHERE hidden = 0`).Scan(&ms); err != nil {
-		return time.Time{}, fmt.Errorf("store: latest submission: %w", err)
+		return time.Time{}, err
 	}
 	if !ms.Valid {
-		return time.Time{}, fmt.Errorf("store: latest submission: %w", store.ErrNotFound)
+		return time.Time{}, store.ErrNotFound
 	}
 	return time.UnixMilli(ms.Int64).UTC(), nil
 }

@@ -35,26 +35,27 @@ func storedTimes(p paper.Paper) paper.Paper {
 }
 
 // Paper returns one paper by canonical id.
-func (s *Store) Paper(ctx context.Context, id paper.ID) (paper.Paper, error) {
+func (s *Store) Paper(ctx context.Context, id paper.ID) (_ paper.Paper, err error) {
+	defer wrap(&err, "paper %q", id)
 	row := s.paperByID.QueryRowContext(ctx, string(id))
 	p, err := rows.ScanPaper(row.Scan)
 	if err != nil {
-		return paper.Paper{}, fmt.Errorf("store: paper %q: %w", id, mapErr(err))
+		return paper.Paper{}, err // not the partial row
 	}
 	return p, nil
 }
 
 // Stats counts what the store holds.
-func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	var st store.Stats
+func (s *Store) Stats(ctx context.Context) (st store.Stats, err error) {
+	defer wrap(&err, "stats")
 	var first, last sql.NullString
-	err := s.r.QueryRowContext(ctx, `SELECT
+	err = s.r.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM papers), (SELECT count(*) FROM feed_entries),
 		(SELECT count(*) FROM users) + (SELECT count(DISTINCT imported_submitter COLLATE NOCASE) FROM feed_entries WHERE imported_submitter <> ''),
 		(SELECT min(day) FROM feed_entries), (SELECT max(day) FROM feed_entries)`).
 		Scan(&st.Papers, &st.FeedEntries, &st.Users, &first, &last)
 	if err != nil {
-		return st, fmt.Errorf("store: stats: %w", err)
+		return st, err
 	}
 	st.FirstDay, st.LastDay = first.String, last.String
 	return st, nil

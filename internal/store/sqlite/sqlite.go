@@ -231,6 +231,8 @@ func mapErr(err error) error {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return fmt.Errorf("%w: %v", store.ErrConflict, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY: // a reference to a row that does not exist
+			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
 		}
 	}
 	return err

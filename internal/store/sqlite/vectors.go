@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -24,66 +25,56 @@ func (s *Store) MissingVectors(ctx context.Context, model string, after store.Cu
 }
 
 // PutVectors stores vectors in one transaction, each with the next seq.
-func (s *Store) PutVectors(ctx context.Context, model string, vs []store.Vector) error {
+func (s *Store) PutVectors(ctx context.Context, model string, vs []store.Vector) (err error) {
+	defer wrap(&err, "put vectors")
 	if len(vs) == 0 {
 		return nil
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: put vectors: %w", err)
-	}
-	defer tx.Rollback()
-	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM paper_vectors WHERE model = ?`, model).Scan(&seq); err != nil {
-		return fmt.Errorf("store: put vectors: %w", err)
-	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO paper_vectors (model, paper_seq, rev, seq, vec)
-		SELECT ?, p.seq, ?, ?, ? FROM papers p WHERE p.id = ?
-		ON CONFLICT (model, paper_seq) DO UPDATE SET rev = excluded.rev, seq = excluded.seq, vec = excluded.vec
-		WHERE excluded.rev >= paper_vectors.rev`)
-	if err != nil {
-		return fmt.Errorf("store: put vectors: %w", err)
-	}
-	defer stmt.Close()
-	for _, v := range vs {
-		seq++
-		if _, err := stmt.ExecContext(ctx, model, v.Rev, seq, store.PackVector(v.Vec), string(v.ID)); err != nil {
-			return fmt.Errorf("store: put vector of %s: %w", v.ID, err)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var seq int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM paper_vectors WHERE model = ?`, model).Scan(&seq); err != nil {
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: put vectors: %w", err)
-	}
-	return nil
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO paper_vectors (model, paper_seq, rev, seq, vec)
+			SELECT ?, p.seq, ?, ?, ? FROM papers p WHERE p.id = ?
+			ON CONFLICT (model, paper_seq) DO UPDATE SET rev = excluded.rev, seq = excluded.seq, vec = excluded.vec
+			WHERE excluded.rev >= paper_vectors.rev`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, v := range vs {
+			seq++
+			if _, err := stmt.ExecContext(ctx, model, v.Rev, seq, store.PackVector(v.Vec), string(v.ID)); err != nil {
+				return fmt.Errorf("vector of %s: %w", v.ID, err)
+			}
+		}
+		return nil
+	})
 }
 
 // ChangedVectors reads a model's vectors after seq.
 func (s *Store) ChangedVectors(ctx context.Context, model string, after int64, limit int) ([]store.Vector, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT p.id, v.rev, v.seq, v.vec FROM paper_vectors v
-		JOIN papers p ON p.seq = v.paper_seq
-		WHERE v.model = ? AND v.seq > ? ORDER BY v.seq LIMIT ?`, model, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: changed vectors: %w", err)
-	}
-	defer rows.Close()
-	out := make([]store.Vector, 0, min(limit, 4096))
-	for rows.Next() {
+	out, err := queryAll(ctx, s.r, "changed vectors", func(scan func(dest ...any) error) (store.Vector, error) {
 		var (
 			v      store.Vector
 			id     string
 			packed []byte
 		)
-		if err := rows.Scan(&id, &v.Rev, &v.Seq, &packed); err != nil {
-			return nil, fmt.Errorf("store: changed vectors: %w", err)
+		if err := scan(&id, &v.Rev, &v.Seq, &packed); err != nil {
+			return v, err
 		}
 		v.ID = paper.ID(id)
+		var err error
 		if v.Vec, err = store.UnpackVector(packed); err != nil {
-			return nil, fmt.Errorf("store: vector of %s: %w", id, err)
+			return v, fmt.Errorf("vector of %s: %w", id, err)
 		}
-		out = append(out, v)
+		return v, nil
+	}, `SELECT p.id, v.rev, v.seq, v.vec FROM paper_vectors v
+		JOIN papers p ON p.seq = v.paper_seq
+		WHERE v.model = ? AND v.seq > ? ORDER BY v.seq LIMIT ?`, model, after, limit)
+	if out == nil && err == nil {
+		out = []store.Vector{}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: changed vectors: %w", err)
-	}
-	return out, nil
+	return out, err
 }

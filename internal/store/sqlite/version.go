@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 )
 
 // bumpVersion increases the store version inside a write transaction, so
@@ -14,10 +13,8 @@ func bumpVersion(tx *sql.Tx) error {
 }
 
 // Version reads the store version.
-func (s *Store) Version(ctx context.Context) (int64, error) {
-	var v int64
-	if err := s.version.QueryRowContext(ctx).Scan(&v); err != nil {
-		return 0, fmt.Errorf("store: version: %w", err)
-	}
-	return v, nil
+func (s *Store) Version(ctx context.Context) (v int64, err error) {
+	defer wrap(&err, "version")
+	err = s.version.QueryRowContext(ctx).Scan(&v)
+	return v, err
 }

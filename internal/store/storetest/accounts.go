@@ -89,6 +89,11 @@ func testSessions(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
+	// A session of an account that does not exist is refused alike by
+	// both backends: the foreign key is a missing row, not a driver error.
+	if err := s.CreateSession(ctx, store.Session{TokenHash: hash(8), UserID: bob.ID + 1000, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("session of an unknown account: %v, want ErrNotFound", err)
+	}
 	a, sess, err := s.SessionAccount(ctx, hash(1), now)
 	if err != nil || a.ID != ada.ID || a.Email != "ada@example.org" || !sess.ExpiresAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("live session: %+v %+v, %v", a, sess, err)
