@@ -14,15 +14,12 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store/dbcopy"
 )
 
-// copyCmd's flags fill a dbcopy.Options of its own rather than
-// package-level variables.
-var copyCmd = func() command {
-	var o dbcopy.Options
-	return command{
-		name:    "copy",
-		args:    "--from FILE.db --to postgres://...",
-		summary: "copy a site's SQLite database into PostgreSQL",
-		help: `Copy moves a site from its SQLite file to PostgreSQL with nothing lost: every
+// copyCmd's flags fill a dbcopy.Options of their own.
+var copyCmd = command{
+	name:    "copy",
+	args:    "--from FILE.db --to postgres://...",
+	summary: "copy a site's SQLite database into PostgreSQL",
+	help: `Copy moves a site from its SQLite file to PostgreSQL with nothing lost: every
 table, row for row, with ids, sequence numbers and times as they are, so that
 links, sessions and API tokens keep working, and new rows get new ids. Stop
 the site first (or at least its writes): copy reads the file read-only, in one
@@ -39,16 +36,16 @@ At the end copy compares the two databases table by table: the number of rows
 and a SHA-256 over the values of every row, read back from each side. It exits
 with status 1 if any table differs. Then start the site with --db (or
 DAILYPAPERS_DB) naming the new database, and keep the file as a backup.`,
-		flags: func(c *config.Config, fs *flag.FlagSet) {
-			fs.StringVar(&o.From, "from", "", "the SQLite file to copy: dailypapers.db in the site's --data directory (required)")
-			fs.StringVar(&o.To, "to", "", "the PostgreSQL database to copy into, postgres://user:pass@host/dbname (required)")
-			fs.IntVar(&o.Batch, "batch", 5000, "rows per transaction")
-		},
-		run: func(ctx context.Context, _ *config.Config, args []string, stdout, stderr io.Writer) error {
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
+		var o dbcopy.Options
+		fs.StringVar(&o.From, "from", "", "the SQLite file to copy: dailypapers.db in the site's --data directory (required)")
+		fs.StringVar(&o.To, "to", "", "the PostgreSQL database to copy into, postgres://user:pass@host/dbname (required)")
+		fs.IntVar(&o.Batch, "batch", 5000, "rows per transaction")
+		return func(ctx context.Context, _ *config.Config, args []string, stdout, stderr io.Writer) error {
 			return runCopy(ctx, o, args, stdout, stderr)
-		},
-	}
-}()
+		}
+	},
+}
 
 func runCopy(ctx context.Context, o dbcopy.Options, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {

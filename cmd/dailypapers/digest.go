@@ -21,7 +21,9 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
-var digestFlags struct {
+// digestFlags are the digest commands' own flags, each command's
+// in a value of its own.
+type digestFlags struct {
 	email, period string
 	dryRun        bool
 	lease         time.Duration
@@ -34,13 +36,16 @@ var digestPreviewCmd = command{
 	help: `Digest preview prints the mail that the subscription of --email would get
 for a period (by default the newest period that is due now): its headers,
 then the plain-text part, then the HTML part. Nothing is sent or recorded.`,
-	flags: func(c *config.Config, fs *flag.FlagSet) {
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
+		var f digestFlags
 		c.DataFlags(fs)
 		c.MailFlags(fs)
-		fs.StringVar(&digestFlags.email, "email", "", "the subscribed address (required)")
-		fs.StringVar(&digestFlags.period, "period", "", "the period, such as daily:2025-09-03 or weekly:2025-W36")
+		fs.StringVar(&f.email, "email", "", "the subscribed address (required)")
+		fs.StringVar(&f.period, "period", "", "the period, such as daily:2025-09-03 or weekly:2025-W36")
+		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+			return runDigestPreview(ctx, cfg, f, args, stdout, stderr)
+		}
 	},
-	run: runDigestPreview,
 }
 
 var digestSendCmd = command{
@@ -54,14 +59,17 @@ have come due. Each (subscription, period) digest is sent at most once,
 however often this runs and from however many machines: "serve" runs the
 same on a schedule. --period queues that period instead of the due ones.
 --dry-run says what would be queued and sends nothing.`,
-	flags: func(c *config.Config, fs *flag.FlagSet) {
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
+		var f digestFlags
 		c.DataFlags(fs)
 		c.MailFlags(fs)
-		fs.BoolVar(&digestFlags.dryRun, "dry-run", false, "say what would be sent, send nothing")
-		fs.StringVar(&digestFlags.period, "period", "", "queue this period, such as daily:2025-09-03")
-		fs.DurationVar(&digestFlags.lease, "lease", 0, "how long a digest being sent stays with this process before another run may take it over or give it up as unknown; 0 means 2m (for tests and slow SMTP servers)")
+		fs.BoolVar(&f.dryRun, "dry-run", false, "say what would be sent, send nothing")
+		fs.StringVar(&f.period, "period", "", "queue this period, such as daily:2025-09-03")
+		fs.DurationVar(&f.lease, "lease", 0, "how long a digest being sent stays with this process before another run may take it over or give it up as unknown; 0 means 2m (for tests and slow SMTP servers)")
+		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+			return runDigestSend(ctx, cfg, f, args, stdout, stderr)
+		}
 	},
-	run: runDigestSend,
 }
 
 // digestParts builds what both commands need.
@@ -83,9 +91,9 @@ func digestParts(ctx context.Context, cfg *config.Config, st store.Store) (*dige
 }
 
 // periods are the ones --period names, or those due now.
-func periods(cfg *config.Config, now time.Time) ([]digest.Period, error) {
-	if digestFlags.period != "" {
-		p, err := digest.ParsePeriod(digestFlags.period)
+func periods(cfg *config.Config, period string, now time.Time) ([]digest.Period, error) {
+	if period != "" {
+		p, err := digest.ParsePeriod(period)
 		if err != nil {
 			return nil, usageError{err}
 		}
@@ -98,8 +106,8 @@ func periods(cfg *config.Config, now time.Time) ([]digest.Period, error) {
 	return digest.Due(now, loc, cfg.DigestHour), nil
 }
 
-func runDigestPreview(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 || digestFlags.email == "" {
+func runDigestPreview(ctx context.Context, cfg *config.Config, f digestFlags, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 || f.email == "" {
 		return usageError{errors.New("digest preview takes --email ADDRESS and no arguments")}
 	}
 	st, err := openStore(ctx, cfg)
@@ -107,9 +115,9 @@ func runDigestPreview(ctx context.Context, cfg *config.Config, args []string, st
 		return err
 	}
 	defer st.Close()
-	sub, err := st.SubscriptionByEmail(ctx, digestFlags.email)
+	sub, err := st.SubscriptionByEmail(ctx, f.email)
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%s has no subscription", digestFlags.email)
+		return fmt.Errorf("%s has no subscription", f.email)
 	}
 	if err != nil {
 		return err
@@ -119,13 +127,13 @@ func runDigestPreview(ctx context.Context, cfg *config.Config, args []string, st
 		return err
 	}
 	now := time.Now()
-	ps, err := periods(cfg, now)
+	ps, err := periods(cfg, f.period, now)
 	if err != nil {
 		return err
 	}
 	var p digest.Period
 	for _, q := range ps {
-		if q.Frequency == sub.Frequency || digestFlags.period != "" {
+		if q.Frequency == sub.Frequency || f.period != "" {
 			p = q
 		}
 	}
@@ -138,7 +146,7 @@ func runDigestPreview(ctx context.Context, cfg *config.Config, args []string, st
 	if err != nil {
 		return err
 	}
-	if len(ed.All) == 0 && digestFlags.period == "" {
+	if len(ed.All) == 0 && f.period == "" {
 		// A quiet site, or the demo, whose feed ended months ago: an empty
 		// mail shows nothing, so show the latest period that has papers.
 		latest, err := latestPeriod(ctx, st, sub.Frequency)
@@ -205,12 +213,12 @@ func periodHolding(day time.Time, f store.Frequency) digest.Period {
 	return digest.Daily(send)
 }
 
-func runDigestSend(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+func runDigestSend(ctx context.Context, cfg *config.Config, f digestFlags, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("digest send takes flags only, got %q", args)}
 	}
-	if digestFlags.lease < 0 {
-		return usageError{fmt.Errorf("--lease %v: want a positive duration, or 0 for the default", digestFlags.lease)}
+	if f.lease < 0 {
+		return usageError{fmt.Errorf("--lease %v: want a positive duration, or 0 for the default", f.lease)}
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -221,18 +229,18 @@ func runDigestSend(ctx context.Context, cfg *config.Config, args []string, stdou
 	if err != nil {
 		return err
 	}
-	ps, err := periods(cfg, time.Now())
+	ps, err := periods(cfg, f.period, time.Now())
 	if err != nil {
 		return err
 	}
-	if digestFlags.dryRun {
+	if f.dryRun {
 		return digestDryRun(ctx, st, c, ps, stdout)
 	}
 	_, deliverer, err := newMailer(cfg)
 	if err != nil {
 		return err
 	}
-	r := &digest.Runner{Store: st, Composer: c, Mail: deliverer, Lease: digestFlags.lease, Crash: crashHook()}
+	r := &digest.Runner{Store: st, Composer: c, Mail: deliverer, Lease: f.lease, Crash: crashHook()}
 	counts, err := r.Run(ctx, ps, time.Now)
 	fmt.Fprintf(stdout, "queued %d, sent %d, failed %d, skipped %d, to retry %d\n", counts.Queued, counts.Sent, counts.Failed, counts.Skipped, counts.Retried)
 	return err

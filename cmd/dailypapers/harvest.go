@@ -16,7 +16,8 @@ import (
 	"github.com/dailypapers/dailypapers/internal/ingest"
 )
 
-var harvestFlags struct {
+// harvestFlags are harvest's own flags.
+type harvestFlags struct {
 	categories, from, until, format string
 	days                            int
 	dryRun                          bool
@@ -41,25 +42,28 @@ nothing. A second run asks only for what changed since the first ended;
 --from starts again from a day. Each category's archive is one OAI-PMH
 set (cs, math, physics:hep-th), harvested once for all its categories.
 "serve" harvests --harvest-categories each day.`,
-	flags: func(c *config.Config, fs *flag.FlagSet) {
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
+		var f harvestFlags
 		c.DataFlags(fs)
 		c.HarvestFlags(fs)
 		daily, _ := config.Lookup("harvest-categories") // what serve harvests each day
-		fs.StringVar(&harvestFlags.categories, "categories", "", "comma-separated arXiv categories or archives, such as cs.CL,cs.CV,cs.LG (default "+daily.Env+", or "+daily.Default+")")
-		fs.StringVar(&harvestFlags.from, "from", "", "start from this day (YYYY-MM-DD) instead of where the last harvest ended")
-		fs.StringVar(&harvestFlags.until, "until", "", "stop at this day (YYYY-MM-DD); default up to now")
-		fs.IntVar(&harvestFlags.days, "days", 7, "how many days back a category's first harvest goes without --from")
-		fs.StringVar(&harvestFlags.format, "format", arxiv.MetadataArXivRaw, "OAI-PMH metadata format: arXivRaw (with every version's date) or arXiv")
-		fs.BoolVar(&harvestFlags.dryRun, "dry-run", false, "fetch and count, write nothing")
+		fs.StringVar(&f.categories, "categories", "", "comma-separated arXiv categories or archives, such as cs.CL,cs.CV,cs.LG (default "+daily.Env+", or "+daily.Default+")")
+		fs.StringVar(&f.from, "from", "", "start from this day (YYYY-MM-DD) instead of where the last harvest ended")
+		fs.StringVar(&f.until, "until", "", "stop at this day (YYYY-MM-DD); default up to now")
+		fs.IntVar(&f.days, "days", 7, "how many days back a category's first harvest goes without --from")
+		fs.StringVar(&f.format, "format", arxiv.MetadataArXivRaw, "OAI-PMH metadata format: arXivRaw (with every version's date) or arXiv")
+		fs.BoolVar(&f.dryRun, "dry-run", false, "fetch and count, write nothing")
+		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+			return runHarvest(ctx, cfg, f, args, stdout, stderr)
+		}
 	},
-	run: runHarvest,
 }
 
-func runHarvest(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+func runHarvest(ctx context.Context, cfg *config.Config, f harvestFlags, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("harvest takes no arguments, got %q", args)}
 	}
-	list := harvestFlags.categories
+	list := f.categories
 	if list == "" {
 		list = strings.Join(cfg.HarvestCategories, ",")
 	}
@@ -67,16 +71,16 @@ func runHarvest(ctx context.Context, cfg *config.Config, args []string, stdout, 
 	if err != nil {
 		return usageError{err}
 	}
-	for _, day := range []string{harvestFlags.from, harvestFlags.until} {
+	for _, day := range []string{f.from, f.until} {
 		if _, err := time.Parse(time.DateOnly, day); day != "" && err != nil {
 			return usageError{fmt.Errorf("--from and --until: %q is not a day such as 2025-09-01", day)}
 		}
 	}
-	if harvestFlags.format != arxiv.MetadataArXivRaw && harvestFlags.format != arxiv.MetadataArXiv {
-		return usageError{fmt.Errorf("--format %q: want arXivRaw or arXiv", harvestFlags.format)}
+	if f.format != arxiv.MetadataArXivRaw && f.format != arxiv.MetadataArXiv {
+		return usageError{fmt.Errorf("--format %q: want arXivRaw or arXiv", f.format)}
 	}
-	opt.From, opt.Until, opt.FirstDays = harvestFlags.from, harvestFlags.until, harvestFlags.days
-	opt.MetadataPrefix, opt.DryRun = harvestFlags.format, harvestFlags.dryRun
+	opt.From, opt.Until, opt.FirstDays = f.from, f.until, f.days
+	opt.MetadataPrefix, opt.DryRun = f.format, f.dryRun
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -98,7 +102,7 @@ func runHarvest(ctx context.Context, cfg *config.Config, args []string, stdout, 
 	for _, s := range sum.Sets {
 		fmt.Fprintln(stdout, s)
 	}
-	if harvestFlags.dryRun {
+	if f.dryRun {
 		fmt.Fprintln(stdout, "dry run: nothing was written")
 	}
 	return err

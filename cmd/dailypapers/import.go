@@ -15,10 +15,11 @@ import (
 	"github.com/dailypapers/dailypapers/internal/ingest"
 )
 
-var (
-	importFormat string
-	importIndex  bool
-)
+// importFlags are import's own flags.
+type importFlags struct {
+	format string
+	index  bool
+}
 
 var importCmd = command{
 	name:    "import",
@@ -40,20 +41,23 @@ imported in one transaction: a file that cannot be read to the end leaves
 nothing behind, and the command exits with status 1. At the end the
 search index is built from the database and saved beside it, where serve
 loads it (--index=false leaves that to serve's start).`,
-	flags: func(c *config.Config, fs *flag.FlagSet) {
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
+		var f importFlags
 		c.DataFlags(fs)
-		fs.StringVar(&importFormat, "format", "auto", "force a format: auto, hf-api, hf-jsonl, arxiv-jsonl or kaggle")
-		fs.BoolVar(&importIndex, "index", true, "build the search index (and embed new papers) at the end, as reindex does, when papers changed")
+		fs.StringVar(&f.format, "format", "auto", "force a format: auto, hf-api, hf-jsonl, arxiv-jsonl or kaggle")
+		fs.BoolVar(&f.index, "index", true, "build the search index (and embed new papers) at the end, as reindex does, when papers changed")
 		c.EmbedFlags(fs)
+		return func(ctx context.Context, cfg *config.Config, files []string, stdout, stderr io.Writer) error {
+			return runImport(ctx, cfg, f, files, stdout, stderr)
+		}
 	},
-	run: runImport,
 }
 
-func runImport(ctx context.Context, cfg *config.Config, files []string, stdout, stderr io.Writer) error {
+func runImport(ctx context.Context, cfg *config.Config, f importFlags, files []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return usageError{errors.New("import: name at least one file")}
 	}
-	format, err := ingest.ParseFormat(importFormat)
+	format, err := ingest.ParseFormat(f.format)
 	if err != nil {
 		return usageError{err}
 	}
@@ -91,7 +95,7 @@ func runImport(ctx context.Context, cfg *config.Config, files []string, stdout, 
 		fmt.Fprintln(stdout, sum)
 		changed = changed || sum.Added > 0 || sum.Updated > 0
 	}
-	if importIndex && changed {
+	if f.index && changed {
 		if err := reindex(ctx, cfg, st, stdout, stderr); err != nil {
 			return fmt.Errorf("import: the papers are in; building the search index failed (run reindex): %w", err)
 		}

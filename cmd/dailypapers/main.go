@@ -23,9 +23,15 @@ import (
 // command is one subcommand: its flags, its help and what it does.
 type command struct {
 	name, args, summary, help string
-	flags                     func(c *config.Config, fs *flag.FlagSet)
-	run                       func(ctx context.Context, c *config.Config, args []string, stdout, stderr io.Writer) error
+	// flags declares the command's flags on fs, into cfg for the shared
+	// settings and into a flag struct of the command's own for the rest,
+	// made anew on each call, and returns the run that reads them: no flag
+	// value outlives its command line or is seen by another command's.
+	flags func(c *config.Config, fs *flag.FlagSet) runFunc
 }
+
+// runFunc runs a command once its flags are parsed.
+type runFunc func(ctx context.Context, c *config.Config, args []string, stdout, stderr io.Writer) error
 
 var commands = []command{serveCmd, importCmd, harvestCmd, starsCmd, searchCmd, reindexCmd, evalCmd, statsCmd, userCreateCmd, digestPreviewCmd, digestSendCmd, migrateCmd, copyCmd}
 
@@ -73,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// printed only when asked for.
 		fs.SetOutput(io.Discard)
 		fs.Usage = func() {}
-		cmd.flags(cfg, fs)
+		run := cmd.flags(cfg, fs)
 		if err := fs.Parse(args[len(words):]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fmt.Fprintf(stdout, "Usage: dailypapers %s [flags] %s\n\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.help)
@@ -86,7 +92,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{err}
 		}
 		slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
-		return cmd.run(ctx, cfg, fs.Args(), stdout, stderr)
+		return run(ctx, cfg, fs.Args(), stdout, stderr)
 	}
 	return unknownCommand(args, stdout)
 }

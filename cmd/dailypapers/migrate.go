@@ -20,8 +20,7 @@ it to update the schema before starting a new version's processes, or to see
 where a database stands. Processes that start at once are safe: on PostgreSQL
 the migrations run under an advisory lock, on SQLite in write transactions
 that look again at what is applied, so each migration runs once.`,
-	flags: func(c *config.Config, fs *flag.FlagSet) { c.DataFlags(fs) },
-	run:   runMigrate,
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc { c.DataFlags(fs); return runMigrate },
 }
 
 func runMigrate(ctx context.Context, cfg *config.Config, args []string, stdout, _ io.Writer) error {

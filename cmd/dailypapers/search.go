@@ -18,10 +18,11 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
-var (
-	searchLimit int
-	searchMode  string
-)
+// searchFlags are search's own flags.
+type searchFlags struct {
+	limit int
+	mode  string
+}
 
 var searchCmd = command{
 	name:    "search",
@@ -33,23 +34,26 @@ The query language is the site's: words, "exact phrases", -excluded words,
 prefix*, author:Name, cat:cs.CL, year:2024, year:2020..2022,
 after:2025-01-01, before:2025-06-30 and has:code. Semantic and hybrid
 ranking use the vectors stored in the database (see serve and reindex).`,
-	flags: func(c *config.Config, fs *flag.FlagSet) {
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
+		var f searchFlags
 		c.DataFlags(fs)
 		c.EmbedFlags(fs)
-		fs.IntVar(&searchLimit, "limit", 10, "number of results to print (1-1000)")
-		fs.StringVar(&searchMode, "mode", "hybrid", "ranking: hybrid, lexical or semantic")
+		fs.IntVar(&f.limit, "limit", 10, "number of results to print (1-1000)")
+		fs.StringVar(&f.mode, "mode", "hybrid", "ranking: hybrid, lexical or semantic")
+		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+			return runSearch(ctx, cfg, f, args, stdout, stderr)
+		}
 	},
-	run: runSearch,
 }
 
-func runSearch(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+func runSearch(ctx context.Context, cfg *config.Config, f searchFlags, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{errors.New(`search: give a query, such as dailypapers search "long context language models"`)}
 	}
-	if searchLimit < 1 || searchLimit > 1000 {
-		return usageError{fmt.Errorf("search: --limit %d: want 1 to 1000", searchLimit)}
+	if f.limit < 1 || f.limit > 1000 {
+		return usageError{fmt.Errorf("search: --limit %d: want 1 to 1000", f.limit)}
 	}
-	mode, err := search.ParseMode(searchMode)
+	mode, err := search.ParseMode(f.mode)
 	if err != nil {
 		return usageError{fmt.Errorf("search: --mode: %w", err)}
 	}
@@ -74,7 +78,7 @@ func runSearch(ctx context.Context, cfg *config.Config, args []string, stdout, s
 			return err
 		}
 	}
-	q, res, err := svc.Search(ctx, strings.Join(args, " "), mode, searchLimit, 0)
+	q, res, err := svc.Search(ctx, strings.Join(args, " "), mode, f.limit, 0)
 	if q != nil {
 		for _, n := range q.Notes {
 			fmt.Fprintln(stderr, "note:", n)
@@ -107,18 +111,19 @@ start and catches up with what changed since. Run it after upgrading, or
 if search results look wrong; a running server keeps its own index. It
 then embeds the papers that have no vector of the configured embedder
 yet (serve does that too, in the background).`,
-	flags: func(c *config.Config, fs *flag.FlagSet) { c.DataFlags(fs); c.EmbedFlags(fs) },
-	run: func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-		if len(args) > 0 {
-			return usageError{fmt.Errorf("reindex takes no arguments, got %q", args)}
-		}
-		st, err := openStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		return reindex(ctx, cfg, st, stdout, stderr)
-	},
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc { c.DataFlags(fs); c.EmbedFlags(fs); return runReindex },
+}
+
+func runReindex(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("reindex takes no arguments, got %q", args)}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return reindex(ctx, cfg, st, stdout, stderr)
 }
 
 // reindex builds the search index from the store, saves it beside the
@@ -157,10 +162,11 @@ func reindex(ctx context.Context, cfg *config.Config, st store.Store, stdout, st
 	return nil
 }
 
-var (
-	evalBEIR, evalSplit, evalMode string
-	evalWeight                    float64
-)
+// evalFlags are eval's own flags.
+type evalFlags struct {
+	beir, split, mode string
+	weight            float64
+}
 
 var evalCmd = command{
 	name:    "eval",
@@ -176,21 +182,24 @@ for the chosen ranking: lexical (BM25F), semantic (embeddings alone) or
 hybrid (both fused, what the site serves). Semantic and hybrid embed the
 whole collection with the configured embedder first (the built-in word
 vectors by default). The database is not touched.`,
-	flags: func(c *config.Config, fs *flag.FlagSet) {
-		fs.StringVar(&evalBEIR, "beir", "", "directory of the collection")
-		fs.StringVar(&evalSplit, "split", "", "judgments to use: qrels/SPLIT.tsv (default: dev, else test)")
-		fs.StringVar(&evalMode, "mode", "lexical", "ranking to score: lexical, semantic or hybrid")
-		fs.Float64Var(&evalWeight, "semantic-weight", search.SemanticWeight, "hybrid mode: share of the semantic score, 0..1")
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
+		var f evalFlags
+		fs.StringVar(&f.beir, "beir", "", "directory of the collection")
+		fs.StringVar(&f.split, "split", "", "judgments to use: qrels/SPLIT.tsv (default: dev, else test)")
+		fs.StringVar(&f.mode, "mode", "lexical", "ranking to score: lexical, semantic or hybrid")
+		fs.Float64Var(&f.weight, "semantic-weight", search.SemanticWeight, "hybrid mode: share of the semantic score, 0..1")
 		c.EmbedFlags(fs)
+		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+			return runEval(ctx, cfg, f, args, stdout, stderr)
+		}
 	},
-	run: runEval,
 }
 
-func runEval(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	if evalBEIR == "" || len(args) > 0 {
+func runEval(ctx context.Context, cfg *config.Config, f evalFlags, args []string, stdout, stderr io.Writer) error {
+	if f.beir == "" || len(args) > 0 {
 		return usageError{errors.New("eval: give the collection with --beir DIR")}
 	}
-	mode, err := search.ParseMode(evalMode)
+	mode, err := search.ParseMode(f.mode)
 	if err != nil {
 		return usageError{fmt.Errorf("eval: --mode: %w", err)}
 	}
@@ -198,13 +207,13 @@ func runEval(ctx context.Context, cfg *config.Config, args []string, stdout, std
 		return usageError{fmt.Errorf("eval: --mode %s needs an embedder (not --embedder none)", mode)}
 	}
 	var b *search.BEIR
-	splits := []string{evalSplit}
-	if evalSplit == "" {
+	splits := []string{f.split}
+	if f.split == "" {
 		splits = []string{"dev", "test"}
 	}
 	for _, split := range splits {
-		if b, err = search.LoadBEIR(evalBEIR, split); err == nil {
-			evalSplit = split
+		if b, err = search.LoadBEIR(f.beir, split); err == nil {
+			f.split = split
 			break
 		}
 	}
@@ -228,7 +237,7 @@ func runEval(ctx context.Context, cfg *config.Config, args []string, stdout, std
 	}
 	weight := mode.Weight()
 	if mode == search.Hybrid {
-		weight = float32(evalWeight)
+		weight = float32(f.weight)
 	}
 	scores, err := b.Evaluate(ctx, ix.ModeRanker(weight, emb, vecs))
 	if err != nil {
@@ -238,7 +247,7 @@ func runEval(ctx context.Context, cfg *config.Config, args []string, stdout, std
 	if emb != nil {
 		model = ", model " + emb.Name()
 	}
-	fmt.Fprintf(stdout, "%s (%s): %d documents, %d queries, mode %s%s\n", evalBEIR, evalSplit, len(b.Docs), scores.Queries, mode, model)
+	fmt.Fprintf(stdout, "%s (%s): %d documents, %d queries, mode %s%s\n", f.beir, f.split, len(b.Docs), scores.Queries, mode, model)
 	fmt.Fprintln(stdout, scores)
 	return nil
 }

@@ -43,8 +43,7 @@ Search ranks by words and meaning: papers are embedded in the background
 with the built-in word vectors, or with an OpenAI-compatible embeddings
 server (--embedder URL --embed-model NAME), and the vectors are kept in
 the database. --embedder none turns semantic ranking off.`,
-	flags: func(c *config.Config, fs *flag.FlagSet) { c.ServeFlags(fs) },
-	run:   runServe,
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc { c.ServeFlags(fs); return runServe },
 }
 
 // noLimit turns a setting's 0 ("no limit") into web.Options' negative

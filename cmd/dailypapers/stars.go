@@ -14,7 +14,8 @@ import (
 	"github.com/dailypapers/dailypapers/internal/ingest"
 )
 
-var starsFlags struct {
+// starsFlags are stars' own flags.
+type starsFlags struct {
 	limit  int
 	maxAge time.Duration
 	dryRun bool
@@ -36,21 +37,24 @@ sends nothing more until the limit resets, waiting up to an hour; a longer
 wait ends the run, which says until when. Without --github-token GitHub
 allows 60 requests an hour; with one, 5,000. "serve" refreshes stars on
 its own (--stars-every).`,
-	flags: func(c *config.Config, fs *flag.FlagSet) {
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
+		var f starsFlags
 		c.DataFlags(fs)
 		c.StarsFlags(fs)
-		fs.IntVar(&starsFlags.limit, "limit", 1000, "most repositories to ask about")
-		fs.DurationVar(&starsFlags.maxAge, "max-age", 24*time.Hour, "refresh counts older than this")
-		fs.BoolVar(&starsFlags.dryRun, "dry-run", false, "ask GitHub, write nothing")
+		fs.IntVar(&f.limit, "limit", 1000, "most repositories to ask about")
+		fs.DurationVar(&f.maxAge, "max-age", 24*time.Hour, "refresh counts older than this")
+		fs.BoolVar(&f.dryRun, "dry-run", false, "ask GitHub, write nothing")
+		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+			return runStars(ctx, cfg, f, args, stdout, stderr)
+		}
 	},
-	run: runStars,
 }
 
-func runStars(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+func runStars(ctx context.Context, cfg *config.Config, f starsFlags, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("stars takes no arguments, got %q", args)}
 	}
-	if starsFlags.limit <= 0 || starsFlags.maxAge < 0 {
+	if f.limit <= 0 || f.maxAge < 0 {
 		return usageError{fmt.Errorf("--limit must be positive and --max-age not negative")}
 	}
 	st, err := openStore(ctx, cfg)
@@ -58,7 +62,7 @@ func runStars(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		return err
 	}
 	defer st.Close()
-	opt := ingest.StarsOptions{Limit: starsFlags.limit, MaxAge: starsFlags.maxAge, DryRun: starsFlags.dryRun, Warn: stderr}
+	opt := ingest.StarsOptions{Limit: f.limit, MaxAge: f.maxAge, DryRun: f.dryRun, Warn: stderr}
 	if isTerminal(stderr) {
 		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("stars"),
 			progressbar.OptionSetPredictTime(true), progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionFullWidth())
@@ -74,7 +78,7 @@ func runStars(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	if left, reset := gh.Remaining(); left >= 0 && !reset.IsZero() {
 		fmt.Fprintf(stdout, "GitHub allows %d more requests until %s\n", left, reset.Local().Format(time.TimeOnly))
 	}
-	if starsFlags.dryRun {
+	if f.dryRun {
 		fmt.Fprintln(stdout, "dry run: nothing was written")
 	}
 	return err

@@ -18,7 +18,8 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
-var userFlags struct {
+// userFlags are user create's own flags.
+type userFlags struct {
 	email, username, name string
 	admin, passwordStdin  bool
 }
@@ -34,19 +35,21 @@ var userCreateCmd = command{
 twice on a terminal, or read from the first line of standard input with
 --password-stdin (for scripts: printf '%s\n' "$PW" | dailypapers user create ...).
 It must be at least 10 characters; it is stored as an argon2id hash.`,
-	flags: func(c *config.Config, fs *flag.FlagSet) {
+	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
+		var f userFlags
 		c.DataFlags(fs)
-		fs.StringVar(&userFlags.email, "email", "", "the account's email address (required)")
-		fs.StringVar(&userFlags.username, "username", "", "the name shown on the site: 2-40 letters, digits, - or _ (required)")
-		fs.StringVar(&userFlags.name, "name", "", "full name, optional")
-		fs.BoolVar(&userFlags.admin, "admin", false, "make the account an admin (moderation)")
-		fs.BoolVar(&userFlags.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+		fs.StringVar(&f.email, "email", "", "the account's email address (required)")
+		fs.StringVar(&f.username, "username", "", "the name shown on the site: 2-40 letters, digits, - or _ (required)")
+		fs.StringVar(&f.name, "name", "", "full name, optional")
+		fs.BoolVar(&f.admin, "admin", false, "make the account an admin (moderation)")
+		fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+			return runUserCreate(ctx, cfg, f, args, stdout, stderr)
+		}
 	},
-	run: runUserCreate,
 }
 
-func runUserCreate(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	f := userFlags
+func runUserCreate(ctx context.Context, cfg *config.Config, f userFlags, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("user create takes flags only, got %q", args)}
 	}
