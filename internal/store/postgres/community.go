@@ -399,9 +399,13 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (_ store.Commen
 			var grand, deleted *int64
 			err := tx.QueryRow(ctx, `SELECT paper_seq, parent_id, deleted_at FROM comments WHERE id = $1`,
 				c.ParentID).Scan(&pseq, &grand, &deleted)
+			// A missing parent is said here: the deferred wrap would read
+			// pgx.ErrNoRows as a bare store.ErrNotFound, not saying which.
 			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return false, fmt.Errorf("parent comment %d: %w", c.ParentID, store.ErrNotFound)
 			case err != nil:
-				return false, fmt.Errorf("parent comment %d: %w", c.ParentID, mapErr(err))
+				return false, fmt.Errorf("parent comment %d: %w", c.ParentID, err)
 			case grand != nil:
 				return false, fmt.Errorf("%w: comment %d is a reply", store.ErrInvalid, c.ParentID)
 			case deleted != nil:

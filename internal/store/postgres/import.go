@@ -29,10 +29,11 @@ type importTx struct {
 }
 
 // BeginImport starts the single write transaction of an import.
-func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
+func (s *Store) BeginImport(ctx context.Context) (_ store.Import, err error) {
+	defer wrap(&err, "begin import")
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("store: begin import: %w", err)
+		return nil, err
 	}
 	// The row lock keeps every other writer that takes a version waiting
 	// until this import ends, so its changes become visible in version
@@ -40,7 +41,7 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 	var v int64
 	if err := tx.QueryRow(ctx, `SELECT v FROM store_version WHERE id = 1 FOR UPDATE`).Scan(&v); err != nil {
 		tx.Rollback(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("store: begin import: %w", err)
+		return nil, err
 	}
 	im := &importTx{s: s, tx: tx, rev: v + 1}
 	s.mu.Lock()
@@ -296,17 +297,18 @@ const paperUnnest = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::
 
 // writePapers inserts the batch's new papers, in the order they came,
 // and updates the ones it changed; new papers get their seq.
-func (im *importTx) writePapers(ctx context.Context, order []*importPaper, now int64) error {
+func (im *importTx) writePapers(ctx context.Context, order []*importPaper, now int64) (err error) {
+	defer wrap(&err, "import")
 	var ins, upd paperColumns
 	for _, e := range order {
 		switch {
 		case e.isNew:
 			if err := ins.add(&e.paper, 0); err != nil {
-				return fmt.Errorf("store: import: %w", err)
+				return err
 			}
 		case e.dirty:
 			if err := upd.add(&e.paper, e.seq); err != nil {
-				return fmt.Errorf("store: import: %w", err)
+				return err
 			}
 		}
 	}
@@ -320,7 +322,7 @@ func (im *importTx) writePapers(ctx context.Context, order []*importPaper, now i
 			FROM `+paperUnnest+` ORDER BY r.ord
 			RETURNING id, seq`, append(ins.args(), now, im.rev)...)
 		if err != nil {
-			return fmt.Errorf("store: import: %w", mapErr(err))
+			return err
 		}
 		seqs := make(map[paper.ID]int64, len(ins.id))
 		var id string
@@ -330,7 +332,7 @@ func (im *importTx) writePapers(ctx context.Context, order []*importPaper, now i
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("store: import: %w", mapErr(err))
+			return err
 		}
 		for _, e := range order {
 			if e.isNew {
@@ -348,14 +350,15 @@ func (im *importTx) writePapers(ctx context.Context, order []*importPaper, now i
 			ai_keywords = r.ai_keywords::jsonb, ai_model = r.ai_model, modified_at = $24, rev = $25
 			FROM `+paperUnnest+` WHERE p.seq = r.seq`, append(upd.args(), now, im.rev)...)
 		if err != nil {
-			return fmt.Errorf("store: import: %w", mapErr(err))
+			return err
 		}
 	}
 	return nil
 }
 
 // loadFeed reads the stored feed entries with the keys.
-func (im *importTx) loadFeed(ctx context.Context, keys []feedKey) (map[feedKey]feedVal, error) {
+func (im *importTx) loadFeed(ctx context.Context, keys []feedKey) (_ map[feedKey]feedVal, err error) {
+	defer wrap(&err, "import")
 	feed := make(map[feedKey]feedVal, len(keys))
 	if len(keys) == 0 {
 		return feed, nil
@@ -370,7 +373,7 @@ func (im *importTx) loadFeed(ctx context.Context, keys []feedKey) (map[feedKey]f
 		FROM unnest($1::bigint[], $2::text[]) AS k(seq, day)
 		JOIN feed_entries f ON f.paper_seq = k.seq AND f.day = k.day`, seqs, days)
 	if err != nil {
-		return nil, fmt.Errorf("store: import: %w", err)
+		return nil, err
 	}
 	var (
 		k feedKey
@@ -382,13 +385,14 @@ func (im *importTx) loadFeed(ctx context.Context, keys []feedKey) (map[feedKey]f
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: import: %w", err)
+		return nil, err
 	}
 	return feed, nil
 }
 
 // writeFeed upserts the feed entries with the keys.
-func (im *importTx) writeFeed(ctx context.Context, keys []feedKey, feed map[feedKey]feedVal) error {
+func (im *importTx) writeFeed(ctx context.Context, keys []feedKey, feed map[feedKey]feedVal) (err error) {
+	defer wrap(&err, "import: feed")
 	if len(keys) == 0 {
 		return nil
 	}
@@ -401,19 +405,17 @@ func (im *importTx) writeFeed(ctx context.Context, keys []feedKey, feed map[feed
 		seqs[i], days[i], names[i], fulls[i], ats[i] = k.seq, k.day, feed[k].name, feed[k].full, feed[k].at
 	}
 	// An entry a local account submitted is never changed by an import.
-	_, err := im.tx.Exec(ctx, `INSERT INTO feed_entries (paper_seq, day, imported_submitter, imported_fullname, submitted_at)
+	_, err = im.tx.Exec(ctx, `INSERT INTO feed_entries (paper_seq, day, imported_submitter, imported_fullname, submitted_at)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
 		ON CONFLICT (paper_seq, day) DO UPDATE SET imported_submitter = excluded.imported_submitter,
 			imported_fullname = excluded.imported_fullname, submitted_at = excluded.submitted_at
 		WHERE feed_entries.submitter_id IS NULL`,
 		seqs, days, names, fulls, ats)
-	if err != nil {
-		return fmt.Errorf("store: import: feed: %w", mapErr(err))
-	}
-	return nil
+	return err
 }
 
-func (im *importTx) Commit() error {
+func (im *importTx) Commit() (err error) {
+	defer wrap(&err, "commit import")
 	if im.done {
 		return nil
 	}
@@ -429,12 +431,9 @@ func (im *importTx) Commit() error {
 	}
 	if err != nil {
 		im.tx.Rollback(ctx)
-		return fmt.Errorf("store: commit import: %w", err)
+		return err
 	}
-	if err := im.tx.Commit(ctx); err != nil {
-		return fmt.Errorf("store: commit import: %w", err)
-	}
-	return nil
+	return im.tx.Commit(ctx)
 }
 
 func (im *importTx) Rollback() error {

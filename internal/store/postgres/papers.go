@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,13 +33,12 @@ const (
 		WHERE seq = $25`
 )
 
-// paperSeq finds the seq of a paper by id; a missing paper is ErrNotFound.
+// paperSeq finds a paper's seq; a missing paper is pgx.ErrNoRows, which
+// the caller's deferred wrap, naming the paper, reads as store.ErrNotFound.
 func paperSeq(ctx context.Context, tx pgx.Tx, id paper.ID) (int64, error) {
 	var seq int64
-	if err := tx.QueryRow(ctx, `SELECT seq FROM papers WHERE id = $1`, string(id)).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("paper %q: %w", id, mapErr(err))
-	}
-	return seq, nil
+	err := tx.QueryRow(ctx, `SELECT seq FROM papers WHERE id = $1`, string(id)).Scan(&seq)
+	return seq, err
 }
 
 // storedTimes rounds a record's times down to the milliseconds the store

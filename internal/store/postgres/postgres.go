@@ -190,18 +190,15 @@ type querier interface {
 }
 
 // queryAll runs a query on q and reads every row with scan. Errors say
-// what was being read.
-func queryAll[T any](ctx context.Context, q querier, what string, scan func(scan func(dest ...any) error) (T, error), query string, args ...any) ([]T, error) {
+// what was being read, mapped to the store's sentinels as wrap maps them.
+func queryAll[T any](ctx context.Context, q querier, what string, scan func(scan func(dest ...any) error) (T, error), query string, args ...any) (_ []T, err error) {
+	defer wrap(&err, "%s", what)
 	rs, err := q.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
+		return nil, err
 	}
 	defer rs.Close()
-	out, err := rows.All(rs, scan)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
+	return rows.All(rs, scan)
 }
 
 // sqlLimit turns "0 or less: no limit" into a LIMIT value (NULL is none).

@@ -410,9 +410,13 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (_ store.Commen
 			var grand, deleted sql.NullInt64
 			err := tx.QueryRowContext(ctx, `SELECT paper_seq, parent_id, deleted_at FROM comments WHERE id = ?`,
 				c.ParentID).Scan(&pseq, &grand, &deleted)
+			// A missing parent is said here: the deferred wrap would read
+			// sql.ErrNoRows as a bare store.ErrNotFound, not saying which.
 			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("parent comment %d: %w", c.ParentID, store.ErrNotFound)
 			case err != nil:
-				return fmt.Errorf("parent comment %d: %w", c.ParentID, mapErr(err))
+				return fmt.Errorf("parent comment %d: %w", c.ParentID, err)
 			case grand.Valid:
 				return fmt.Errorf("%w: comment %d is a reply", store.ErrInvalid, c.ParentID)
 			case deleted.Valid:

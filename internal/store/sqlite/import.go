@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"time"
 
@@ -24,17 +23,18 @@ type importTx struct {
 }
 
 // BeginImport starts the single write transaction of an import.
-func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
+func (s *Store) BeginImport(ctx context.Context) (_ store.Import, err error) {
+	defer wrap(&err, "begin import")
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("store: begin import: %w", err)
+		return nil, err
 	}
 	im := &importTx{s: s, tx: tx}
 	// The transaction holds the write lock, so no other commit can move
 	// the version before ours: our changes become visible in version v+1.
 	if err = tx.QueryRowContext(ctx, `SELECT v + 1 FROM store_version WHERE id = 1`).Scan(&im.rev); err != nil {
 		tx.Rollback()
-		return nil, fmt.Errorf("store: begin import: %w", err)
+		return nil, err
 	}
 	prepare := func(q string) *sql.Stmt {
 		if err != nil {
@@ -55,7 +55,7 @@ func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 		WHERE feed_entries.submitter_id IS NULL`)
 	if err != nil {
 		tx.Rollback()
-		return nil, fmt.Errorf("store: begin import: %w", err)
+		return nil, err
 	}
 	s.mu.Lock()
 	s.importing = im
@@ -87,60 +87,66 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 	}
 	now := time.Now().UnixMilli()
 	for i := range recs {
-		rec := recs[i]
-		rec.Paper = storedTimes(rec.Paper)
-		id := rec.Paper.ID
-		old, found := known[id]
-		changed := false
-		if !found {
-			args, err := rows.PaperArgs(&rec.Paper)
-			if err != nil {
-				return counts, fmt.Errorf("store: import %s: %w", id, err)
-			}
-			args = append(args, now, now, im.rev)
-			if err := im.insertPaper.QueryRowContext(ctx, args...).Scan(&old.seq); err != nil {
-				return counts, fmt.Errorf("store: import %s: %w", id, mapErr(err))
-			}
-			old.paper = rec.Paper
-			counts.Added++
-		} else if merged := paper.Merge(old.paper, rec.Paper); !paper.Equal(merged, old.paper) {
-			args, err := rows.PaperArgs(&merged)
-			if err != nil {
-				return counts, fmt.Errorf("store: import %s: %w", id, err)
-			}
-			if _, err := im.updatePaper.ExecContext(ctx, append(args, now, im.rev, old.seq)...); err != nil {
-				return counts, fmt.Errorf("store: import %s: %w", id, mapErr(err))
-			}
-			old.paper = merged
-			changed = true
-		}
-		// A batch may hold the same paper twice: later records merge into earlier ones.
-		known[id] = old
-		if rec.Submission != nil {
-			subChanged, err := im.submit(ctx, old.seq, rec.Submission)
-			if err != nil {
-				return counts, fmt.Errorf("store: import %s: %w", id, err)
-			}
-			changed = changed || subChanged
-		}
-		if found {
-			if changed {
-				counts.Updated++
-			} else {
-				counts.Unchanged++
-			}
+		if err := im.writeRecord(ctx, recs[i], known, now, &counts); err != nil {
+			return counts, err
 		}
 	}
 	im.changed = im.changed || counts.Added > 0 || counts.Updated > 0
 	return counts, nil
 }
 
-// load reads the stored versions of the batch's papers with one query.
+// writeRecord merges one record into the store and into known, and counts
+// it. Its errors name the paper.
+func (im *importTx) writeRecord(ctx context.Context, rec store.Record, known map[paper.ID]existing, now int64, counts *store.ImportCounts) (err error) {
+	defer wrap(&err, "import %s", rec.Paper.ID)
+	rec.Paper = storedTimes(rec.Paper)
+	id := rec.Paper.ID
+	old, found := known[id]
+	changed := false
+	if !found {
+		args, err := rows.PaperArgs(&rec.Paper)
+		if err != nil {
+			return err
+		}
+		args = append(args, now, now, im.rev)
+		if err := im.insertPaper.QueryRowContext(ctx, args...).Scan(&old.seq); err != nil {
+			return err
+		}
+		old.paper = rec.Paper
+		counts.Added++
+	} else if merged := paper.Merge(old.paper, rec.Paper); !paper.Equal(merged, old.paper) {
+		args, err := rows.PaperArgs(&merged)
+		if err != nil {
+			return err
+		}
+		if _, err := im.updatePaper.ExecContext(ctx, append(args, now, im.rev, old.seq)...); err != nil {
+			return err
+		}
+		old.paper = merged
+		changed = true
+	}
+	// A batch may hold the same paper twice: later records merge into earlier ones.
+	known[id] = old
+	if rec.Submission != nil {
+		subChanged, err := im.submit(ctx, old.seq, rec.Submission)
+		if err != nil {
+			return err
+		}
+		changed = changed || subChanged
+	}
+	if found {
+		if changed {
+			counts.Updated++
+		} else {
+			counts.Unchanged++
+		}
+	}
+	return nil
+}
+
+// load reads the stored versions of the batch's papers, a query a chunk.
 func (im *importTx) load(ctx context.Context, recs []store.Record) (map[paper.ID]existing, error) {
 	known := make(map[paper.ID]existing, len(recs))
-	if len(recs) == 0 {
-		return known, nil
-	}
 	// In chunks: SQLite takes at most 32766 parameters in one statement.
 	const chunk = 1000
 	for len(recs) > 0 {
@@ -150,28 +156,21 @@ func (im *importTx) load(ctx context.Context, recs []store.Record) (map[paper.ID
 		for i := range part {
 			args[i] = string(part[i].Paper.ID)
 		}
-		q := `SELECT ` + paperCols + `, p.seq FROM papers p WHERE p.id IN (?` + strings.Repeat(",?", len(part)-1) + `)`
-		if err := im.loadChunk(ctx, known, q, args); err != nil {
-			return nil, fmt.Errorf("store: import: %w", err)
+		rs, err := im.tx.QueryContext(ctx, `SELECT `+paperCols+`, p.seq FROM papers p WHERE p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...)
+		es, err := collect("import", rs, err, func(scan func(dest ...any) error) (existing, error) {
+			var e existing
+			var err error
+			e.paper, err = rows.ScanPaper(scan, &e.seq)
+			return e, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			known[e.paper.ID] = e
 		}
 	}
 	return known, nil
-}
-
-func (im *importTx) loadChunk(ctx context.Context, known map[paper.ID]existing, q string, args []any) error {
-	rs, err := im.tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rs.Close()
-	for rs.Next() {
-		var e existing
-		if e.paper, err = rows.ScanPaper(rs.Scan, &e.seq); err != nil {
-			return err
-		}
-		known[e.paper.ID] = e
-	}
-	return rs.Err()
 }
 
 // submit records a paper's place on a feed day; it reports whether anything
@@ -206,7 +205,8 @@ func (im *importTx) submit(ctx context.Context, seq int64, sub *store.Submission
 	return true, nil
 }
 
-func (im *importTx) Commit() error {
+func (im *importTx) Commit() (err error) {
+	defer wrap(&err, "commit import")
 	if im.done {
 		return nil
 	}
@@ -216,10 +216,10 @@ func (im *importTx) Commit() error {
 	}
 	if err := bumpVersion(im.tx); err != nil {
 		im.tx.Rollback()
-		return fmt.Errorf("store: commit import: %w", err)
+		return err
 	}
 	if err := im.tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit import: %w", err)
+		return err
 	}
 	// An import is one transaction, and its WAL grows as large as what it
 	// wrote (4.6 GB for three million papers). Copied into the database,

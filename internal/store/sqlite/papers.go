@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -16,13 +15,12 @@ const paperCols = `p.id, p.title, p.abstract, p.authors, p.categories, p.version
 	p.listed, p.doi, p.journal_ref, p.comments, p.withdrawn, p.github_repo, p.github_stars, p.project_page,
 	p.upvotes, p.num_comments, p.as_of, p.ai_summary, p.ai_keywords, p.ai_model`
 
-// paperSeq finds a paper's seq, or store.ErrNotFound.
+// paperSeq finds a paper's seq; a missing paper is sql.ErrNoRows, which
+// the caller's deferred wrap, naming the paper, reads as store.ErrNotFound.
 func paperSeq(ctx context.Context, tx *sql.Tx, id paper.ID) (int64, error) {
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT seq FROM papers WHERE id = ?`, string(id)).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("paper %q: %w", id, mapErr(err))
-	}
-	return seq, nil
+	err := tx.QueryRowContext(ctx, `SELECT seq FROM papers WHERE id = ?`, string(id)).Scan(&seq)
+	return seq, err
 }
 
 // storedTimes rounds a record's times down to the milliseconds the store

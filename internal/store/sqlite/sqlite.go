@@ -258,23 +258,21 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // queryAll runs a query on db and reads every row with scan. Errors say
-// what was being read.
+// what was being read, mapped to the store's sentinels as wrap maps them.
 func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(scan func(dest ...any) error) (T, error), query string, args ...any) ([]T, error) {
 	rs, err := db.QueryContext(ctx, query, args...)
 	return collect(what, rs, err, scan)
 }
 
-// collect reads every row of a query's result with scan.
-func collect[T any](what string, rs *sql.Rows, err error, scan func(scan func(dest ...any) error) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
+// collect reads every row of a query's result with scan; it wraps as
+// queryAll does, so a caller returns its error as it is.
+func collect[T any](what string, rs *sql.Rows, qerr error, scan func(scan func(dest ...any) error) (T, error)) (_ []T, err error) {
+	defer wrap(&err, "%s", what)
+	if qerr != nil {
+		return nil, qerr
 	}
 	defer rs.Close()
-	out, err := rows.All(rs, scan)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
+	return rows.All(rs, scan)
 }
 
 // sqlLimit turns "0 or less: no limit" into SQLite's LIMIT.

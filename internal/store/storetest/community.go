@@ -463,6 +463,9 @@ func testComments(t *testing.T, s store.Store) {
 	wantErr(t, "reply to another paper's comment", err, store.ErrInvalid)
 	_, err = add(p, 99999, ada, "A reply to nothing")
 	wantErr(t, "reply to an unknown comment", err, store.ErrNotFound)
+	if err != nil && !strings.Contains(err.Error(), "parent comment 99999") {
+		t.Errorf("reply to an unknown comment: %q does not say which comment is missing", err)
+	}
 	_, err = add("2504.99999", 0, ada, "On no paper")
 	wantErr(t, "comment on an unknown paper", err, store.ErrNotFound)
 	count("refused comments", p, 4)
