@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/dailypapers/dailypapers/internal/auth"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -61,10 +63,10 @@ func readJSON(r *http.Request, v any) error {
 		return badRequest("The body could not be read.")
 	}
 	// encoding/json would turn invalid UTF-8, and escaped halves of
-	// surrogate pairs, into U+FFFD; forms refuse such text, and so does
-	// the API (checkText).
-	if !validJSONText(body) {
-		return badRequest("The body is not valid UTF-8 text: it holds invalid bytes or an unpaired surrogate escape (\\ud800 to \\udfff).")
+	// surrogate pairs, into U+FFFD; forms refuse such text (checkText), and
+	// so does the API: jsontext reads JSON strictly, saying where it breaks.
+	if _, err := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true)).ReadValue(); err != nil {
+		return badRequest("The body is not valid JSON in UTF-8 (no invalid bytes, no unpaired surrogate escapes): " + err.Error())
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

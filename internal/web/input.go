@@ -3,10 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -55,42 +53,6 @@ func checkText(s string) error {
 		}
 	}
 	return nil
-}
-
-// validJSONText reports whether a JSON text holds only valid UTF-8, both
-// as bytes and as \u escapes: a surrogate escape (\ud800 to \udfff) must
-// be the high half of a pair followed by the low half. It is checkText's
-// rule for what encoding/json would otherwise decode to U+FFFD.
-func validJSONText(b []byte) bool {
-	if !utf8.Valid(b) {
-		return false
-	}
-	surrogate := func(i int) (rune, bool) { // the \uXXXX at b[i:], if a surrogate
-		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
-			return 0, false
-		}
-		n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 32)
-		return rune(n), err == nil && utf16.IsSurrogate(rune(n))
-	}
-	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' {
-			continue
-		}
-		r, ok := surrogate(i)
-		if !ok {
-			i++ // an escape that is not a surrogate: skip its letter
-			continue
-		}
-		if r >= 0xdc00 {
-			return false // a low half first
-		}
-		low, ok := surrogate(i + 6)
-		if !ok || low < 0xdc00 {
-			return false
-		}
-		i += 11
-	}
-	return true
 }
 
 // normalizeGitHub is paper.GitHubRepoURL, the one rule for every way a
