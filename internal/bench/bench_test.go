@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -93,6 +94,13 @@ func benchStore(b *testing.B) store.Store {
 			return
 		}
 		siteDB = filepath.Join(tmp, "dailypapers.db")
+		if src := os.Getenv("DAILYPAPERS_BENCH_DB"); src != "" {
+			// A database built before by this same function (or by
+			// `dailypapers import` of the same three files), copied so
+			// that the benchmarks' writes never reach the original.
+			siteErr = copyFile(src, siteDB)
+			return
+		}
 		st, err := sqlite.Open(context.Background(), siteDB)
 		if err != nil {
 			siteErr = err
@@ -115,6 +123,28 @@ func benchStore(b *testing.B) store.Store {
 	}
 	b.Cleanup(func() { st.Close() })
 	return st
+}
+
+// copyFile copies the SQLite database src to dst. The source must not be
+// open for writing elsewhere: a WAL file beside it is refused.
+func copyFile(src, dst string) error {
+	if _, err := os.Stat(src + "-wal"); err == nil {
+		return fmt.Errorf("DAILYPAPERS_BENCH_DB: %s has a WAL file beside it; close what has it open first", src)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("DAILYPAPERS_BENCH_DB: %w", err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // feedPaths lists the day pages of every feed day and some paper pages.

@@ -15,5 +15,11 @@
 //	go test ./internal/bench -run '^$' -bench 'SearchHybrid$' -benchtime 1x -timeout 120m
 //
 // The data set is read from ../shared/data beside the repository, or from
-// DAILYPAPERS_SHARED_DATA; without it the benchmarks skip.
+// DAILYPAPERS_SHARED_DATA; without it the benchmarks skip. The benchmark
+// database is built from it once per run (about five minutes on two cores);
+// DAILYPAPERS_BENCH_DB names a database built before from the same three
+// files, which each run copies instead:
+//
+//	dailypapers import --data /var/tmp/benchdb ../shared/data/arxiv-daily-2025-2026.jsonl.xz \
+//	    ../shared/data/arxiv-archive-2015-2019.jsonl.xz ../shared/data/hf-daily-papers.jsonl.xz
 package bench
