@@ -137,6 +137,9 @@ type Digests interface {
 	ExpireSending(ctx context.Context, now time.Time) (int, error)
 	// MailJobs lists the jobs of a period, by id.
 	MailJobs(ctx context.Context, period string) ([]MailJob, error)
+	// MailJobCounts counts the jobs of every period by state, for
+	// metrics; a state without jobs is left out.
+	MailJobCounts(ctx context.Context) (map[string]int, error)
 
 	// Lead takes or renews the lease on the cluster-wide job name for
 	// holder until now+ttl, and reports whether holder has it: it does when

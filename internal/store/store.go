@@ -15,6 +15,11 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable is a database that cannot be reached or written for
+	// now (a lost connection, a server shutting down, a file locked past
+	// the busy timeout, moved away or on a full disk): the same call may
+	// work later, so the site answers 503 with Retry-After, not 500.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // User is an account or, on a feed entry of an imported feed, the

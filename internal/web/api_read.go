@@ -328,7 +328,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	if err := s.allowSearch(r); err != nil {
 		return err
 	}
-	q2, res, err := s.search.Search(r.Context(), text, search.Hybrid, limit, 0)
+	q2, res, err := s.runSearch(r, text, search.Hybrid, limit, 0)
 	switch {
 	case errors.Is(err, search.ErrEmptyQuery):
 		writeJSON(w, http.StatusOK, []apiItem{}) // only common words: nothing matches

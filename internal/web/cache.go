@@ -113,6 +113,7 @@ func (s *Server) cached(h handlerFunc) handlerFunc {
 		key := r.URL.RequestURI()
 		now := s.now()
 		p := s.cache.get(key, version, now)
+		s.metrics.CacheLookup(p != nil)
 		if p == nil {
 			rec := &recorder{header: http.Header{}}
 			if err := h(rec, r); err != nil {

@@ -61,9 +61,16 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		}
 		var he *httpError
 		if !errors.As(err, &he) {
-			if errors.Is(err, store.ErrNotFound) {
+			switch {
+			case errors.Is(err, store.ErrNotFound):
 				he = &httpError{status: http.StatusNotFound, msg: "There is nothing here.", err: err}
-			} else {
+			case errors.Is(err, store.ErrUnavailable):
+				// Nothing was lost and nothing is broken for good: the
+				// client should try again, and Retry-After says when.
+				s.metrics.StoreUnavailable()
+				he = &httpError{status: http.StatusServiceUnavailable, retryAfter: unavailableRetry, err: err,
+					msg: "The database cannot be reached for the moment. Please try again in a few seconds."}
+			default:
 				he = &httpError{status: http.StatusInternalServerError, msg: "Something went wrong on our side. Please try again in a moment.", err: err}
 			}
 		}
@@ -99,6 +106,7 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 func (s *Server) unrouted(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
+		setRoute(w, pattern)
 		if pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
@@ -116,6 +124,10 @@ func (s *Server) unrouted(mux *http.ServeMux) http.Handler {
 		}).ServeHTTP(w, r)
 	})
 }
+
+// unavailableRetry is the Retry-After of a 503 for a database that cannot
+// be reached: about what a restart of the database or a failover takes.
+const unavailableRetry = 5 * time.Second
 
 // statusProbe records a response's status and headers and drops its body.
 type statusProbe struct {

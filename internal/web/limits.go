@@ -104,6 +104,7 @@ func (s *Server) allowPeeking(ctx context.Context, what string, keys, peek []lim
 	if err != nil || ok {
 		return err
 	}
+	s.metrics.RateLimited(limitName(keys))
 	return &httpError{status: http.StatusTooManyRequests, retryAfter: wait,
 		msg: fmt.Sprintf("Too many %s from you for now. Please try again in %s.", what, humanWait(wait))}
 }

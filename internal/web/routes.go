@@ -94,6 +94,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
+	if s.metrics != nil && s.metricsToken != "" {
+		mux.Handle("GET /metrics", s.metricsHandler())
+	}
 	// Every state-changing request from another site is refused (checked
 	// with Sec-Fetch-Site and Origin), so no page elsewhere can act as a
 	// signed-in visitor: cross-site request forgery.
@@ -103,7 +106,7 @@ func (s *Server) Handler() http.Handler {
 	}))
 	// No catch-all route: one would take every method on every path, so
 	// a known path asked with the wrong method would be 404, not 405.
-	return securityHeaders(csrf.Handler(s.withViewer(s.readForms(s.unrouted(mux)))))
+	return s.observe(mux, securityHeaders(csrf.Handler(s.withViewer(s.readForms(s.unrouted(mux))))))
 }
 
 // securityHeaders sets the headers every response carries. The pages use

@@ -127,7 +127,7 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	offset := (pageNo - 1) * searchPageSize
-	q, res, err := s.search.Search(r.Context(), raw, mode, searchPageSize, offset)
+	q, res, err := s.runSearch(r, raw, mode, searchPageSize, offset)
 	if q != nil {
 		page.Notes = q.Notes
 	}

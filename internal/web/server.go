@@ -13,6 +13,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/mail"
+	"github.com/dailypapers/dailypapers/internal/metrics"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -47,6 +48,11 @@ type Server struct {
 	trustedProxies []netip.Prefix
 
 	signer *digest.Signer
+
+	// Operations (observe.go).
+	metrics      *metrics.Metrics // nil: no metrics are kept
+	metricsToken string
+	accessLog    bool
 }
 
 // Options configure a Server; the zero value of each field has a default.
@@ -83,6 +89,15 @@ type Options struct {
 	// SecretKey signs the links in digest mails (at least 32 bytes); nil
 	// makes a random one, so links die with the process.
 	SecretKey []byte
+
+	// Metrics, when not nil, counts requests, cache hits, searches and
+	// refusals into it.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set (with Metrics), serves GET /metrics on the
+	// site to scrapers that send it as a bearer token.
+	MetricsToken string
+	// AccessLog writes a line per request at info level to Logger.
+	AccessLog bool
 }
 
 // New builds the server. Templates are parsed here, once, so that a broken
@@ -104,6 +119,7 @@ func New(st store.Store, opt Options) (*Server, error) {
 	}
 	s.static, _ = fs.Sub(assets, "static")
 	s.mail, s.arxiv, s.trustedProxies = opt.Mail, opt.ArXiv, opt.TrustedProxies
+	s.metrics, s.metricsToken, s.accessLog = opt.Metrics, opt.MetricsToken, opt.AccessLog
 	if s.mail == nil {
 		s.mail = mail.LogSender{Log: s.log}
 	}

@@ -74,6 +74,11 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 			r = r.WithContext(ctx)
 		case errors.Is(err, store.ErrNotFound):
 			s.clearSessionCookie(w, r)
+		case errors.Is(err, store.ErrUnavailable):
+			// Going on signed out would answer a vote with "sign in" and
+			// drop a signed-in form: say the database is away instead.
+			s.handle(func(http.ResponseWriter, *http.Request) error { return err }).ServeHTTP(w, r)
+			return
 		default:
 			s.log.Error("reading a session", "err", err)
 		}

@@ -368,6 +368,26 @@ func (s *Store) MailJobs(ctx context.Context, period string) ([]store.MailJob, e
 	return queryAll(ctx, s.pool, "mail jobs of "+period, rows.ScanJob, `SELECT `+jobCols+` FROM mail_jobs WHERE period = $1 ORDER BY id`, period)
 }
 
+// MailJobCounts counts jobs by state; mail_jobs_state (state, next_at)
+// covers the grouping, so the count reads the index, not the table.
+func (s *Store) MailJobCounts(ctx context.Context) (map[string]int, error) {
+	type count struct {
+		state string
+		n     int
+	}
+	cs, err := queryAll(ctx, s.pool, "mail jobs by state", func(scan func(dest ...any) error) (c count, err error) {
+		return c, scan(&c.state, &c.n)
+	}, `SELECT state, count(*) FROM mail_jobs GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(cs))
+	for _, c := range cs {
+		out[c.state] = c.n
+	}
+	return out, nil
+}
+
 // StartDigestRun records a run; its StartedAt is the one given, or now
 // when that is zero.
 func (s *Store) StartDigestRun(ctx context.Context, r store.DigestRun) (_ store.DigestRun, err error) {

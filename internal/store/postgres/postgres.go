@@ -14,7 +14,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -160,7 +162,34 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %v", store.ErrInvalid, err)
 		}
 	}
+	if unavailable(err) {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
 	return err
+}
+
+// unavailable reports whether err says the server cannot be reached or
+// cannot serve for now, rather than that the statement was wrong: a
+// connection that could not be made or was lost (refused, reset, closed
+// mid-query), or a server that is shutting down, starting up, out of
+// connections or out of disk (SQLSTATE classes 08 and 53, and 57P01-03).
+// A context's deadline or cancellation is the caller's, not the
+// database's, and stays as it is.
+func unavailable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") ||
+			pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var (
+		ce *pgconn.ConnectError
+		ne net.Error
+	)
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // wrap, deferred at the top of a method with what the method does, maps
@@ -207,4 +236,11 @@ func sqlLimit(limit int) any {
 		return nil
 	}
 	return limit
+}
+
+// PoolStats tells how the connection pool is used.
+func (s *Store) PoolStats() []store.PoolStats {
+	st := s.pool.Stat()
+	return []store.PoolStats{{Pool: "postgres", MaxOpen: int(st.MaxConns()), Open: int(st.TotalConns()),
+		InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()), WaitCount: st.EmptyAcquireCount(), WaitDuration: st.EmptyAcquireWaitTime()}}
 }

@@ -1,6 +1,9 @@
 package sqlite
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // Pragmas reads an integer pragma on a connection of the read pool and on
 // the writer, for tests of how connections are set up.
@@ -10,4 +13,12 @@ func (s *Store) Pragmas(ctx context.Context, name string) (reader, writer int64,
 	}
 	err = s.w.QueryRowContext(ctx, `PRAGMA `+name).Scan(&writer)
 	return
+}
+
+// SetBusyTimeout shortens how long the writer waits for the write lock,
+// so that a test of a lock held by another program takes milliseconds,
+// not the ten seconds the store waits.
+func (s *Store) SetBusyTimeout(ctx context.Context, ms int) error {
+	_, err := s.w.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.Itoa(ms))
+	return err
 }

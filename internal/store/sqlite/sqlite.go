@@ -234,8 +234,26 @@ func mapErr(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY: // a reference to a row that does not exist
 			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
 		}
+		if unavailable(se.Code()) {
+			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		}
 	}
 	return err
+}
+
+// unavailable reports whether an SQLite result code says the database
+// cannot be used for now rather than that the statement was wrong: the
+// write lock held past busy_timeout (a long import in another process),
+// a file that cannot be opened, read or written (removed or moved while
+// open: SQLITE_READONLY_DBMOVED; a read-only remount; an I/O error), or
+// a full disk.
+func unavailable(code int) bool {
+	switch code & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR,
+		sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PROTOCOL:
+		return true
+	}
+	return false
 }
 
 // wrap, deferred at the top of a method with what the method does, maps
@@ -281,4 +299,18 @@ func sqlLimit(limit int) int {
 		return -1
 	}
 	return limit
+}
+
+// PoolStats tells how the reader's and the writer's pools are used.
+func (s *Store) PoolStats() []store.PoolStats {
+	out := make([]store.PoolStats, 0, 2)
+	for _, p := range []struct {
+		name string
+		db   *sql.DB
+	}{{"read", s.r}, {"write", s.w}} {
+		st := p.db.Stats()
+		out = append(out, store.PoolStats{Pool: p.name, MaxOpen: st.MaxOpenConnections, Open: st.OpenConnections,
+			InUse: st.InUse, Idle: st.Idle, WaitCount: st.WaitCount, WaitDuration: st.WaitDuration})
+	}
+	return out
 }

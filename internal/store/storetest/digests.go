@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -358,6 +359,9 @@ func testMailQueue(t *testing.T, s store.Store) {
 	if jobs, err := s.MailJobs(ctx, "daily:2025-09-05"); err != nil || len(jobs) != 0 {
 		t.Errorf("MailJobs of a period without jobs = %v, %v", jobs, err)
 	}
+	if n, err := s.MailJobCounts(ctx); err != nil || !maps.Equal(n, map[string]int{store.JobQueued: 4}) {
+		t.Errorf("MailJobCounts with four jobs queued = %v, %v; want 4 queued", n, err)
+	}
 
 	// Nothing is due before NextAt; then the jobs come oldest first, by id.
 	wantNoClaim(t, s, "before the jobs are due", now.Add(-time.Millisecond))
@@ -366,6 +370,9 @@ func testMailQueue(t *testing.T, s store.Store) {
 	b := claimJob(t, s, "claim-b", now.Add(time.Second), lease, s2.ID)
 	c := claimJob(t, s, "claim-c", now.Add(time.Second), lease, s3.ID)
 	wantNoClaim(t, s, "all due jobs claimed", now.Add(time.Minute))
+	if n, err := s.MailJobCounts(ctx); err != nil || !maps.Equal(n, map[string]int{store.JobClaimed: 3, store.JobQueued: 1}) {
+		t.Errorf("MailJobCounts with three jobs claimed = %v, %v; want 3 claimed, 1 queued", n, err)
+	}
 
 	// The sent flow, fenced by the claim.
 	wantErr(t, "MarkSending with another claim", s.MarkSending(ctx, a.ID, "claim-b", "<m1@example.org>"), store.ErrConflict)
