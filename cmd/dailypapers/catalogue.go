@@ -9,6 +9,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/github"
 	"github.com/dailypapers/dailypapers/internal/ingest"
+	"github.com/dailypapers/dailypapers/internal/metrics"
 	"github.com/dailypapers/dailypapers/internal/retry"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -21,10 +22,10 @@ const catalogueEvery = 5 * time.Minute
 // --harvest-hour, in one process of the site; a harvest that stopped
 // (the process died, arXiv failed) resumes from its checkpoint at the next
 // look, and one that failed is tried again an hour later.
-func scheduleHarvest(ctx context.Context, cfg *config.Config, st store.Store, opt ingest.HarvestOptions) {
+func scheduleHarvest(ctx context.Context, cfg *config.Config, st store.Store, opt ingest.HarvestOptions, m *metrics.Metrics) {
 	h := &arxiv.Harvester{BaseURL: cfg.OAIURL}
 	var failedAt time.Time
-	problem := trouble{job: "harvesting arXiv"}
+	problem := trouble{job: "harvesting arXiv", name: "harvest", metrics: m}
 	asLeader(ctx, st, "harvest", catalogueEvery, func(ctx context.Context) error {
 		if time.Since(failedAt) < time.Hour {
 			return nil
@@ -55,10 +56,10 @@ func scheduleHarvest(ctx context.Context, cfg *config.Config, st store.Store, op
 // at a time, in one process of the site. A rate limit that lifts within a
 // few minutes is waited out; a longer one ends the batch, and the next
 // look continues.
-func scheduleStars(ctx context.Context, cfg *config.Config, st store.Store) {
+func scheduleStars(ctx context.Context, cfg *config.Config, st store.Store, m *metrics.Metrics) {
 	gh := &github.Client{BaseURL: cfg.GitHubAPI, Token: cfg.GitHubToken, MaxWait: 2 * time.Minute}
 	var until time.Time // GitHub's rate limit holds until then
-	problem := trouble{job: "refreshing GitHub stars"}
+	problem := trouble{job: "refreshing GitHub stars", name: "stars", metrics: m}
 	asLeader(ctx, st, "stars", catalogueEvery, func(ctx context.Context) error {
 		if time.Now().Before(until) {
 			return nil
@@ -89,12 +90,18 @@ func scheduleStars(ctx context.Context, cfg *config.Config, st store.Store) {
 // failed and why, when it begins or its cause changes; at debug level
 // while it goes on (offline, every look fails alike); and at info level
 // when the job works again.
+//
+// Each run it is told of counts in the metrics under name, and a run that
+// worked sets the job's last success time.
 type trouble struct {
-	job   string
-	cause string // "" while the job works
+	job     string
+	cause   string // "" while the job works
+	name    string
+	metrics *metrics.Metrics
 }
 
 func (t *trouble) failed(err error, attrs ...any) {
+	t.metrics.JobRun(t.name, false, time.Now())
 	cause := err.Error()
 	if retry.Unreachable(err) {
 		cause = "unreachable" // the same whatever address or attempt it names
@@ -109,6 +116,7 @@ func (t *trouble) failed(err error, attrs ...any) {
 }
 
 func (t *trouble) ok() {
+	t.metrics.JobRun(t.name, true, time.Now())
 	if t.cause != "" {
 		slog.Info(t.job + " works again")
 		t.cause = ""

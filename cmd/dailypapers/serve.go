@@ -19,6 +19,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/demo"
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/ingest"
+	"github.com/dailypapers/dailypapers/internal/metrics"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -127,9 +128,11 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	if cfg.BaseURL == "" {
 		base = "http://" + ln.Addr().String() // the port actually bound, for --addr :0
 	}
+	m := newMetrics(cfg, st, idx)
 	site, err := web.New(st, web.Options{Logger: slog.Default(), Search: idx, Mail: sender, SecretKey: key,
 		BaseURL: base, ArXiv: &arxiv.Client{BaseURL: cfg.ArXivAPI},
-		SubmitWindow: noLimit(cfg.SubmitWindow), DailyCap: noLimit(cfg.DailyCap), TrustedProxies: cfg.TrustedProxies})
+		SubmitWindow: noLimit(cfg.SubmitWindow), DailyCap: noLimit(cfg.DailyCap), TrustedProxies: cfg.TrustedProxies,
+		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: cfg.AccessLog})
 	if err != nil {
 		ln.Close()
 		return err
@@ -165,15 +168,23 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	}
 	loc, _ := time.LoadLocation(cfg.DigestZone) // checked by Validate
 	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx},
-		Signer: signer, BaseURL: base, SiteName: "Daily Papers"}}
-	go scheduleDigests(ctx, st, runner, loc, cfg.DigestHour)
+		Signer: signer, BaseURL: base, SiteName: "Daily Papers"}, Metrics: m}
+	go scheduleDigests(ctx, st, runner, loc, cfg.DigestHour, m)
 	if len(harvest.Categories) > 0 {
-		go scheduleHarvest(ctx, cfg, st, harvest)
+		go scheduleHarvest(ctx, cfg, st, harvest, m)
 	}
 	if cfg.StarsEvery > 0 {
-		go scheduleStars(ctx, cfg, st)
+		go scheduleStars(ctx, cfg, st, m)
 	}
 	fmt.Fprintf(stdout, "Daily Papers is serving http://%s/ (database %s)\n", ln.Addr(), cfg.DatabaseName())
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, m, stdout)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -205,9 +216,14 @@ const digestEvery = time.Minute
 // scheduleDigests queues and sends digests when they come due, in the one
 // process that holds the "digests" lease. The queue would send each digest
 // once anyway; the lease keeps the run records to one per period.
-func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc *time.Location, hour int) {
+func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc *time.Location, hour int, m *metrics.Metrics) {
 	done := map[string]bool{} // periods this process has queued
-	asLeader(ctx, st, "digests", digestEvery, func(ctx context.Context) error {
+	asLeader(ctx, st, "digests", digestEvery, func(ctx context.Context) (err error) {
+		defer func() {
+			if ctx.Err() == nil {
+				m.JobRun("digests", err == nil, time.Now())
+			}
+		}()
 		var due []digest.Period
 		for _, p := range digest.Due(time.Now(), loc, hour) {
 			if !done[p.Key] {

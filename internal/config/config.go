@@ -40,6 +40,12 @@ type Config struct {
 	ArXivAPI       string        // the arXiv API's query endpoint
 	TrustedProxies []netip.Prefix
 
+	// Operations: Prometheus metrics on a listener of their own
+	// (MetricsAddr) or on the site's for a bearer token, and the access log.
+	MetricsAddr  string
+	MetricsToken string
+	AccessLog    bool
+
 	// Mail and digests.
 	SMTPHost, SMTPTLS, SMTPUser, SMTPPassword, MailFrom string
 	SMTPPort                                            int

@@ -122,6 +122,20 @@ var Settings = []Setting{
 		group: catalogueGroup, Type: "duration", set: duration(func(c *Config) *time.Duration { return &c.StarsEvery }, "24h")},
 	{Flag: "trusted-proxies", Env: "DAILYPAPERS_TRUSTED_PROXIES", Usage: "comma-separated addresses or prefixes of reverse proxies whose X-Forwarded-For is believed",
 		group: serveGroup, Type: "list", set: prefixes(func(c *Config) *[]netip.Prefix { return &c.TrustedProxies })},
+	{Flag: "metrics-addr", Env: "DAILYPAPERS_METRICS_ADDR", Usage: "address of a listener of its own that serves Prometheus metrics at /metrics, such as 127.0.0.1:9090; empty for none",
+		group: serveGroup, Type: "string", set: text(func(c *Config) *string { return &c.MetricsAddr }, hostPort)},
+	{Flag: "metrics-token", Env: "DAILYPAPERS_METRICS_TOKEN", Usage: "serve /metrics on the site's own address to scrapers that send this bearer token (16 or more characters); empty: not there",
+		group: serveGroup, Type: "string", secret: true, set: text(func(c *Config) *string { return &c.MetricsToken }, metricsToken)},
+	{Flag: "access-log", Env: "DAILYPAPERS_ACCESS_LOG", Default: "true", Usage: "log one line per request at info level: method, route, status, bytes, duration, client address",
+		group: serveGroup, set: boolean(func(c *Config) *bool { return &c.AccessLog })},
+}
+
+// metricsToken wants a token too long to guess.
+func metricsToken(s string) error {
+	if s != "" && len(s) < 16 {
+		return errors.New("want 16 or more characters")
+	}
+	return nil
 }
 
 // Lookup returns the setting of a flag.

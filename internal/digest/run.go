@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/mail"
+	"github.com/dailypapers/dailypapers/internal/metrics"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -73,6 +74,8 @@ type Runner struct {
 	// "claimed", "committed" and "delivered"; the crash test kills the
 	// process there.
 	Crash func(step string)
+	// Metrics, when set, counts each mail's outcome.
+	Metrics *metrics.Metrics
 }
 
 // Counts says what a run did.
@@ -150,10 +153,13 @@ func (r *Runner) Send(ctx context.Context, now func() time.Time) (Counts, error)
 		switch err := r.sendJob(ctx, &job, claim, editions, now); {
 		case err == nil:
 			c.Sent++
+			r.Metrics.Mail("sent")
 		case errors.Is(err, errRetry):
 			c.Retried++
+			r.Metrics.Mail("retried")
 		case errors.Is(err, errFailed):
 			c.Failed++
+			r.Metrics.Mail("failed")
 		default:
 			return c, err
 		}

@@ -14,8 +14,11 @@ package metrics
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -101,10 +104,19 @@ func (f factory) histogramVec(name, help string, buckets []float64, labels ...st
 	return h
 }
 
-// Handler serves the metrics in the Prometheus text format.
+// Handler serves the metrics in the Prometheus text format. A metric that
+// cannot be read (the database is away) is left out and logged, and the
+// rest are served: the scrape that most needs to work is the one during
+// an outage.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg,
+		ErrorHandling: promhttp.ContinueOnError, ErrorLog: scrapeLog{}})
 }
+
+// scrapeLog writes promhttp's complaints to the program's log.
+type scrapeLog struct{}
+
+func (scrapeLog) Println(v ...any) { slog.Warn("metrics: " + strings.TrimSpace(fmt.Sprintln(v...))) }
 
 // Register adds a collector of the caller's own, such as one that reads
 // state at scrape time (see GaugeFuncs).

@@ -48,6 +48,9 @@ type Service struct {
 	ix      atomic.Pointer[Index]
 	cursor  store.Cursor
 	version int64 // the store version the index has caught up with
+	// shown is version for Status, which must not wait for mu while a
+	// build holds it.
+	shown   atomic.Int64
 	ready   atomic.Bool
 	sem     *semantic // nil: lexical search only
 	similar *similarCache
@@ -69,6 +72,21 @@ func (s *Service) Ready() bool { return s.ready.Load() }
 
 // Len is the number of indexed papers.
 func (s *Service) Len() int { return s.ix.Load().Len() }
+
+// Status says how far the index has got, for metrics: whether it is
+// ready, the papers it holds, the store version it has caught up with,
+// and the papers with a vector in its semantic index (-1 without one).
+// It takes no lock, so a scrape never waits for a build.
+func (s *Service) Status() (ready bool, papers int, version int64, vectors int) {
+	vectors = -1
+	if s.sem != nil {
+		vectors = 0
+		if v := s.Vectors(); v != nil {
+			vectors = v.Len()
+		}
+	}
+	return s.ready.Load(), s.Len(), s.shown.Load(), vectors
+}
 
 // pageSize is how many papers one read of the change feed returns.
 const feedPage = 2000
@@ -149,6 +167,7 @@ func (s *Service) Build(ctx context.Context, progress func(int)) error {
 	s.ix.Store(ix)
 	s.similar.clear()
 	s.cursor, s.version = last, version
+	s.shown.Store(version)
 	// Vectors are read again from the store, not embedded again.
 	if _, err := s.loadVectors(ctx, true); err != nil {
 		return err
@@ -192,6 +211,7 @@ func (s *Service) CatchUp(ctx context.Context) (int, error) {
 		n += len(page)
 	}
 	s.version = version
+	s.shown.Store(version)
 	// Updated papers leave dead documents behind that skew idf; past a
 	// tenth of the index, compacting costs less than the drift.
 	if ix.deadShare() > 0.1 {
@@ -265,6 +285,7 @@ func (s *Service) Load(ctx context.Context, path string) error {
 	s.ix.Store(ix)
 	s.similar.clear()
 	s.cursor, s.version = cursor, version
+	s.shown.Store(version)
 	s.mu.Unlock()
 	if _, err := s.CatchUp(ctx); err != nil {
 		return err
