@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,13 +37,18 @@ type Metrics struct {
 	requests         *prometheus.CounterVec
 	requestSeconds   *prometheus.HistogramVec
 	responseBytes    *prometheus.CounterVec
-	cacheLookups     *prometheus.CounterVec
+	cacheHit         prometheus.Counter
+	cacheMiss        prometheus.Counter
 	searchSeconds    *prometheus.HistogramVec
 	mails            *prometheus.CounterVec
 	jobRuns          *prometheus.CounterVec
 	jobLastSuccess   *prometheus.GaugeVec
 	rateLimited      *prometheus.CounterVec
 	storeUnavailable prometheus.Counter
+
+	// series holds each route's, method's and status's request metrics,
+	// bound once: a map lookup per request instead of three label lookups.
+	series sync.Map // of requestKey to *requestSeries
 }
 
 // New makes a registry with the Go runtime's and the process's collectors
@@ -59,8 +65,9 @@ func New() *Metrics {
 		"Time to answer an HTTP request, by route pattern.",
 		[]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}, "route")
 	m.responseBytes = f.counterVec("http_response_bytes_total", "Bytes of response bodies sent, by route pattern.", "route")
-	m.cacheLookups = f.counterVec("page_cache_lookups_total",
+	cacheLookups := f.counterVec("page_cache_lookups_total",
 		"Lookups in the cache of rendered pages, by result (hit or miss).", "result")
+	m.cacheHit, m.cacheMiss = cacheLookups.WithLabelValues("hit"), cacheLookups.WithLabelValues("miss")
 	m.searchSeconds = f.histogramVec("search_duration_seconds",
 		"Time to rank a search, by mode (lexical, semantic, hybrid).",
 		[]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}, "mode")
@@ -133,9 +140,30 @@ func (m *Metrics) Request(route, method string, status int, bytes int64, d time.
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, method, statusCode(status)).Inc()
-	m.requestSeconds.WithLabelValues(route).Observe(d.Seconds())
-	m.responseBytes.WithLabelValues(route).Add(float64(bytes))
+	k := requestKey{route, method, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, &requestSeries{
+			requests: m.requests.WithLabelValues(route, method, statusCode(status)),
+			seconds:  m.requestSeconds.WithLabelValues(route),
+			bytes:    m.responseBytes.WithLabelValues(route),
+		})
+	}
+	rs := v.(*requestSeries)
+	rs.requests.Inc()
+	rs.seconds.Observe(d.Seconds())
+	rs.bytes.Add(float64(bytes))
+}
+
+type requestKey struct {
+	route, method string
+	status        int
+}
+
+type requestSeries struct {
+	requests prometheus.Counter
+	seconds  prometheus.Observer
+	bytes    prometheus.Counter
 }
 
 // statusCode spells common statuses without an allocation.
@@ -159,9 +187,9 @@ func (m *Metrics) CacheLookup(hit bool) {
 		return
 	}
 	if hit {
-		m.cacheLookups.WithLabelValues("hit").Inc()
+		m.cacheHit.Inc()
 	} else {
-		m.cacheLookups.WithLabelValues("miss").Inc()
+		m.cacheMiss.Inc()
 	}
 }
 
