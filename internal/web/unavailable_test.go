@@ -70,7 +70,7 @@ func TestDatabaseGoneIs503(t *testing.T) {
 	}
 	vote := pat.post("/vote", form("paper", id))
 	wantRetry("a vote from the form", vote)
-	if !strings.Contains(vote.text("main"), "database cannot be reached") {
+	if !strings.Contains(vote.text("main"), "database cannot be reached") || vote.text("h1") != "Back in a moment" {
 		t.Errorf("the vote's page does not say what happened: %q", vote.text("main"))
 	}
 	req, _ := http.NewRequest("POST", c.srv.URL+"/api/papers/"+id+"/upvote", nil)
