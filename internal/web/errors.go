@@ -65,8 +65,8 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 			case errors.Is(err, store.ErrNotFound):
 				he = &httpError{status: http.StatusNotFound, msg: "There is nothing here.", err: err}
 			case errors.Is(err, store.ErrUnavailable):
-				// Nothing was lost and nothing is broken for good: the
-				// client should try again, and Retry-After says when.
+				// Nothing is broken for good: the client should try
+				// again, and Retry-After says when.
 				s.metrics.StoreUnavailable()
 				he = &httpError{status: http.StatusServiceUnavailable, retryAfter: unavailableRetry, err: err,
 					msg: "The database cannot be reached for the moment. Please try again in a few seconds."}
