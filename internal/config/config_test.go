@@ -63,6 +63,9 @@ var samples = map[string]string{
 	"github-token":       "ghp_123",
 	"stars-every":        "0",
 	"trusted-proxies":    "10.0.0.0/8, 192.0.2.7",
+	"metrics-addr":       "127.0.0.1:9090",
+	"metrics-token":      "a-scraper-token-0123",
+	"access-log":         "false",
 }
 
 // changed names the exported fields in which a and b differ.
@@ -171,6 +174,9 @@ func TestBadEnvironmentNamesTheVariable(t *testing.T) {
 		{"DAILYPAPERS_GITHUB_API", "api.github.com", "want an http(s) address"},
 		{"DAILYPAPERS_STARS_EVERY", "daily", "want a duration such as 24h"},
 		{"DAILYPAPERS_TRUSTED_PROXIES", "10.0.0.0/8,proxy", `"proxy" is not an address`},
+		{"DAILYPAPERS_METRICS_ADDR", "9090", "want host:port"},
+		{"DAILYPAPERS_METRICS_TOKEN", "hunter2", "want 16 or more characters"},
+		{"DAILYPAPERS_ACCESS_LOG", "quiet", "want true or false"},
 	} {
 		// A command that takes none of the mail or serve settings (stats,
 		// with DataFlags alone) still reports them.
