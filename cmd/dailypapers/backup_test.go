@@ -251,3 +251,22 @@ func TestBackupWhileWriting(t *testing.T) {
 		t.Errorf("the restored site's first voted paper: %d %s", code, body)
 	}
 }
+
+// On PostgreSQL backup and restore say what to use instead; without a
+// file to write or read they say which flag is missing.
+func TestBackupCommandRefusals(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"backup", "--db", "postgres://u:p@db/papers", "--to", "x.db"}, "pg_dump"},
+		{[]string{"restore", "--db", "postgres://u:p@db/papers", "--from", "x.db"}, "pg_restore"},
+		{[]string{"backup", "--data", t.TempDir()}, "--to"},
+		{[]string{"restore", "--data", t.TempDir()}, "--from"},
+	} {
+		_, _, err := runCmd(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want an error naming %s", c.args, err, c.want)
+		}
+	}
+}
