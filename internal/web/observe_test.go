@@ -19,14 +19,18 @@ import (
 
 const testMetricsToken = "0123456789abcdef-metrics"
 
-// observedSite is the demo site with search, metrics on the public port
-// behind testMetricsToken, and the access log, as JSON lines, in logs.
-func observedSite(t *testing.T, accessLog bool) (h http.Handler, logs *bytes.Buffer) {
+// observedSite is the demo site, with search when withSearch, metrics on
+// the public port behind testMetricsToken, and the access log, as JSON
+// lines, in logs.
+func observedSite(t *testing.T, accessLog, withSearch bool) (h http.Handler, logs *bytes.Buffer) {
 	t.Helper()
 	st := newStore(t, true)
-	svc := search.NewService(st, nil)
-	if err := svc.Build(context.Background(), nil); err != nil {
-		t.Fatal(err)
+	var svc *search.Service
+	if withSearch {
+		svc = search.NewService(st, nil)
+		if err := svc.Build(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	logs = &bytes.Buffer{}
 	s, err := New(st, Options{Search: svc, Now: func() time.Time { return clock }, Metrics: metrics.New(),
@@ -54,7 +58,7 @@ func do(h http.Handler, method, path string, header ...string) *httptest.Respons
 // latency; page-cache hits and misses, searches by mode and Go's runtime
 // are there; and the metrics answer only the bearer token.
 func TestMetrics(t *testing.T) {
-	h, _ := observedSite(t, false)
+	h, _ := observedSite(t, false, true)
 	do(h, "GET", "/")
 	do(h, "GET", "/") // from the cache
 	do(h, "GET", "/no/such/page")
@@ -112,7 +116,7 @@ func TestNoMetricsRoute(t *testing.T) {
 // it (through trusted proxies); no path, so no token of a link is
 // logged; none at all when the access log is off.
 func TestAccessLog(t *testing.T) {
-	h, logs := observedSite(t, true)
+	h, logs := observedSite(t, true, false)
 	home := do(h, "GET", "/", "X-Forwarded-For", "203.0.113.9")
 	do(h, "GET", "/reset/a-secret-token")
 	var lines []map[string]any
@@ -145,7 +149,7 @@ func TestAccessLog(t *testing.T) {
 		t.Error("the access log holds a reset token")
 	}
 
-	h, logs = observedSite(t, false)
+	h, logs = observedSite(t, false, false)
 	do(h, "GET", "/")
 	if strings.Contains(logs.String(), `"msg":"request"`) {
 		t.Errorf("access log off, yet:\n%s", logs)
