@@ -146,11 +146,14 @@ var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 // connection would keep the write lock, and could still commit, after Close.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	im := s.importing
+	var tx *sql.Tx
+	if s.importing != nil {
+		tx = s.importing.tx
+	}
 	s.importing = nil
 	s.mu.Unlock()
-	if im != nil {
-		im.tx.Rollback()
+	if tx != nil {
+		tx.Rollback()
 	}
 	for _, st := range []*sql.Stmt{s.version, s.paperByID, s.submissionsOf, s.papersByIDs} {
 		if st != nil {

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Submit", testSubmit},
 		{"Votes", testVotes},
 		{"VotesConcurrent", testVotesConcurrent},
+		{"VotesDuringImport", testVotesDuringImport},
 		{"Comments", testComments},
 		{"CommentHTML", testCommentHTML},
 		{"CommentKeys", testCommentKeys},
