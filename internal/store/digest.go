@@ -86,6 +86,14 @@ type DigestRun struct {
 	Note       string
 }
 
+// Lease is one process's hold on a cluster-wide job (see Digests.Lead).
+type Lease struct {
+	Name   string
+	Holder string    // host/pid/random of the process
+	Since  time.Time // when Holder took it; zero when unknown
+	Until  time.Time // when it runs out unless renewed
+}
+
 // Digests is what the store keeps for email digests: subscriptions and a
 // durable queue of mail jobs shared by every process on the database.
 type Digests interface {
@@ -142,6 +150,13 @@ type Digests interface {
 	// holder until now+ttl, and reports whether holder has it: it does when
 	// nobody held it, the lease ran out, or holder held it already.
 	Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease gives up holder's lease on name, so that another process
+	// can take it at once rather than when it runs out; a lease holder no
+	// longer has is left alone.
+	ReleaseLease(ctx context.Context, name, holder string) error
+	// Leases lists the leases on cluster-wide jobs by name, those run out
+	// included (with their last holder).
+	Leases(ctx context.Context) ([]Lease, error)
 
 	// StartDigestRun and FinishDigestRun record runs for the admin page.
 	StartDigestRun(ctx context.Context, r DigestRun) (DigestRun, error)

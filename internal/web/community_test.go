@@ -972,6 +972,14 @@ func TestModeration(t *testing.T) {
 		t.Error("hiding the comment left its report open")
 	}
 
+	// The admin page says which process holds each job's lease.
+	if _, err := c.st.Lead(t.Context(), "digests", "host-a/41/beef", time.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := admin.get("/admin").text(".lease"); !strings.Contains(got, "digests") || !strings.Contains(got, "host-a/41/beef") || strings.Contains(got, "ran out") {
+		t.Errorf("admin page's leases: %q, want digests held by host-a/41/beef", got)
+	}
+
 	// Hiding a paper takes it off the feed, not out of the catalogue.
 	admin.post("/admin/papers/hide", form("paper", string(id), "hidden", "1")).want(t, "admin hides a paper", http.StatusSeeOther)
 	if strings.Contains(nat.get("/").body, `value="`+string(id)+`"`) {

@@ -405,12 +405,14 @@ func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, e
 }
 
 // Lead takes or renews a lease in one statement: the upsert only replaces
-// a lease that ran out or is the holder's own.
+// a lease that ran out or is the holder's own. Since stays while the
+// holder renews a live lease, and starts again when it takes one.
 func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (_ bool, err error) {
 	defer wrap(&err, "lead %s", name)
 	var got string
-	err = s.pool.QueryRow(ctx, `INSERT INTO leaders (name, holder, until) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+	err = s.pool.QueryRow(ctx, `INSERT INTO leaders (name, holder, until, since) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until,
+			since = CASE WHEN leaders.holder = excluded.holder AND leaders.until > $4 THEN leaders.since ELSE excluded.since END
 			WHERE leaders.until <= $4 OR leaders.holder = excluded.holder
 		RETURNING holder`, name, holder, now.Add(ttl).UnixMilli(), now.UnixMilli()).Scan(&got)
 	if errors.Is(err, pgx.ErrNoRows) { // another holds a live lease
@@ -420,4 +422,20 @@ func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, tt
 		return false, err
 	}
 	return got == holder, nil
+}
+
+// ReleaseLease deletes holder's lease on name, if it still has it.
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) (err error) {
+	defer wrap(&err, "release lease %s", name)
+	_, err = s.pool.Exec(ctx, `DELETE FROM leaders WHERE name = $1 AND holder = $2`, name, holder)
+	return err
+}
+
+// Leases lists the leases by name.
+func (s *Store) Leases(ctx context.Context) ([]store.Lease, error) {
+	return queryAll(ctx, s.pool, "leases", func(scan func(dest ...any) error) (store.Lease, error) {
+		var l store.Lease
+		err := scan(&l.Name, &l.Holder, rows.Millis(&l.Since), rows.Millis(&l.Until))
+		return l, err
+	}, `SELECT name, holder, NULLIF(since, 0), until FROM leaders ORDER BY name`)
 }

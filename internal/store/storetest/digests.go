@@ -865,4 +865,44 @@ func testLead(t *testing.T, s store.Store) {
 	if leaders != 1 {
 		t.Errorf("%d leaders at once", leaders)
 	}
+
+	// The holders, for the admin page: since when each has held its lease,
+	// which renewing keeps and a new holder starts again.
+	ls, err := s.Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]store.Lease{}
+	for _, l := range ls {
+		got[l.Name] = l
+	}
+	if len(ls) != 3 {
+		t.Errorf("Leases = %+v, want digests, harvest and race", ls)
+	}
+	if l := got["digests"]; l.Holder != "b" || !l.Since.Equal(t0.Add(111*time.Second)) || !l.Until.Equal(t0.Add(171*time.Second)) {
+		t.Errorf("digests lease = %+v, want b's since %v until %v", l, t0.Add(111*time.Second), t0.Add(171*time.Second))
+	}
+	if !lead("b", t0.Add(150*time.Second)) {
+		t.Fatal("b cannot renew")
+	}
+	if ls, err := s.Leases(ctx); err != nil || ls[0].Name != "digests" || !ls[0].Since.Equal(t0.Add(111*time.Second)) {
+		t.Errorf("after renewing, Leases = %+v, %v; want digests since %v", ls, err, t0.Add(111*time.Second))
+	}
+
+	// Released, a lease is free at once; only its holder releases it.
+	if err := s.ReleaseLease(ctx, "digests", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if lead("a", t0.Add(151*time.Second)) {
+		t.Error("a leads after releasing a lease it did not hold")
+	}
+	if err := s.ReleaseLease(ctx, "digests", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if !lead("a", t0.Add(152*time.Second)) {
+		t.Error("a cannot lead at once after b released the lease")
+	}
+	if ls, err := s.Leases(ctx); err != nil || ls[0].Holder != "a" || !ls[0].Since.Equal(t0.Add(152*time.Second)) {
+		t.Errorf("after the release, Leases = %+v, %v; want a's since %v", ls, err, t0.Add(152*time.Second))
+	}
 }
