@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -170,7 +171,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	// The scheduled jobs stop with ctx and release their leases on the way
 	// out; the shutdown waits for that (see jobsGrace).
 	var jobs sync.WaitGroup
-	jobs.Go(func() { scheduleDigests(ctx, st, runner, loc, cfg.DigestHour) })
+	jobs.Go(func() { scheduleDigests(ctx, st, runner, loc, cfg.DigestHour, cfg.DigestEvery) })
 	if len(harvest.Categories) > 0 {
 		jobs.Go(func() { scheduleHarvest(ctx, cfg, st, harvest) })
 	}
@@ -185,8 +186,22 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		return err
 	case <-ctx.Done():
 	}
-	slog.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Stopping: the scheduled jobs stop with ctx and release their leases
+	// (another process takes them over at its next look). With --drain the
+	// site keeps serving while /readyz says it is going, so that a load
+	// balancer takes it out of rotation before the listener closes and no
+	// connection finds the port shut. Then Shutdown stops accepting and
+	// lets the requests in flight finish, for up to shutdownGrace.
+	slog.Info("shutting down", "drain", cfg.Drain)
+	if cfg.Drain > 0 {
+		site.Drain()
+		select {
+		case <-time.After(cfg.Drain):
+		case err := <-errc:
+			return err
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.Canceled) {
 		stopRequests()
@@ -207,6 +222,10 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	return nil
 }
 
+// shutdownGrace bounds how long a shutdown waits for requests in flight;
+// those still running then have their contexts cancelled.
+const shutdownGrace = 20 * time.Second
+
 // jobsGrace bounds how long a shutdown waits for the scheduled jobs to
 // stop and release their leases: a digest finishes the mail in hand, a
 // harvest stops between requests.
@@ -224,20 +243,32 @@ func waitFor(wg *sync.WaitGroup, d time.Duration) bool {
 	}
 }
 
-// digestEvery is how often serve looks for due digests and retries.
-const digestEvery = time.Minute
-
 // scheduleDigests queues and sends digests when they come due, in the one
-// process that holds the "digests" lease. The queue would send each digest
-// once anyway; the lease keeps the run records to one per period.
-func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc *time.Location, hour int) {
+// process that holds the "digests" lease, looking every interval (the
+// setting --digest-every). The queue would send each digest once anyway;
+// the lease keeps the run records to one per period.
+func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc *time.Location, hour int, every time.Duration) {
 	done := map[string]bool{} // periods this process has queued
-	asLeader(ctx, st, "digests", digestEvery, func(ctx context.Context) error {
+	asLeader(ctx, st, "digests", every, func(ctx context.Context) error {
 		var due []digest.Period
 		for _, p := range digest.Due(time.Now(), loc, hour) {
 			if !done[p.Key] {
 				due = append(due, p)
 			}
+		}
+		if len(due) > 0 {
+			// A period another process ran, or this one before it was
+			// restarted, is not run again.
+			runs, err := st.DigestRuns(ctx, 50)
+			if err != nil {
+				return err
+			}
+			for _, run := range runs {
+				if digest.Completed(run) {
+					done[run.Period] = true
+				}
+			}
+			due = slices.DeleteFunc(due, func(p digest.Period) bool { return done[p.Key] })
 		}
 		if len(due) == 0 {
 			_, err := r.Send(ctx, time.Now) // retries that have come due

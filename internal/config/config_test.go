@@ -63,6 +63,8 @@ var samples = map[string]string{
 	"github-token":       "ghp_123",
 	"stars-every":        "0",
 	"trusted-proxies":    "10.0.0.0/8, 192.0.2.7",
+	"drain":              "5s",
+	"digest-every":       "10s",
 }
 
 // changed names the exported fields in which a and b differ.

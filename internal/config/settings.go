@@ -122,6 +122,10 @@ var Settings = []Setting{
 		group: catalogueGroup, Type: "duration", set: duration(func(c *Config) *time.Duration { return &c.StarsEvery }, "24h")},
 	{Flag: "trusted-proxies", Env: "DAILYPAPERS_TRUSTED_PROXIES", Usage: "comma-separated addresses or prefixes of reverse proxies whose X-Forwarded-For is believed",
 		group: serveGroup, Type: "list", set: prefixes(func(c *Config) *[]netip.Prefix { return &c.TrustedProxies })},
+	{Flag: "drain", Env: "DAILYPAPERS_DRAIN", Default: "0s", Usage: "on SIGTERM, how long /readyz answers 503 while the site still serves, so that a load balancer stops sending requests before the listener closes",
+		group: serveGroup, Type: "duration", set: duration(func(c *Config) *time.Duration { return &c.Drain }, "5s")},
+	{Flag: "digest-every", Env: "DAILYPAPERS_DIGEST_EVERY", Default: "1m", Usage: "how often serve looks for due digests and retries; the digest lease lasts three times as long",
+		group: serveGroup, Type: "duration", set: positive(func(c *Config) *time.Duration { return &c.DigestEvery }, "1m")},
 }
 
 // Lookup returns the setting of a flag.
@@ -194,6 +198,20 @@ func duration(field func(*Config) *time.Duration, example string) func(*Config, 
 			return errors.New("want a duration such as " + example)
 		}
 		*field(c) = d
+		return nil
+	}
+}
+
+// positive is duration for a setting that must be more than 0.
+func positive(field func(*Config) *time.Duration, example string) func(*Config, string) error {
+	set := duration(field, example)
+	return func(c *Config, s string) error {
+		if err := set(c, s); err != nil {
+			return err
+		}
+		if *field(c) <= 0 {
+			return errors.New("want a duration above 0 such as " + example)
+		}
 		return nil
 	}
 }
