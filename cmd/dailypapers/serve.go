@@ -93,8 +93,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		return err
 	}
 	if emb != nil {
-		idx.UseEmbedder(emb)
-		go idx.FollowEmbedding(ctx, searchPoll)
+		idx.UseEmbedder(emb) // the embedding job starts with the other jobs, below
 	}
 	indexDone := make(chan struct{})
 	go func() {
@@ -172,6 +171,9 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	// out; the shutdown waits for that (see jobsGrace).
 	var jobs sync.WaitGroup
 	jobs.Go(func() { scheduleDigests(ctx, st, runner, loc, cfg.DigestHour, cfg.DigestEvery) })
+	if emb != nil {
+		jobs.Go(func() { followEmbedding(ctx, st, idx, embedEvery) })
+	}
 	if len(harvest.Categories) > 0 {
 		jobs.Go(func() { scheduleHarvest(ctx, cfg, st, harvest) })
 	}
@@ -280,6 +282,24 @@ func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc 
 		for _, p := range due {
 			done[p.Key] = true
 		}
+		return nil
+	})
+}
+
+// embedEvery is how often a process of the site tries to take the
+// "embed" lease, and its holder renews it: when the holder stops, another
+// process starts embedding within this time (within three, if it died).
+const embedEvery = 5 * time.Second
+
+// followEmbedding embeds new and changed papers in the one process of the
+// site that holds the "embed" lease, for as long as it holds it. The
+// other processes embed nothing: their semantic indexes follow the vectors
+// the holder stores (search.Service.Follow reads them from the store), so
+// that a paper is embedded once, not once a process (with an embeddings
+// server, each call is paid for).
+func followEmbedding(ctx context.Context, st leaseStore, idx *search.Service, every time.Duration) {
+	asLeader(ctx, st, "embed", every, func(ctx context.Context) error {
+		idx.FollowEmbedding(ctx, searchPoll)
 		return nil
 	})
 }
