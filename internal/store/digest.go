@@ -44,9 +44,19 @@ func (s *Subscription) Active() bool {
 // Mail job states. A job goes queued -> claimed -> sending -> sent, or
 // back to queued (a temporary failure, or a claim whose lease ran out
 // before anything was committed to the mail server), or to failed (a
-// permanent failure) or unknown (the process stopped after it told the
-// mail server to deliver and before it learnt the answer: it is not sent
-// again, so that nobody gets a digest twice).
+// permanent failure) or unknown (the process stopped after it marked the
+// job sending and before it learnt the mail server's answer).
+//
+// Unknown jobs are never sent again: digests go at most once. Resending
+// with the same Message-ID was the other choice, but few mail systems
+// drop a second message by its Message-ID, so a resend would reach the
+// subscriber twice whenever the first had arrived, which is nearly always:
+// the gap in which a killed process loses a digest it marked (after the
+// mark, before the message's final dot) is a commit's return and one
+// write, and the queue's commits keep their disk flush out of it (see
+// the backends' inQueueTx). A lost digest is the one of a day; two of the
+// same are noise the subscriber did not ask for. The kill test counts
+// both (BENCHMARKS.md).
 const (
 	JobQueued  = "queued"
 	JobClaimed = "claimed"

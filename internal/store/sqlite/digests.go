@@ -210,7 +210,7 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 		job   store.MailJob
 		found bool
 	)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inQueueTx(ctx, func(tx *sql.Tx) error {
 		for {
 			var (
 				id     int64
@@ -267,11 +267,44 @@ func holderUpdate(ctx context.Context, tx *sql.Tx, query string, args ...any) er
 	return nil
 }
 
+// inQueueTx runs fn in a write transaction committed with
+// synchronous=NORMAL, for the steps every mail takes (claim, sending,
+// sent). In WAL mode such a commit is in the file, for every process and
+// the next start, as soon as it returns: it survives a crash of the
+// process, not a power loss, which could take back the last few (a claim,
+// a "sending" mark: the job would then be sent again after its lease).
+// FULL adds an fsync to each, and a process killed during the fsync of
+// "sending" is the worst moment of all: the mark may stand while the
+// message never got its final dot, a digest lost for good (see
+// store.JobUnknown). NORMAL takes that fsync out of the gap, and three out
+// of each mail's cost (BENCHMARKS.md, "Digests through crashes").
+func (s *Store) inQueueTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	conn, err := s.w.Conn(ctx) // the writer's one connection, until Close
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = `+s.queueSync()); err != nil {
+		return err
+	}
+	// Back to FULL for every other write, whatever happens to ctx.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = FULL`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // MarkSending moves a claimed job to sending. A claim whose lease ran out
 // but which nobody took over is still the caller's.
 func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) (err error) {
 	defer wrap(&err, "mark mail job %d sending", jobID)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inQueueTx(ctx, func(tx *sql.Tx) error {
 		return holderUpdate(ctx, tx, `UPDATE mail_jobs SET state = 'sending', message_id = ?
 			WHERE id = ? AND claim = ? AND state = 'claimed'`, messageID, jobID, claim)
 	})
@@ -281,7 +314,7 @@ func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID s
 // failures.
 func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) (err error) {
 	defer wrap(&err, "mark mail job %d sent", jobID)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inQueueTx(ctx, func(tx *sql.Tx) error {
 		var subID int64
 		err := tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'sent', sent_at = ?
 			WHERE id = ? AND claim = ? AND state = 'sending' RETURNING subscription_id`,

@@ -11,3 +11,6 @@ func (s *Store) Pragmas(ctx context.Context, name string) (reader, writer int64,
 	err = s.w.QueryRowContext(ctx, `PRAGMA `+name).Scan(&writer)
 	return
 }
+
+// SetFullQueueSync commits the mail queue's steps with synchronous=FULL.
+func (s *Store) SetFullQueueSync(full bool) { s.fullQueueSync = full }

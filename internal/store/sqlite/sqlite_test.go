@@ -220,6 +220,39 @@ func TestReadersMapTheFile(t *testing.T) {
 	}
 }
 
+// The mail queue's steps commit with synchronous=NORMAL and leave the
+// writer at FULL for every other write, also when a step fails.
+func TestQueueStepsLeaveSynchronousFull(t *testing.T) {
+	s := openClosing(t, filepath.Join(t.TempDir(), "dailypapers.db"))
+	ctx := t.Context()
+	sub, _, err := s.Subscribe(ctx, store.Subscription{Email: "ada@example.org", Frequency: store.Daily})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ConfirmSubscription(ctx, sub.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EnqueueDigests(ctx, "daily:2025-09-03", []int64{sub.ID}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	job, err := s.ClaimMailJob(ctx, "c1", time.Now(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSending(ctx, job.ID, "someone else", "<m@x>"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("MarkSending with another's claim: %v, want a conflict", err)
+	}
+	if err := s.MarkSending(ctx, job.ID, "c1", "<m@x>"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSent(ctx, job.ID, "c1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, writer, err := s.Pragmas(ctx, "synchronous"); err != nil || writer != 2 {
+		t.Errorf("the writer's synchronous after the queue's steps = %d, %v; want 2 (FULL)", writer, err)
+	}
+}
+
 // Readers go on while an import is open, see the data as it was before
 // it, and see all of it at once when it commits.
 func TestReadersDuringImport(t *testing.T) {
