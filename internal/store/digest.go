@@ -155,6 +155,10 @@ type Digests interface {
 	ExpireSending(ctx context.Context, now time.Time) (int, error)
 	// MailJobs lists the jobs of a period, by id.
 	MailJobs(ctx context.Context, period string) ([]MailJob, error)
+	// MailJobStates counts the jobs of each period by state (JobSent,
+	// JobUnknown, ...), for the admin page and metrics; a period without
+	// jobs is left out.
+	MailJobStates(ctx context.Context, periods []string) (map[string]map[string]int, error)
 
 	// Lead takes or renews the lease on the cluster-wide job name for
 	// holder until now+ttl, and reports whether holder has it: it does when

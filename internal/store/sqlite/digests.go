@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -456,4 +457,37 @@ func (s *Store) Leases(ctx context.Context) ([]store.Lease, error) {
 		err := scan(&l.Name, &l.Holder, rows.Millis(&l.Since), rows.Millis(&l.Until))
 		return l, err
 	}, `SELECT name, holder, NULLIF(since, 0), until FROM leaders ORDER BY name`)
+}
+
+// MailJobStates counts the periods' jobs by state in one query.
+func (s *Store) MailJobStates(ctx context.Context, periods []string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	if len(periods) == 0 {
+		return out, nil
+	}
+	type stateCount struct {
+		period, state string
+		n             int
+	}
+	scanState := func(scan func(dest ...any) error) (stateCount, error) {
+		var c stateCount
+		err := scan(&c.period, &c.state, &c.n)
+		return c, err
+	}
+	list, err := json.Marshal(periods)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := queryAll(ctx, s.r, "mail job states", scanState, `SELECT period, state, count(*) FROM mail_jobs
+		WHERE period IN (SELECT value FROM json_each(?)) GROUP BY period, state`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range rs {
+		if out[c.period] == nil {
+			out[c.period] = map[string]int{}
+		}
+		out[c.period][c.state] = c.n
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -637,6 +638,46 @@ func testMailQueueLeases(t *testing.T, s store.Store) {
 	state(s4, store.JobSent, 1)
 	if sub := getSub(t, s, s1.ID); sub.Failures != 0 || !sub.Active() {
 		t.Errorf("an unknown job counted against its subscription: %s", subString(sub))
+	}
+}
+
+// testMailJobStates: the jobs of periods counted by state, in one call.
+func testMailJobStates(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const p1, p2 = "daily:2025-09-03", "daily:2025-09-04"
+	one := subscribed(t, s, "one@example.org", store.Daily)
+	two := subscribed(t, s, "two@example.org", store.Daily)
+	three := subscribed(t, s, "three@example.org", store.Daily)
+	now := ms("2025-09-03", 6, 0, 0, 0)
+	enqueue(t, s, p1, now, 3, one.ID, two.ID, three.ID)
+	enqueue(t, s, p2, now.Add(time.Hour), 1, one.ID)
+	sent := claimJob(t, s, "a", now, time.Minute, one.ID)
+	if err := s.MarkSending(ctx, sent.ID, "a", "<m1@x>"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSent(ctx, sent.ID, "a", now); err != nil {
+		t.Fatal(err)
+	}
+	stopped := claimJob(t, s, "b", now, time.Minute, two.ID)
+	if err := s.MarkSending(ctx, stopped.ID, "b", "<m2@x>"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ExpireSending(ctx, now.Add(2*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("ExpireSending = %d, %v; want 1", n, err)
+	}
+	got, err := s.MailJobStates(ctx, []string{p1, p2, "daily:2025-09-05"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]int{
+		p1: {store.JobSent: 1, store.JobUnknown: 1, store.JobQueued: 1},
+		p2: {store.JobQueued: 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("MailJobStates = %v, want %v", got, want)
+	}
+	if got, err := s.MailJobStates(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("MailJobStates of no period = %v, %v", got, err)
 	}
 }
 

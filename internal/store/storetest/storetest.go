@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MailQueueFailures", testMailQueueFailures},
 		{"MailQueueLeases", testMailQueueLeases},
 		{"MailQueueUnsubscribe", testMailQueueUnsubscribe},
+		{"MailJobStates", testMailJobStates},
 		{"MailQueueConcurrent", testMailQueueConcurrent},
 		{"DigestRuns", testDigestRuns},
 		{"Lead", testLead},
