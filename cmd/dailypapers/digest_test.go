@@ -41,7 +41,7 @@ func seedDigestData(t *testing.T, dir string, n int) map[int64]string {
 
 // seedDigests puts Tuesday Sep 2's papers and n confirmed daily
 // subscriptions into st.
-func seedDigests(t *testing.T, st store.Store, n int) map[int64]string {
+func seedDigests(t testing.TB, st store.Store, n int) map[int64]string {
 	t.Helper()
 	ctx := context.Background()
 	im, err := st.BeginImport(ctx)
@@ -94,7 +94,7 @@ func mailJobs(t *testing.T, dir string) []store.MailJob {
 }
 
 // buildBinary builds the command into a temporary directory.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
