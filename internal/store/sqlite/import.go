@@ -35,8 +35,14 @@ type importTx struct {
 func (s *Store) BeginImport(ctx context.Context) (store.Import, error) {
 	im := &importTx{s: s}
 	s.mu.Lock()
-	s.importing = im
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("store: begin import: the store is closed")
+	}
+	if s.importing == nil {
+		s.importing = map[*importTx]bool{}
+	}
+	s.importing[im] = true
 	return im, nil
 }
 
@@ -75,7 +81,7 @@ func (im *importTx) begin(ctx context.Context) (err error) {
 	}
 	im.s.mu.Lock()
 	defer im.s.mu.Unlock()
-	if im.s.importing != im { // the store was closed meanwhile
+	if !im.s.importing[im] { // the store was closed meanwhile
 		tx.Rollback()
 		return errors.New("the store is closed")
 	}
@@ -91,9 +97,7 @@ const feedEntrySQL = `SELECT submitter_id IS NOT NULL, imported_submitter, impor
 func (im *importTx) finish() {
 	im.done = true
 	im.s.mu.Lock()
-	if im.s.importing == im {
-		im.s.importing = nil
-	}
+	delete(im.s.importing, im)
 	im.s.mu.Unlock()
 }
 
@@ -317,8 +321,12 @@ func (im *importTx) Commit() (err error) {
 	// wrote (4.6 GB for three million papers). Copied into the database,
 	// the WAL is cut back to nothing, rather than kept on disk for as long
 	// as the site runs. A reader in the way leaves it for SQLite's own
-	// checkpoints: the commit stands either way.
-	_, _ = im.s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	// checkpoints: the commit stands either way. So does another import
+	// that took the write connection as this one let it go: the
+	// checkpoint does not wait for it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, _ = im.s.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return nil
 }
 

@@ -590,3 +590,46 @@ func TestThrottleAllPrunes(t *testing.T) {
 		t.Errorf("%d rows in rate_limits, want the 100 recent keys at most", n)
 	}
 }
+
+// Two imports open at once in one process: each reads without the write
+// lock, the first to write takes it, and the other's first write waits
+// for it to end; both land.
+func TestTwoImportsAtOnce(t *testing.T) {
+	s := openClosing(t, filepath.Join(t.TempDir(), "dailypapers.db"))
+	ctx := t.Context()
+	one, err := s.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := s.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.Write(ctx, []store.Record{{Paper: paper.Paper{ID: "2601.00001", Title: "One"}}}); err != nil {
+		t.Fatal(err)
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := two.Write(ctx, []store.Record{{Paper: paper.Paper{ID: "2601.00002", Title: "Two"}}})
+		wrote <- err
+	}()
+	select {
+	case err := <-wrote:
+		t.Fatalf("the second import wrote while the first held the write lock: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := one.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	if err := two.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []paper.ID{"2601.00001", "2601.00002"} {
+		if _, err := s.Paper(ctx, id); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+}
