@@ -25,7 +25,7 @@ import (
 // in a value of its own.
 type digestFlags struct {
 	email, period string
-	dryRun        bool
+	dryRun, wait  bool
 	lease         time.Duration
 }
 
@@ -58,13 +58,21 @@ confirmed subscription, and sends what is queued, including retries that
 have come due. Each (subscription, period) digest is sent at most once,
 however often this runs and from however many machines: "serve" runs the
 same on a schedule. --period queues that period instead of the due ones.
---dry-run says what would be queued and sends nothing.`,
+--dry-run says what would be queued and sends nothing.
+
+Digests it cannot send yet are left for the next run (or serve), and it
+says so on stderr: those claimed by a process that stopped (free when
+their lease runs out, 2 minutes) and those deferred after a temporary
+failure of the mail server (from 1 minute on), each with when. --wait
+waits for them and sends them before it exits. Digests a process stopped
+while sending are "unknown": delivered or lost, never sent again.`,
 	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
 		var f digestFlags
 		c.DataFlags(fs)
 		c.MailFlags(fs)
 		fs.BoolVar(&f.dryRun, "dry-run", false, "say what would be sent, send nothing")
 		fs.StringVar(&f.period, "period", "", "queue this period, such as daily:2025-09-03")
+		fs.BoolVar(&f.wait, "wait", false, "wait for digests held by a stopped process or deferred after a temporary failure, and send them")
 		fs.DurationVar(&f.lease, "lease", 0, "how long a digest being sent stays with this process before another run may take it over or give it up as unknown; 0 means 2m (for tests and slow SMTP servers)")
 		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 			return runDigestSend(ctx, cfg, f, args, stdout, stderr)
@@ -242,8 +250,100 @@ func runDigestSend(ctx context.Context, cfg *config.Config, f digestFlags, args 
 	}
 	r := &digest.Runner{Store: st, Composer: c, Mail: deliverer, Lease: f.lease, Crash: crashHook()}
 	counts, err := r.Run(ctx, ps, time.Now)
+	var w waiting
+	for err == nil {
+		if w, err = waitingJobs(ctx, st, ps, time.Now()); err != nil || !f.wait || w.next.IsZero() {
+			break
+		}
+		fmt.Fprintf(stderr, "waiting until %s: %s\n", w.next.Format(time.TimeOnly), w)
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-time.After(time.Until(w.next) + 100*time.Millisecond):
+		}
+		if err == nil {
+			var more digest.Counts
+			more, err = r.Send(ctx, time.Now)
+			counts.Sent += more.Sent
+			counts.Failed += more.Failed
+			counts.Retried = more.Retried // what is left to retry now
+		}
+	}
 	fmt.Fprintf(stdout, "queued %d, sent %d, failed %d, skipped %d, to retry %d\n", counts.Queued, counts.Sent, counts.Failed, counts.Skipped, counts.Retried)
+	if err == nil {
+		if !w.next.IsZero() {
+			fmt.Fprintf(stderr, "not sent yet: %s; run digest send again then (or with --wait), or leave them to serve\n", w)
+		}
+		if w.unknown > 0 {
+			fmt.Fprintf(stderr, "unknown: %d digests whose process stopped while sending them: delivered or lost, never sent again\n", w.unknown)
+		}
+	}
 	return err
+}
+
+// waiting is what a run of digest send left of its periods' jobs.
+type waiting struct {
+	held, deferred int       // claimed or sending elsewhere; queued for later
+	heldUntil      time.Time // when the last held one's lease runs out
+	deferredUntil  time.Time // when the first deferred one comes due
+	next           time.Time // when a run can next do something; zero: nothing waits
+	unknown        int
+}
+
+func (w waiting) String() string {
+	var parts []string
+	if w.held > 0 {
+		parts = append(parts, fmt.Sprintf("%d held by another process, which may have stopped (its lease runs out by %s)", w.held, w.heldUntil.Format(time.TimeOnly)))
+	}
+	if w.deferred > 0 {
+		parts = append(parts, fmt.Sprintf("%d deferred after a temporary failure (the first due at %s)", w.deferred, w.deferredUntil.Format(time.TimeOnly)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// waitingJobs reads the jobs of the periods that a run at now could not
+// send yet, and when the next of them may be taken.
+func waitingJobs(ctx context.Context, st store.Store, ps []digest.Period, now time.Time) (waiting, error) {
+	var w waiting
+	for _, p := range ps {
+		jobs, err := st.MailJobs(ctx, p.Key)
+		if err != nil {
+			return w, err
+		}
+		for _, j := range jobs {
+			switch j.State {
+			case store.JobClaimed, store.JobSending:
+				w.held++
+				w.heldUntil = later(w.heldUntil, j.LeaseUntil)
+				w.next = earlier(w.next, j.LeaseUntil)
+			case store.JobQueued:
+				w.deferred++
+				at := later(j.NextAt, now)
+				if w.deferredUntil.IsZero() || at.Before(w.deferredUntil) {
+					w.deferredUntil = at
+				}
+				w.next = earlier(w.next, at)
+			case store.JobUnknown:
+				w.unknown++
+			}
+		}
+	}
+	return w, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// earlier is the earlier of two times, a zero one counting as none.
+func earlier(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
 }
 
 func digestDryRun(ctx context.Context, st store.Store, c *digest.Composer, ps []digest.Period, stdout io.Writer) error {

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/postgres"
 	"github.com/dailypapers/dailypapers/internal/store/postgres/pgtest"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 )
 
 // TestDigestTwoProcessesOnePostgres sends one period's digests from two
@@ -117,6 +121,93 @@ func TestDigestTwoProcessesOnePostgres(t *testing.T) {
 			t.Errorf("%s got %d digests", addr, got[addr])
 		case got[addr] == 0 && !unknown[addr]:
 			t.Errorf("%s got no digest", addr)
+		}
+	}
+}
+
+// BenchmarkDigestSenders sends one period's digests to 2,000 subscribers
+// through Mailpit with one, two and three "digest send" processes at once
+// on one database, SQLite and (with DAILYPAPERS_TEST_POSTGRES) PostgreSQL,
+// and reports the time until all are sent:
+//
+//	go test ./cmd/dailypapers -run '^$' -bench DigestSenders -benchtime 1x
+func BenchmarkDigestSenders(b *testing.B) {
+	bin := buildBinary(b)
+	mp := mailpit.Start(b)
+	const n = 2000
+	backends := []string{"sqlite"}
+	if os.Getenv(pgtest.Env) != "" {
+		backends = append(backends, "postgres")
+	}
+	for _, backend := range backends {
+		for _, senders := range []int{1, 2, 3} {
+			b.Run(fmt.Sprintf("%s/senders=%d", backend, senders), func(b *testing.B) {
+				for range b.N {
+					b.StopTimer()
+					data := b.TempDir()
+					db := []string{"--data", data}
+					var st store.Store
+					var err error
+					if backend == "postgres" {
+						dsn := pgtest.Schema(b)
+						db = append(db, "--db", dsn)
+						st, err = postgres.Open(context.Background(), dsn)
+					} else {
+						st, err = sqlite.Open(context.Background(), filepath.Join(data, "dailypapers.db"))
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					seedDigests(b, st, n)
+					ids := make([]int64, 0, n)
+					subs, err := st.ActiveSubscriptions(context.Background(), store.Daily, 0, n)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, s := range subs {
+						ids = append(ids, s.ID)
+					}
+					if _, err := st.EnqueueDigests(context.Background(), digestPeriod, ids, time.Now()); err != nil {
+						b.Fatal(err)
+					}
+					st.Close()
+					mp.DeleteAll(b)
+					args := append([]string{"digest", "send", "--period", digestPeriod,
+						"--smtp-host", mp.SMTPHost, "--smtp-port", strconv.Itoa(mp.SMTPPort), "--smtp-tls", "none",
+						"--mail-rate", "0", "--secret", digestSecret, "--base-url", "http://example.test"}, db...)
+					b.StartTimer()
+					start := time.Now()
+					cmds := make([]*exec.Cmd, senders)
+					outs := make([]*bytes.Buffer, senders)
+					for i := range cmds {
+						cmds[i] = exec.Command(bin, args...)
+						cmds[i].Env = cleanEnv()
+						outs[i] = &bytes.Buffer{}
+						cmds[i].Stdout = outs[i]
+						if err := cmds[i].Start(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					var cpu time.Duration // the senders' own, user and system
+					for i, c := range cmds {
+						if err := c.Wait(); err != nil {
+							b.Fatalf("sender %d: %v", i, err)
+						}
+						cpu += c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+					}
+					took := time.Since(start)
+					b.StopTimer()
+					for i := range outs {
+						b.Logf("sender %d: %s", i, bytes.TrimSpace(outs[i].Bytes()))
+					}
+					if got := len(mp.Wait(b, n, 30*time.Second)); got != n {
+						b.Fatalf("%d mails, want %d", got, n)
+					}
+					b.ReportMetric(took.Seconds(), "s/2000-digests")
+					b.ReportMetric(float64(n)/took.Seconds(), "mails/s")
+					b.ReportMetric(cpu.Seconds(), "sender-cpu-s")
+				}
+			})
 		}
 	}
 }

@@ -41,7 +41,7 @@ func seedDigestData(t *testing.T, dir string, n int) map[int64]string {
 
 // seedDigests puts Tuesday Sep 2's papers and n confirmed daily
 // subscriptions into st.
-func seedDigests(t *testing.T, st store.Store, n int) map[int64]string {
+func seedDigests(t testing.TB, st store.Store, n int) map[int64]string {
 	t.Helper()
 	ctx := context.Background()
 	im, err := st.BeginImport(ctx)
@@ -94,7 +94,7 @@ func mailJobs(t *testing.T, dir string) []store.MailJob {
 }
 
 // buildBinary builds the command into a temporary directory.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -336,6 +336,55 @@ func TestPeriodHolding(t *testing.T) {
 		p := periodHolding(day, tc.freq)
 		if p.Key != tc.want || tc.day < p.From || tc.day > p.To {
 			t.Errorf("%s %v: %s (%s to %s), want %s covering it", tc.day, tc.freq, p.Key, p.From, p.To, tc.want)
+		}
+	}
+}
+
+// A digest claimed by a process that stopped waits for its lease to run
+// out: digest send says so, with when, and with --wait waits and sends it.
+func TestDigestSendSaysWhatWaits(t *testing.T) {
+	mp := mailpit.Start(t)
+	data := t.TempDir()
+	subs := seedDigestData(t, data, 3)
+	st, err := sqlite.Open(t.Context(), filepath.Join(data, "dailypapers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for id := range subs {
+		ids = append(ids, id)
+	}
+	if _, err := st.EnqueueDigests(t.Context(), digestPeriod, ids, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimMailJob(t.Context(), "a process that died", time.Now(), 1500*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	args := []string{"digest", "send", "--data", data, "--period", digestPeriod,
+		"--smtp-host", mp.SMTPHost, "--smtp-port", strconv.Itoa(mp.SMTPPort), "--smtp-tls", "none",
+		"--mail-rate", "0", "--secret", digestSecret, "--base-url", "http://example.test"}
+
+	out, errOut, err := runCmd(t, args...)
+	if err != nil || out != "queued 0, sent 2, failed 0, skipped 0, to retry 0\n" {
+		t.Fatalf("digest send: %v\n%s%s", err, out, errOut)
+	}
+	if !strings.Contains(errOut, "not sent yet: 1 held by another process, which may have stopped (its lease runs out by ") ||
+		!strings.Contains(errOut, "run digest send again then (or with --wait)") {
+		t.Errorf("digest send does not say what waits:\n%s", errOut)
+	}
+
+	out, errOut, err = runCmd(t, append(args, "--wait")...)
+	if err != nil || out != "queued 0, sent 1, failed 0, skipped 0, to retry 0\n" {
+		t.Fatalf("digest send --wait: %v\n%s%s", err, out, errOut)
+	}
+	if !strings.Contains(errOut, "waiting until ") || strings.Contains(errOut, "not sent yet") {
+		t.Errorf("digest send --wait:\n%s", errOut)
+	}
+	mp.Wait(t, 3, 10*time.Second)
+	for _, j := range mailJobs(t, data) {
+		if j.State != store.JobSent {
+			t.Errorf("job %d ended %s", j.ID, j.State)
 		}
 	}
 }

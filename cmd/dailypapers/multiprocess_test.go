@@ -71,13 +71,13 @@ func runBinaryStdin(t *testing.T, bin, in string, args ...string) (string, error
 	return string(out), err
 }
 
-// startServe starts "dailypapers serve" on 127.0.0.1:0 and reads the bound
-// address from its stdout.
-func startServe(t *testing.T, bin, name, dsn, dataDir string) *dpProcess {
+// startServe starts "dailypapers serve" on 127.0.0.1:0, with extra flags
+// if given, and reads the bound address from its stdout.
+func startServe(t *testing.T, bin, name, dsn, dataDir string, extra ...string) *dpProcess {
 	t.Helper()
 	p := &dpProcess{name: name, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "serve", "--db", dsn, "--data", dataDir, "--addr", "127.0.0.1:0", "--embedder", "none", "--demo=false",
-		"--trusted-proxies", "127.0.0.1") // as behind a load balancer: each account's requests come from its own address
+	p.cmd = exec.Command(bin, append([]string{"serve", "--db", dsn, "--data", dataDir, "--addr", "127.0.0.1:0", "--embedder", "none", "--demo=false",
+		"--trusted-proxies", "127.0.0.1"}, extra...)...) // as behind a load balancer: each account's requests come from its own address
 	p.cmd.Env = cleanEnv()
 	p.cmd.Stderr = lockedWriter{p}
 	stdout, err := p.cmd.StdoutPipe()

@@ -11,7 +11,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/arxiv"
@@ -92,8 +94,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		return err
 	}
 	if emb != nil {
-		idx.UseEmbedder(emb)
-		go idx.FollowEmbedding(ctx, searchPoll)
+		idx.UseEmbedder(emb) // the embedding job starts with the other jobs, below
 	}
 	indexDone := make(chan struct{})
 	go func() {
@@ -169,12 +170,18 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	loc, _ := time.LoadLocation(cfg.DigestZone) // checked by Validate
 	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx},
 		Signer: signer, BaseURL: base, SiteName: "Daily Papers"}, Metrics: m}
-	go scheduleDigests(ctx, st, runner, loc, cfg.DigestHour, m)
+	// The scheduled jobs stop with ctx and release their leases on the way
+	// out; the shutdown waits for that (see jobsGrace).
+	var jobs sync.WaitGroup
+	jobs.Go(func() { scheduleDigests(ctx, st, runner, loc, cfg.DigestHour, cfg.DigestEvery, m) })
+	if emb != nil {
+		jobs.Go(func() { followEmbedding(ctx, st, idx, embedEvery) })
+	}
 	if len(harvest.Categories) > 0 {
-		go scheduleHarvest(ctx, cfg, st, harvest, m)
+		jobs.Go(func() { scheduleHarvest(ctx, cfg, st, harvest, m) })
 	}
 	if cfg.StarsEvery > 0 {
-		go scheduleStars(ctx, cfg, st, m)
+		jobs.Go(func() { scheduleStars(ctx, cfg, st, m) })
 	}
 	fmt.Fprintf(stdout, "Daily Papers is serving http://%s/ (database %s)\n", ln.Addr(), cfg.DatabaseName())
 	if cfg.MetricsAddr != "" {
@@ -192,8 +199,22 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		return err
 	case <-ctx.Done():
 	}
-	slog.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Stopping: the scheduled jobs stop with ctx and release their leases
+	// (another process takes them over at its next look). With --drain the
+	// site keeps serving while /readyz says it is going, so that a load
+	// balancer takes it out of rotation before the listener closes and no
+	// connection finds the port shut. Then Shutdown stops accepting and
+	// lets the requests in flight finish, for up to shutdownGrace.
+	slog.Info("shutting down", "drain", cfg.Drain)
+	if cfg.Drain > 0 {
+		site.Drain()
+		select {
+		case <-time.After(cfg.Drain):
+		case err := <-errc:
+			return err
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.Canceled) {
 		stopRequests()
@@ -207,18 +228,41 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 			slog.Warn("search index snapshot not saved", "err", err)
 		}
 	}
+	if !waitFor(&jobs, jobsGrace) {
+		slog.Warn("scheduled jobs still stopping; their leases run out on their own", "seconds", jobsGrace.Seconds())
+	}
+	slog.Info("stopped")
 	return nil
 }
 
-// digestEvery is how often serve looks for due digests and retries.
-const digestEvery = time.Minute
+// shutdownGrace bounds how long a shutdown waits for requests in flight;
+// those still running then have their contexts cancelled.
+const shutdownGrace = 20 * time.Second
+
+// jobsGrace bounds how long a shutdown waits for the scheduled jobs to
+// stop and release their leases: a digest finishes the mail in hand, a
+// harvest stops between requests.
+const jobsGrace = 10 * time.Second
+
+// waitFor waits for wg at most d and reports whether it was done.
+func waitFor(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
 
 // scheduleDigests queues and sends digests when they come due, in the one
-// process that holds the "digests" lease. The queue would send each digest
-// once anyway; the lease keeps the run records to one per period.
-func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc *time.Location, hour int, m *metrics.Metrics) {
+// process that holds the "digests" lease, looking every interval (the
+// setting --digest-every). The queue would send each digest once anyway;
+// the lease keeps the run records to one per period.
+func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc *time.Location, hour int, every time.Duration, m *metrics.Metrics) {
 	done := map[string]bool{} // periods this process has queued
-	asLeader(ctx, st, "digests", digestEvery, func(ctx context.Context) (err error) {
+	asLeader(ctx, st, "digests", every, func(ctx context.Context) (err error) {
 		defer func() {
 			if ctx.Err() == nil {
 				m.JobRun("digests", err == nil, time.Now())
@@ -230,6 +274,20 @@ func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc 
 				due = append(due, p)
 			}
 		}
+		if len(due) > 0 {
+			// A period another process ran, or this one before it was
+			// restarted, is not run again.
+			runs, err := st.DigestRuns(ctx, 50)
+			if err != nil {
+				return err
+			}
+			for _, run := range runs {
+				if digest.Completed(run) {
+					done[run.Period] = true
+				}
+			}
+			due = slices.DeleteFunc(due, func(p digest.Period) bool { return done[p.Key] })
+		}
 		if len(due) == 0 {
 			_, err := r.Send(ctx, time.Now) // retries that have come due
 			return err
@@ -240,6 +298,24 @@ func scheduleDigests(ctx context.Context, st store.Store, r *digest.Runner, loc 
 		for _, p := range due {
 			done[p.Key] = true
 		}
+		return nil
+	})
+}
+
+// embedEvery is how often a process of the site tries to take the
+// "embed" lease, and its holder renews it: when the holder stops, another
+// process starts embedding within this time (within three, if it died).
+const embedEvery = 5 * time.Second
+
+// followEmbedding embeds new and changed papers in the one process of the
+// site that holds the "embed" lease, for as long as it holds it. The
+// other processes embed nothing: their semantic indexes follow the vectors
+// the holder stores (search.Service.Follow reads them from the store), so
+// that a paper is embedded once, not once a process (with an embeddings
+// server, each call is paid for).
+func followEmbedding(ctx context.Context, st leaseStore, idx *search.Service, every time.Duration) {
+	asLeader(ctx, st, "embed", every, func(ctx context.Context) error {
+		idx.FollowEmbedding(ctx, searchPoll)
 		return nil
 	})
 }
@@ -299,30 +375,33 @@ func newestFeedPapers(ctx context.Context, st store.Store, days int) ([]paper.Pa
 
 // asLeader runs job every interval in the one process of the site that
 // holds the lease called name; when that process stops, another takes
-// over once the lease (three intervals) has run out. Errors are logged.
-func asLeader(ctx context.Context, st store.Store, name string, every time.Duration, job func(context.Context) error) {
+// over once the lease (three intervals) has run out, or at its next
+// interval when the process released the lease on its way out, as it does
+// when ctx ends. Errors are logged.
+func asLeader(ctx context.Context, st leaseStore, name string, every time.Duration, job func(context.Context) error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	holder := leaseHolder()
+	l := &lease{st: st, name: name, holder: leaseHolder(), every: every, log: slog.Default()}
+	defer l.release()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if err := whileLeading(ctx, st, name, holder, every, job); err != nil && ctx.Err() == nil {
+		if err := whileLeading(ctx, l, job); err != nil && ctx.Err() == nil {
 			slog.Error(name, "err", err)
 		}
 	}
 }
 
-// whileLeading runs job if holder holds (or can take) the lease called
-// name, and renews the lease every interval while the job runs, so that a
-// job longer than the lease (a harvest waiting out arXiv) is not started
-// again by another process. If the lease is lost, the job's context is
+// whileLeading runs job if the process holds (or can take) the lease l,
+// and renews the lease every interval while the job runs, so that a job
+// longer than the lease (a harvest waiting out arXiv) is not started again
+// by another process. If the lease is lost, the job's context is
 // cancelled.
-func whileLeading(ctx context.Context, st store.Store, name, holder string, every time.Duration, job func(context.Context) error) error {
-	lead, err := st.Lead(ctx, name, holder, time.Now(), 3*every)
+func whileLeading(ctx context.Context, l *lease, job func(context.Context) error) error {
+	lead, err := l.take(ctx)
 	if err != nil {
 		return fmt.Errorf("taking the lead: %w", err)
 	}
@@ -332,8 +411,9 @@ func whileLeading(ctx context.Context, st store.Store, name, holder string, ever
 	jobCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(every)
+	var renewing sync.WaitGroup
+	renewing.Go(func() {
+		t := time.NewTicker(l.every)
 		defer t.Stop()
 		for {
 			select {
@@ -341,18 +421,99 @@ func whileLeading(ctx context.Context, st store.Store, name, holder string, ever
 				return
 			case <-t.C:
 			}
-			if lead, err := st.Lead(ctx, name, holder, time.Now(), 3*every); err != nil || !lead {
-				if ctx.Err() == nil {
-					slog.Error(name+": the lead was lost; stopping", "err", err)
+			if lead, err := l.take(ctx); err != nil || !lead {
+				if err != nil && ctx.Err() == nil {
+					l.log.Error(l.name+": the lease could not be renewed; stopping", "holder", l.holder, "err", err)
 				}
 				cancel()
 				return
 			}
 		}
-	}()
+	})
 	err = job(jobCtx)
 	close(done)
+	renewing.Wait()
 	return err
+}
+
+// leaseStore is what a lease needs of the store.
+type leaseStore interface {
+	Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+	Leases(ctx context.Context) ([]store.Lease, error)
+}
+
+// lease is this process's hold on one cluster-wide job's lease, which
+// lasts three intervals and is renewed every one. It logs what an operator
+// asks when a job did not run: who took the lease (info), each renewal
+// (debug), its loss to another process (warn), who else holds it, when
+// that changes (info), and its release.
+type lease struct {
+	st           leaseStore
+	name, holder string
+	every        time.Duration
+	log          *slog.Logger
+	held         bool   // whether the last take had the lease
+	other        string // the other holder last logged
+}
+
+// take takes or renews the lease and reports whether this process has it.
+func (l *lease) take(ctx context.Context) (bool, error) {
+	now := time.Now()
+	ok, err := l.st.Lead(ctx, l.name, l.holder, now, 3*l.every)
+	if err != nil {
+		return false, err
+	}
+	until := now.Add(3 * l.every)
+	switch {
+	case ok && !l.held:
+		l.log.Info("lease taken", "job", l.name, "holder", l.holder, "until", until)
+		l.other = ""
+	case ok:
+		l.log.Debug("lease renewed", "job", l.name, "holder", l.holder, "until", until)
+	case l.held:
+		l.other = l.current(ctx)
+		l.log.Warn("lease lost", "job", l.name, "holder", l.holder, "taken_by", l.other)
+	default:
+		if h := l.current(ctx); h != l.other {
+			l.log.Info("lease held by another process", "job", l.name, "holder", h)
+			l.other = h
+		}
+	}
+	l.held = ok
+	return ok, nil
+}
+
+// current names the lease's holder as the store has it ("" when unknown).
+func (l *lease) current(ctx context.Context) string {
+	ls, err := l.st.Leases(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, x := range ls {
+		if x.Name == l.name {
+			return x.Holder
+		}
+	}
+	return ""
+}
+
+// release gives the lease up if this process holds it, so that another
+// process takes the job over at its next interval instead of when the
+// lease runs out. It runs after the process's context has ended, so it
+// has a few seconds of its own.
+func (l *lease) release() {
+	if !l.held {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.st.ReleaseLease(ctx, l.name, l.holder); err != nil {
+		l.log.Warn("lease not released", "job", l.name, "holder", l.holder, "err", err)
+		return
+	}
+	l.held = false
+	l.log.Info("lease released", "job", l.name, "holder", l.holder)
 }
 
 // leaseHolder names this process among a site's processes.

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,7 +67,7 @@ func TestWhileLeadingRenewsTheLease(t *testing.T) {
 	defer st.Close()
 	const every = 100 * time.Millisecond // a lease of 300 ms
 	othersLed := 0
-	err = whileLeading(ctx, st, "harvest", "a", every, func(ctx context.Context) error {
+	err = whileLeading(ctx, &lease{st: st, name: "harvest", holder: "a", every: every, log: slog.Default()}, func(ctx context.Context) error {
 		for range 10 { // 600 ms, two leases
 			time.Sleep(60 * time.Millisecond)
 			if lead, err := st.Lead(ctx, "harvest", "b", time.Now(), 3*every); err != nil || lead {
@@ -79,5 +82,66 @@ func TestWhileLeadingRenewsTheLease(t *testing.T) {
 	time.Sleep(4 * every)
 	if lead, err := st.Lead(ctx, "harvest", "b", time.Now(), 3*every); err != nil || !lead {
 		t.Errorf("after the job the lease stayed taken: %v, %v", lead, err)
+	}
+}
+
+// A process that stops releases the leases it holds, so another takes the
+// job over at its next look rather than when the lease runs out; the log
+// says who took, renewed, lost and released each.
+func TestLeaseReleasedOnStop(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "dailypapers.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	const every = 50 * time.Millisecond
+	a := &lease{st: st, name: "digests", holder: "host/1/a", every: every, log: log}
+	ctx, stop := context.WithCancel(t.Context())
+	ran := make(chan struct{}, 1)
+	done := make(chan error)
+	go func() {
+		done <- whileLeading(ctx, a, func(ctx context.Context) error {
+			ran <- struct{}{}
+			<-ctx.Done() // a job that runs until the process stops
+			return nil
+		})
+		a.release()
+	}()
+	<-ran
+	time.Sleep(3 * every) // renewed meanwhile
+	ls, err := st.Leases(t.Context())
+	if err != nil || len(ls) != 1 || ls[0].Holder != "host/1/a" {
+		t.Fatalf("Leases while a runs = %+v, %v", ls, err)
+	}
+	b := &lease{st: st, name: "digests", holder: "host/2/b", every: time.Hour, log: log}
+	if ok, err := b.take(t.Context()); err != nil || ok {
+		t.Fatalf("b took a's live lease: %v, %v", ok, err)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// An hour-long lease, had a kept it: b takes it at once.
+	if ok, err := b.take(t.Context()); err != nil || !ok {
+		t.Errorf("b cannot take the lease a released on stopping: %v, %v", ok, err)
+	}
+	// a, still thinking it leads, finds it lost.
+	a.held = true
+	if ok, err := a.take(t.Context()); err != nil || ok {
+		t.Errorf("a took b's lease: %v, %v", ok, err)
+	}
+	for _, want := range []string{
+		`level=INFO msg="lease taken" job=digests holder=host/1/a`,
+		`level=DEBUG msg="lease renewed" job=digests holder=host/1/a`,
+		`level=INFO msg="lease held by another process" job=digests holder=host/1/a`,
+		`level=INFO msg="lease released" job=digests holder=host/1/a`,
+		`level=INFO msg="lease taken" job=digests holder=host/2/b`,
+		`level=WARN msg="lease lost" job=digests holder=host/1/a taken_by=host/2/b`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log has no %s:\n%s", want, logs.String())
+		}
 	}
 }

@@ -39,6 +39,9 @@ type Config struct {
 	DailyCap       int           // submissions per account and day
 	ArXivAPI       string        // the arXiv API's query endpoint
 	TrustedProxies []netip.Prefix
+	// Drain is how long a stopping serve keeps serving with /readyz at
+	// 503, for a load balancer to take it out of rotation first.
+	Drain time.Duration
 
 	// Operations: Prometheus metrics on a listener of their own
 	// (MetricsAddr) or on the site's for a bearer token, and the access log.
@@ -53,6 +56,7 @@ type Config struct {
 	DigestHour                                          int
 	DigestZone                                          string
 	Secret                                              string
+	DigestEvery                                         time.Duration // how often serve looks for due digests
 
 	// Keeping the catalogue full: arXiv harvesting and GitHub stars.
 	HarvestCategories []string      // serve's daily harvest; empty: none

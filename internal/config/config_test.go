@@ -66,6 +66,8 @@ var samples = map[string]string{
 	"metrics-addr":       "127.0.0.1:9090",
 	"metrics-token":      "a-scraper-token-0123",
 	"access-log":         "false",
+	"drain":              "5s",
+	"digest-every":       "10s",
 }
 
 // changed names the exported fields in which a and b differ.

@@ -128,6 +128,10 @@ var Settings = []Setting{
 		group: serveGroup, Type: "string", secret: true, set: text(func(c *Config) *string { return &c.MetricsToken }, metricsToken)},
 	{Flag: "access-log", Env: "DAILYPAPERS_ACCESS_LOG", Default: "true", Usage: "log one line per request at info level: method, route, status, bytes, duration, client address",
 		group: serveGroup, set: boolean(func(c *Config) *bool { return &c.AccessLog })},
+	{Flag: "drain", Env: "DAILYPAPERS_DRAIN", Default: "0s", Usage: "on SIGTERM, how long /readyz answers 503 while the site still serves, so that a load balancer stops sending requests before the listener closes",
+		group: serveGroup, Type: "duration", set: duration(func(c *Config) *time.Duration { return &c.Drain }, "5s")},
+	{Flag: "digest-every", Env: "DAILYPAPERS_DIGEST_EVERY", Default: "1m", Usage: "how often serve looks for due digests and retries; the digest lease lasts three times as long",
+		group: serveGroup, Type: "duration", set: positive(func(c *Config) *time.Duration { return &c.DigestEvery }, "1m")},
 }
 
 // metricsToken wants a token too long to guess.
@@ -208,6 +212,20 @@ func duration(field func(*Config) *time.Duration, example string) func(*Config, 
 			return errors.New("want a duration such as " + example)
 		}
 		*field(c) = d
+		return nil
+	}
+}
+
+// positive is duration for a setting that must be more than 0.
+func positive(field func(*Config) *time.Duration, example string) func(*Config, string) error {
+	set := duration(field, example)
+	return func(c *Config, s string) error {
+		if err := set(c, s); err != nil {
+			return err
+		}
+		if *field(c) <= 0 {
+			return errors.New("want a duration above 0 such as " + example)
+		}
 		return nil
 	}
 }

@@ -152,3 +152,21 @@ func TestFilters(t *testing.T) {
 		t.Errorf("describe = %q", got)
 	}
 }
+
+func TestCompleted(t *testing.T) {
+	end := time.Date(2025, 9, 3, 8, 1, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		run  store.DigestRun
+		want bool
+	}{
+		{store.DigestRun{FinishedAt: end}, true},
+		{store.DigestRun{FinishedAt: end, Note: "3 to retry"}, true},
+		{store.DigestRun{}, false}, // still running, or its process died
+		{store.DigestRun{FinishedAt: end, Note: "store: claim: connection refused"}, false},
+		{store.DigestRun{FinishedAt: end, Note: "3 to retry and more"}, false},
+	} {
+		if got := Completed(tc.run); got != tc.want {
+			t.Errorf("Completed(%+v) = %v, want %v", tc.run, got, tc.want)
+		}
+	}
+}

@@ -292,6 +292,19 @@ func newClaim() string {
 	return hex.EncodeToString(b)
 }
 
+// retryNote is the note of a run that queued its period and left jobs to
+// retry; any other note but "" is the error that ended the run.
+const retryNote = "%d to retry"
+
+// Completed reports whether a run queued its whole period: it finished
+// without an error. A period with a completed run is not run again, by
+// any process: what it left in the queue is sent by later passes of Send.
+func Completed(r store.DigestRun) bool {
+	var n int
+	_, err := fmt.Sscanf(r.Note, retryNote, &n)
+	return !r.FinishedAt.IsZero() && (r.Note == "" || err == nil && fmt.Sprintf(retryNote, n) == r.Note)
+}
+
 // Run queues the periods due at now and sends what is queued, recording
 // a run per period for the admin page.
 func (r *Runner) Run(ctx context.Context, periods []Period, now func() time.Time) (Counts, error) {
@@ -312,7 +325,7 @@ func (r *Runner) Run(ctx context.Context, periods []Period, now func() time.Time
 		if err := errors.Join(qerr, serr); err != nil {
 			run.Note = err.Error()
 		} else if s.Retried > 0 {
-			run.Note = fmt.Sprintf("%d to retry", s.Retried)
+			run.Note = fmt.Sprintf(retryNote, s.Retried)
 		}
 		if err := r.Store.FinishDigestRun(ctx, run); err != nil {
 			return total, err

@@ -44,9 +44,19 @@ func (s *Subscription) Active() bool {
 // Mail job states. A job goes queued -> claimed -> sending -> sent, or
 // back to queued (a temporary failure, or a claim whose lease ran out
 // before anything was committed to the mail server), or to failed (a
-// permanent failure) or unknown (the process stopped after it told the
-// mail server to deliver and before it learnt the answer: it is not sent
-// again, so that nobody gets a digest twice).
+// permanent failure) or unknown (the process stopped after it marked the
+// job sending and before it learnt the mail server's answer).
+//
+// Unknown jobs are never sent again: digests go at most once. Resending
+// with the same Message-ID was the other choice, but few mail systems
+// drop a second message by its Message-ID, so a resend would reach the
+// subscriber twice whenever the first had arrived, which is nearly always:
+// the gap in which a killed process loses a digest it marked (after the
+// mark, before the message's final dot) is a commit's return and one
+// write, and the queue's commits keep their disk flush out of it (see
+// the backends' inQueueTx). A lost digest is the one of a day; two of the
+// same are noise the subscriber did not ask for. The kill test counts
+// both (BENCHMARKS.md).
 const (
 	JobQueued  = "queued"
 	JobClaimed = "claimed"
@@ -84,6 +94,14 @@ type DigestRun struct {
 	Failed     int
 	Skipped    int
 	Note       string
+}
+
+// Lease is one process's hold on a cluster-wide job (see Digests.Lead).
+type Lease struct {
+	Name   string
+	Holder string    // host/pid/random of the process
+	Since  time.Time // when Holder took it; zero when unknown
+	Until  time.Time // when it runs out unless renewed
 }
 
 // Digests is what the store keeps for email digests: subscriptions and a
@@ -140,11 +158,22 @@ type Digests interface {
 	// MailJobCounts counts the jobs of every period by state, for
 	// metrics; a state without jobs is left out.
 	MailJobCounts(ctx context.Context) (map[string]int, error)
+	// MailJobStates counts the jobs of each period by state (JobSent,
+	// JobUnknown, ...), for the admin page and metrics; a period without
+	// jobs is left out.
+	MailJobStates(ctx context.Context, periods []string) (map[string]map[string]int, error)
 
 	// Lead takes or renews the lease on the cluster-wide job name for
 	// holder until now+ttl, and reports whether holder has it: it does when
 	// nobody held it, the lease ran out, or holder held it already.
 	Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease gives up holder's lease on name, so that another process
+	// can take it at once rather than when it runs out; a lease holder no
+	// longer has is left alone.
+	ReleaseLease(ctx context.Context, name, holder string) error
+	// Leases lists the leases on cluster-wide jobs by name, those run out
+	// included (with their last holder).
+	Leases(ctx context.Context) ([]Lease, error)
 
 	// StartDigestRun and FinishDigestRun record runs for the admin page.
 	StartDigestRun(ctx context.Context, r DigestRun) (DigestRun, error)

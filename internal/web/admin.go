@@ -26,10 +26,20 @@ func (s *Server) admin(h handlerFunc) handlerFunc {
 	}
 }
 
-// adminPage lists the open reports.
+// adminPage lists the open reports, and which process runs each
+// scheduled job.
 type adminPage struct {
 	layout
 	Reports []reportView
+	Leases  []leaseView
+}
+
+// leaseView is a job's lease: Live while its holder keeps renewing it; a
+// lease that ran out (its holder stopped without releasing it) is free for
+// the next process that looks.
+type leaseView struct {
+	store.Lease
+	Live bool
 }
 
 type reportView struct {
@@ -42,7 +52,15 @@ func (s *Server) adminShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	leases, err := s.store.Leases(r.Context())
+	if err != nil {
+		return err
+	}
 	page := adminPage{layout: s.layout(r, "Moderation", "Admin")}
+	now := s.now()
+	for _, l := range leases {
+		page.Leases = append(page.Leases, leaseView{Lease: l, Live: l.Until.After(now)})
+	}
 	for _, rep := range reports {
 		cv := s.commentThreads(r.Context(), []store.Comment{rep.Comment}, viewer(r))
 		rv := reportView{OpenReport: rep}

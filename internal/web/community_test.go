@@ -972,6 +972,50 @@ func TestModeration(t *testing.T) {
 		t.Error("hiding the comment left its report open")
 	}
 
+	// The admin page says which process holds each job's lease.
+	if _, err := c.st.Lead(t.Context(), "digests", "host-a/41/beef", time.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := admin.get("/admin").text(".lease"); !strings.Contains(got, "digests") || !strings.Contains(got, "host-a/41/beef") || strings.Contains(got, "ran out") {
+		t.Errorf("admin page's leases: %q, want digests held by host-a/41/beef", got)
+	}
+
+	// /admin/digests says, for each run, how many of its period's digests
+	// ended unknown and how many wait.
+	ctx := t.Context()
+	const period = "daily:2025-09-03"
+	if _, err := c.st.StartDigestRun(ctx, store.DigestRun{Period: period, StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, addr := range []string{"a@example.org", "b@example.org"} {
+		sub, _, err := c.st.Subscribe(ctx, store.Subscription{Email: addr, Frequency: store.Daily})
+		if err == nil {
+			err = c.st.ConfirmSubscription(ctx, sub.ID, time.Now())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, sub.ID)
+	}
+	if _, err := c.st.EnqueueDigests(ctx, period, ids, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	job, err := c.st.ClaimMailJob(ctx, "x", time.Now(), time.Minute)
+	if err == nil {
+		err = c.st.MarkSending(ctx, job.ID, "x", "<m@x>")
+	}
+	if err == nil {
+		_, err = c.st.ExpireSending(ctx, time.Now().Add(2*time.Minute))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := admin.get("/admin/digests").want(t, "digest runs", http.StatusOK)
+	if u, w := runs.text("td.unknown"), runs.text("td.waiting"); u != "1" || w != "1" {
+		t.Errorf("/admin/digests: unknown %q, waiting %q; want 1 and 1", u, w)
+	}
+
 	// Hiding a paper takes it off the feed, not out of the catalogue.
 	admin.post("/admin/papers/hide", form("paper", string(id), "hidden", "1")).want(t, "admin hides a paper", http.StatusSeeOther)
 	if strings.Contains(nat.get("/").body, `value="`+string(id)+`"`) {

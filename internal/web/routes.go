@@ -125,6 +125,10 @@ func securityHeaders(next http.Handler) http.Handler {
 // ready answers load balancers: 200 once the database answers and the
 // search index is loaded, 503 with the reason before.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	if _, err := s.store.Version(r.Context()); err != nil {
 		s.log.Warn("not ready: database", "err", err)
 		http.Error(w, "database unavailable", http.StatusServiceUnavailable)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/digest"
@@ -53,7 +54,15 @@ type Server struct {
 	metrics      *metrics.Metrics // nil: no metrics are kept
 	metricsToken string
 	accessLog    bool
+	// draining is set when the process is about to stop: /readyz says so,
+	// for a load balancer to send requests elsewhere (see Drain).
+	draining atomic.Bool
 }
+
+// Drain makes /readyz answer 503 from now on while every other page is
+// served as before: a process that is stopping calls it, waits for its
+// load balancer to notice, and only then stops accepting connections.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Options configure a Server; the zero value of each field has a default.
 type Options struct {

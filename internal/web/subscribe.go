@@ -274,7 +274,16 @@ func (s *Server) unsubscribePost(w http.ResponseWriter, r *http.Request, sub sto
 // digestsAdmin lists the latest digest runs.
 type digestsAdminPage struct {
 	layout
-	Runs []store.DigestRun
+	Runs []digestRunView
+}
+
+// digestRunView is a run and where its period's jobs stand now: Unknown
+// are those a process stopped while sending (delivered or lost, never
+// sent again); Waiting those not sent yet (queued for a retry, or held by
+// a process).
+type digestRunView struct {
+	store.DigestRun
+	Unknown, Waiting int
 }
 
 func (s *Server) adminDigests(w http.ResponseWriter, r *http.Request) error {
@@ -282,5 +291,19 @@ func (s *Server) adminDigests(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "admin_digests", &digestsAdminPage{layout: s.layout(r, "Digest runs", "Admin"), Runs: runs})
+	var periods []string
+	for _, run := range runs {
+		periods = append(periods, run.Period)
+	}
+	states, err := s.store.MailJobStates(r.Context(), periods)
+	if err != nil {
+		return err
+	}
+	page := digestsAdminPage{layout: s.layout(r, "Digest runs", "Admin")}
+	for _, run := range runs {
+		st := states[run.Period]
+		page.Runs = append(page.Runs, digestRunView{DigestRun: run, Unknown: st[store.JobUnknown],
+			Waiting: st[store.JobQueued] + st[store.JobClaimed] + st[store.JobSending]})
+	}
+	return s.render(w, http.StatusOK, "admin_digests", &page)
 }

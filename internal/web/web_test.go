@@ -686,6 +686,22 @@ func TestReadiness(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "search index") {
 		t.Errorf("/readyz before the index: %d %q", rec.Code, rec.Body.String())
 	}
+	// A site that drains before stopping is not ready, and serves still.
+	drained, err := New(st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drained.Drain()
+	rec = httptest.NewRecorder()
+	drained.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "shutting down") {
+		t.Errorf("/readyz while draining: %d %q", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	drained.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/ while draining: %d", rec.Code)
+	}
 	// A closed database is not ready either.
 	st.Close()
 	rec = httptest.NewRecorder()

@@ -66,9 +66,10 @@ func wantIDs(t *testing.T, what string, got []paper.ID, want ...paper.ID) {
 	}
 }
 
-// An import holds the version until it ends: a second import waits for it
-// and takes the next version, so a reader that has passed the first one's
-// change still reads the second's when it commits.
+// An import that has written holds the version until it ends: a second
+// import's first write waits for it and takes the next version, so a
+// reader that has passed the first one's change still reads the second's
+// when it commits.
 func TestChangedPapersImportWaitsForImport(t *testing.T) {
 	s := openFresh(t)
 	f := &follower{s: s}
@@ -90,11 +91,11 @@ func TestChangedPapersImportWaitsForImport(t *testing.T) {
 			return
 		}
 		defer b.Rollback()
-		begun <- b
 		if _, err := b.Write(context.Background(), []store.Record{{Paper: paper.Paper{ID: "2601.00002", Title: "B"}}}); err != nil {
 			done <- err
 			return
 		}
+		begun <- b
 		select {
 		case <-commit:
 			done <- b.Commit()
@@ -109,7 +110,7 @@ func TestChangedPapersImportWaitsForImport(t *testing.T) {
 	})
 	select {
 	case <-begun:
-		t.Fatal("a second import began while the first was open")
+		t.Fatal("a second import wrote while the first was open")
 	case err := <-done:
 		t.Fatalf("second import: %v", err)
 	case <-time.After(blockedFor):
@@ -124,7 +125,7 @@ func TestChangedPapersImportWaitsForImport(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("second import: %v", err)
 	case <-time.After(10 * time.Second):
-		t.Fatal("the second import did not begin once the first committed")
+		t.Fatal("the second import did not write once the first committed")
 	}
 	// B has written but not committed: the reader passes A's change...
 	wantIDs(t, "A committed, B open", f.poll(t), "2601.00001")

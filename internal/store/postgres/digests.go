@@ -226,7 +226,7 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 		job   store.MailJob
 		found bool
 	)
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inQueueTx(ctx, func(tx pgx.Tx) error {
 		for {
 			var (
 				id, next int64
@@ -291,19 +291,46 @@ func holderUpdate(ctx context.Context, q querier, query string, args ...any) err
 	return nil
 }
 
+// inQueueTx runs fn in a transaction committed with synchronous_commit
+// off, for the steps every mail takes (claim, sending, sent): the server
+// answers the commit before its WAL is flushed. The change is visible and
+// stays whatever happens to this process (a crash of the database server
+// could take back the last few: a claim, or a "sending" mark, and the job
+// would be sent again after its lease). With the flush, the wait for it
+// lies between the "sending" mark and the message's final dot, where a
+// process killed leaves a digest marked and never delivered (see
+// store.JobUnknown); without, that gap is one round trip.
+func (s *Store) inQueueTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = `+s.queueSync()); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+func (s *Store) queueSync() string {
+	if s.fullQueueSync {
+		return "on"
+	}
+	return "off"
+}
+
 // MarkSending moves a claimed job to sending. A claim whose lease ran out
 // but which nobody took over is still the caller's.
 func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) (err error) {
 	defer wrap(&err, "mark mail job %d sending", jobID)
-	return holderUpdate(ctx, s.pool, `UPDATE mail_jobs SET state = 'sending', message_id = $1
-		WHERE id = $2 AND claim = $3 AND state = 'claimed'`, messageID, jobID, claim)
+	return s.inQueueTx(ctx, func(tx pgx.Tx) error {
+		return holderUpdate(ctx, tx, `UPDATE mail_jobs SET state = 'sending', message_id = $1
+			WHERE id = $2 AND claim = $3 AND state = 'claimed'`, messageID, jobID, claim)
+	})
 }
 
 // MarkSent records a delivered job and resets its subscription's count of
 // failures.
 func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) (err error) {
 	defer wrap(&err, "mark mail job %d sent", jobID)
-	return s.inTx(ctx, func(tx pgx.Tx) error {
+	return s.inQueueTx(ctx, func(tx pgx.Tx) error {
 		var subID int64
 		err := tx.QueryRow(ctx, `UPDATE mail_jobs SET state = 'sent', sent_at = $1
 			WHERE id = $2 AND claim = $3 AND state = 'sending' RETURNING subscription_id`,
@@ -425,12 +452,14 @@ func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, e
 }
 
 // Lead takes or renews a lease in one statement: the upsert only replaces
-// a lease that ran out or is the holder's own.
+// a lease that ran out or is the holder's own. Since stays while the
+// holder renews a live lease, and starts again when it takes one.
 func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (_ bool, err error) {
 	defer wrap(&err, "lead %s", name)
 	var got string
-	err = s.pool.QueryRow(ctx, `INSERT INTO leaders (name, holder, until) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+	err = s.pool.QueryRow(ctx, `INSERT INTO leaders (name, holder, until, since) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until,
+			since = CASE WHEN leaders.holder = excluded.holder AND leaders.until > $4 THEN leaders.since ELSE excluded.since END
 			WHERE leaders.until <= $4 OR leaders.holder = excluded.holder
 		RETURNING holder`, name, holder, now.Add(ttl).UnixMilli(), now.UnixMilli()).Scan(&got)
 	if errors.Is(err, pgx.ErrNoRows) { // another holds a live lease
@@ -440,4 +469,49 @@ func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, tt
 		return false, err
 	}
 	return got == holder, nil
+}
+
+// ReleaseLease deletes holder's lease on name, if it still has it.
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) (err error) {
+	defer wrap(&err, "release lease %s", name)
+	_, err = s.pool.Exec(ctx, `DELETE FROM leaders WHERE name = $1 AND holder = $2`, name, holder)
+	return err
+}
+
+// Leases lists the leases by name.
+func (s *Store) Leases(ctx context.Context) ([]store.Lease, error) {
+	return queryAll(ctx, s.pool, "leases", func(scan func(dest ...any) error) (store.Lease, error) {
+		var l store.Lease
+		err := scan(&l.Name, &l.Holder, rows.Millis(&l.Since), rows.Millis(&l.Until))
+		return l, err
+	}, `SELECT name, holder, NULLIF(since, 0), until FROM leaders ORDER BY name`)
+}
+
+// MailJobStates counts the periods' jobs by state in one query.
+func (s *Store) MailJobStates(ctx context.Context, periods []string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	if len(periods) == 0 {
+		return out, nil
+	}
+	type stateCount struct {
+		period, state string
+		n             int
+	}
+	scanState := func(scan func(dest ...any) error) (stateCount, error) {
+		var c stateCount
+		err := scan(&c.period, &c.state, &c.n)
+		return c, err
+	}
+	rs, err := queryAll(ctx, s.pool, "mail job states", scanState, `SELECT period, state, count(*) FROM mail_jobs
+		WHERE period = ANY($1) GROUP BY period, state`, periods)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range rs {
+		if out[c.period] == nil {
+			out[c.period] = map[string]int{}
+		}
+		out[c.period][c.state] = c.n
+	}
+	return out, nil
 }

@@ -15,17 +15,26 @@ import (
 	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
 )
 
-// importTx is one import: a single transaction. It locks store_version's
-// row from its start, so that every other version-taking writer waits
-// for it, and stamps what it changes with the next version, which it takes
-// at Commit when it changed anything: an import that changes nothing
-// keeps the version (and with it every cached page).
+// importTx is one import: a single transaction. It takes store_version's
+// row lock only when it first has something to write, not at its start:
+// votes and every other version-taking writer, on every process, wait on
+// that row, and an import of an unchanged file (seconds; minutes for a
+// large one) would hold them all up for nothing. Batches that change
+// nothing are read and merged outside the lock; the first batch that
+// changes something takes the lock, reads its papers again under it (a
+// vote may have moved their counts meanwhile) and writes. From then on the
+// import holds the lock until it ends, so its changes, stamped with the
+// version it will take at Commit, become visible in that version and no
+// later version commits before them (see the package comment). An import
+// that changes nothing never takes the lock, and keeps the version (and
+// with it every cached page).
 type importTx struct {
 	s       *Store
 	tx      pgx.Tx
 	done    bool
+	locked  bool  // whether store_version's row is locked: the import has written
 	changed bool  // whether anything was written, so Commit bumps the version
-	rev     int64 // the version this import's changes become visible in
+	rev     int64 // the version this import's changes become visible in, once locked
 }
 
 // BeginImport starts the single write transaction of an import.
@@ -35,15 +44,7 @@ func (s *Store) BeginImport(ctx context.Context) (_ store.Import, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// The row lock keeps every other writer that takes a version waiting
-	// until this import ends, so its changes become visible in version
-	// v+1 and no later version commits before them.
-	var v int64
-	if err := tx.QueryRow(ctx, `SELECT v FROM store_version WHERE id = 1 FOR UPDATE`).Scan(&v); err != nil {
-		tx.Rollback(context.WithoutCancel(ctx))
-		return nil, err
-	}
-	im := &importTx{s: s, tx: tx, rev: v + 1}
+	im := &importTx{s: s, tx: tx}
 	s.mu.Lock()
 	if s.open == nil {
 		s.open = map[*importTx]bool{}
@@ -51,6 +52,19 @@ func (s *Store) BeginImport(ctx context.Context) (_ store.Import, err error) {
 	s.open[im] = true
 	s.mu.Unlock()
 	return im, nil
+}
+
+// lock takes store_version's row for the rest of the import, before its
+// first write. Every other writer that takes a version waits from now
+// until the import ends, so its changes become visible in version v+1.
+func (im *importTx) lock(ctx context.Context) (err error) {
+	defer wrap(&err, "import: lock the version")
+	var v int64
+	if err := im.tx.QueryRow(ctx, `SELECT v FROM store_version WHERE id = 1 FOR UPDATE`).Scan(&v); err != nil {
+		return err
+	}
+	im.locked, im.rev = true, v+1
+	return nil
 }
 
 // ended forgets an import that committed or rolled back.
@@ -88,10 +102,29 @@ type (
 // and a per-record lookup whose cached generic plan was made while the
 // table was small scans the whole table (70,000 records took minutes).
 func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.ImportCounts, error) {
-	var counts store.ImportCounts
 	if im.done {
-		return counts, errors.New("store: import: write after the import ended")
+		return store.ImportCounts{}, errors.New("store: import: write after the import ended")
 	}
+	if !im.locked {
+		// Outside the lock, find out whether the batch writes anything at
+		// all; what was read is read again under the lock before writing.
+		counts, err := im.merge(ctx, recs, false)
+		if err != nil || counts.Added+counts.Updated == 0 {
+			return counts, err
+		}
+		if err := im.lock(ctx); err != nil {
+			return store.ImportCounts{}, err
+		}
+	}
+	return im.merge(ctx, recs, true)
+}
+
+// merge merges records into what the store holds and, when write is set,
+// writes the result; without it, it only counts what the records would
+// change (new papers have no seq then, so their feed entries all count as
+// new, as they are).
+func (im *importTx) merge(ctx context.Context, recs []store.Record, write bool) (store.ImportCounts, error) {
+	var counts store.ImportCounts
 	known, err := im.load(ctx, recs)
 	if err != nil {
 		return counts, err
@@ -132,8 +165,10 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 		}
 	}
 	now := time.Now().UnixMilli()
-	if err := im.writePapers(ctx, order, now); err != nil {
-		return store.ImportCounts{}, err
+	if write {
+		if err := im.writePapers(ctx, order, now); err != nil {
+			return store.ImportCounts{}, err
+		}
 	}
 
 	// Feed entries: the same, record by record, from what the store holds.
@@ -176,8 +211,10 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 		}
 		changed[i] = true
 	}
-	if err := im.writeFeed(ctx, dirty, feed); err != nil {
-		return store.ImportCounts{}, err
+	if write {
+		if err := im.writeFeed(ctx, dirty, feed); err != nil {
+			return store.ImportCounts{}, err
+		}
 	}
 
 	for i := range recs {
@@ -189,7 +226,9 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 			counts.Unchanged++
 		}
 	}
-	im.changed = im.changed || counts.Added > 0 || counts.Updated > 0
+	if write {
+		im.changed = im.changed || counts.Added > 0 || counts.Updated > 0
+	}
 	return counts, nil
 }
 

@@ -46,6 +46,10 @@ type Store struct {
 	// throttled counts the events Throttle let through, to prune its
 	// table now and then.
 	throttled atomic.Uint64
+	// fullQueueSync commits the mail queue's steps with
+	// synchronous_commit on, for the benchmark that measures what off
+	// saves (see inQueueTx).
+	fullQueueSync bool
 }
 
 var _ store.Store = (*Store)(nil)

@@ -143,3 +143,58 @@ func TestMailQueueTwoProcesses(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMailJobSteps measures the three writes every digest takes
+// (ClaimMailJob, MarkSending, MarkSent) committed with
+// synchronous_commit on, waiting for the WAL flush each, and off, as the
+// store commits them:
+//
+//	DAILYPAPERS_TEST_POSTGRES=... go test ./internal/store/postgres -run '^$' -bench MailJobSteps -benchtime 2000x -count 3
+func BenchmarkMailJobSteps(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		full bool
+	}{{"synchronous_commit=on", true}, {"synchronous_commit=off", false}} {
+		b.Run(mode.name, func(b *testing.B) {
+			ctx := b.Context()
+			s, err := postgres.Open(ctx, pgtest.Schema(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			s.SetFullQueueSync(mode.full)
+			ids := make([]int64, b.N)
+			now := time.Now()
+			for i := range ids {
+				sub, _, err := s.Subscribe(ctx, store.Subscription{Email: fmt.Sprintf("s%d@example.org", i), Frequency: store.Daily})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.ConfirmSubscription(ctx, sub.ID, now); err != nil {
+					b.Fatal(err)
+				}
+				ids[i] = sub.ID
+			}
+			if _, err := s.EnqueueDigests(ctx, "daily:2025-09-03", ids, now); err != nil {
+				b.Fatal(err)
+			}
+			var sending time.Duration
+			b.ResetTimer()
+			for range b.N {
+				job, err := s.ClaimMailJob(ctx, "bench", time.Now(), time.Minute)
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if err := s.MarkSending(ctx, job.ID, "bench", "<m@example.org>"); err != nil {
+					b.Fatal(err)
+				}
+				sending += time.Since(start)
+				if err := s.MarkSent(ctx, job.ID, "bench", time.Now()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(sending.Microseconds())/float64(b.N), "µs-sending/op")
+		})
+	}
+}

@@ -349,3 +349,63 @@ func BenchmarkPapersOnFeed(b *testing.B) {
 		n++
 	}
 }
+
+// BenchmarkMailJobSteps measures the three writes every digest takes
+// (ClaimMailJob, MarkSending, MarkSent) committed with synchronous=FULL,
+// an fsync each, and with NORMAL, as the store commits them:
+//
+//	go test ./internal/store/sqlite -run '^$' -bench MailJobSteps -benchtime 2000x -count 3
+//
+// "sending" is the step whose fsync, with FULL, lies between the mark and
+// the message's final dot: a process killed during it may leave the job
+// marked and the message never delivered.
+func BenchmarkMailJobSteps(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		full bool
+	}{{"synchronous=FULL", true}, {"synchronous=NORMAL", false}} {
+		b.Run(mode.name, func(b *testing.B) {
+			ctx := b.Context()
+			s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "dailypapers.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			s.SetFullQueueSync(mode.full)
+			ids := make([]int64, b.N)
+			for i := range ids {
+				sub, _, err := s.Subscribe(ctx, store.Subscription{Email: fmt.Sprintf("s%d@example.org", i), Frequency: store.Daily})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids[i] = sub.ID
+			}
+			now := time.Now()
+			for _, id := range ids {
+				if err := s.ConfirmSubscription(ctx, id, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, err := s.EnqueueDigests(ctx, "daily:2025-09-03", ids, now); err != nil {
+				b.Fatal(err)
+			}
+			var sending time.Duration
+			b.ResetTimer()
+			for range b.N {
+				job, err := s.ClaimMailJob(ctx, "bench", time.Now(), time.Minute)
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if err := s.MarkSending(ctx, job.ID, "bench", "<m@example.org>"); err != nil {
+					b.Fatal(err)
+				}
+				sending += time.Since(start)
+				if err := s.MarkSent(ctx, job.ID, "bench", time.Now()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(sending.Microseconds())/float64(b.N), "µs-sending/op")
+		})
+	}
+}

@@ -677,10 +677,7 @@ func (s *Store) APITokenAccount(ctx context.Context, tokenHash []byte, now time.
 	if !t.LastUsedAt.IsZero() && now.Sub(t.LastUsedAt) < tokenUseStep {
 		return a, t, nil
 	}
-	s.mu.Lock()
-	importing := s.importing != nil
-	s.mu.Unlock()
-	if importing {
+	if s.importWriting() {
 		return a, t, nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, tokenUseWait)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -210,7 +211,7 @@ func (s *Store) ClaimMailJob(ctx context.Context, claim string, now time.Time, l
 		job   store.MailJob
 		found bool
 	)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inQueueTx(ctx, func(tx *sql.Tx) error {
 		for {
 			var (
 				id     int64
@@ -267,11 +268,44 @@ func holderUpdate(ctx context.Context, tx *sql.Tx, query string, args ...any) er
 	return nil
 }
 
+// inQueueTx runs fn in a write transaction committed with
+// synchronous=NORMAL, for the steps every mail takes (claim, sending,
+// sent). In WAL mode such a commit is in the file, for every process and
+// the next start, as soon as it returns: it survives a crash of the
+// process, not a power loss, which could take back the last few (a claim,
+// a "sending" mark: the job would then be sent again after its lease).
+// FULL adds an fsync to each, and a process killed during the fsync of
+// "sending" is the worst moment of all: the mark may stand while the
+// message never got its final dot, a digest lost for good (see
+// store.JobUnknown). NORMAL takes that fsync out of the gap, and three out
+// of each mail's cost (BENCHMARKS.md, "Digests through crashes").
+func (s *Store) inQueueTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	conn, err := s.w.Conn(ctx) // the writer's one connection, until Close
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = `+s.queueSync()); err != nil {
+		return err
+	}
+	// Back to FULL for every other write, whatever happens to ctx.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = FULL`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // MarkSending moves a claimed job to sending. A claim whose lease ran out
 // but which nobody took over is still the caller's.
 func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID string) (err error) {
 	defer wrap(&err, "mark mail job %d sending", jobID)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inQueueTx(ctx, func(tx *sql.Tx) error {
 		return holderUpdate(ctx, tx, `UPDATE mail_jobs SET state = 'sending', message_id = ?
 			WHERE id = ? AND claim = ? AND state = 'claimed'`, messageID, jobID, claim)
 	})
@@ -281,7 +315,7 @@ func (s *Store) MarkSending(ctx context.Context, jobID int64, claim, messageID s
 // failures.
 func (s *Store) MarkSent(ctx context.Context, jobID int64, claim string, at time.Time) (err error) {
 	defer wrap(&err, "mark mail job %d sent", jobID)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inQueueTx(ctx, func(tx *sql.Tx) error {
 		var subID int64
 		err := tx.QueryRowContext(ctx, `UPDATE mail_jobs SET state = 'sent', sent_at = ?
 			WHERE id = ? AND claim = ? AND state = 'sending' RETURNING subscription_id`,
@@ -410,12 +444,14 @@ func (s *Store) DigestRuns(ctx context.Context, limit int) ([]store.DigestRun, e
 }
 
 // Lead takes or renews a lease in one statement: the upsert only replaces
-// a lease that ran out or is the holder's own.
+// a lease that ran out or is the holder's own. Since stays while the
+// holder renews a live lease, and starts again when it takes one.
 func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (_ bool, err error) {
 	defer wrap(&err, "lead %s", name)
 	var got string
-	err = s.w.QueryRowContext(ctx, `INSERT INTO leaders (name, holder, until) VALUES (?1, ?2, ?3)
-		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+	err = s.w.QueryRowContext(ctx, `INSERT INTO leaders (name, holder, until, since) VALUES (?1, ?2, ?3, ?4)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until,
+			since = CASE WHEN leaders.holder = excluded.holder AND leaders.until > ?4 THEN leaders.since ELSE excluded.since END
 			WHERE leaders.until <= ?4 OR leaders.holder = excluded.holder
 		RETURNING holder`, name, holder, now.Add(ttl).UnixMilli(), now.UnixMilli()).Scan(&got)
 	if errors.Is(err, sql.ErrNoRows) { // another holds a live lease
@@ -425,4 +461,53 @@ func (s *Store) Lead(ctx context.Context, name, holder string, now time.Time, tt
 		return false, err
 	}
 	return got == holder, nil
+}
+
+// ReleaseLease deletes holder's lease on name, if it still has it.
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) (err error) {
+	defer wrap(&err, "release lease %s", name)
+	_, err = s.w.ExecContext(ctx, `DELETE FROM leaders WHERE name = ? AND holder = ?`, name, holder)
+	return err
+}
+
+// Leases lists the leases by name.
+func (s *Store) Leases(ctx context.Context) ([]store.Lease, error) {
+	return queryAll(ctx, s.r, "leases", func(scan func(dest ...any) error) (store.Lease, error) {
+		var l store.Lease
+		err := scan(&l.Name, &l.Holder, rows.Millis(&l.Since), rows.Millis(&l.Until))
+		return l, err
+	}, `SELECT name, holder, NULLIF(since, 0), until FROM leaders ORDER BY name`)
+}
+
+// MailJobStates counts the periods' jobs by state in one query.
+func (s *Store) MailJobStates(ctx context.Context, periods []string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	if len(periods) == 0 {
+		return out, nil
+	}
+	type stateCount struct {
+		period, state string
+		n             int
+	}
+	scanState := func(scan func(dest ...any) error) (stateCount, error) {
+		var c stateCount
+		err := scan(&c.period, &c.state, &c.n)
+		return c, err
+	}
+	list, err := json.Marshal(periods)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := queryAll(ctx, s.r, "mail job states", scanState, `SELECT period, state, count(*) FROM mail_jobs
+		WHERE period IN (SELECT value FROM json_each(?)) GROUP BY period, state`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range rs {
+		if out[c.period] == nil {
+			out[c.period] = map[string]int{}
+		}
+		out[c.period][c.state] = c.n
+	}
+	return out, nil
 }

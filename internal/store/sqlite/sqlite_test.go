@@ -220,6 +220,39 @@ func TestReadersMapTheFile(t *testing.T) {
 	}
 }
 
+// The mail queue's steps commit with synchronous=NORMAL and leave the
+// writer at FULL for every other write, also when a step fails.
+func TestQueueStepsLeaveSynchronousFull(t *testing.T) {
+	s := openClosing(t, filepath.Join(t.TempDir(), "dailypapers.db"))
+	ctx := t.Context()
+	sub, _, err := s.Subscribe(ctx, store.Subscription{Email: "ada@example.org", Frequency: store.Daily})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ConfirmSubscription(ctx, sub.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EnqueueDigests(ctx, "daily:2025-09-03", []int64{sub.ID}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	job, err := s.ClaimMailJob(ctx, "c1", time.Now(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSending(ctx, job.ID, "someone else", "<m@x>"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("MarkSending with another's claim: %v, want a conflict", err)
+	}
+	if err := s.MarkSending(ctx, job.ID, "c1", "<m@x>"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSent(ctx, job.ID, "c1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, writer, err := s.Pragmas(ctx, "synchronous"); err != nil || writer != 2 {
+		t.Errorf("the writer's synchronous after the queue's steps = %d, %v; want 2 (FULL)", writer, err)
+	}
+}
+
 // Readers go on while an import is open, see the data as it was before
 // it, and see all of it at once when it commits.
 func TestReadersDuringImport(t *testing.T) {
@@ -555,5 +588,48 @@ func TestThrottleAllPrunes(t *testing.T) {
 	}
 	if n > 100 {
 		t.Errorf("%d rows in rate_limits, want the 100 recent keys at most", n)
+	}
+}
+
+// Two imports open at once in one process: each reads without the write
+// lock, the first to write takes it, and the other's first write waits
+// for it to end; both land.
+func TestTwoImportsAtOnce(t *testing.T) {
+	s := openClosing(t, filepath.Join(t.TempDir(), "dailypapers.db"))
+	ctx := t.Context()
+	one, err := s.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := s.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.Write(ctx, []store.Record{{Paper: paper.Paper{ID: "2601.00001", Title: "One"}}}); err != nil {
+		t.Fatal(err)
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := two.Write(ctx, []store.Record{{Paper: paper.Paper{ID: "2601.00002", Title: "Two"}}})
+		wrote <- err
+	}()
+	select {
+	case err := <-wrote:
+		t.Fatalf("the second import wrote while the first held the write lock: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := one.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	if err := two.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []paper.ID{"2601.00001", "2601.00002"} {
+		if _, err := s.Paper(ctx, id); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -347,6 +348,72 @@ func testVotes(t *testing.T, s store.Store) {
 	write(t, s, store.Record{Paper: paper.Paper{ID: a, Title: "A", Upvotes: 10, AsOf: t1}})
 	if got := getPaper(t, s, a).Upvotes; got != 12 {
 		t.Errorf("upvotes of A after importing it again = %d, want 12", got)
+	}
+}
+
+// testVotesDuringImport: an import that has written nothing yet holds no
+// lock, so votes go through while it reads batches that change nothing (an
+// unchanged file, or the long start of a large one); a vote cast then is
+// not undone when a later batch of the import changes the same paper, and
+// that change still reaches the change feed.
+func testVotesDuringImport(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	t1, t2 := ms("2025-04-06", 9, 0, 0, 0), ms("2025-04-07", 9, 0, 0, 0)
+	const p, q = paper.ID("2504.00301"), paper.ID("2504.00302")
+	recs := []store.Record{
+		{Paper: paper.Paper{ID: p, Title: "First title", Upvotes: 2, AsOf: t1},
+			Submission: &store.Submission{Day: "2025-04-06", Submitter: "akhaliq", SubmittedAt: t1}},
+		{Paper: paper.Paper{ID: q, Title: "Q", AsOf: t1}},
+	}
+	write(t, s, recs...)
+	ada := newAccount(t, s, "ada")
+	cur, v0 := lastCursor(t, s), version(t, s)
+
+	im, err := s.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Rollback()
+	for range 3 {
+		counts, err := im.Write(ctx, recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCounts(t, "unchanged batch", counts, 0, 0, 2)
+	}
+	// Before the fix the vote waited for the import to end: its deadline
+	// says so instead of hanging the test.
+	vctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if n, err := s.Vote(vctx, ada.ID, p, true); err != nil || n != 3 {
+		t.Fatalf("Vote during an import that has written nothing = %d, %v; want 3, nil", n, err)
+	}
+	v1 := version(t, s)
+	if v1 <= v0 {
+		t.Errorf("version after a vote = %d, want more than %d", v1, v0)
+	}
+
+	counts, err := im.Write(ctx, []store.Record{{Paper: paper.Paper{ID: p, Title: "Second title", Upvotes: 2, AsOf: t2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, "changing batch", counts, 0, 1, 0)
+	if err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := getPaper(t, s, p)
+	if got.Title != "Second title" || got.Upvotes != 3 {
+		t.Errorf("after the import: title %q, upvotes %d; want %q, 3 (the vote kept)", got.Title, got.Upvotes, "Second title")
+	}
+	if v := version(t, s); v <= v1 {
+		t.Errorf("version after the import = %d, want more than %d", v, v1)
+	}
+	changed, err := s.ChangedPapers(ctx, cur, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changed) != 1 || changed[0].Paper.ID != p {
+		t.Errorf("change feed after the import = %v, want %s alone", changed, p)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -647,6 +648,46 @@ func testMailQueueLeases(t *testing.T, s store.Store) {
 	}
 }
 
+// testMailJobStates: the jobs of periods counted by state, in one call.
+func testMailJobStates(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const p1, p2 = "daily:2025-09-03", "daily:2025-09-04"
+	one := subscribed(t, s, "one@example.org", store.Daily)
+	two := subscribed(t, s, "two@example.org", store.Daily)
+	three := subscribed(t, s, "three@example.org", store.Daily)
+	now := ms("2025-09-03", 6, 0, 0, 0)
+	enqueue(t, s, p1, now, 3, one.ID, two.ID, three.ID)
+	enqueue(t, s, p2, now.Add(time.Hour), 1, one.ID)
+	sent := claimJob(t, s, "a", now, time.Minute, one.ID)
+	if err := s.MarkSending(ctx, sent.ID, "a", "<m1@x>"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSent(ctx, sent.ID, "a", now); err != nil {
+		t.Fatal(err)
+	}
+	stopped := claimJob(t, s, "b", now, time.Minute, two.ID)
+	if err := s.MarkSending(ctx, stopped.ID, "b", "<m2@x>"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ExpireSending(ctx, now.Add(2*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("ExpireSending = %d, %v; want 1", n, err)
+	}
+	got, err := s.MailJobStates(ctx, []string{p1, p2, "daily:2025-09-05"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]int{
+		p1: {store.JobSent: 1, store.JobUnknown: 1, store.JobQueued: 1},
+		p2: {store.JobQueued: 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("MailJobStates = %v, want %v", got, want)
+	}
+	if got, err := s.MailJobStates(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("MailJobStates of no period = %v, %v", got, err)
+	}
+}
+
 func testMailQueueUnsubscribe(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	const p1, p2, p3 = "daily:2025-09-03", "daily:2025-09-04", "daily:2025-09-05"
@@ -871,5 +912,45 @@ func testLead(t *testing.T, s store.Store) {
 	wg.Wait()
 	if leaders != 1 {
 		t.Errorf("%d leaders at once", leaders)
+	}
+
+	// The holders, for the admin page: since when each has held its lease,
+	// which renewing keeps and a new holder starts again.
+	ls, err := s.Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]store.Lease{}
+	for _, l := range ls {
+		got[l.Name] = l
+	}
+	if len(ls) != 3 {
+		t.Errorf("Leases = %+v, want digests, harvest and race", ls)
+	}
+	if l := got["digests"]; l.Holder != "b" || !l.Since.Equal(t0.Add(111*time.Second)) || !l.Until.Equal(t0.Add(171*time.Second)) {
+		t.Errorf("digests lease = %+v, want b's since %v until %v", l, t0.Add(111*time.Second), t0.Add(171*time.Second))
+	}
+	if !lead("b", t0.Add(150*time.Second)) {
+		t.Fatal("b cannot renew")
+	}
+	if ls, err := s.Leases(ctx); err != nil || ls[0].Name != "digests" || !ls[0].Since.Equal(t0.Add(111*time.Second)) {
+		t.Errorf("after renewing, Leases = %+v, %v; want digests since %v", ls, err, t0.Add(111*time.Second))
+	}
+
+	// Released, a lease is free at once; only its holder releases it.
+	if err := s.ReleaseLease(ctx, "digests", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if lead("a", t0.Add(151*time.Second)) {
+		t.Error("a leads after releasing a lease it did not hold")
+	}
+	if err := s.ReleaseLease(ctx, "digests", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if !lead("a", t0.Add(152*time.Second)) {
+		t.Error("a cannot lead at once after b released the lease")
+	}
+	if ls, err := s.Leases(ctx); err != nil || ls[0].Holder != "a" || !ls[0].Since.Equal(t0.Add(152*time.Second)) {
+		t.Errorf("after the release, Leases = %+v, %v; want a's since %v", ls, err, t0.Add(152*time.Second))
 	}
 }
