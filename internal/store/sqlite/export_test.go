@@ -22,5 +22,6 @@ func (s *Store) SetBusyTimeout(ctx context.Context, ms int) error {
 	_, err := s.w.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.Itoa(ms))
 	return err
 }
+
 // SetFullQueueSync commits the mail queue's steps with synchronous=FULL.
 func (s *Store) SetFullQueueSync(full bool) { s.fullQueueSync = full }
