@@ -50,9 +50,9 @@ var funcs = template.FuncMap{
 	},
 	// phrase is a search for a key phrase as written: quoted, without the
 	// quotes a phrase may hold, which would end it early.
-	"phrase":  func(s string) string { return `"` + strings.ReplaceAll(s, `"`, "") + `"` },
-	"formKey": formKey,
-	"since":   func(a, b time.Time) string { return b.Sub(a).Round(time.Millisecond).String() },
+	"phrase":         func(s string) string { return `"` + strings.ReplaceAll(s, `"`, "") + `"` },
+	"formKey":        formKey,
+	"since":          func(a, b time.Time) string { return b.Sub(a).Round(time.Millisecond).String() },
 	"collectionPath": collectionPath,
 	"collectionFormOf": func(p *collectionPage) *collectionFormPage {
 		f := &collectionFormPage{Themes: p.Themes, Form: collectionForm{Title: p.Collection.Title, Description: p.Collection.Description,
