@@ -108,6 +108,20 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("DELETE "+p+"/upvote", s.handle(s.withToken(s.apiVote)))
 		mux.Handle("POST "+p+"/comment", s.handle(s.withToken(s.apiCommentPost)))
 	}
+
+	// The Collections API, as huggingface_hub speaks it (api_collections.go):
+	// reads take a token when given one (for its holder's private
+	// collections), writes need one.
+	hf := func(h handlerFunc) http.Handler { return s.handle(s.api(hfAPI(h))) }
+	mux.Handle("GET /api/whoami-v2", hf(s.apiWhoami))
+	mux.Handle("GET /api/collections", hf(s.apiCollectionsList))
+	mux.Handle("POST /api/collections", hf(s.withToken(s.apiCollectionCreate)))
+	mux.Handle("GET /api/collections/{owner}/{slug}", hf(s.apiCollectionGet))
+	mux.Handle("PATCH /api/collections/{owner}/{slug}", hf(s.withToken(s.apiCollectionUpdate)))
+	mux.Handle("DELETE /api/collections/{owner}/{slug}", hf(s.withToken(s.apiCollectionDelete)))
+	mux.Handle("POST /api/collections/{owner}/{slug}/items", hf(s.withToken(s.apiItemAdd)))
+	mux.Handle("PATCH /api/collections/{owner}/{slug}/items/{item}", hf(s.withToken(s.apiItemUpdate)))
+	mux.Handle("DELETE /api/collections/{owner}/{slug}/items/{item}", hf(s.withToken(s.apiItemDelete)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	// Every state-changing request from another site is refused (checked
