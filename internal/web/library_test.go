@@ -54,7 +54,7 @@ func TestSaveButtonAndSavedPage(t *testing.T) {
 	}
 
 	// The paper page and the Saved page show the viewer's state.
-	p := ada.get("/papers/" + libPaperA).want(t, "the paper page, signed in", http.StatusOK)
+	p := ada.get("/papers/"+libPaperA).want(t, "the paper page, signed in", http.StatusOK)
 	if got := p.text(".actions form.save.saved .label"); got != "Saved" {
 		t.Errorf("the paper page's Save button says %q, want Saved", got)
 	}
@@ -154,12 +154,12 @@ func TestCollectionPages(t *testing.T) {
 	if got := anon.get("/papers/" + libPaperB).text(".in-collections a"); got != "Agents to read" {
 		t.Errorf("the paper page lists collections %q", got)
 	}
-	feed := anon.get(strings.Replace(path, "/collections/", "/feeds/collections/", 1) + ".atom").want(t, "the collection's feed", http.StatusOK)
+	feed := anon.get(strings.Replace(path, "/collections/", "/feeds/collections/", 1)+".atom").want(t, "the collection's feed", http.StatusOK)
 	if strings.Count(feed.body, "<entry>") != 2 || !strings.Contains(feed.body, libPaperB) {
 		t.Errorf("the collection's feed:\n%s", feed.body)
 	}
 	// Citations of the whole collection, in its order.
-	bib := anon.get(path + ".bib").want(t, "the collection as BibTeX", http.StatusOK)
+	bib := anon.get(path+".bib").want(t, "the collection as BibTeX", http.StatusOK)
 	if i, j := strings.Index(bib.body, libPaperB), strings.Index(bib.body, libPaperA); i < 0 || j < 0 || i > j {
 		t.Errorf("collection.bib not in the collection's order:\n%s", bib.body)
 	}
@@ -175,7 +175,7 @@ func TestCollectionPages(t *testing.T) {
 	bob := c.browser()
 	bob.signUp("bob")
 	bob.get(path).want(t, "a private collection of another", http.StatusNotFound)
-	bob.get(path + ".bib").want(t, "a private collection's export", http.StatusNotFound)
+	bob.get(path+".bib").want(t, "a private collection's export", http.StatusNotFound)
 	bob.post(path+"/edit", form("title", "Mine")).want(t, "edit another's private collection", http.StatusNotFound)
 	bob.post(path+"/items/"+itemID+"/delete", nil).want(t, "remove from another's private collection", http.StatusNotFound)
 	anon.get(strings.Replace(path, "/collections/", "/feeds/collections/", 1)+".atom").want(t, "a private collection's feed", http.StatusNotFound)
