@@ -219,7 +219,8 @@ func (s *Server) apiCollectionsList(w http.ResponseWriter, r *http.Request) erro
 
 // apiCollectionOf finds the collection of /api/collections/{owner}/{slug}
 // for its reader (404 for another's private one); write says it is for a
-// change, which only its owner may make (403).
+// change, which only its owner may make (403), within the library's rate
+// limit.
 func (s *Server) apiCollectionOf(r *http.Request, v *store.Account, write bool) (store.Collection, error) {
 	c, _, err := s.findCollection(r.Context(), r.PathValue("owner"), r.PathValue("slug"), v)
 	if err != nil {
@@ -227,6 +228,9 @@ func (s *Server) apiCollectionOf(r *http.Request, v *store.Account, write bool) 
 	}
 	if write && (v == nil || v.ID != c.Owner.ID) {
 		return c, forbidden("You may change only your own collections.")
+	}
+	if write {
+		return c, s.allowLibrary(r, v)
 	}
 	return c, nil
 }
@@ -255,6 +259,9 @@ type apiCreateCollectionRequest struct {
 // uses already is 409 with that collection's slug, which
 // create_collection(exists_ok=True) reads to fetch it.
 func (s *Server) apiCollectionCreate(w http.ResponseWriter, r *http.Request, a *store.Account) error {
+	if err := s.allowLibrary(r, a); err != nil {
+		return err
+	}
 	var req apiCreateCollectionRequest
 	if err := readJSON(r, &req); err != nil {
 		return err

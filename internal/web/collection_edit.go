@@ -87,6 +87,9 @@ func (s *Server) collectionCreate(w http.ResponseWriter, r *http.Request) error 
 		signInFirst(w, r, "/collections/new", "library")
 		return nil
 	}
+	if err := s.allowLibrary(r, a); err != nil {
+		return err
+	}
 	p, err := s.formPaper(r, r.PostFormValue("paper"))
 	if err != nil {
 		return err
@@ -127,6 +130,9 @@ func (s *Server) collectionAdd(w http.ResponseWriter, r *http.Request) error {
 	if a == nil {
 		signInFirst(w, r, backTo(r, "/"), "library")
 		return nil
+	}
+	if err := s.allowLibrary(r, a); err != nil {
+		return err
 	}
 	p, err := s.formPaper(r, r.PostFormValue("paper"))
 	if err != nil {
@@ -173,6 +179,9 @@ func (s *Server) ownedCollection(w http.ResponseWriter, r *http.Request) (*store
 	}
 	c, err := s.ownCollection(r.Context(), r.PathValue("owner"), r.PathValue("slug"), a)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.allowLibrary(r, a); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -87,6 +87,12 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
+// allowLibrary keeps an account's writes to its library within
+// Limits.LibraryAccount.
+func (s *Server) allowLibrary(r *http.Request, a *store.Account) error {
+	return s.allow(r.Context(), "changes to your saved papers and collections", limitKey{"library/account", s.limits.LibraryAccount, fmt.Sprint(a.ID)})
+}
+
 // libraryError turns the store's refusals of a library write into what
 // people read: the limits, duplicates and unknown papers named.
 func libraryError(err error, what string) error {

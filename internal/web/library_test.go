@@ -1,12 +1,16 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/dailypapers/dailypapers/internal/ratelimit"
 )
 
 // The demo papers the library's tests keep.
@@ -255,4 +259,26 @@ func TestCitations(t *testing.T) {
 		meta["citation_pdf_url"][0] != "https://arxiv.org/pdf/"+libPaperA || len(meta["citation_date"]) != 1 {
 		t.Errorf("citation tags: %v", meta)
 	}
+}
+
+// An account's library writes are rate limited, from the pages and the
+// API alike: a change to a public collection empties the page cache.
+func TestLibraryWritesAreRateLimited(t *testing.T) {
+	limits := limitsOf(ratelimit.Limit{Events: 10000, Per: time.Minute})
+	limits.LibraryAccount = ratelimit.Limit{Events: 3, Per: time.Hour}
+	c := newCommunity(t, communityOptions{limits: limits})
+	ada := c.browser()
+	ada.signUp("ada")
+	ada.post("/saved", form("paper", libPaperA, "save", "1")).want(t, "a save", http.StatusSeeOther)
+	path := ada.post("/collections", form("title", "Limited", "paper", libPaperA)).want(t, "a collection", http.StatusSeeOther).location
+	ada.post("/saved", form("paper", libPaperB, "save", "1")).want(t, "a third write", http.StatusSeeOther)
+	a := ada.post(path+"/edit", form("title", "Limited, renamed")).want(t, "a fourth write", http.StatusTooManyRequests)
+	if a.header.Get("Retry-After") == "" {
+		t.Error("a refused write without Retry-After")
+	}
+	hub := &hubClient{t: t, base: c.srv.URL, token: hubToken(t, c, "bob")}
+	for i := range 3 {
+		hub.do("POST", "/api/collections", fmt.Sprintf(`{"title": "API %d", "namespace": "bob", "private": false}`, i)).want(t, "an API write", http.StatusOK)
+	}
+	hub.do("POST", "/api/collections", `{"title": "API 4", "namespace": "bob", "private": false}`).want(t, "a fourth API write", http.StatusTooManyRequests)
 }

@@ -26,6 +26,9 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	save := r.PostFormValue("save") != "0"
+	if err := s.allowLibrary(r, a); err != nil {
+		return err
+	}
 	if save {
 		err = s.store.SavePaper(r.Context(), a.ID, id, s.now(), library.MaxSaved)
 	} else {
