@@ -64,10 +64,13 @@ func entry(b *strings.Builder, p *paper.Paper, key string) {
 		b.WriteString("},\n")
 	}
 	field("title", TeX(title(p)))
-	ns := names(p)
-	authors := make([]string, len(ns))
+	ns, more := names(p)
+	authors := make([]string, len(ns), len(ns)+1)
 	for i, n := range ns {
 		authors[i] = bibName(n)
+	}
+	if more {
+		authors = append(authors, "others") // BibTeX writes "et al."
 	}
 	field("author", strings.Join(authors, " and "))
 	field("year", year(p))

@@ -36,9 +36,8 @@ type Name struct {
 // Names are split conservatively: a name the rules cannot read (one word,
 // an organisation) keeps all of its words as the family name.
 func SplitName(name string) Name {
-	name = strings.Join(strings.Fields(name), " ")
 	if fam, given, ok := strings.Cut(name, ","); ok {
-		return Name{Family: strings.TrimSpace(fam), Given: strings.TrimSpace(given)}
+		return Name{Family: strings.Join(strings.Fields(fam), " "), Given: strings.Join(strings.Fields(given), " ")}
 	}
 	words := strings.Fields(name)
 	var n Name
@@ -68,15 +67,26 @@ func title(p *paper.Paper) string {
 	return strings.Join(strings.Fields(paper.DeLaTeX(p.Title)), " ")
 }
 
-// names are a paper's authors, split, with TeX accents as letters.
-func names(p *paper.Paper) []Name {
-	out := make([]Name, 0, len(p.Authors))
-	for _, a := range p.Authors {
+// MaxAuthors is how many authors a citation names before "and others"
+// (BibTeX), or before it stops (RIS, CSL-JSON, which mark the rest as
+// "others"). INSPIRE cuts a collaboration's thousands of names after ten;
+// 50 keeps every paper but the big collaborations whole, and bounds what
+// an export of a whole collection costs by its number of papers alone.
+const MaxAuthors = 50
+
+// names are a paper's first MaxAuthors authors, split, with TeX accents as
+// letters, and whether there were more.
+func names(p *paper.Paper) ([]Name, bool) {
+	out := make([]Name, 0, min(len(p.Authors), MaxAuthors))
+	for i, a := range p.Authors {
+		if len(out) == MaxAuthors {
+			return out, i < len(p.Authors)
+		}
 		if n := SplitName(paper.DeLaTeX(a.Name)); n.Family != "" {
 			out = append(out, n)
 		}
 	}
-	return out
+	return out, false
 }
 
 // year is the year of a paper's first version, "" when unknown.
@@ -121,10 +131,14 @@ var stopWords = map[string]bool{"a": true, "an": true, "the": true, "on": true, 
 // digits.
 func baseKey(p *paper.Paper) string {
 	fam := "anon"
-	if ns := names(p); len(ns) > 0 {
-		words := strings.Fields(ns[0].Family)
-		if k := keyWord(words[len(words)-1]); k != "" {
-			fam = k
+	// The first author with a name; the others are not read.
+	for _, a := range p.Authors {
+		if n := SplitName(paper.DeLaTeX(a.Name)); n.Family != "" {
+			words := strings.Fields(n.Family)
+			if k := keyWord(words[len(words)-1]); k != "" {
+				fam = k
+			}
+			break
 		}
 	}
 	y := year(p)
@@ -147,11 +161,18 @@ func baseKey(p *paper.Paper) string {
 func Keys(ps []paper.Paper) []string {
 	keys := make([]string, len(ps))
 	used := make(map[string]bool, len(ps))
+	// next is the suffix each base key tries next, so that a thousand
+	// papers of one key cost a thousand tries, not half a million.
+	next := make(map[string]int)
 	for i := range ps {
 		base := baseKey(&ps[i])
 		k := base
-		for n := 1; used[k]; n++ {
-			k = base + suffix(n)
+		if used[k] {
+			n := max(next[base], 1)
+			for k = base + suffix(n); used[k]; k = base + suffix(n) {
+				n++
+			}
+			next[base] = n + 1
 		}
 		used[k] = true
 		keys[i] = k

@@ -3,6 +3,7 @@ package cite
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,35 @@ func TestCSL(t *testing.T) {
 	}
 	if d := it["issued"].(map[string]any)["date-parts"].([]any)[0].([]any); d[0] != 2017.0 || d[1] != 6.0 || d[2] != 12.0 {
 		t.Errorf("issued = %v", d)
+	}
+}
+
+func TestManyAuthors(t *testing.T) {
+	big := p("2001.00010", "Observation of a New Particle", 2012)
+	for i := range 3000 {
+		big.Authors = append(big.Authors, paper.Author{Name: fmt.Sprintf("Given%d Family%d", i, i)})
+	}
+	var bib, ris bytes.Buffer
+	if err := BibTeX(&bib, []paper.Paper{big}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(bib.String(), " and "); n != MaxAuthors || !strings.Contains(bib.String(), "Family49, Given49 and others},") {
+		t.Errorf("BibTeX of 3,000 authors names %d, want %d and others:\n%.300s", n+1, MaxAuthors, bib.String())
+	}
+	if err := RIS(&ris, []paper.Paper{big}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(ris.String(), "AU  - "); n != MaxAuthors+1 || !strings.Contains(ris.String(), "AU  - others\r\n") {
+		t.Errorf("RIS of 3,000 authors: %d AU lines", n)
+	}
+	items := CSL([]paper.Paper{big})
+	if a := items[0].Author; len(a) != MaxAuthors+1 || a[MaxAuthors].Literal != "others" || a[0].Family != "Family0" {
+		t.Errorf("CSL of 3,000 authors: %d names, last %+v", len(a), a[len(a)-1])
+	}
+	// Exactly MaxAuthors authors: all named, no "others".
+	whole := big
+	whole.Authors = big.Authors[:MaxAuthors]
+	if e := Entry(&whole); strings.Contains(e, "others") {
+		t.Errorf("%d authors got \"others\"", MaxAuthors)
 	}
 }

@@ -31,9 +31,10 @@ type CSLItem struct {
 
 // CSLName is a CSL name.
 type CSLName struct {
-	Family string `json:"family"`
-	Given  string `json:"given,omitempty"`
-	Suffix string `json:"suffix,omitempty"`
+	Family  string `json:"family,omitempty"`
+	Literal string `json:"literal,omitempty"` // "others", after MaxAuthors
+	Given   string `json:"given,omitempty"`
+	Suffix  string `json:"suffix,omitempty"`
 }
 
 // CSLDate is a CSL date as date-parts.
@@ -49,8 +50,12 @@ func CSL(ps []paper.Paper) []CSLItem {
 		p := &ps[i]
 		it := CSLItem{ID: keys[i], Type: "article", Title: title(p), Abstract: p.Abstract, Publisher: "arXiv",
 			Number: "arXiv:" + string(p.ID), DOI: p.DOI, URL: p.ID.AbsURL(), Note: p.JournalRef, Keyword: p.PrimaryCategory(), Source: "arXiv.org"}
-		for _, n := range names(p) {
-			it.Author = append(it.Author, CSLName(n))
+		ns, more := names(p)
+		for _, n := range ns {
+			it.Author = append(it.Author, CSLName{Family: n.Family, Given: n.Given, Suffix: n.Suffix})
+		}
+		if more {
+			it.Author = append(it.Author, CSLName{Literal: "others"})
 		}
 		if !p.Published.IsZero() {
 			t := p.Published.UTC()

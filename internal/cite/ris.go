@@ -40,7 +40,8 @@ func risRecord(b *strings.Builder, p *paper.Paper) {
 	}
 	tag("TY", "GEN")
 	tag("TI", title(p))
-	for _, n := range names(p) {
+	ns, more := names(p)
+	for _, n := range ns {
 		name := n.Family
 		if n.Given != "" {
 			name += ", " + n.Given
@@ -49,6 +50,9 @@ func risRecord(b *strings.Builder, p *paper.Paper) {
 			name += ", " + n.Suffix
 		}
 		tag("AU", name)
+	}
+	if more {
+		tag("AU", "others")
 	}
 	if !p.Published.IsZero() {
 		tag("PY", year(p))

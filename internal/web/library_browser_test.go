@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,9 +140,11 @@ func TestBrowserLibrary(t *testing.T) {
 	run("fill in the collection", chromedp.SendKeys(chromedp.CSS("#c-title"), "Agents to read"),
 		chromedp.SendKeys(chromedp.CSS("#c-description"), "Environments for agent learning"))
 	load("make the collection", click("form[action='/collections'] button[type=submit]"), ".collection-items")
-	if s := state("the new collection"); !strings.HasPrefix(s.Path, "/collections/reader/agents-to-read-") || !strings.HasPrefix(s.H1, "Agents to read") || s.Items != 1 {
+	s := state("the new collection")
+	if !strings.HasPrefix(s.Path, "/collections/reader/agents-to-read-") || !strings.HasPrefix(s.H1, "Agents to read") || s.Items != 1 {
 		t.Errorf("the new collection: %+v", s)
 	}
+	collection := s.Path
 	noErrors("new collection")
 
 	// 4. A Markdown note on the paper, rendered and sanitised.
@@ -180,7 +183,16 @@ func TestBrowserLibrary(t *testing.T) {
 		t.Errorf("the clipboard holds %q, want the BibTeX shown", copied)
 	}
 	screenshot("library-cite.png")
+	// At a phone's width, with the Cite box open, nothing runs past the edge.
 	run("phone viewport", chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	if o := evaluate[overflow](t, bctx, "measure the paper page", fmt.Sprintf(overflowJS, phoneWidth)); o.ScrollWidth > o.InnerWidth || o.ScrollWidth > phoneWidth {
+		t.Errorf("the paper page with Cite open on a %dpx wide phone is %dpx wide; past the edge: %s", phoneWidth, o.ScrollWidth, strings.Join(o.Wide, ", "))
+	}
 	screenshot("library-cite-phone.png")
-	noErrors("cite")
+	load("the collection on a phone", chromedp.Navigate(srv.URL+collection), ".collection-items")
+	if o := evaluate[overflow](t, bctx, "measure the collection", fmt.Sprintf(overflowJS, phoneWidth)); o.ScrollWidth > o.InnerWidth || o.ScrollWidth > phoneWidth {
+		t.Errorf("the collection page on a %dpx wide phone is %dpx wide; past the edge: %s", phoneWidth, o.ScrollWidth, strings.Join(o.Wide, ", "))
+	}
+	screenshot("library-collection-phone.png")
+	noErrors("phone")
 }
