@@ -28,9 +28,18 @@ func RIS(w io.Writer, ps []paper.Paper) error {
 
 func risRecord(b *strings.Builder, p *paper.Paper) {
 	tag := func(t, v string) {
-		// A line break would start a record of its own.
-		v = strings.Join(strings.Fields(v), " ")
-		if v == "" {
+		// A line break would start a tag of its own. Only the breaks are
+		// replaced, in one pass: splitting a whole abstract into words
+		// doubled the cost of an export.
+		if strings.ContainsAny(v, "\r\n") {
+			v = strings.Map(func(r rune) rune {
+				if r == '\r' || r == '\n' {
+					return ' '
+				}
+				return r
+			}, v)
+		}
+		if v = strings.TrimSpace(v); v == "" {
 			return
 		}
 		b.WriteString(t)
