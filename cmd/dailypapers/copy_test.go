@@ -30,6 +30,8 @@ type site struct {
 	papers   []paper.ID
 	ada, bob store.Account
 	comment  int64
+	// collection is the id of ada's collection.
+	collection int64
 }
 
 func hash(s string) []byte {
@@ -101,6 +103,16 @@ func buildSite(t *testing.T) site {
 	_, err = st.CreateAPIToken(ctx, store.APIToken{UserID: s.ada.ID, Name: "laptop", Prefix: "dp_abcd", TokenHash: hash("token")})
 	must(err)
 	must(st.CreatePasswordReset(ctx, store.PasswordReset{TokenHash: hash("reset"), UserID: s.bob.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}))
+	// A reader's library: saved papers and a collection with a note.
+	must(st.SavePaper(ctx, s.ada.ID, s.papers[1], now, 0))
+	must(st.SavePaper(ctx, s.ada.ID, s.papers[0], now, 0))
+	coll, err := st.CreateCollection(ctx, store.Collection{Owner: s.ada.User, Title: "Lesen, später", Description: "ünïcode", Theme: "pink", CreatedAt: now}, 0)
+	must(err)
+	s.collection = coll.ID
+	for _, id := range s.papers[:2] {
+		_, err = st.AddCollectionItem(ctx, store.CollectionItem{CollectionID: coll.ID, Paper: paper.Paper{ID: id}, Note: "*why*", NoteHTML: "<p><em>why</em></p>\n", AddedAt: now}, 0)
+		must(err)
+	}
 	daily, _, err := st.Subscribe(ctx, store.Subscription{Email: "Ada@Example.org", UserID: s.ada.ID, Frequency: store.Daily,
 		Categories: []string{"cs.CL", "cs"}, Keywords: []string{"language model", "<agents> & \"tools\""}, Query: "retrieval"})
 	must(err)
@@ -240,6 +252,9 @@ func TestCopyToPostgres(t *testing.T) {
 		return a, err
 	})
 	same("stats", func(st store.Store) (any, error) { return st.Stats(ctx) })
+	same("saved papers", func(st store.Store) (any, error) { return st.SavedPapers(ctx, s.ada.ID, 10, 0) })
+	same("a collection", func(st store.Store) (any, error) { return st.Collection(ctx, s.collection) })
+	same("its items", func(st store.Store) (any, error) { return st.CollectionItems(ctx, s.collection, store.ItemQuery{}) })
 
 	// New rows get new ids: the sequences were moved past the copied ones.
 	carol, err := pg.CreateAccount(ctx, store.Account{User: store.User{Username: "carol"}, Email: "carol@example.org", PasswordHash: "h"})

@@ -21,3 +21,17 @@ func HashToken(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
 }
+
+// APITokenPrefix starts every personal API token, so that secret scanners
+// and people can recognise one.
+const APITokenPrefix = "dp_"
+
+// NewAPIToken makes a personal API token (APITokenPrefix and 32 random
+// bytes, base64url), the hash to store for it, and the first characters
+// shown to tell tokens apart. The token is shown once and never stored.
+func NewAPIToken() (token string, hash []byte, shown string) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	token = APITokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token), token[:len(APITokenPrefix)+6]
+}

@@ -221,6 +221,7 @@ type Store interface {
 	Community
 	Digests
 	Catalogue
+	Library
 
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)

@@ -368,7 +368,7 @@ func TestAPIConditionalGetAndCORS(t *testing.T) {
 // Every documented field of every GET is in the running server's answers
 // with its documented type, and nothing undocumented is.
 func TestOpenAPIMatchesResponses(t *testing.T) {
-	srv, _ := apiSite(t)
+	srv, st := apiSite(t)
 	specAny, _ := apiGet(t, srv, "/api/openapi.json", http.StatusOK)
 	spec := specAny.(map[string]any)
 	schemas := spec["components"].(map[string]any)["schemas"].(map[string]any)
@@ -409,8 +409,22 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 			}
 		}
 	}
+	// A public collection with a paper and a note, for the Collections API's reads.
+	ada, err := st.CreateAccount(t.Context(), store.Account{User: store.User{Username: "ada"}, Email: "ada@example.org", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coll, err := st.CreateCollection(t.Context(), store.Collection{Owner: ada.User, Title: "Reading list", Theme: "orange"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddCollectionItem(t.Context(), store.CollectionItem{CollectionID: coll.ID, Paper: paper.Paper{ID: "2608.19880"}, Note: "*x*", NoteHTML: "<p><em>x</em></p>"}, 0); err != nil {
+		t.Fatal(err)
+	}
 	paths := spec["paths"].(map[string]any)
 	for _, tc := range []struct{ doc, path string }{
+		{"/api/collections", "/api/collections?owner=ada&item=papers/2608.19880"},
+		{"/api/collections/{owner}/{slug}", "/api/" + strings.TrimPrefix(collectionPath(coll), "/")},
 		{"/api/daily_papers", "/api/daily_papers"},
 		{"/api/daily_papers", "/api/daily_papers?week=2026-W34&sort=trending"},
 		{"/api/papers", "/api/papers?limit=20"},

@@ -1041,7 +1041,7 @@ func TestAPITokens(t *testing.T) {
 
 	page := pat.post("/settings/tokens", form("name", "my bot")).want(t, "create token", http.StatusOK)
 	token := page.text(".notice code.token")
-	if !strings.HasPrefix(token, tokenPrefix) || len(token) < 40 {
+	if !strings.HasPrefix(token, auth.APITokenPrefix) || len(token) < 40 {
 		t.Fatalf("new token %q", token)
 	}
 	if strings.Contains(pat.get("/settings/tokens").body, token) {

@@ -33,6 +33,11 @@ type Limits struct {
 	SubscribeAccount, SubscribeAddress ratelimit.Limit
 	// Votes, from the pages and the API alike.
 	VoteAccount, VoteAddress ratelimit.Limit
+	// LibraryAccount counts an account's writes to its library (saves,
+	// collections and their papers, from the pages and the API alike): a
+	// change to a public collection moves the store's version, which
+	// empties the page cache, so a script must not do it without end.
+	LibraryAccount ratelimit.Limit
 	// SearchAddress counts the searches a client address runs (pages,
 	// feeds and the API; answers from the page cache are free). The query
 	// budget bounds each one; this bounds how many one client may ask for.
@@ -57,6 +62,9 @@ var DefaultLimits = Limits{
 	// one every 6 s); an address shared by a lab gets three times that.
 	VoteAccount: ratelimit.Limit{Events: 100, Per: 10 * time.Minute},
 	VoteAddress: ratelimit.Limit{Events: 300, Per: 10 * time.Minute},
+	// A person filing papers by hand stays far below 600 in ten minutes; a
+	// script filling a collection of 2,000 takes half an hour.
+	LibraryAccount: ratelimit.Limit{Events: 600, Per: 10 * time.Minute},
 	// 600 at once, then one a second: more than a person reading results
 	// or a feed reader polling, less than a script in a loop.
 	SearchAddress: ratelimit.Limit{Events: 600, Per: 10 * time.Minute},

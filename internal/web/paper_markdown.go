@@ -12,13 +12,21 @@ import (
 )
 
 // paperOrMarkdown serves /papers/{id}: the page, or the paper as Markdown
-// for /papers/{id}.md and for clients that ask for text/markdown.
+// for /papers/{id}.md and for clients that ask for text/markdown, or its
+// citation for /papers/{id}.bib, .ris and .json and for clients that ask
+// for CSL-JSON (paper_cite.go).
 func (s *Server) paperOrMarkdown(page handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Add("Vary", "Accept")
 		raw := r.PathValue("id")
 		if strings.HasSuffix(raw, ".md") {
 			return s.paperMarkdown(w, r, strings.TrimSuffix(raw, ".md"))
+		}
+		if id, f := citeSuffix(raw); f != nil {
+			return s.paperCitation(w, r, id, f)
+		}
+		if wantsCSL(r.Header.Get("Accept")) {
+			return s.paperCitation(w, r, raw, &citeFormats[2])
 		}
 		if prefersMarkdown(r.Header.Get("Accept")) {
 			return s.paperMarkdown(w, r, raw)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/cite"
 	"github.com/dailypapers/dailypapers/internal/markdown"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -28,7 +29,17 @@ type paperPage struct {
 	// Draft is a comment the viewer posted that was refused, shown again
 	// in its form with the reason.
 	Draft commentDraft
+	// BibTeX is the paper's citation, shown under the Cite button.
+	BibTeX string
+	// Collections are the public collections that hold the paper.
+	Collections []store.Collection
+	// MyCollections are the viewer's own, to add the paper to.
+	MyCollections []store.Collection
 }
+
+// paperCollectionsShown is how many of the public collections holding a
+// paper its page lists.
+const paperCollectionsShown = 20
 
 // commentDraft is a refused comment: its text, the reason, and the comment
 // it answers (0 for none).
@@ -121,6 +132,16 @@ func (s *Server) showPaper(w http.ResponseWriter, r *http.Request, id paper.ID, 
 			return err
 		}
 		page.Stars = starTrendOf(hist)
+	}
+	page.BibTeX = cite.Entry(&p)
+	page.Meta = citationMeta(&p)
+	if page.Collections, err = s.store.Collections(r.Context(), store.CollectionQuery{Paper: id, Limit: paperCollectionsShown}); err != nil {
+		return err
+	}
+	if page.Viewer != nil {
+		if page.MyCollections, err = s.store.Collections(r.Context(), store.CollectionQuery{OwnerID: page.Viewer.ID, Private: true}); err != nil {
+			return err
+		}
 	}
 	page.Reported, _ = strconv.ParseInt(r.URL.Query().Get("reported"), 10, 64)
 	if page.Similar, err = s.similar(r, &p); err != nil {

@@ -22,6 +22,9 @@ type profilePage struct {
 	// Imported is the page of a name no account has, which imported feeds
 	// credited entries to: those entries, and no account.
 	Imported bool
+	// Collections are the user's collections: public ones, and private
+	// ones too on the owner's own profile.
+	Collections []store.Collection
 }
 
 func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) error {
@@ -50,6 +53,9 @@ func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if page.Upvoted, err = s.store.UserUpvotes(ctx, u.ID, profileLimit); err != nil {
+		return err
+	}
+	if page.Collections, err = s.store.Collections(ctx, store.CollectionQuery{OwnerID: u.ID, Private: page.Self}); err != nil {
 		return err
 	}
 	if err := s.markVotes(r, &page.layout, feedIDs(page.Submissions)); err != nil {

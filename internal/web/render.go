@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/library"
 	"github.com/dailypapers/dailypapers/internal/markdown"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
@@ -40,7 +41,7 @@ var funcs = template.FuncMap{
 	"add":          func(a, b int) int { return a + b },
 	"categoryName": categoryName,
 	"card":         card,
-	"paperCard": func(page interface{ votedOn(paper.ID) bool }, p paper.Paper) cardData {
+	"paperCard": func(page cardPage, p paper.Paper) cardData {
 		return card(page, store.FeedItem{Paper: p})
 	},
 	"markdown": markdown.Render,
@@ -49,9 +50,16 @@ var funcs = template.FuncMap{
 	},
 	// phrase is a search for a key phrase as written: quoted, without the
 	// quotes a phrase may hold, which would end it early.
-	"phrase":  func(s string) string { return `"` + strings.ReplaceAll(s, `"`, "") + `"` },
-	"formKey": formKey,
-	"since":   func(a, b time.Time) string { return b.Sub(a).Round(time.Millisecond).String() },
+	"phrase":         func(s string) string { return `"` + strings.ReplaceAll(s, `"`, "") + `"` },
+	"formKey":        formKey,
+	"since":          func(a, b time.Time) string { return b.Sub(a).Round(time.Millisecond).String() },
+	"collectionPath": collectionPath,
+	"collectionFormOf": func(p *collectionPage) *collectionFormPage {
+		f := &collectionFormPage{Themes: p.Themes, Form: collectionForm{Title: p.Collection.Title, Description: p.Collection.Description,
+			Theme: p.Collection.Theme, Private: p.Collection.Private}}
+		f.Max.Title, f.Max.Description = library.MaxTitle, library.MaxDescription
+		return f
+	},
 	"commentIn": func(page interface{ viewerOf() *store.Account }, c commentView) commentData {
 		return commentData{C: c, Viewer: page.viewerOf()}
 	},
@@ -114,8 +122,12 @@ type layout struct {
 	Viewer    *store.Account    // the signed-in account, nil for visitors
 	Here      string            // this page's path and query, to come back to after signing in
 	Voted     map[paper.ID]bool // the papers on the page the viewer upvoted
+	Saved     map[paper.ID]bool // the papers on the page in the viewer's Saved list
 	Feeds     []feedLink        // the page's list as feeds, for autodiscovery (feeds.go)
 	Image     string            // the page's preview image for link previews (og:image), "" for none
+	// Meta are the page's <meta name content> tags, such as the citation_*
+	// tags that reference managers read from a paper's page.
+	Meta []metaTag
 	// Digest is the viewer's digest subscription, nil for none: the footer
 	// shows its state rather than offering it again.
 	Digest *store.Subscription
@@ -124,17 +136,25 @@ type layout struct {
 	DigestSent string
 }
 
+// metaTag is one <meta name content> tag.
+type metaTag struct{ Name, Content string }
+
 func (s *Server) layout(r *http.Request, title, nav string) layout {
 	return layout{SiteName: s.siteName, Title: title, Nav: nav, Viewer: viewer(r), Here: localPath(r.URL.RequestURI()), Digest: viewerDigest(r)}
 }
 
-// markVotes notes which of the page's papers the viewer upvoted.
+// markVotes notes which of the page's papers the viewer upvoted and which
+// they saved. Only signed-in pages carry either, and those are never kept
+// in the shared page cache (cached).
 func (s *Server) markVotes(r *http.Request, l *layout, ids []paper.ID) error {
 	if l.Viewer == nil || len(ids) == 0 {
 		return nil
 	}
 	var err error
-	l.Voted, err = s.store.Voted(r.Context(), l.Viewer.ID, ids)
+	if l.Voted, err = s.store.Voted(r.Context(), l.Viewer.ID, ids); err != nil {
+		return err
+	}
+	l.Saved, err = s.store.Saved(r.Context(), l.Viewer.ID, ids)
 	return err
 }
 
@@ -142,15 +162,24 @@ func (s *Server) markVotes(r *http.Request, l *layout, ids []paper.ID) error {
 type cardData struct {
 	store.FeedItem
 	Voted bool
+	Saved bool
 }
 
-// card pairs a feed entry with the page's votes, for the card template:
-// {{template "card" (card $ .)}}.
-func card(page interface{ votedOn(paper.ID) bool }, it store.FeedItem) cardData {
-	return cardData{FeedItem: it, Voted: page.votedOn(it.Paper.ID)}
+// cardPage is a page whose cards show the viewer's votes and saves.
+type cardPage interface {
+	votedOn(paper.ID) bool
+	savedOn(paper.ID) bool
+}
+
+// card pairs a feed entry with the page's votes and saves, for the card
+// template: {{template "card" (card $ .)}}.
+func card(page cardPage, it store.FeedItem) cardData {
+	return cardData{FeedItem: it, Voted: page.votedOn(it.Paper.ID), Saved: page.savedOn(it.Paper.ID)}
 }
 
 func (l *layout) votedOn(id paper.ID) bool { return l.Voted[id] }
+
+func (l *layout) savedOn(id paper.ID) bool { return l.Saved[id] }
 
 func (l *layout) viewerOf() *store.Account { return l.Viewer }
 

@@ -48,6 +48,21 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /comments/{id}/delete", s.handle(s.commentDeletePost))
 	mux.Handle("POST /comments/{id}/report", s.handle(s.commentReportPost))
 
+	// A reader's library: the Saved list and collections (save.go,
+	// saved_show.go, collection_show.go, collection_edit.go).
+	mux.Handle("POST /saved", s.handle(s.savePost))
+	mux.Handle("GET /saved", s.handle(s.savedShow))
+	for i := range citeFormats {
+		mux.Handle("GET /saved"+citeFormats[i].ext, s.handle(s.savedExport(&citeFormats[i])))
+	}
+	mux.Handle("GET /collections/new", s.handle(s.collectionNewForm))
+	mux.Handle("POST /collections", s.handle(s.collectionCreate))
+	mux.Handle("POST /collections/add", s.handle(s.collectionAdd))
+	mux.Handle("GET /collections/{owner}/{slug}", s.handle(s.cached(s.collectionShow)))
+	mux.Handle("POST /collections/{owner}/{slug}/edit", s.handle(s.collectionEdit))
+	mux.Handle("POST /collections/{owner}/{slug}/delete", s.handle(s.collectionDelete))
+	mux.Handle("POST /collections/{owner}/{slug}/items/{item}/{action}", s.handle(s.collectionItemPost))
+
 	// Email digests.
 	mux.Handle("POST /subscribe", s.handle(s.subscribePost))
 	mux.Handle("GET /subscription/confirm/{token}", s.handle(s.withSubscription(digest.PurposeConfirm, s.subscriptionConfirm)))
@@ -78,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /feeds/{file}", feed(s.feedTop))
 	mux.Handle("GET /feeds/category/{file}", feed(s.feedCategory))
 	mux.Handle("GET /feeds/user/{file}", feed(s.feedUser))
+	mux.Handle("GET /feeds/collections/{owner}/{file}", feed(s.feedCollection))
 	// GET /search.atom, GET /search.rss and GET /search.json.
 	for _, f := range syndication.Formats {
 		mux.Handle("GET /search."+f.Ext, feed(func(w http.ResponseWriter, r *http.Request) error {
@@ -92,6 +108,20 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("DELETE "+p+"/upvote", s.handle(s.withToken(s.apiVote)))
 		mux.Handle("POST "+p+"/comment", s.handle(s.withToken(s.apiCommentPost)))
 	}
+
+	// The Collections API, as huggingface_hub speaks it (api_collections.go):
+	// reads take a token when given one (for its holder's private
+	// collections), writes need one.
+	hf := func(h handlerFunc) http.Handler { return s.handle(s.api(hfAPI(h))) }
+	mux.Handle("GET /api/whoami-v2", hf(s.apiWhoami))
+	mux.Handle("GET /api/collections", hf(s.apiCollectionsList))
+	mux.Handle("POST /api/collections", hf(s.withToken(s.apiCollectionCreate)))
+	mux.Handle("GET /api/collections/{owner}/{slug}", hf(s.apiCollectionGet))
+	mux.Handle("PATCH /api/collections/{owner}/{slug}", hf(s.withToken(s.apiCollectionUpdate)))
+	mux.Handle("DELETE /api/collections/{owner}/{slug}", hf(s.withToken(s.apiCollectionDelete)))
+	mux.Handle("POST /api/collections/{owner}/{slug}/items", hf(s.withToken(s.apiItemAdd)))
+	mux.Handle("PATCH /api/collections/{owner}/{slug}/items/{item}", hf(s.withToken(s.apiItemUpdate)))
+	mux.Handle("DELETE /api/collections/{owner}/{slug}/items/{item}", hf(s.withToken(s.apiItemDelete)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	if s.metrics != nil && s.metricsToken != "" {

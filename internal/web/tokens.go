@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
@@ -11,10 +9,6 @@ import (
 	"github.com/dailypapers/dailypapers/internal/auth"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
-
-// tokenPrefix starts every personal API token, so that secret scanners
-// and people can recognise one.
-const tokenPrefix = "dp_"
 
 // maxTokens bounds how many live tokens one account may hold.
 const maxTokens = 20
@@ -70,11 +64,9 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) error {
 	if live >= maxTokens {
 		return s.showTokens(w, r, http.StatusConflict, &tokensPage{Error: "You have 20 tokens already. Revoke one you no longer use first."})
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
-	_, err = s.store.CreateAPIToken(r.Context(), store.APIToken{UserID: a.ID, Name: name, Prefix: token[:len(tokenPrefix)+6],
-		TokenHash: auth.HashToken(token), CreatedAt: s.now()})
+	token, hash, shown := auth.NewAPIToken()
+	_, err = s.store.CreateAPIToken(r.Context(), store.APIToken{UserID: a.ID, Name: name, Prefix: shown,
+		TokenHash: hash, CreatedAt: s.now()})
 	if err != nil {
 		return err
 	}

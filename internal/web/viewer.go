@@ -167,6 +167,8 @@ var signInReasons = map[string]string{
 	"report":  "Sign in to report a comment.",
 	"admin":   "Sign in with a moderator's account to moderate.",
 	"tokens":  "Sign in to manage your API tokens.",
+	"save":    "Sign in to save papers to your list.",
+	"library": "Sign in to see your Saved list and collections.",
 }
 
 // localPath returns p when it is a path on this site, and "/" otherwise,

@@ -85,6 +85,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Stars", testStars},
 		{"ThrottleConcurrent", testThrottleConcurrent},
 		{"ThrottleAll", testThrottleAll},
+		{"Saved", testSaved},
+		{"Collections", testCollections},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,3 +60,67 @@ document.addEventListener("submit", async (event) => {
     button.disabled = false;
   }
 });
+
+// Save buttons toggle in place, as upvotes do. Without this script they
+// are plain forms that post and come back to the page.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("save")) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (response.status === 401) {
+      location.href = "/signin?why=save&next=" + encodeURIComponent(location.pathname + location.search);
+      return;
+    }
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    const result = await response.json();
+    const id = form.elements.paper.value;
+    for (const other of document.querySelectorAll("form.save")) {
+      if (other.elements.paper.value !== id) continue;
+      other.classList.toggle("saved", result.saved);
+      other.elements.save.value = result.saved ? "0" : "1";
+      const b = other.querySelector("button");
+      b.setAttribute("aria-pressed", String(result.saved));
+      b.title = result.saved ? "Remove from your Saved list" : "Save to your list";
+      other.querySelector(".label").textContent = result.saved ? "Saved" : "Save";
+    }
+  } catch (err) {
+    form.submit(); // fall back to the plain form, which shows any error
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// Copy buttons (hidden without this script) copy the text of the element
+// they name, such as a paper's BibTeX.
+for (const button of document.querySelectorAll("button.copy[data-copy]")) {
+  const source = document.getElementById(button.dataset.copy);
+  if (!source || !navigator.clipboard) continue;
+  button.hidden = false;
+  const label = button.textContent;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(source.textContent);
+      button.textContent = "Copied";
+    } catch (err) {
+      // No clipboard (a page not served over HTTPS, say): select the
+      // text, so that the reader can copy it themselves.
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      const selection = getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      button.textContent = "Selected: press Ctrl+C";
+    }
+    setTimeout(() => { button.textContent = label; }, 2000);
+  });
+}

@@ -1,0 +1,49 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/dailypapers/dailypapers/internal/library"
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// savePost answers POST /saved, the Save button: save (save=1) or take
+// out (save=0) a paper, then back to the page it was on. app.js asks for
+// JSON and changes the button in place.
+func (s *Server) savePost(w http.ResponseWriter, r *http.Request) error {
+	id, _, err := paper.ParseID(r.PostFormValue("paper"))
+	if err != nil {
+		return badRequest("That is not an arXiv id.")
+	}
+	a := viewer(r)
+	if a == nil {
+		if wantsJSON(r) {
+			return &httpError{status: http.StatusUnauthorized, msg: "Sign in to save papers."}
+		}
+		signInFirst(w, r, backTo(r, id.Path()), "save")
+		return nil
+	}
+	save := r.PostFormValue("save") != "0"
+	if err := s.allowLibrary(r, a); err != nil {
+		return err
+	}
+	if save {
+		err = s.store.SavePaper(r.Context(), a.ID, id, s.now(), library.MaxSaved)
+	} else {
+		err = s.store.UnsavePaper(r.Context(), a.ID, id)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("Paper " + string(id) + " is not in this catalogue.")
+	}
+	if err := libraryError(err, "save"); err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"paper": id, "saved": save})
+		return nil
+	}
+	http.Redirect(w, r, backTo(r, id.Path()), http.StatusSeeOther)
+	return nil
+}
