@@ -92,6 +92,9 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("DELETE "+p+"/upvote", s.handle(s.withToken(s.apiVote)))
 		mux.Handle("POST "+p+"/comment", s.handle(s.withToken(s.apiCommentPost)))
 	}
+	// The MCP server for agents (mcp.go), over Streamable HTTP: POST, and
+	// the SDK's own answers to the other methods.
+	mux.Handle("/mcp", s.mcpHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	// Every state-changing request from another site is refused (checked

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/mail"
+	"github.com/dailypapers/dailypapers/internal/mcp"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -47,6 +48,7 @@ type Server struct {
 	trustedProxies []netip.Prefix
 
 	signer *digest.Signer
+	mcp    *mcp.Server // the tools for agents, at /mcp (mcp.go)
 }
 
 // Options configure a Server; the zero value of each field has a default.
@@ -80,6 +82,9 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed when rate limits count client addresses.
 	TrustedProxies []netip.Prefix
+	// MCPTokenHint tells MCP clients without a token how to send one;
+	// "" means an Authorization header, as over /mcp.
+	MCPTokenHint string
 	// SecretKey signs the links in digest mails (at least 32 bytes); nil
 	// makes a random one, so links die with the process.
 	SecretKey []byte
@@ -127,5 +132,6 @@ func New(st store.Store, opt Options) (*Server, error) {
 	if opt.PageCacheBytes >= 0 {
 		s.cache = newPageCache(cmp.Or(opt.PageCacheBytes, 64<<20), time.Minute)
 	}
+	s.mcp = mcp.New(mcpSite{s}, mcp.Options{Logger: s.log, TokenHint: opt.MCPTokenHint})
 	return s, nil
 }
