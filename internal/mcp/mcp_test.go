@@ -23,6 +23,8 @@ import (
 	"github.com/dailypapers/dailypapers/internal/ratelimit"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/postgres"
+	"github.com/dailypapers/dailypapers/internal/store/postgres/pgtest"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 	"github.com/dailypapers/dailypapers/internal/web"
 )
@@ -36,22 +38,44 @@ const (
 	base     = "https://papers.example.org"
 )
 
-// fixture is the demo catalogue in a SQLite file, with its search index.
+// fixture is the demo catalogue in a SQLite file (or a PostgreSQL
+// schema), with its search index.
 type fixture struct {
-	path string
 	st   store.Store
 	svc  *search.Service
+	open func(t *testing.T) store.Store // another connection to the same database
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureOn(t, "sqlite") }
+
+// newFixtureOn makes the fixture on a backend: "sqlite", or "postgres"
+// in the database of DAILYPAPERS_TEST_POSTGRES (skipped when unset).
+func newFixtureOn(t *testing.T, backend string) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "dailypapers.db")
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
+	f := &fixture{}
+	if backend == "postgres" {
+		dsn := pgtest.Schema(t)
+		f.open = func(t *testing.T) store.Store {
+			st, err := postgres.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() }) // before the schema's cleanup drops it
+			return st
+		}
+	} else {
+		path := filepath.Join(t.TempDir(), "dailypapers.db")
+		f.open = func(t *testing.T) store.Store {
+			st, err := sqlite.Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		}
 	}
-	t.Cleanup(func() { st.Close() })
+	st := f.open(t)
 	if _, _, err := demo.LoadIfEmpty(ctx, st, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +83,8 @@ func newFixture(t *testing.T) *fixture {
 	if err := svc.Build(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{path: path, st: st, svc: svc}
+	f.st, f.svc = st, svc
+	return f
 }
 
 // site is the web site over the fixture's store; limits nil: the defaults.
@@ -493,15 +518,17 @@ func (a *alternate) RoundTrip(r *http.Request) (*http.Response, error) {
 // TestNoStickySessions: two sites over one database, as two "serve"
 // processes behind a load balancer, and a client whose requests alternate
 // between them: every call works, whichever process gets it, and a vote
-// through one is seen through the other.
+// through one is seen through the other. On SQLite, and on PostgreSQL
+// when DAILYPAPERS_TEST_POSTGRES is set.
 func TestNoStickySessions(t *testing.T) {
-	f := newFixture(t)
-	token := f.token(t, "bo")
-	second, err := sqlite.Open(context.Background(), f.path) // the other process's connection
-	if err != nil {
-		t.Fatal(err)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { noStickySessions(t, newFixtureOn(t, backend)) })
 	}
-	t.Cleanup(func() { second.Close() })
+}
+
+func noStickySessions(t *testing.T, f *fixture) {
+	token := f.token(t, "bo")
+	second := f.open(t) // the other process's connection
 	svc2 := search.NewService(second, nil)
 	if err := svc2.Build(context.Background(), nil); err != nil {
 		t.Fatal(err)
