@@ -34,11 +34,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -238,4 +241,79 @@ func mcpLoad(b *testing.B, st store.Store, opt web.Options, newDriver func(base 
 	}
 	out.renders = int64(len(out.latencies)) // no page cache: every call is answered from the store
 	return out
+}
+
+// BenchmarkMCPCPU asks the same questions of /mcp and of the JSON API one
+// at a time, in process, and takes the CPU each costs the whole process
+// (the SDK answers a call in a goroutine of its own, so the calling
+// thread's time would miss it): a measure the machine's other load does
+// not change, unlike requests per second. Every feed day, the month with
+// the most papers in each order at the largest limit, and the first 500
+// of the search benchmarks' queries; page cache off, words only.
+//
+//	go test ./internal/bench -run '^$' -bench 'MCPCPU' -benchtime 1x -timeout 60m
+func BenchmarkMCPCPU(b *testing.B) {
+	st := benchStore(b)
+	ctx := context.Background()
+	days, err := st.FeedDays(ctx, "0000-01-01", "9999-12-31")
+	if err != nil || len(days) == 0 {
+		b.Fatalf("feed days: %d, %v", len(days), err)
+	}
+	var daily, worst []mcpCall
+	months := map[string]int{}
+	for _, d := range days {
+		daily = append(daily, mcpCall{"daily_papers", map[string]any{"date": d.Day, "limit": 50}, "/api/daily_papers?limit=50&date=" + d.Day})
+		months[d.Day[:7]] += d.Papers
+	}
+	busiest := ""
+	for m, n := range months {
+		if n > months[busiest] {
+			busiest = m
+		}
+	}
+	for _, sort := range []struct{ mcp, api string }{{"upvotes", ""}, {"trending", "trending"}, {"newest", "publishedAt"}} {
+		worst = append(worst, mcpCall{"daily_papers", map[string]any{"month": busiest, "sort": sort.mcp, "limit": 100},
+			"/api/daily_papers?limit=100&month=" + busiest + "&sort=" + sort.api})
+	}
+	c := loadSearchCorpus(b)
+	var searches []mcpCall
+	for _, q := range c.queries[:min(500, len(c.queries))] {
+		searches = append(searches, mcpCall{"search_papers", map[string]any{"query": q.text, "limit": 50}, "/api/papers/search?limit=50&q=" + url.QueryEscape(q.text)})
+	}
+	svc := apiSearchService(b, st, false)
+	h := newHandler(b, st, web.Options{Search: svc, PageCacheBytes: -1, Logger: slog.New(slog.DiscardHandler)})
+	for _, set := range []struct {
+		name  string
+		calls []mcpCall
+	}{{"daily_papers", daily}, {fmt.Sprintf("daily_papers month %s (%d papers)", busiest, months[busiest]), worst}, {"search_papers", searches}} {
+		for _, side := range []string{"api", "mcp"} {
+			for i := 0; i < b.N; i++ {
+				runtime.GC()
+				cpu := make([]time.Duration, 0, len(set.calls))
+				var size int
+				for _, call := range set.calls {
+					req := httptest.NewRequest("GET", call.api, nil)
+					if side == "mcp" {
+						body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+							"params": map[string]any{"name": call.tool, "arguments": call.args}})
+						req = httptest.NewRequest("POST", "/mcp", bytes.NewReader(body))
+						req.Header.Set("Content-Type", "application/json")
+						req.Header.Set("Accept", "application/json, text/event-stream")
+						req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+					}
+					rec := httptest.NewRecorder()
+					p0 := processCPU()
+					h.ServeHTTP(rec, req)
+					cpu = append(cpu, processCPU()-p0)
+					if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"isError":true`) {
+						b.Fatalf("%s %s: %d %.300s", side, call.api, rec.Code, rec.Body.String())
+					}
+					size += rec.Body.Len()
+				}
+				p50, p99 := percentiles(cpu)
+				b.Logf("%s, %s: %d calls, CPU a call mean %.2f ms, p50 %.2f ms, p99 %.2f ms, max %.2f ms; mean answer %.1f KB; load average %s",
+					set.name, side, len(cpu), mean(cpu), p50, p99, maxMS(cpu), float64(size)/float64(len(cpu))/1024, loadAverage())
+			}
+		}
+	}
 }

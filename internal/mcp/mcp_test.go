@@ -43,20 +43,20 @@ const (
 type fixture struct {
 	st   store.Store
 	svc  *search.Service
-	open func(t *testing.T) store.Store // another connection to the same database
+	open func(t testing.TB) store.Store // another connection to the same database
 }
 
-func newFixture(t *testing.T) *fixture { return newFixtureOn(t, "sqlite") }
+func newFixture(t testing.TB) *fixture { return newFixtureOn(t, "sqlite") }
 
 // newFixtureOn makes the fixture on a backend: "sqlite", or "postgres"
 // in the database of DAILYPAPERS_TEST_POSTGRES (skipped when unset).
-func newFixtureOn(t *testing.T, backend string) *fixture {
+func newFixtureOn(t testing.TB, backend string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{}
 	if backend == "postgres" {
 		dsn := pgtest.Schema(t)
-		f.open = func(t *testing.T) store.Store {
+		f.open = func(t testing.TB) store.Store {
 			st, err := postgres.Open(ctx, dsn)
 			if err != nil {
 				t.Fatal(err)
@@ -66,7 +66,7 @@ func newFixtureOn(t *testing.T, backend string) *fixture {
 		}
 	} else {
 		path := filepath.Join(t.TempDir(), "dailypapers.db")
-		f.open = func(t *testing.T) store.Store {
+		f.open = func(t testing.TB) store.Store {
 			st, err := sqlite.Open(ctx, path)
 			if err != nil {
 				t.Fatal(err)
@@ -88,7 +88,7 @@ func newFixtureOn(t *testing.T, backend string) *fixture {
 }
 
 // site is the web site over the fixture's store; limits nil: the defaults.
-func (f *fixture) site(t *testing.T, limits *web.Limits) *web.Server {
+func (f *fixture) site(t testing.TB, limits *web.Limits) *web.Server {
 	t.Helper()
 	s, err := web.New(f.st, web.Options{Search: f.svc, Now: func() time.Time { return clock }, BaseURL: base,
 		SubmitWindow: -1, Limits: limits})
