@@ -28,9 +28,7 @@ func (s inputSchema) prop(name string) *jsonschema.Schema {
 }
 
 // The defaults are said in the descriptions, not as the schema's
-// "default": the SDK writes a schema's defaults into the arguments, and
-// into arguments of null it panics (go-sdk v1.8.0), while a tool that
-// fills in its own defaults answers null as it answers {}.
+// "default", which some clients would send and the tools fill in anyway.
 
 // between bounds an integer property and says its default.
 func (s inputSchema) between(name string, lo, hi, def int) {
