@@ -280,12 +280,30 @@ func BenchmarkMCPCPU(b *testing.B) {
 	for _, q := range c.queries[:min(500, len(c.queries))] {
 		searches = append(searches, mcpCall{"search_papers", map[string]any{"query": q.text, "limit": 50}, "/api/papers/search?limit=50&q=" + url.QueryEscape(q.text)})
 	}
+	// Papers of random feed days, for the tools of one paper, each beside
+	// the page or API answer that shows the same.
+	var papers, similar, markdown []mcpCall
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		d := days[rng.IntN(len(days))].Day
+		items, err := st.Feed(ctx, store.FeedQuery{From: d, To: d, Limit: 1})
+		if err != nil || len(items) == 0 {
+			b.Fatalf("feed of %s: %v", d, err)
+		}
+		id := string(items[0].Paper.ID)
+		papers = append(papers, mcpCall{"get_paper", map[string]any{"id": id}, "/api/papers/" + id})
+		markdown = append(markdown, mcpCall{"read_paper", map[string]any{"id": id}, "/papers/" + id + ".md"})
+		similar = append(similar, mcpCall{"similar_papers", map[string]any{"id": id, "limit": 20}, "/papers/" + id})
+	}
+	trending := []mcpCall{{"trending_papers", map[string]any{"limit": 50}, "/papers/trending"}}
 	svc := apiSearchService(b, st, false)
 	h := newHandler(b, st, web.Options{Search: svc, PageCacheBytes: -1, Logger: slog.New(slog.DiscardHandler)})
 	for _, set := range []struct {
 		name  string
 		calls []mcpCall
-	}{{"daily_papers", daily}, {fmt.Sprintf("daily_papers month %s (%d papers)", busiest, months[busiest]), worst}, {"search_papers", searches}} {
+	}{{"daily_papers", daily}, {fmt.Sprintf("daily_papers month %s (%d papers)", busiest, months[busiest]), worst}, {"search_papers", searches},
+		{"get_paper (api: /api/papers/ID)", papers}, {"read_paper (api: /papers/ID.md)", markdown},
+		{"similar_papers limit 20 (api: the paper page, 6 similar)", similar}, {"trending_papers (api: the trending page)", trending}} {
 		for _, side := range []string{"api", "mcp"} {
 			for i := 0; i < b.N; i++ {
 				runtime.GC()

@@ -425,7 +425,7 @@ func TestTokenTools(t *testing.T) {
 				t.Fatal(err)
 			}
 			var vote mcp.UpvoteOutput
-			if text, isErr := call(t, ada, "upvote_paper", map[string]any{"id": topPaper}, &vote); isErr || vote.Upvotes != before.Upvotes+1 || !vote.Upvoted {
+			if text, isErr := call(t, ada, "upvote_paper", map[string]any{"id": "arXiv:" + topPaper + "v2"}, &vote); isErr || vote.ID != topPaper || vote.Upvotes != before.Upvotes+1 || !vote.Upvoted {
 				t.Errorf("upvote: %+v (had %d)\n%s", vote, before.Upvotes, text)
 			}
 			if text, isErr := call(t, ada, "upvote_paper", map[string]any{"id": topPaper, "withdraw": true}, &vote); isErr || vote.Upvotes != before.Upvotes || vote.Upvoted {

@@ -26,5 +26,5 @@ func (s *Server) readPaper(ctx context.Context, c Caller, in PaperInput) (ReadOu
 	if err != nil {
 		return ReadOutput{}, "", err
 	}
-	return ReadOutput{ID: in.ID, Markdown: md}, md, nil
+	return ReadOutput{ID: canonical(in.ID), Markdown: md}, md, nil
 }

@@ -35,7 +35,7 @@ func init() {
 }
 
 func (s *Server) similarPapers(ctx context.Context, c Caller, in SimilarInput) (SimilarOutput, string, error) {
-	out := SimilarOutput{ID: in.ID, Papers: []Paper{}}
+	out := SimilarOutput{ID: canonical(in.ID), Papers: []Paper{}}
 	limit, err := limitOf(in.Limit, 6, maxSimilar)
 	if err != nil {
 		return out, "", err

@@ -40,10 +40,10 @@ func (s *Server) upvotePaper(ctx context.Context, c Caller, in UpvoteInput) (Upv
 	if err != nil {
 		return out, "", err
 	}
-	out = UpvoteOutput{ID: in.ID, Upvotes: n, Upvoted: !in.Withdraw}
+	out = UpvoteOutput{ID: canonical(in.ID), Upvotes: n, Upvoted: !in.Withdraw}
 	verb := "Upvoted"
 	if in.Withdraw {
 		verb = "Withdrew the upvote of"
 	}
-	return out, fmt.Sprintf("%s %s as %s; it has %d upvotes.\n", verb, in.ID, a.Username, n), nil
+	return out, fmt.Sprintf("%s %s as %s; it has %d upvotes.\n", verb, out.ID, a.Username, n), nil
 }
