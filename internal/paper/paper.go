@@ -83,6 +83,20 @@ func InCategories(cats, want []string) bool {
 	return false
 }
 
+// FirstPublished is when version 1 appeared, as far as the paper says:
+// Published, else the date of version 1, else the zero time.
+func (p *Paper) FirstPublished() time.Time {
+	if !p.Published.IsZero() {
+		return p.Published
+	}
+	for _, v := range p.Versions {
+		if v.N == 1 {
+			return v.Date
+		}
+	}
+	return time.Time{}
+}
+
 // LatestVersion is the highest version number known, 0 when none is.
 func (p *Paper) LatestVersion() int {
 	n := 0

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
@@ -207,58 +208,17 @@ func (s *Server) apiDailyPapers(w http.ResponseWriter, r *http.Request) error {
 	if sort != "" && sort != "publishedAt" && sort != "trending" {
 		return badRequest(`sort must be "publishedAt" or "trending"`)
 	}
-	var p period
-	set := 0
-	for _, k := range []string{"date", "week", "month"} {
-		v := q.Get(k)
-		if v == "" {
-			continue
-		}
-		set++
-		parse := map[string]func(string) (period, error){"date": parseDay, "week": parseWeek, "month": parseMonth}[k]
-		if p, err = parse(v); err != nil {
-			return badRequest(k + ": " + err.Error())
-		}
-	}
-	if set > 1 {
-		return badRequest("give one of date, week and month")
-	}
-	if set == 0 {
-		day, err := s.store.LatestFeedDay(r.Context())
-		if errors.Is(err, store.ErrNotFound) {
-			writeJSON(w, http.StatusOK, []apiItem{})
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if p, err = parseDay(day); err != nil {
-			return err
-		}
-	}
-	items, err := s.store.Feed(r.Context(), store.FeedQuery{From: p.fromKey(), To: p.toKey()})
+	p, ok, err := s.feedPeriod(r.Context(), q.Get("date"), q.Get("week"), q.Get("month"))
 	if err != nil {
 		return err
 	}
-	if who := q.Get("submitter"); who != "" {
-		items = slices.DeleteFunc(items, func(it store.FeedItem) bool {
-			return it.Submitter == nil || !strings.EqualFold(it.Submitter.Username, who)
-		})
+	if !ok {
+		writeJSON(w, http.StatusOK, []apiItem{})
+		return nil
 	}
-	switch sort {
-	case "publishedAt":
-		slices.SortStableFunc(items, func(a, b store.FeedItem) int { return firstPublished(&b.Paper).Compare(firstPublished(&a.Paper)) })
-	case "trending":
-		// The hosted site's trending order over the chosen days.
-		ref := p.To.Add(24 * time.Hour)
-		if err := s.addStarsGained(r.Context(), items, ref.Add(-rank.TrendWindow)); err != nil {
-			return err
-		}
-		scored := rank.Trending(items, ref, len(items))
-		items = items[:0]
-		for _, sc := range scored {
-			items = append(items, sc.FeedItem)
-		}
+	items, err := s.feedItems(r.Context(), p, q.Get("submitter"), sort)
+	if err != nil {
+		return err
 	}
 	from := min(page*limit, len(items))
 	to := min(from+limit, len(items))
@@ -275,6 +235,72 @@ func (s *Server) apiDailyPapers(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// feedPeriod is the period of one of date, week and month (at most one
+// may be given), or the feed's newest day when none is; ok is false when
+// none is given and the feed is empty. The API and the MCP tools read
+// periods so.
+func (s *Server) feedPeriod(ctx context.Context, date, week, month string) (p period, ok bool, err error) {
+	set := 0
+	for _, k := range []struct {
+		name, v string
+		parse   func(string) (period, error)
+	}{{"date", date, parseDay}, {"week", week, parseWeek}, {"month", month, parseMonth}} {
+		if k.v == "" {
+			continue
+		}
+		set++
+		if p, err = k.parse(k.v); err != nil {
+			return p, false, badRequest(k.name + ": " + err.Error())
+		}
+	}
+	if set > 1 {
+		return p, false, badRequest("give one of date, week and month")
+	}
+	if set == 1 {
+		return p, true, nil
+	}
+	day, err := s.store.LatestFeedDay(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, err
+	}
+	p, err = parseDay(day)
+	return p, err == nil, err
+}
+
+// feedItems reads the feed entries of p, of one submitter when who is not
+// "", in the order asked: "" the feed's own (upvotes), "publishedAt"
+// newest first, "trending" the hosted site's trending order over the
+// period's days.
+func (s *Server) feedItems(ctx context.Context, p period, who, sort string) ([]store.FeedItem, error) {
+	items, err := s.store.Feed(ctx, store.FeedQuery{From: p.fromKey(), To: p.toKey()})
+	if err != nil {
+		return nil, err
+	}
+	if who != "" {
+		items = slices.DeleteFunc(items, func(it store.FeedItem) bool {
+			return it.Submitter == nil || !strings.EqualFold(it.Submitter.Username, who)
+		})
+	}
+	switch sort {
+	case "publishedAt":
+		slices.SortStableFunc(items, func(a, b store.FeedItem) int { return firstPublished(&b.Paper).Compare(firstPublished(&a.Paper)) })
+	case "trending":
+		ref := p.To.Add(24 * time.Hour)
+		if err := s.addStarsGained(ctx, items, ref.Add(-rank.TrendWindow)); err != nil {
+			return nil, err
+		}
+		scored := rank.Trending(items, ref, len(items))
+		items = items[:0]
+		for _, sc := range scored {
+			items = append(items, sc.FeedItem)
+		}
+	}
+	return items, nil
 }
 
 // apiPaper answers GET /api/papers/{id}: the paper object.
@@ -315,30 +341,11 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	if err := checkSearchQuery(q.Get("q")); err != nil {
 		return err
 	}
-	if err := refuseCut(text); err != nil {
-		return err
-	}
 	limit, err := apiLimit(q, 50, 120)
 	if err != nil {
 		return err
 	}
-	if s.search == nil || !s.search.Ready() {
-		return &httpError{status: http.StatusServiceUnavailable, msg: "the search index is being built; try again in a moment", retryAfter: 10 * time.Second}
-	}
-	if err := s.allowSearch(r); err != nil {
-		return err
-	}
-	q2, res, err := s.runSearch(r, text, search.Hybrid, limit, 0)
-	switch {
-	case errors.Is(err, search.ErrEmptyQuery):
-		writeJSON(w, http.StatusOK, []apiItem{}) // only common words: nothing matches
-		return nil
-	case err != nil && q2 == nil: // a query the parser refused
-		return badRequest(err.Error())
-	case err != nil:
-		return err
-	}
-	items, err := s.store.PapersOnFeed(r.Context(), res.IDs())
+	items, err := s.searchFeed(r.Context(), s.clientIP(r), text, search.Hybrid, limit)
 	if err != nil {
 		return err
 	}
@@ -348,6 +355,35 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// searchFeed answers a search whose readers see no notes (the API, the
+// MCP tools): the best limit matches of text, as feed entries, charged to
+// the client address ip. A query over the budget is refused rather than
+// cut, and one of only common words matches nothing.
+func (s *Server) searchFeed(ctx context.Context, ip, text string, mode search.Mode, limit int) ([]store.FeedItem, error) {
+	if err := checkSearchQuery(text); err != nil {
+		return nil, err
+	}
+	if err := refuseCut(text); err != nil {
+		return nil, err
+	}
+	if s.search == nil || !s.search.Ready() {
+		return nil, &httpError{status: http.StatusServiceUnavailable, msg: "the search index is being built; try again in a moment", retryAfter: 10 * time.Second}
+	}
+	if err := s.allowSearchFrom(ctx, ip); err != nil {
+		return nil, err
+	}
+	q, res, err := s.runSearch(ctx, text, mode, limit, 0)
+	switch {
+	case errors.Is(err, search.ErrEmptyQuery):
+		return nil, nil // only common words: nothing matches
+	case err != nil && q == nil: // a query the parser refused
+		return nil, badRequest(err.Error())
+	case err != nil:
+		return nil, err
+	}
+	return s.store.PapersOnFeed(ctx, res.IDs())
 }
 
 // apiPapers answers GET /api/papers?cursor=&limit=: every paper, newest

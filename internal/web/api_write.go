@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,7 +27,13 @@ func (s *Server) apiAccount(r *http.Request) (*store.Account, error) {
 	if !ok || token == "" {
 		return nil, &httpError{status: http.StatusUnauthorized, msg: "This endpoint needs a personal API token: Authorization: Bearer <token>. Make one on /settings/tokens."}
 	}
-	a, _, err := s.store.APITokenAccount(r.Context(), auth.HashToken(strings.TrimSpace(token)), s.now())
+	return s.tokenAccount(r.Context(), token)
+}
+
+// tokenAccount is the account of a personal API token, for the API and
+// the MCP tools: a 401 that says why when the token is not valid.
+func (s *Server) tokenAccount(ctx context.Context, token string) (*store.Account, error) {
+	a, _, err := s.store.APITokenAccount(ctx, auth.HashToken(strings.TrimSpace(token)), s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, &httpError{status: http.StatusUnauthorized, msg: "This API token is not valid: it was revoked, its account is disabled, or it was mistyped."}
 	}
@@ -149,13 +156,7 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request, a *store.Accoun
 		return err
 	}
 	up := r.Method == http.MethodPost
-	if err := s.allowVote(r, a); err != nil {
-		return err
-	}
-	n, err := s.store.Vote(r.Context(), a.ID, id, up)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("Paper " + string(id) + " is not in this catalogue.")
-	}
+	n, err := s.castVote(r.Context(), a, s.clientIP(r), id, up)
 	if err != nil {
 		return err
 	}

@@ -30,13 +30,7 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	up := r.PostFormValue("up") != "0"
-	if err := s.allowVote(r, a); err != nil {
-		return err
-	}
-	n, err := s.store.Vote(r.Context(), a.ID, id, up)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("Paper " + string(id) + " is not in this catalogue.")
-	}
+	n, err := s.castVote(r.Context(), a, s.clientIP(r), id, up)
 	if err != nil {
 		return err
 	}
@@ -48,11 +42,19 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// allowVote keeps votes, from the pages and the API, within the limits
-// of an account and of an address.
-func (s *Server) allowVote(r *http.Request, a *store.Account) error {
-	return s.allow(r.Context(), "votes", limitKey{"vote/account", s.limits.VoteAccount, fmt.Sprint(a.ID)},
-		limitKey{"vote/address", s.limits.VoteAddress, s.clientIP(r)})
+// castVote upvotes paper id for account a (or withdraws the vote), from
+// the pages, the API and the MCP tools alike, within the limits of the
+// account and of its client address ip; it returns the paper's upvotes.
+func (s *Server) castVote(ctx context.Context, a *store.Account, ip string, id paper.ID, up bool) (int, error) {
+	if err := s.allow(ctx, "votes", limitKey{"vote/account", s.limits.VoteAccount, fmt.Sprint(a.ID)},
+		limitKey{"vote/address", s.limits.VoteAddress, ip}); err != nil {
+		return 0, err
+	}
+	n, err := s.store.Vote(ctx, a.ID, id, up)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, notFound("Paper " + string(id) + " is not in this catalogue.")
+	}
+	return n, err
 }
 
 // commentView is a comment as a page shows it.

@@ -315,7 +315,7 @@ func (s *Server) feedSearch(w http.ResponseWriter, r *http.Request, f syndicatio
 		return err
 	}
 	ctx := r.Context()
-	q, res, err := s.runSearch(r, raw, mode, synSearchLimit, 0)
+	q, res, err := s.runSearch(r.Context(), raw, mode, synSearchLimit, 0)
 	if errors.Is(err, search.ErrEmptyQuery) {
 		return badRequest("There is nothing to search for in “" + paper.Excerpt(raw, 80) + "”: it has only common words or operators without values.")
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
@@ -96,9 +97,9 @@ func (s *Server) metricsHandler() http.Handler {
 }
 
 // runSearch runs a search and records how long it took to rank.
-func (s *Server) runSearch(r *http.Request, raw string, mode search.Mode, k, offset int) (*search.Query, search.Result, error) {
+func (s *Server) runSearch(ctx context.Context, raw string, mode search.Mode, k, offset int) (*search.Query, search.Result, error) {
 	start := time.Now()
-	q, res, err := s.search.Search(r.Context(), raw, mode, k, offset)
+	q, res, err := s.search.Search(ctx, raw, mode, k, offset)
 	if err == nil {
 		s.metrics.Search(string(mode), time.Since(start))
 	}

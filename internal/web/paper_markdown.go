@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -59,16 +60,29 @@ func prefersMarkdown(accept string) bool {
 var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "#", `\#`)
 
 func (s *Server) paperMarkdown(w http.ResponseWriter, r *http.Request, raw string) error {
-	id, _, err := paper.ParseID(raw)
-	if err != nil {
-		return notFound("“" + raw + "” is not an arXiv identifier.")
-	}
-	p, err := s.store.Paper(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("Paper " + string(id) + " is not in this catalogue yet.")
-	}
+	md, err := s.paperMarkdownText(r.Context(), raw)
 	if err != nil {
 		return err
+	}
+	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	_, _ = w.Write([]byte(md))
+	return nil
+}
+
+// paperMarkdownText is the paper of the id raw as Markdown, for
+// /papers/{id}.md and the MCP tools: a 404 when raw is no arXiv id or
+// the catalogue does not have it.
+func (s *Server) paperMarkdownText(ctx context.Context, raw string) (string, error) {
+	id, _, err := paper.ParseID(raw)
+	if err != nil {
+		return "", notFound("“" + raw + "” is not an arXiv identifier.")
+	}
+	p, err := s.store.Paper(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", notFound("Paper " + string(id) + " is not in this catalogue yet.")
+	}
+	if err != nil {
+		return "", err
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", mdEscaper.Replace(oneLine(p.Title)))
@@ -93,9 +107,7 @@ func (s *Server) paperMarkdown(w http.ResponseWriter, r *http.Request, raw strin
 	if p.Abstract != "" {
 		fmt.Fprintf(&b, "\n## Abstract\n\n%s\n", mdEscaper.Replace(p.Abstract))
 	}
-	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-	_, _ = w.Write([]byte(b.String()))
-	return nil
+	return b.String(), nil
 }
 
 // mdAutolink makes a stored link safe inside a Markdown autolink

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -144,7 +145,7 @@ func (s *Server) showPaper(w http.ResponseWriter, r *http.Request, id paper.ID, 
 		}
 	}
 	page.Reported, _ = strconv.ParseInt(r.URL.Query().Get("reported"), 10, 64)
-	if page.Similar, err = s.similar(r, &p); err != nil {
+	if page.Similar, err = s.similar(r.Context(), &p, SimilarCount); err != nil {
 		return err
 	}
 	if s.search != nil && !s.search.Ready() {
@@ -173,12 +174,14 @@ func categoryName(c string) string {
 	return strings.ToUpper(c[:min(len(c), 1)]) + c[min(len(c), 1):]
 }
 
-// similar finds papers like p through the search index, when there is one.
-func (s *Server) similar(r *http.Request, p *paper.Paper) ([]paper.Paper, error) {
+// similar finds up to k papers like p through the search index, when
+// there is one. Fewer than SimilarCount are the first of SimilarCount,
+// which serve keeps ranked for the feed's newest papers.
+func (s *Server) similar(ctx context.Context, p *paper.Paper, k int) ([]paper.Paper, error) {
 	if s.search == nil || !s.search.Ready() {
 		return nil, nil
 	}
-	hits, err := s.search.Similar(r.Context(), p, SimilarCount)
+	hits, err := s.search.Similar(ctx, p, max(k, SimilarCount))
 	if err != nil {
 		return nil, err
 	}
@@ -187,10 +190,11 @@ func (s *Server) similar(r *http.Request, p *paper.Paper) ([]paper.Paper, error)
 		ids[i] = h.ID
 	}
 	// One read; papers hidden from the feed (or gone) are not listed.
-	items, err := s.store.PapersOnFeed(r.Context(), ids)
+	items, err := s.store.PapersOnFeed(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
+	items = items[:min(k, len(items))]
 	out := make([]paper.Paper, len(items))
 	for i := range items {
 		out[i] = items[i].Paper

@@ -122,6 +122,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/collections/{owner}/{slug}/items", hf(s.withToken(s.apiItemAdd)))
 	mux.Handle("PATCH /api/collections/{owner}/{slug}/items/{item}", hf(s.withToken(s.apiItemUpdate)))
 	mux.Handle("DELETE /api/collections/{owner}/{slug}/items/{item}", hf(s.withToken(s.apiItemDelete)))
+	// The MCP server for agents (mcp.go), over Streamable HTTP: POST, and
+	// the SDK's own answers to the other methods.
+	mux.Handle("/mcp", s.mcpHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	if s.metrics != nil && s.metricsToken != "" {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -72,7 +73,12 @@ func checkSearchQuery(raw string) error {
 
 // allowSearch charges a search to the client's address (Limits.SearchAddress).
 func (s *Server) allowSearch(r *http.Request) error {
-	return s.allow(r.Context(), "searches", limitKey{"search/address", s.limits.SearchAddress, s.clientIP(r)})
+	return s.allowSearchFrom(r.Context(), s.clientIP(r))
+}
+
+// allowSearchFrom charges a search to the client address ip.
+func (s *Server) allowSearchFrom(ctx context.Context, ip string) error {
+	return s.allow(ctx, "searches", limitKey{"search/address", s.limits.SearchAddress, ip})
 }
 
 // refuseCut is the 400 of a feed or API search whose query is over the
@@ -127,7 +133,7 @@ func (s *Server) searchShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	offset := (pageNo - 1) * searchPageSize
-	q, res, err := s.runSearch(r, raw, mode, searchPageSize, offset)
+	q, res, err := s.runSearch(r.Context(), raw, mode, searchPageSize, offset)
 	if q != nil {
 		page.Notes = q.Notes
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/mail"
+	"github.com/dailypapers/dailypapers/internal/mcp"
 	"github.com/dailypapers/dailypapers/internal/metrics"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -57,6 +58,7 @@ type Server struct {
 	// draining is set when the process is about to stop: /readyz says so,
 	// for a load balancer to send requests elsewhere (see Drain).
 	draining atomic.Bool
+	mcp      *mcp.Server // the tools for agents, at /mcp (mcp.go)
 }
 
 // Drain makes /readyz answer 503 from now on while every other page is
@@ -95,6 +97,9 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed when rate limits count client addresses.
 	TrustedProxies []netip.Prefix
+	// MCPTokenHint tells MCP clients without a token how to send one;
+	// "" means an Authorization header, as over /mcp.
+	MCPTokenHint string
 	// SecretKey signs the links in digest mails (at least 32 bytes); nil
 	// makes a random one, so links die with the process.
 	SecretKey []byte
@@ -152,5 +157,6 @@ func New(st store.Store, opt Options) (*Server, error) {
 	if opt.PageCacheBytes >= 0 {
 		s.cache = newPageCache(cmp.Or(opt.PageCacheBytes, 64<<20), time.Minute)
 	}
+	s.mcp = mcp.New(mcpSite{s}, mcp.Options{Logger: s.log, TokenHint: opt.MCPTokenHint})
 	return s, nil
 }

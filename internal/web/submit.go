@@ -140,18 +140,8 @@ func (s *Server) fetchPaper(ctx context.Context, id paper.ID) (paper.Paper, erro
 	return p, nil
 }
 
-// firstPublished is when version 1 appeared, as far as the paper says.
-func firstPublished(p *paper.Paper) time.Time {
-	if !p.Published.IsZero() {
-		return p.Published
-	}
-	for _, v := range p.Versions {
-		if v.N == 1 {
-			return v.Date
-		}
-	}
-	return time.Time{}
-}
+// firstPublished is when version 1 appeared (paper.Paper.FirstPublished).
+func firstPublished(p *paper.Paper) time.Time { return p.FirstPublished() }
 
 // submitPage is the submission form.
 type submitPage struct {

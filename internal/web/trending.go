@@ -24,17 +24,9 @@ func (s *Server) trending(w http.ResponseWriter, r *http.Request) error {
 	page := trendingPage{layout: s.layout(r, "Trending", "Trending"), InWords: rank.InWords, Formula: rank.Formula}
 	page.Canonical = "/papers/trending"
 	page.Feeds = s.trendingFeeds()
-	latest, err := s.store.LatestSubmission(r.Context())
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	var err error
+	if page.Items, err = s.trendingNow(r.Context(), pageSize); err != nil {
 		return err
-	}
-	if err == nil {
-		ref := rank.Reference(s.now(), latest)
-		items, err := s.trendingItems(r.Context(), ref)
-		if err != nil {
-			return err
-		}
-		page.Items = rank.Trending(items, ref, pageSize)
 	}
 	ids := make([]paper.ID, len(page.Items))
 	for i := range page.Items {
@@ -44,6 +36,25 @@ func (s *Server) trending(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, http.StatusOK, "trending", &page)
+}
+
+// trendingNow is the first n papers of trending as the trending page
+// shows them now, for the page and the MCP tools; none when nothing was
+// ever submitted.
+func (s *Server) trendingNow(ctx context.Context, n int) ([]rank.Scored, error) {
+	latest, err := s.store.LatestSubmission(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ref := rank.Reference(s.now(), latest)
+	items, err := s.trendingItems(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return rank.Trending(items, ref, n), nil
 }
 
 // trendingItems reads the feed entries of the trending window that ends
