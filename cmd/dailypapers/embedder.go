@@ -7,6 +7,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/embed"
+	"github.com/dailypapers/dailypapers/internal/embed/static"
 	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
 )
 
@@ -22,6 +23,13 @@ func newEmbedder(c *config.Config) (embed.Embedder, error) {
 		data, err := os.ReadFile(c.WordVectors)
 		if err != nil {
 			return nil, err
+		}
+		if static.IsAsset(data) {
+			m, err := static.Read(data)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.WordVectors, err)
+			}
+			return m, nil
 		}
 		m, err := wordvec.Read(data)
 		if err != nil {
