@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -164,8 +165,8 @@ func reindex(ctx context.Context, cfg *config.Config, st store.Store, stdout, st
 
 // evalFlags are eval's own flags.
 type evalFlags struct {
-	beir, split, mode string
-	weight            float64
+	beir, split, mode, perQuery string
+	weight                      float64
 }
 
 var evalCmd = command{
@@ -188,6 +189,7 @@ vectors by default). The database is not touched.`,
 		fs.StringVar(&f.split, "split", "", "judgments to use: qrels/SPLIT.tsv (default: dev, else test)")
 		fs.StringVar(&f.mode, "mode", "lexical", "ranking to score: lexical, semantic or hybrid")
 		fs.Float64Var(&f.weight, "semantic-weight", search.SemanticWeight, "hybrid mode: share of the semantic score, 0..1")
+		fs.StringVar(&f.perQuery, "per-query", "", "also write each query's id and nDCG@10 to this file (tab-separated), to compare two runs query by query")
 		c.EmbedFlags(fs)
 		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 			return runEval(ctx, cfg, f, args, stdout, stderr)
@@ -246,6 +248,15 @@ func runEval(ctx context.Context, cfg *config.Config, f evalFlags, args []string
 	model := ""
 	if emb != nil {
 		model = ", model " + emb.Name()
+	}
+	if f.perQuery != "" {
+		var buf strings.Builder
+		for i, q := range b.Queries {
+			fmt.Fprintf(&buf, "%s\t%.6f\n", q.ID, scores.PerQuery[i])
+		}
+		if err := os.WriteFile(f.perQuery, []byte(buf.String()), 0o644); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
 	}
 	fmt.Fprintf(stdout, "%s (%s): %d documents, %d queries, mode %s%s\n", f.beir, f.split, len(b.Docs), scores.Queries, mode, model)
 	fmt.Fprintln(stdout, scores)

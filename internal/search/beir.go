@@ -145,6 +145,9 @@ type Scores struct {
 	NDCG10    float64
 	Recall100 float64
 	Queries   int
+	// PerQuery is each query's nDCG@10, in the order of BEIR.Queries, for
+	// paired comparisons of two rankings.
+	PerQuery []float64
 }
 
 func (s Scores) String() string {
@@ -190,9 +193,12 @@ func (b *BEIR) Evaluate(ctx context.Context, rank Ranker) (Scores, error) {
 		for i := 0; i < len(gains) && i < 10; i++ {
 			idcg += float64(gains[i]) / math.Log2(float64(i)+2)
 		}
+		ndcg := 0.0
 		if idcg > 0 {
-			s.NDCG10 += dcg / idcg
+			ndcg = dcg / idcg
 		}
+		s.NDCG10 += ndcg
+		s.PerQuery = append(s.PerQuery, ndcg)
 		if relevant > 0 {
 			s.Recall100 += float64(found) / float64(relevant)
 		}
