@@ -9,20 +9,28 @@ evaluation collections are only ever measured.
 By default it reads the 2025-2026 listing and keeps the papers that
 `dailypapers train-embeddings --holdout 10` leaves out of training (the
 CRC-32 of the arXiv id a multiple of 10), every one a document and every
-fourth title a query. With --archive it writes the collection the first
+fourth title a query. With --sentences the queries are instead a later
+sentence of every fourth abstract (not its first), taken out of the
+document, the way a claim or a finding is searched for: split as
+train-embeddings splits sentences. With --archive it writes the collection the first
 hybrid weight was chosen on (every fifth paper of the 2015-2019 archive,
 every 56th title a query); the archive is evaluation data since the
 built-in embedding is trained here, so use that only to reproduce old
 figures.
 
-usage: scripts/arxiv-dev-collection.py [--archive] [SHARED_DATA_DIR] OUT_DIR
+usage: scripts/arxiv-dev-collection.py [--archive] [--sentences] [SHARED_DATA_DIR] OUT_DIR
 """
-import json, lzma, os, sys, zlib
+import json, lzma, os, random, re, sys, zlib
+
+# Sentence ends as train-embeddings (internal/embed/static) splits them.
+SENTENCE_END = re.compile(r"(?<=[.?!])[ \n](?=[A-Z0-9])")
 
 def main():
     args = sys.argv[1:]
     archive = "--archive" in args
-    args = [a for a in args if a != "--archive"]
+    by_sentence = "--sentences" in args
+    args = [a for a in args if a not in ("--archive", "--sentences")]
+    rng = random.Random(1)
     if len(args) not in (1, 2) or args[0] in ("-h", "--help"):
         print(__doc__.strip()); sys.exit(2)
     data = args[0] if len(args) == 2 else "../shared/data"
@@ -47,11 +55,21 @@ def main():
             if not keep(i, r) or not r["abstract"].strip():
                 continue
             doc = "d" + r["arxiv_id"]
-            corpus.write(json.dumps({"_id": doc, "title": "", "text": r["abstract"].strip()}) + "\n")
+            text = r["abstract"].strip()
+            query = " ".join(r["title"].split())
+            if by_sentence:
+                sents = [x.strip() for x in SENTENCE_END.split(text) if x.strip()]
+                if (docs + 1) % every == 0 and len(sents) >= 3:
+                    k = rng.randrange(1, len(sents))
+                    query = " ".join(sents[k].split())
+                    text = " ".join(sents[:k] + sents[k + 1:])
+                else:
+                    query = None
+            corpus.write(json.dumps({"_id": doc, "title": "", "text": text}) + "\n")
             docs += 1
-            if docs % every == 0:
+            if docs % every == 0 and query:
                 q = "q" + r["arxiv_id"]
-                qs.write(json.dumps({"_id": q, "text": " ".join(r["title"].split())}) + "\n")
+                qs.write(json.dumps({"_id": q, "text": query}) + "\n")
                 qrels.write(f"{q}\t{doc}\t1\n")
                 queries += 1
     print(f"{out}: {docs} documents, {queries} queries")

@@ -27,6 +27,7 @@ type Model struct {
 	vocab  *Vocab
 	scales []float32 // token → dequantisation factor
 	vecs   []int8    // row-major, dim per token
+	pool   sync.Pool // of *scratch
 }
 
 var _ embed.Embedder = (*Model)(nil)
@@ -51,12 +52,13 @@ func (m *Model) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var ids []int32
+			sc := m.scratch()
+			defer m.pool.Put(sc)
 			for i := w; i < len(texts); i += workers {
 				if i%256 < workers && ctx.Err() != nil {
 					return
 				}
-				out[i], ids = m.vector(texts[i], ids[:0])
+				out[i] = m.vector(texts[i], sc)
 			}
 		}()
 	}
@@ -69,22 +71,73 @@ func (m *Model) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 
 // Vector embeds one text.
 func (m *Model) Vector(text string) []float32 {
-	v, _ := m.vector(text, nil)
-	return v
+	sc := m.scratch()
+	defer m.pool.Put(sc)
+	return m.vector(text, sc)
 }
 
-// vector embeds text, tokenising into ids (returned for reuse).
-func (m *Model) vector(text string, ids []int32) ([]float32, []int32) {
-	ids = m.vocab.Append(ids, text)
-	acc := make([]float32, m.dim)
-	for _, id := range ids {
-		s := m.scales[id]
-		row := m.vecs[int(id)*m.dim : int(id+1)*m.dim]
-		row = row[:len(acc)]
-		for j, x := range row {
-			acc[j] += s * float32(x)
+// scratch is a worker's reusable state: the text's token ids, and each
+// token's count in the text with the text it was last counted for, so that
+// a token repeated in a text is added once, times its count (a third of
+// an abstract's tokens are repeats).
+type scratch struct {
+	ids, uniq []int32
+	count     []float32
+	seen      []uint32
+	text      uint32
+}
+
+func (m *Model) scratch() *scratch {
+	if sc, ok := m.pool.Get().(*scratch); ok {
+		return sc
+	}
+	n := m.vocab.Len()
+	return &scratch{count: make([]float32, n), seen: make([]uint32, n)}
+}
+
+// vector embeds text.
+func (m *Model) vector(text string, sc *scratch) []float32 {
+	sc.ids = m.vocab.Append(sc.ids[:0], text)
+	sc.text++
+	if sc.text == 0 { // wrapped: forget every stamp
+		clear(sc.seen)
+		sc.text = 1
+	}
+	sc.uniq = sc.uniq[:0]
+	for _, id := range sc.ids {
+		if sc.seen[id] != sc.text {
+			sc.seen[id] = sc.text
+			sc.count[id] = 0
+			sc.uniq = append(sc.uniq, id)
 		}
+		sc.count[id]++
+	}
+	acc := make([]float32, m.dim)
+	for _, id := range sc.uniq {
+		s := m.scales[id] * sc.count[id]
+		addScaled(acc, m.vecs[int(id)*m.dim:int(id+1)*m.dim], s)
 	}
 	embed.Normalize(acc)
-	return acc, ids
+	return acc
+}
+
+// addScaled adds s·row to acc, eight components at a time (the compiler
+// then checks bounds once for eight).
+func addScaled(acc []float32, row []int8, s float32) {
+	row = row[:len(acc)]
+	j := 0
+	for ; j+8 <= len(acc); j += 8 {
+		a, r := acc[j:j+8:j+8], row[j:j+8:j+8]
+		a[0] += s * float32(r[0])
+		a[1] += s * float32(r[1])
+		a[2] += s * float32(r[2])
+		a[3] += s * float32(r[3])
+		a[4] += s * float32(r[4])
+		a[5] += s * float32(r[5])
+		a[6] += s * float32(r[6])
+		a[7] += s * float32(r[7])
+	}
+	for ; j < len(acc); j++ {
+		acc[j] += s * float32(row[j])
+	}
 }
