@@ -18,12 +18,14 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/embed/static"
+	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
 )
 
 // trainFlags are train-embeddings' own flags.
 type trainFlags struct {
 	out, pairs, prefixes string
 	holdout, limit       int
+	warm                 bool
 	opt                  static.Options
 }
 
@@ -65,6 +67,7 @@ The built-in model was made with
 		fs.Float64Var(&o.LearnRate, "lr", o.LearnRate, "Adam's learning rate")
 		fs.IntVar(&o.MaxTokens, "max-tokens", o.MaxTokens, "tokens of a text used in training")
 		fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
+		fs.BoolVar(&f.warm, "warm-start", false, "start the words' vectors from the GloVe word vectors built into the binary (their first dimensions)")
 		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 			return runTrain(ctx, f, args, stdout, stderr)
 		}
@@ -115,6 +118,18 @@ func runTrain(ctx context.Context, f trainFlags, args []string, stdout, stderr i
 		recs = recs[:f.limit]
 	}
 	fmt.Fprintf(stdout, "%d papers to train on (%d records held out)\n", len(recs), held)
+	if f.warm {
+		glove, err := wordvec.Builtin()
+		if err != nil {
+			return err
+		}
+		f.opt.Warm = func(token string) []float32 {
+			if strings.HasPrefix(token, "##") {
+				return nil
+			}
+			return glove.Vector(token) // zero for a word GloVe lacks
+		}
+	}
 	bar, done := lossBar(stderr)
 	f.opt.Progress = bar
 	start := time.Now()

@@ -392,3 +392,37 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*4), "ms/step")
 }
+
+// A warm start sets where a token's vector starts: with a learning rate
+// too small to move anything, the trained vector of a warm-started word
+// points where its starting vector did, in its first components.
+func TestTrainWarmStart(t *testing.T) {
+	opt := smallOptions()
+	opt.LearnRate = 1e-9
+	opt.Vocab.Words = 1000 // every topic word a token of its own
+	start := []float32{3, -4, 0, 0, 0, 0, 0, 0}
+	opt.Warm = func(token string) []float32 {
+		if token == "t0w1" {
+			return start
+		}
+		return nil
+	}
+	m, _, err := Train(context.Background(), synthetic(300, 1), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := m.Vector("t0w1")
+	want := []float32{0.6, -0.8}
+	for j, x := range v {
+		w := float32(0)
+		if j < len(want) {
+			w = want[j]
+		}
+		if math.Abs(float64(x-w)) > 0.01 {
+			t.Fatalf("vector of the warm-started word %v, want %v then zeros", v[:4], want)
+		}
+	}
+	if u := m.Vector("t0w2"); math.Abs(float64(u[0])) > 0.9 {
+		t.Errorf("a word without a start vector: %v, want a random direction", u[:4])
+	}
+}

@@ -37,6 +37,10 @@ type Options struct {
 	LearnRate   float64 // Adam's step, warmed up then decayed linearly to 0
 	MaxTokens   int     // a text's tokens beyond this are left out in training
 	Seed        uint64
+	// Warm, when set, gives a starting vector for a token (nil for none):
+	// its first components start there, scaled to the length the random
+	// start would have, instead of at random.
+	Warm func(token string) []float32
 	// Progress, when set, is called after each step with the steps done,
 	// the steps in all and the loss of the step.
 	Progress func(step, steps int, loss float64)
@@ -193,6 +197,22 @@ func Train(ctx context.Context, recs []Record, opt Options) (*Model, Stats, erro
 		row := tr.emb[id*D : (id+1)*D]
 		for j := range row {
 			row[j] = float32(rng.NormFloat64()) * idf / float32(math.Sqrt(float64(D)))
+		}
+		if opt.Warm == nil {
+			continue
+		}
+		if w := opt.Warm(vocab.Token(int32(id))); len(w) > 0 {
+			var norm float64
+			for _, x := range w[:min(len(w), D)] {
+				norm += float64(x) * float64(x)
+			}
+			if norm > 0 {
+				k := idf / float32(math.Sqrt(norm))
+				clear(row)
+				for j, x := range w[:min(len(w), D)] {
+					row[j] = x * k
+				}
+			}
 		}
 	}
 
