@@ -67,7 +67,7 @@ The built-in model was made with
 		fs.Float64Var(&o.LearnRate, "lr", o.LearnRate, "Adam's learning rate")
 		fs.IntVar(&o.MaxTokens, "max-tokens", o.MaxTokens, "tokens of a text used in training")
 		fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
-		fs.BoolVar(&f.warm, "warm-start", false, "start the words' vectors from the GloVe word vectors built into the binary (their first dimensions)")
+		fs.BoolVar(&f.warm, "warm-start", true, "start the words' vectors from the GloVe word vectors built into the binary (their first dimensions)")
 		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 			return runTrain(ctx, f, args, stdout, stderr)
 		}

@@ -49,9 +49,9 @@ type Options struct {
 // DefaultOptions are the settings of the shipped model (see README.md).
 func DefaultOptions() Options {
 	return Options{
-		Name: "dailypapers-static-v1", Dim: 256, Prefixes: []int{64, 128}, Keep: 128,
+		Name: "dailypapers-static-v1-128d", Dim: 256, Prefixes: []int{64, 128}, Keep: 128,
 		Vocab:  VocabOptions{Words: 60_000, MinCount: 3, Pieces: 20_000},
-		Epochs: 20, Batch: 1024, Temperature: 0.05, LearnRate: 0.02, MaxTokens: 256, Seed: 1,
+		Epochs: 6, Batch: 512, Temperature: 0.05, LearnRate: 0.02, MaxTokens: 256, Seed: 1,
 	}
 }
 
