@@ -60,6 +60,7 @@ func TestUsageErrors(t *testing.T) {
 		{"search", "--data", t.TempDir(), "--mode", "fuzzy", "graph"},
 		{"eval", "--beir", t.TempDir(), "--mode", "fuzzy"},
 		{"eval", "--beir", t.TempDir(), "--mode", "semantic", "--embedder", "none"},
+		{"eval", "--beir", t.TempDir(), "--mode", "hybrid", "--semantic-weight", "1.5"},
 		{"train-embeddings", "papers.jsonl"}, // no --out
 		{"train-embeddings", "--out", "m.dpse"},
 		{"train-embeddings", "--out", "m.dpse", "--prefixes", "64,x", "papers.jsonl"},

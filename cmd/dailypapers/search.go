@@ -188,7 +188,7 @@ vectors by default). The database is not touched.`,
 		fs.StringVar(&f.beir, "beir", "", "directory of the collection")
 		fs.StringVar(&f.split, "split", "", "judgments to use: qrels/SPLIT.tsv (default: dev, else test)")
 		fs.StringVar(&f.mode, "mode", "lexical", "ranking to score: lexical, semantic or hybrid")
-		fs.Float64Var(&f.weight, "semantic-weight", search.SemanticWeight, "hybrid mode: share of the semantic score, 0..1")
+		fs.Float64Var(&f.weight, "semantic-weight", -1, "hybrid mode: share of the semantic score, 0..1 (default: the embedder's, 0.5 for the built-in model and 0.1 for others)")
 		fs.StringVar(&f.perQuery, "per-query", "", "also write each query's id and nDCG@10 to this file (tab-separated), to compare two runs query by query")
 		c.EmbedFlags(fs)
 		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
@@ -204,6 +204,9 @@ func runEval(ctx context.Context, cfg *config.Config, f evalFlags, args []string
 	mode, err := search.ParseMode(f.mode)
 	if err != nil {
 		return usageError{fmt.Errorf("eval: --mode: %w", err)}
+	}
+	if f.weight > 1 {
+		return usageError{fmt.Errorf("eval: --semantic-weight %v: want 0 to 1", f.weight)}
 	}
 	if mode != search.Lexical && cfg.Embedder == "none" {
 		return usageError{fmt.Errorf("eval: --mode %s needs an embedder (not --embedder none)", mode)}
@@ -237,8 +240,8 @@ func runEval(ctx context.Context, cfg *config.Config, f evalFlags, args []string
 			return fmt.Errorf("eval: embedding the collection: %w", err)
 		}
 	}
-	weight := mode.Weight()
-	if mode == search.Hybrid {
+	weight := mode.WeightFor(emb)
+	if mode == search.Hybrid && f.weight >= 0 {
 		weight = float32(f.weight)
 	}
 	scores, err := b.Evaluate(ctx, ix.ModeRanker(weight, emb, vecs))

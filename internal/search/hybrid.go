@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/paper"
 )
 
@@ -40,9 +41,18 @@ const fuseDepth = 100
 // where the minimum and maxima are taken over the fused candidates: a
 // convex combination of min-max normalised scores, which keeps the
 // strength of each match where reciprocal-rank fusion would throw it
-// away. It was chosen on a development task built from arXiv titles and
-// abstracts, never on the evaluation collections (see BENCHMARKS.md).
+// away. It is the share for an embedder that does not name its own
+// (HybridWeighter): it was chosen for the GloVe word vectors on a
+// development task built from arXiv titles and abstracts, never on the
+// evaluation collections (see BENCHMARKS.md).
 const SemanticWeight = 0.1
+
+// HybridWeighter is an embedder that names the semantic share of hybrid
+// ranking its vectors are worth: a stronger model deserves more than
+// SemanticWeight (package static's built-in model names 0.5).
+type HybridWeighter interface {
+	HybridWeight() float32
+}
 
 // Weight is the semantic share of the ranking in a mode: 0 for lexical,
 // 1 for semantic, SemanticWeight for hybrid.
@@ -54,6 +64,14 @@ func (m Mode) Weight() float32 {
 		return 1
 	}
 	return SemanticWeight
+}
+
+// WeightFor is Weight with emb's own hybrid share, when it names one.
+func (m Mode) WeightFor(emb embed.Embedder) float32 {
+	if w, ok := emb.(HybridWeighter); ok && m == Hybrid {
+		return w.HybridWeight()
+	}
+	return m.Weight()
 }
 
 // SemanticQuery is the semantic side of a search: the embedding of the

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/embed"
+	"github.com/dailypapers/dailypapers/internal/embed/static"
 	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
 	"github.com/dailypapers/dailypapers/internal/paper"
 )
@@ -685,5 +687,36 @@ func TestSciFactModes(t *testing.T) {
 	}
 	if h, l := scores[Hybrid].NDCG10, scores[Lexical].NDCG10; h < l-0.005 {
 		t.Errorf("hybrid nDCG@10 %.4f is below lexical %.4f", h, l)
+	}
+}
+
+// Hybrid ranking gives an embedder the semantic share it names: the
+// built-in model names its own, the GloVe vectors and servers get
+// SemanticWeight; lexical and semantic ranking are 0 and 1 whatever the
+// embedder.
+func TestModeWeightFor(t *testing.T) {
+	st, err := static.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	glove := builtinEmbedder(t)
+	for _, tc := range []struct {
+		mode Mode
+		emb  embed.Embedder
+		want float32
+	}{
+		{Hybrid, st, static.HybridWeight},
+		{Hybrid, glove, SemanticWeight},
+		{Hybrid, nil, SemanticWeight},
+		{Lexical, st, 0},
+		{Semantic, st, 1},
+		{Semantic, glove, 1},
+	} {
+		if got := tc.mode.WeightFor(tc.emb); got != tc.want {
+			t.Errorf("%s with %T: weight %v, want %v", tc.mode, tc.emb, got, tc.want)
+		}
+	}
+	if static.HybridWeight == SemanticWeight {
+		t.Error("the built-in model's hybrid weight is the default one: the test above shows nothing")
 	}
 }

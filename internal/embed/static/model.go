@@ -32,6 +32,19 @@ type Model struct {
 
 var _ embed.Embedder = (*Model)(nil)
 
+// HybridWeight is the share of the semantic score in hybrid ranking that
+// the built-in model's vectors were found worth (search.SemanticWeight
+// explains the fusion): 0.5 gave the best mean nDCG@10, among 0.1 to
+// 0.6, on two development collections of papers its training held out,
+// with titles and with sentences of abstracts as queries (BENCHMARKS.md,
+// "Built-in embedding"). The evaluation collections were only measured.
+const HybridWeight = 0.5
+
+// HybridWeight is the semantic share of hybrid ranking for these vectors
+// (search.HybridWeighter); a model trained with other settings may deserve
+// another, but is given this one.
+func (m *Model) HybridWeight() float32 { return HybridWeight }
+
 // Name identifies the model (stored vectors of another name are never
 // compared with these).
 func (m *Model) Name() string { return m.name }
