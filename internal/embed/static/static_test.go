@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -92,6 +93,16 @@ func TestTrainLearnsAndIsDeterministic(t *testing.T) {
 	}
 	if !bytes.Equal(encode(t, m), encode(t, again)) {
 		t.Error("two runs with the same seed gave different models")
+	}
+	// The same on one processor as on several: no sum depends on the split.
+	procs := runtime.GOMAXPROCS(1)
+	one, _, err := Train(context.Background(), recs, smallOptions())
+	runtime.GOMAXPROCS(procs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(encode(t, m), encode(t, one)) {
+		t.Errorf("one processor gave another model than %d", procs)
 	}
 	other := smallOptions()
 	other.Seed = 8

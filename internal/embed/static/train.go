@@ -146,9 +146,10 @@ type paperToks struct {
 // are updated with Adam, only the rows of the batch's tokens (lazy Adam).
 //
 // Everything random comes from Seed, and the work is split among the
-// processors so that each sum is made in one order, so a seed gives the
-// same model on any machine with the same number of processors... and on
-// any other: the splits depend on the sizes only.
+// processors so that every sum is made in the same order however many
+// there are (a text's pooling by one worker, a dimension's scatter by one
+// worker, a matrix product's entry by one worker), so a seed gives the
+// same model.
 func Train(ctx context.Context, recs []Record, opt Options) (*Model, Stats, error) {
 	if err := opt.fill(); err != nil {
 		return nil, Stats{}, err
@@ -222,7 +223,7 @@ func Train(ctx context.Context, recs []Record, opt Options) (*Model, Stats, erro
 	order := make([]int, len(recs))
 	var losses []float64
 	step := 0
-	for epoch := range opt.Epochs {
+	for range opt.Epochs {
 		for i := range order {
 			order[i] = i
 		}
@@ -245,7 +246,6 @@ func Train(ctx context.Context, recs []Record, opt Options) (*Model, Stats, erro
 				opt.Progress(step, steps, loss)
 			}
 		}
-		_ = epoch
 	}
 	tenth := max(1, len(losses)/10)
 	stats.FirstLoss = mean(losses[:tenth])
