@@ -165,8 +165,8 @@ func reindex(ctx context.Context, cfg *config.Config, st store.Store, stdout, st
 
 // evalFlags are eval's own flags.
 type evalFlags struct {
-	beir, split, mode, perQuery string
-	weight                      float64
+	beir, split, mode, perQuery, fusion string
+	weight                              float64
 }
 
 var evalCmd = command{
@@ -188,7 +188,8 @@ vectors by default). The database is not touched.`,
 		fs.StringVar(&f.beir, "beir", "", "directory of the collection")
 		fs.StringVar(&f.split, "split", "", "judgments to use: qrels/SPLIT.tsv (default: dev, else test)")
 		fs.StringVar(&f.mode, "mode", "lexical", "ranking to score: lexical, semantic or hybrid")
-		fs.Float64Var(&f.weight, "semantic-weight", -1, "hybrid mode: share of the semantic score, 0..1 (default: the embedder's, 0.5 for the built-in model and 0.1 for others)")
+		fs.Float64Var(&f.weight, "semantic-weight", -1, "hybrid mode: share of the semantic score, 0..1 (default: the embedder's, 0.6 for the built-in model and 0.1 for others)")
+		fs.StringVar(&f.fusion, "fusion", "", "hybrid mode: fixed (the weight for every query) or agreement (the weight times a half plus half the share of the lexical top ten the semantic top ten holds); default: the embedder's, agreement for the built-in model")
 		fs.StringVar(&f.perQuery, "per-query", "", "also write each query's id and nDCG@10 to this file (tab-separated), to compare two runs query by query")
 		c.EmbedFlags(fs)
 		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
@@ -207,6 +208,9 @@ func runEval(ctx context.Context, cfg *config.Config, f evalFlags, args []string
 	}
 	if f.weight > 1 {
 		return usageError{fmt.Errorf("eval: --semantic-weight %v: want 0 to 1", f.weight)}
+	}
+	if f.fusion != "" && f.fusion != "fixed" && f.fusion != "agreement" {
+		return usageError{fmt.Errorf("eval: --fusion %q: want fixed or agreement", f.fusion)}
 	}
 	if mode != search.Lexical && cfg.Embedder == "none" {
 		return usageError{fmt.Errorf("eval: --mode %s needs an embedder (not --embedder none)", mode)}
@@ -244,7 +248,11 @@ func runEval(ctx context.Context, cfg *config.Config, f evalFlags, args []string
 	if mode == search.Hybrid && f.weight >= 0 {
 		weight = float32(f.weight)
 	}
-	scores, err := b.Evaluate(ctx, ix.ModeRanker(weight, emb, vecs))
+	agree := mode.AgreeFor(emb)
+	if f.fusion != "" {
+		agree = mode == search.Hybrid && f.fusion == "agreement"
+	}
+	scores, err := b.Evaluate(ctx, ix.FusionRanker(weight, agree, emb, vecs))
 	if err != nil {
 		return err
 	}

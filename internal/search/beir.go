@@ -220,6 +220,12 @@ func (ix *Index) Ranker() Ranker { return ix.ModeRanker(0, nil, nil) }
 // queries are claims and questions in prose: their quotes and minus signs
 // are punctuation, not operators, so phrases and exclusions are dropped.
 func (ix *Index) ModeRanker(weight float32, emb embed.Embedder, vecs *Vectors) Ranker {
+	return ix.FusionRanker(weight, false, emb, vecs)
+}
+
+// FusionRanker is ModeRanker with the semantic weight scaled by the
+// rankings' agreement when agree is set (SemanticQuery.Agree).
+func (ix *Index) FusionRanker(weight float32, agree bool, emb embed.Embedder, vecs *Vectors) Ranker {
 	return func(ctx context.Context, text string, n int) ([]paper.ID, error) {
 		q, err := ParseQuery(text)
 		if errors.Is(err, ErrEmptyQuery) {
@@ -237,7 +243,7 @@ func (ix *Index) ModeRanker(weight float32, emb embed.Embedder, vecs *Vectors) R
 			}
 			qvec = vs[0]
 		}
-		res, err := ix.SearchMode(ctx, q, SemanticQuery{Vec: qvec, Vectors: vecs, Weight: weight}, n, 0, nil)
+		res, err := ix.SearchMode(ctx, q, SemanticQuery{Vec: qvec, Vectors: vecs, Weight: weight, Agree: agree}, n, 0, nil)
 		if err != nil {
 			return nil, err
 		}
