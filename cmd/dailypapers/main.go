@@ -33,7 +33,7 @@ type command struct {
 // runFunc runs a command once its flags are parsed.
 type runFunc func(ctx context.Context, c *config.Config, args []string, stdout, stderr io.Writer) error
 
-var commands = []command{serveCmd, mcpCmd, importCmd, harvestCmd, starsCmd, searchCmd, reindexCmd, evalCmd, statsCmd, userCreateCmd, tokenCreateCmd, digestPreviewCmd, digestSendCmd, migrateCmd, copyCmd, backupCmd, restoreCmd}
+var commands = []command{serveCmd, mcpCmd, importCmd, harvestCmd, starsCmd, searchCmd, reindexCmd, evalCmd, trainCmd, statsCmd, userCreateCmd, tokenCreateCmd, digestPreviewCmd, digestSendCmd, migrateCmd, copyCmd, backupCmd, restoreCmd}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -39,7 +39,8 @@ func TestHelpNamesEveryCommandAndSetting(t *testing.T) {
 	}
 	for _, cmd := range commands {
 		out, _, err := runCmd(t, append(strings.Fields(cmd.name), "--help")...)
-		opensDB := cmd.name != "eval" // eval works on a throwaway index
+		// eval works on a throwaway index, train-embeddings on files
+		opensDB := cmd.name != "eval" && cmd.name != "train-embeddings"
 		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "Usage: dailypapers "+cmd.name) || opensDB != strings.Contains(out, "-data") {
 			t.Errorf("%s --help: %v\n%s", cmd.name, err, out)
 		}
@@ -59,6 +60,10 @@ func TestUsageErrors(t *testing.T) {
 		{"search", "--data", t.TempDir(), "--mode", "fuzzy", "graph"},
 		{"eval", "--beir", t.TempDir(), "--mode", "fuzzy"},
 		{"eval", "--beir", t.TempDir(), "--mode", "semantic", "--embedder", "none"},
+		{"eval", "--beir", t.TempDir(), "--mode", "hybrid", "--semantic-weight", "1.5"},
+		{"train-embeddings", "papers.jsonl"}, // no --out
+		{"train-embeddings", "--out", "m.dpse"},
+		{"train-embeddings", "--out", "m.dpse", "--prefixes", "64,x", "papers.jsonl"},
 	} {
 		_, _, err := runCmd(t, args...)
 		var u usageError

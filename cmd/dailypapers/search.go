@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -164,8 +165,8 @@ func reindex(ctx context.Context, cfg *config.Config, st store.Store, stdout, st
 
 // evalFlags are eval's own flags.
 type evalFlags struct {
-	beir, split, mode string
-	weight            float64
+	beir, split, mode, perQuery, fusion string
+	weight                              float64
 }
 
 var evalCmd = command{
@@ -187,7 +188,9 @@ vectors by default). The database is not touched.`,
 		fs.StringVar(&f.beir, "beir", "", "directory of the collection")
 		fs.StringVar(&f.split, "split", "", "judgments to use: qrels/SPLIT.tsv (default: dev, else test)")
 		fs.StringVar(&f.mode, "mode", "lexical", "ranking to score: lexical, semantic or hybrid")
-		fs.Float64Var(&f.weight, "semantic-weight", search.SemanticWeight, "hybrid mode: share of the semantic score, 0..1")
+		fs.Float64Var(&f.weight, "semantic-weight", -1, "hybrid mode: share of the semantic score, 0..1 (default: the embedder's, 0.6 for the built-in model and 0.1 for others)")
+		fs.StringVar(&f.fusion, "fusion", "", "hybrid mode: fixed (the weight for every query) or agreement (the weight times a half plus half the share of the lexical top ten the semantic top ten holds); default: the embedder's, agreement for the built-in model")
+		fs.StringVar(&f.perQuery, "per-query", "", "also write each query's id and nDCG@10 to this file (tab-separated), to compare two runs query by query")
 		c.EmbedFlags(fs)
 		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 			return runEval(ctx, cfg, f, args, stdout, stderr)
@@ -202,6 +205,12 @@ func runEval(ctx context.Context, cfg *config.Config, f evalFlags, args []string
 	mode, err := search.ParseMode(f.mode)
 	if err != nil {
 		return usageError{fmt.Errorf("eval: --mode: %w", err)}
+	}
+	if f.weight > 1 {
+		return usageError{fmt.Errorf("eval: --semantic-weight %v: want 0 to 1", f.weight)}
+	}
+	if f.fusion != "" && f.fusion != "fixed" && f.fusion != "agreement" {
+		return usageError{fmt.Errorf("eval: --fusion %q: want fixed or agreement", f.fusion)}
 	}
 	if mode != search.Lexical && cfg.Embedder == "none" {
 		return usageError{fmt.Errorf("eval: --mode %s needs an embedder (not --embedder none)", mode)}
@@ -235,17 +244,30 @@ func runEval(ctx context.Context, cfg *config.Config, f evalFlags, args []string
 			return fmt.Errorf("eval: embedding the collection: %w", err)
 		}
 	}
-	weight := mode.Weight()
-	if mode == search.Hybrid {
+	weight := mode.WeightFor(emb)
+	if mode == search.Hybrid && f.weight >= 0 {
 		weight = float32(f.weight)
 	}
-	scores, err := b.Evaluate(ctx, ix.ModeRanker(weight, emb, vecs))
+	agree := mode.AgreeFor(emb)
+	if f.fusion != "" {
+		agree = mode == search.Hybrid && f.fusion == "agreement"
+	}
+	scores, err := b.Evaluate(ctx, ix.FusionRanker(weight, agree, emb, vecs))
 	if err != nil {
 		return err
 	}
 	model := ""
 	if emb != nil {
 		model = ", model " + emb.Name()
+	}
+	if f.perQuery != "" {
+		var buf strings.Builder
+		for i, q := range b.Queries {
+			fmt.Fprintf(&buf, "%s\t%.6f\n", q.ID, scores.PerQuery[i])
+		}
+		if err := os.WriteFile(f.perQuery, []byte(buf.String()), 0o644); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
 	}
 	fmt.Fprintf(stdout, "%s (%s): %d documents, %d queries, mode %s%s\n", f.beir, f.split, len(b.Docs), scores.Queries, mode, model)
 	fmt.Fprintln(stdout, scores)

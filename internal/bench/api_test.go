@@ -25,7 +25,7 @@ package bench
 //     default limit of 50 results. lexical: the index without an
 //     embedder, so hybrid ranking falls back to words. hybrid: as
 //     "dailypapers serve" runs by default, the built-in word vectors
-//     (wordvec.Builtin); every paper is embedded first with
+//     (static.Builtin); every paper is embedded first with
 //     Service.EmbedMissing, which stores the vectors in the benchmark
 //     database (PutVectors does not change the store's version).
 //
@@ -63,7 +63,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
+	"github.com/dailypapers/dailypapers/internal/embed"
+	"github.com/dailypapers/dailypapers/internal/embed/static"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -155,13 +156,22 @@ func BenchmarkAPISearchLoopback(b *testing.B) {
 // apiSearchService builds the search index of the benchmark database,
 // with the built-in embedder when hybrid.
 func apiSearchService(b *testing.B, st store.Store, hybrid bool) *search.Service {
+	if !hybrid {
+		return searchServiceWith(b, st, nil)
+	}
+	emb, err := static.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return searchServiceWith(b, st, emb)
+}
+
+// searchServiceWith builds the search index of the benchmark database
+// with emb (none if nil), embedding the papers without its vector first.
+func searchServiceWith(b *testing.B, st store.Store, emb embed.Embedder) *search.Service {
 	ctx := context.Background()
 	svc := search.NewService(st, slog.New(slog.DiscardHandler))
-	if hybrid {
-		emb, err := wordvec.Builtin()
-		if err != nil {
-			b.Fatal(err)
-		}
+	if emb != nil {
 		svc.UseEmbedder(emb)
 		t := time.Now()
 		n, err := svc.EmbedMissing(ctx, nil)

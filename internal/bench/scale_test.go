@@ -93,7 +93,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite"
 
-	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
+	"github.com/dailypapers/dailypapers/internal/embed/static"
 	"github.com/dailypapers/dailypapers/internal/ingest"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -488,7 +488,7 @@ func (s *scaleRun) pgSizes(b *testing.B, site *scaleSite) {
 // both took.
 func (s *scaleRun) hybridSearch(b *testing.B, site *scaleSite) *search.Service {
 	ctx := context.Background()
-	emb, err := wordvec.Builtin()
+	emb, err := static.Builtin()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,7 +19,7 @@ package bench
 //   - the lexical index, built and reported exactly as BenchmarkSearchOurs
 //     does (build, papers/s, heap-MB).
 //   - embedding: every paper's search.EmbedText embedded with the built-in
-//     embedder (wordvec.Builtin, Embed in batches of 1,000 from GOMAXPROCS
+//     embedder (static.Builtin, Embed in batches of 1,000 from GOMAXPROCS
 //     goroutines), Put into search.Vectors in corpus order (so the rows,
 //     and the clustering, are the same from run to run): embed-papers/s
 //     and embed-s, from the first paper generated to the last vector put.
@@ -57,7 +57,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
+	"github.com/dailypapers/dailypapers/internal/embed/static"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
 )
@@ -77,13 +77,13 @@ func BenchmarkSearchHybrid(b *testing.B) {
 		rssLex := procStatusMB("VmRSS")
 
 		heapLex := heapInuseAfterGC()
-		emb, err := wordvec.Builtin()
+		emb, err := static.Builtin()
 		if err != nil {
 			b.Fatal(err)
 		}
 		heapModel := heapInuseAfterGC()
-		m.logf("embedder %s, %d dimensions, %d words: %.0f MB of Go heap (0 if an earlier benchmark of this process loaded it)",
-			emb.Name(), emb.Dim(), emb.Words(), mbDelta(heapModel, heapLex))
+		m.logf("embedder %s, %d dimensions, %d tokens: %.0f MB of Go heap (0 if an earlier benchmark of this process loaded it)",
+			emb.Name(), emb.Dim(), emb.Vocab().Len(), mbDelta(heapModel, heapLex))
 
 		vecs := search.NewVectors(emb.Name(), emb.Dim())
 		e := embedCorpus(ctx, c, m.n, emb, vecs)
@@ -180,7 +180,7 @@ type embedding struct {
 // embedCorpus embeds papers 0..n-1 of the corpus from GOMAXPROCS
 // goroutines, a batch of embedBatch papers at a time, and puts their
 // vectors into vecs in corpus order from the calling goroutine.
-func embedCorpus(ctx context.Context, c *searchCorpus, n int, emb *wordvec.Model, vecs *search.Vectors) embedding {
+func embedCorpus(ctx context.Context, c *searchCorpus, n int, emb *static.Model, vecs *search.Vectors) embedding {
 	type result struct {
 		ids      []paper.ID
 		vecs     [][]float32
@@ -257,7 +257,7 @@ type annQuality struct {
 
 // measureANN compares the clustered Nearest with the exact scan on every
 // query's meaning: recall of the exact top 10 and top 100, and latency.
-func measureANN(ctx context.Context, m *searchBench, emb *wordvec.Model, vecs *search.Vectors) annQuality {
+func measureANN(ctx context.Context, m *searchBench, emb *static.Model, vecs *search.Vectors) annQuality {
 	var (
 		annLat, exactLat, ann100Lat, exact100Lat []time.Duration
 		annCPU, exactCPU                         []time.Duration
@@ -388,7 +388,7 @@ func recallOf(got, exact []search.VecHit) (strict, ties float64) {
 
 // meaningVector parses a query and embeds its Meaning, as the service
 // does; nil when it has none or none of its words is known.
-func meaningVector(ctx context.Context, emb *wordvec.Model, text string) ([]float32, *search.Query) {
+func meaningVector(ctx context.Context, emb *static.Model, text string) ([]float32, *search.Query) {
 	parsed, err := search.ParseQuery(text)
 	if err != nil || parsed.Meaning == "" {
 		return nil, parsed

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/embed/wordvec"
 	"github.com/dailypapers/dailypapers/internal/ingest"
 	"github.com/dailypapers/dailypapers/internal/store/sqlite"
 
@@ -133,7 +134,8 @@ func ids(hits []search.Hit) []paper.ID {
 // with its standard error (-diff, -diff-se). "served" is Similar's ranking
 // (12 words), depth20 it fusing 20 candidates, words8 it from 8 words;
 // lexical-words24 and lexical-served the same two without the embedder
-// (by words alone); "random" six random papers, for scale.
+// (by words alone); glove-served as served with the GloVe word vectors
+// that were the built-in embedder before the trained model; "random" six random papers, for scale.
 //
 //	go test ./internal/bench -run '^$' -bench SimilarQuality -benchtime 1x -timeout 30m
 func BenchmarkSimilarQuality(b *testing.B) {
@@ -150,6 +152,11 @@ func BenchmarkSimilarQuality(b *testing.B) {
 	}
 	svc := apiSearchService(b, st, true)
 	lexical := apiSearchService(b, st, false) // as a site without an embedder ranks
+	glove, err := wordvec.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	gloveSvc := searchServiceWith(b, st, glove) // as served before the trained model
 	items, err := st.Feed(ctx, store.FeedQuery{From: "0000-01-01", To: "9999-12-31", Limit: 20_000})
 	if err != nil {
 		b.Fatal(err)
@@ -197,6 +204,7 @@ func BenchmarkSimilarQuality(b *testing.B) {
 		{"words8", func(p *paper.Paper) ([]search.Hit, error) { return svc.SimilarFromWords(ctx, p, k, 8) }},
 		{"lexical-words24", func(p *paper.Paper) ([]search.Hit, error) { return lexical.SimilarFromWords(ctx, p, k, 0) }},
 		{"lexical-served", func(p *paper.Paper) ([]search.Hit, error) { return lexical.SimilarAtDepth(ctx, p, k, 100) }},
+		{"glove-served", func(p *paper.Paper) ([]search.Hit, error) { return gloveSvc.SimilarAtDepth(ctx, p, k, 100) }},
 		{"random", func(p *paper.Paper) ([]search.Hit, error) {
 			var hits []search.Hit
 			for len(hits) < k {

@@ -76,7 +76,7 @@ var Settings = []Setting{
 		group: embedGroup, Type: "string", set: text(func(c *Config) *string { return &c.EmbedModel }, nil)},
 	{Flag: "embed-key", Env: "DAILYPAPERS_EMBED_KEY", Usage: "key for the embeddings API (prefer the variable to the flag)",
 		group: embedGroup, Type: "string", secret: true, set: text(func(c *Config) *string { return &c.EmbedKey }, nil)},
-	{Flag: "word-vectors", Env: "DAILYPAPERS_WORD_VECTORS", Usage: "word-vector asset (made by mkwordvec) to use instead of the built-in one",
+	{Flag: "word-vectors", Env: "DAILYPAPERS_WORD_VECTORS", Usage: "embedding asset (made by train-embeddings or mkwordvec) to use instead of the built-in model; glove for the GloVe word vectors built in before it",
 		group: embedGroup, Type: "string", set: text(func(c *Config) *string { return &c.WordVectors }, nil)},
 	{Flag: "base-url", Env: "DAILYPAPERS_BASE_URL", Usage: "public address of the site, for links in mail (default http://ADDR)",
 		group: mailGroup, Type: "string", set: text(func(c *Config) *string { return &c.BaseURL }, httpURL("an http(s) address such as https://papers.example.org"))},

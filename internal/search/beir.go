@@ -145,6 +145,9 @@ type Scores struct {
 	NDCG10    float64
 	Recall100 float64
 	Queries   int
+	// PerQuery is each query's nDCG@10, in the order of BEIR.Queries, for
+	// paired comparisons of two rankings.
+	PerQuery []float64
 }
 
 func (s Scores) String() string {
@@ -190,9 +193,12 @@ func (b *BEIR) Evaluate(ctx context.Context, rank Ranker) (Scores, error) {
 		for i := 0; i < len(gains) && i < 10; i++ {
 			idcg += float64(gains[i]) / math.Log2(float64(i)+2)
 		}
+		ndcg := 0.0
 		if idcg > 0 {
-			s.NDCG10 += dcg / idcg
+			ndcg = dcg / idcg
 		}
+		s.NDCG10 += ndcg
+		s.PerQuery = append(s.PerQuery, ndcg)
 		if relevant > 0 {
 			s.Recall100 += float64(found) / float64(relevant)
 		}
@@ -214,6 +220,12 @@ func (ix *Index) Ranker() Ranker { return ix.ModeRanker(0, nil, nil) }
 // queries are claims and questions in prose: their quotes and minus signs
 // are punctuation, not operators, so phrases and exclusions are dropped.
 func (ix *Index) ModeRanker(weight float32, emb embed.Embedder, vecs *Vectors) Ranker {
+	return ix.FusionRanker(weight, false, emb, vecs)
+}
+
+// FusionRanker is ModeRanker with the semantic weight scaled by the
+// rankings' agreement when agree is set (SemanticQuery.Agree).
+func (ix *Index) FusionRanker(weight float32, agree bool, emb embed.Embedder, vecs *Vectors) Ranker {
 	return func(ctx context.Context, text string, n int) ([]paper.ID, error) {
 		q, err := ParseQuery(text)
 		if errors.Is(err, ErrEmptyQuery) {
@@ -231,7 +243,7 @@ func (ix *Index) ModeRanker(weight float32, emb embed.Embedder, vecs *Vectors) R
 			}
 			qvec = vs[0]
 		}
-		res, err := ix.SearchMode(ctx, q, SemanticQuery{Vec: qvec, Vectors: vecs, Weight: weight}, n, 0, nil)
+		res, err := ix.SearchMode(ctx, q, SemanticQuery{Vec: qvec, Vectors: vecs, Weight: weight, Agree: agree}, n, 0, nil)
 		if err != nil {
 			return nil, err
 		}

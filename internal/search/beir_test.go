@@ -187,6 +187,9 @@ func TestEvaluate(t *testing.T) {
 	if s.Queries != 2 {
 		t.Errorf("%d queries, want 2", s.Queries)
 	}
+	if len(s.PerQuery) != 2 || math.Abs(s.PerQuery[0]-q1) > 1e-9 || math.Abs(s.PerQuery[1]-q2) > 1e-9 {
+		t.Errorf("per query %v, want [%.5f %.5f] in the queries' order", s.PerQuery, q1, q2)
+	}
 	if got := s.String(); got != "nDCG@10=0.6282 Recall@100=0.7500" {
 		t.Errorf("String() = %q", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/dailypapers/dailypapers/internal/embed"
 	"github.com/dailypapers/dailypapers/internal/paper"
 )
 
@@ -40,9 +41,77 @@ const fuseDepth = 100
 // where the minimum and maxima are taken over the fused candidates: a
 // convex combination of min-max normalised scores, which keeps the
 // strength of each match where reciprocal-rank fusion would throw it
-// away. It was chosen on a development task built from arXiv titles and
-// abstracts, never on the evaluation collections (see BENCHMARKS.md).
+// away. It is the share for an embedder that does not name its own
+// (HybridWeighter): it was chosen for the GloVe word vectors on a
+// development task built from arXiv titles and abstracts, never on the
+// evaluation collections (see BENCHMARKS.md).
 const SemanticWeight = 0.1
+
+// HybridWeighter is an embedder that names the semantic share of hybrid
+// ranking its vectors are worth: a stronger model deserves more than
+// SemanticWeight (package static's built-in model names 0.6, which
+// AgreementFuser scales for each query).
+type HybridWeighter interface {
+	HybridWeight() float32
+}
+
+// AgreementFuser is an embedder whose semantic share of hybrid ranking
+// is scaled, query by query, by how much its ranking agrees with the
+// words' (agreeFloor + (1−agreeFloor)·agreement): vectors trained on one
+// field's papers rank another field's texts poorly, and there the two
+// rankings part.
+type AgreementFuser interface {
+	HybridAgreement() bool
+}
+
+// AgreeFor says whether hybrid ranking with emb scales the semantic share
+// by the rankings' agreement.
+func (m Mode) AgreeFor(emb embed.Embedder) bool {
+	a, ok := emb.(AgreementFuser)
+	return ok && m == Hybrid && a.HybridAgreement()
+}
+
+// agreeDepth is how many of each side's best candidates agreement
+// compares: the depth of a first page, where nDCG@10 is decided.
+const agreeDepth = 10
+
+// agreeFloor is the share of the weight a query keeps when its two
+// rankings share nothing of their tops: scaling by agreement alone took
+// most of the semantic side's gain on the development collections away
+// (sentence queries, whose words find little, part from the cosines
+// often and gain the most from them; BENCHMARKS.md).
+const agreeFloor = 0.5
+
+// agreement is the share of the top agreeDepth candidates by lexical score
+// (lex) that are also among the top agreeDepth by cosine (sem), from 0 to
+// 1; candidates without a cosine (sem -2) rank last by it. Ties break by
+// position, so the result does not depend on the order of equal scores
+// beyond the candidates' own.
+func agreement(lex, sem []float32) float32 {
+	n := min(agreeDepth, len(lex))
+	if n == 0 {
+		return 0
+	}
+	top := func(score []float32) []int {
+		idx := make([]int, len(score))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return cmpFloat(score[b], score[a]) })
+		return idx[:n]
+	}
+	inLex := map[int]bool{}
+	for _, i := range top(lex) {
+		inLex[i] = true
+	}
+	both := 0
+	for _, i := range top(sem) {
+		if inLex[i] {
+			both++
+		}
+	}
+	return float32(both) / float32(n)
+}
 
 // Weight is the semantic share of the ranking in a mode: 0 for lexical,
 // 1 for semantic, SemanticWeight for hybrid.
@@ -56,13 +125,24 @@ func (m Mode) Weight() float32 {
 	return SemanticWeight
 }
 
+// WeightFor is Weight with emb's own hybrid share, when it names one.
+func (m Mode) WeightFor(emb embed.Embedder) float32 {
+	if w, ok := emb.(HybridWeighter); ok && m == Hybrid {
+		return w.HybridWeight()
+	}
+	return m.Weight()
+}
+
 // SemanticQuery is the semantic side of a search: the embedding of the
 // query's meaning, the vectors of the same model, and the weight of the
-// semantic score (Mode.Weight).
+// semantic score (Mode.Weight). With Agree, the weight is scaled by the
+// agreement of the two rankings' tops for the query (AgreementFuser):
+// from half of it, where they share none of their top ten, to all of it.
 type SemanticQuery struct {
 	Vec     []float32
 	Vectors *Vectors
 	Weight  float32
+	Agree   bool
 }
 
 // SearchMode ranks q with sem's share of semantic ranking. With weight 0,
@@ -165,6 +245,13 @@ func (ix *Index) searchMode(ctx context.Context, q *Query, sem SemanticQuery, k,
 		}
 	}
 	alpha := min(sem.Weight, 1)
+	if sem.Agree {
+		lexs, sems := make([]float32, len(cands)), make([]float32, len(cands))
+		for i, c := range cands {
+			lexs[i], sems[i] = c.lex, c.sem
+		}
+		alpha *= agreeFloor + (1-agreeFloor)*agreement(lexs, sems)
+	}
 	for i := range cands {
 		c := &cands[i]
 		var l, s float32

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/embed/static"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -200,5 +201,63 @@ func TestSimilarKeptByWordsGivesWayToMeaning(t *testing.T) {
 	}
 	if slices.Equal(withMeaning, byWords) {
 		t.Errorf("test setup: the ranking with meaning is the one by words, %v", byWords)
+	}
+}
+
+// When the built-in model changes (GloVe word vectors, then the trained
+// static model), the vectors stored for the old one are neither loaded
+// nor compared: the background embedder embeds every paper again under
+// the new model's name, and the index then follows the new vectors only.
+func TestNewBuiltinModelEmbedsEveryPaperAgain(t *testing.T) {
+	ctx := context.Background()
+	st := demoStore(t)
+	old := builtinEmbedder(t)
+	svc := NewService(st, nil)
+	svc.UseEmbedder(old)
+	if err := svc.Build(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.EmbedMissing(ctx, nil)
+	if err != nil || n != svc.Len() {
+		t.Fatalf("embedded %d of %d papers with %s, %v", n, svc.Len(), old.Name(), err)
+	}
+	path := filepath.Join(t.TempDir(), "search.idx")
+	if err := svc.Save(path); err != nil {
+		t.Fatal(err)
+	}
+
+	// Restart with the new built-in model, as an upgraded server does.
+	emb, err := static.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if emb.Name() == old.Name() {
+		t.Fatalf("both models are named %q", emb.Name())
+	}
+	again := NewService(st, nil)
+	again.UseEmbedder(emb)
+	if err := again.Load(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if v := again.Vectors(); v != nil && v.Len() > 0 {
+		t.Fatalf("the new model's index loaded %d vectors of %s", v.Len(), v.Model())
+	}
+	m, err := again.EmbedMissing(ctx, nil)
+	if err != nil || m != n {
+		t.Fatalf("the new model embedded %d papers, %v; want all %d again", m, err, n)
+	}
+	if _, err := again.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v := again.Vectors()
+	if v == nil || v.Len() != n || v.Dim() != emb.Dim() || v.Model() != emb.Name() {
+		t.Fatalf("index follows %v; want %d vectors of %d dimensions of %s", v, n, emb.Dim(), emb.Name())
+	}
+	if left, _ := st.MissingVectors(ctx, emb.Name(), store.Cursor{}, 10); len(left) != 0 {
+		t.Errorf("%d papers still without a vector of %s", len(left), emb.Name())
+	}
+	_, res, err := again.Search(ctx, "language models", Semantic, 10, 0)
+	if err != nil || len(res.Hits) == 0 {
+		t.Errorf("semantic search with the new model: %v, %v", res.IDs(), err)
 	}
 }

@@ -354,7 +354,7 @@ func (s *Service) semanticQuery(ctx context.Context, q *Query, mode Mode) Semant
 		q.Notes = append(q.Notes, "semantic ranking is unavailable right now; results are by words only")
 		return SemanticQuery{}
 	}
-	return SemanticQuery{Vec: v, Vectors: vecs, Weight: mode.Weight()}
+	return SemanticQuery{Vec: v, Vectors: vecs, Weight: mode.WeightFor(s.sem.emb), Agree: mode.AgreeFor(s.sem.emb)}
 }
 
 // text reads papers' texts from the store in one go, for phrase checks.
@@ -462,7 +462,7 @@ func (s *Service) rankSimilar(ctx context.Context, p *paper.Paper, vec []float32
 	var sem SemanticQuery
 	if vec != nil {
 		q.Meaning = p.Title
-		sem = SemanticQuery{Vec: vec, Vectors: s.Vectors(), Weight: Hybrid.Weight()}
+		sem = SemanticQuery{Vec: vec, Vectors: s.Vectors(), Weight: Hybrid.WeightFor(s.sem.emb), Agree: Hybrid.AgreeFor(s.sem.emb)}
 	}
 	var candQ *Query
 	if candWords > 0 && candWords < len(q.Words) {

@@ -115,6 +115,30 @@ func (m *Model) Vector(text string) []float32 {
 // letters and digits, as the vectors were converted to expect.
 func Tokens(text string, fn func(word string)) {
 	for i := 0; i < len(text); {
+		// ASCII, most of every abstract, is classified by a table; the
+		// rest through package unicode.
+		if c := text[i]; c < utf8.RuneSelf {
+			if asciiClass[c] == 0 {
+				i++
+				continue
+			}
+			start, lower := i, true
+			for i < len(text) && text[i] < utf8.RuneSelf && asciiClass[text[i]] != 0 {
+				lower = lower && asciiClass[text[i]] != upper
+				i++
+			}
+			if i == len(text) || text[i] < utf8.RuneSelf {
+				if lower {
+					fn(text[start:i])
+				} else {
+					fn(strings.ToLower(text[start:i]))
+				}
+				continue
+			}
+			// The word goes on in non-ASCII letters: start it again
+			// below, where runes are decoded.
+			i = start
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !isWord(r) {
 			i += size
@@ -140,3 +164,21 @@ func Tokens(text string, fn func(word string)) {
 }
 
 func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// The classes of ASCII bytes in words: 0 separates words.
+const (
+	lowerOrDigit = 1
+	upper        = 2
+)
+
+var asciiClass = func() (t [utf8.RuneSelf]byte) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			t[c] = upper
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			t[c] = lowerOrDigit
+		}
+	}
+	return t
+}()

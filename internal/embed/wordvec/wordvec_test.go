@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // tokens collects what Tokens yields.
@@ -636,6 +637,32 @@ func FuzzRead(f *testing.F) {
 		// Also with a correct checksum, to reach the parser.
 		if len(data) >= len(magic)+1+4 {
 			try(withCRC(data[:len(data)-4]))
+		}
+	})
+}
+
+// tokensByRune is Tokens without its ASCII table: every rune through
+// package unicode, as Tokens was first written.
+func tokensByRune(text string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return !isWord(r) || r == utf8.RuneError }) {
+		out = append(out, strings.ToLower(f))
+	}
+	return out
+}
+
+// The ASCII fast path splits and lowers as the rune path does, also where
+// ASCII and other letters meet inside a word.
+func FuzzTokensASCIIPath(f *testing.F) {
+	for _, s := range []string{"Neural NETWORK", "naïve Café", "ABCé", "éABC", "word—word", "x\xffY", "GPT-4o", "İstanbul", "ǅemal"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if !utf8.ValidString(text) {
+			return // invalid bytes separate words in both; FieldsFunc sees U+FFFD
+		}
+		if got, want := tokens(text), tokensByRune(text); !slices.Equal(got, want) {
+			t.Errorf("Tokens(%q) = %q, want %q", text, got, want)
 		}
 	})
 }
