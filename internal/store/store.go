@@ -216,6 +216,8 @@ type Store interface {
 	Community
 	Digests
 	Catalogue
+	Authors
+	Follows
 
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)

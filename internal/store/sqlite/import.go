@@ -17,6 +17,7 @@ type importTx struct {
 	tx                       *sql.Tx
 	insertPaper, updatePaper *sql.Stmt
 	feedEntry, upsertFeed    *sql.Stmt
+	terms                    *termStmts
 	done                     bool
 	changed                  bool  // whether anything was written, so Commit bumps the version
 	rev                      int64 // the version this import's changes become visible in
@@ -53,6 +54,9 @@ func (s *Store) BeginImport(ctx context.Context) (_ store.Import, err error) {
 		ON CONFLICT (paper_seq, day) DO UPDATE SET imported_submitter = excluded.imported_submitter,
 			imported_fullname = excluded.imported_fullname, submitted_at = excluded.submitted_at
 		WHERE feed_entries.submitter_id IS NULL`)
+	if err == nil {
+		im.terms, err = prepareTerms(ctx, tx)
+	}
 	if err != nil {
 		tx.Rollback()
 		return nil, err
@@ -113,6 +117,9 @@ func (im *importTx) writeRecord(ctx context.Context, rec store.Record, known map
 			return err
 		}
 		old.paper = rec.Paper
+		if err := im.terms.write(ctx, old.seq, &old.paper, false); err != nil {
+			return err
+		}
 		counts.Added++
 	} else if merged := paper.Merge(old.paper, rec.Paper); !paper.Equal(merged, old.paper) {
 		args, err := rows.PaperArgs(&merged)
@@ -121,6 +128,11 @@ func (im *importTx) writeRecord(ctx context.Context, rec store.Record, known map
 		}
 		if _, err := im.updatePaper.ExecContext(ctx, append(args, now, im.rev, old.seq)...); err != nil {
 			return err
+		}
+		if rows.TermsDiffer(&old.paper, &merged) {
+			if err := im.terms.write(ctx, old.seq, &merged, true); err != nil {
+				return err
+			}
 		}
 		old.paper = merged
 		changed = true

@@ -214,6 +214,11 @@ func (s *Store) apply(ctx context.Context, version int, name, body string) error
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
 	}
+	if fill := migrationFills[version]; fill != nil {
+		if err := fill(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		version, name, time.Now().UnixMilli()); err != nil {
 		return err

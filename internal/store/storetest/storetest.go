@@ -83,6 +83,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Stars", testStars},
 		{"ThrottleConcurrent", testThrottleConcurrent},
 		{"ThrottleAll", testThrottleAll},
+		{"AuthorPapers", testAuthorPapers},
+		{"Claims", testClaims},
+		{"Follows", testFollows},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
