@@ -557,3 +557,20 @@ func TestThrottleAllPrunes(t *testing.T) {
 		t.Errorf("%d rows in rate_limits, want the 100 recent keys at most", n)
 	}
 }
+
+// Migration 0017 indexes the papers stored before it by author and category.
+func TestMigrationIndexesAuthors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dailypapers.db")
+	s := open(t, path)
+	storetest.SeedAuthors(t, s)
+	s.Close()
+	db := rawDB(t, path)
+	for _, q := range []string{`DROP TABLE paper_reads`, `DROP TABLE follows`, `DROP TABLE author_claims`,
+		`DROP TABLE paper_categories`, `DROP TABLE paper_authors`, `DELETE FROM schema_migrations WHERE version = 17`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	storetest.AuthorIndexFilled(t, openClosing(t, path))
+}

@@ -302,3 +302,22 @@ func testFollows(t *testing.T, s store.Store) {
 		t.Errorf("follows and read marks changed Version from %d to %d: they would empty the page cache", v0, v)
 	}
 }
+
+// SeedAuthors imports the papers AuthorIndexFilled looks for, for a test
+// of the migration that indexes the papers stored before it.
+func SeedAuthors(t *testing.T, s store.Store) { seedAuthors(t, s) }
+
+// AuthorIndexFilled checks that the papers of SeedAuthors are indexed by
+// author and by category, as the migration that made the indexes must
+// leave them.
+func AuthorIndexFilled(t *testing.T, s store.Store) {
+	t.Helper()
+	items, _, err := s.AuthorPapers(t.Context(), []string{"yann lecun"}, store.PaperCursor{}, 10)
+	wantIDs(t, "papers of yann lecun", items, err, "2501.00004", "2501.00002", "2501.00001")
+	a := newAccount(t, s, "migrated")
+	if err := s.Follow(t.Context(), store.Follow{UserID: a.ID, Kind: store.FollowCategory, Target: "hep-th"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	items, _, err = s.FollowingPapers(t.Context(), a.ID, store.PaperCursor{}, 10)
+	wantIDs(t, "papers of hep-th", items, err, "2501.00005")
+}
