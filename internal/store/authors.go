@@ -70,6 +70,9 @@ type Authors interface {
 	// keys, newest first (as LatestPapers orders them), after the cursor,
 	// at most limit, with the cursor of the next page (zero at the end).
 	AuthorPapers(ctx context.Context, keys []string, after PaperCursor, limit int) ([]FeedItem, PaperCursor, error)
+	// CategoryPapers lists the visible papers in a category ("cs.CL") or
+	// archive ("cs"), newest first, paged as AuthorPapers.
+	CategoryPapers(ctx context.Context, category string, after PaperCursor, limit int) ([]FeedItem, PaperCursor, error)
 	// AuthorSummary counts an author's papers and their most frequent
 	// co-authors and categories (top of each), over the newest
 	// SummaryPapers papers.

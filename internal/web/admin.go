@@ -30,6 +30,7 @@ func (s *Server) admin(h handlerFunc) handlerFunc {
 type adminPage struct {
 	layout
 	Reports []reportView
+	Claims  []store.Claim // pending claims of authorship
 }
 
 type reportView struct {
@@ -43,6 +44,9 @@ func (s *Server) adminShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := adminPage{layout: s.layout(r, "Moderation", "Admin")}
+	if page.Claims, err = s.store.PendingClaims(r.Context(), 200); err != nil {
+		return err
+	}
 	for _, rep := range reports {
 		cv := s.commentThreads(r.Context(), []store.Comment{rep.Comment}, viewer(r))
 		rv := reportView{OpenReport: rep}

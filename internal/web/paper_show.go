@@ -28,6 +28,12 @@ type paperPage struct {
 	// Draft is a comment the viewer posted that was refused, shown again
 	// in its form with the reason.
 	Draft commentDraft
+	// Claims are the live claims of the paper's authors, by position: an
+	// approved one links the name to its account's profile.
+	Claims map[int]store.Claim
+	// ClaimOpen is whether the viewer may claim an author of the paper
+	// (signed in, no live claim of it yet); Claimed says they just did.
+	ClaimOpen, Claimed bool
 }
 
 // commentDraft is a refused comment: its text, the reason, and the comment
@@ -121,6 +127,20 @@ func (s *Server) showPaper(w http.ResponseWriter, r *http.Request, id paper.ID, 
 			return err
 		}
 		page.Stars = starTrendOf(hist)
+	}
+	claims, err := s.store.PaperClaims(r.Context(), []paper.ID{id})
+	if err != nil {
+		return err
+	}
+	page.Claims = claimsByPosition(claims[id])
+	if v := page.Viewer; v != nil {
+		page.ClaimOpen = len(p.Authors) > 0
+		for _, c := range claims[id] {
+			if c.UserID == v.ID {
+				page.ClaimOpen = false
+			}
+		}
+		page.Claimed = r.URL.Query().Get("claimed") == "1"
 	}
 	page.Reported, _ = strconv.ParseInt(r.URL.Query().Get("reported"), 10, 64)
 	if page.Similar, err = s.similar(r, &p); err != nil {

@@ -30,6 +30,12 @@ func (s *Store) AuthorPapers(ctx context.Context, keys []string, after store.Pap
 	return s.pageOf(ctx, fmt.Sprintf("author papers %q", keys), authorStreams(keys), after, limit)
 }
 
+// CategoryPapers lists the papers of a category or archive, newest first.
+func (s *Store) CategoryPapers(ctx context.Context, category string, after store.PaperCursor, limit int) ([]store.FeedItem, store.PaperCursor, error) {
+	return s.pageOf(ctx, fmt.Sprintf("papers in %q", category),
+		[]stream{{`SELECT published, paper_seq FROM paper_categories WHERE category = $1`, []any{category}}}, after, limit)
+}
+
 // AuthorSummary counts an author's papers, co-authors and categories.
 func (s *Store) AuthorSummary(ctx context.Context, keys []string, top int) (sum store.AuthorSummary, err error) {
 	defer wrap(&err, "author summary %q", keys)

@@ -321,3 +321,15 @@ func AuthorIndexFilled(t *testing.T, s store.Store) {
 	items, _, err = s.FollowingPapers(t.Context(), a.ID, store.PaperCursor{}, 10)
 	wantIDs(t, "papers of hep-th", items, err, "2501.00005")
 }
+
+func testCategoryPapers(t *testing.T, s store.Store) {
+	seedAuthors(t, s)
+	items, next, err := s.CategoryPapers(t.Context(), "cs", store.PaperCursor{}, 2)
+	wantIDs(t, "cs, first page", items, err, "2501.00004", "2501.00002")
+	items, _, err = s.CategoryPapers(t.Context(), "cs", next, 2)
+	wantIDs(t, "cs, second page", items, err, "2501.00001")
+	items, _, err = s.CategoryPapers(t.Context(), "cs.CL", store.PaperCursor{}, 10)
+	wantIDs(t, "cs.CL", items, err, "2501.00004", "2501.00001")
+	items, _, err = s.CategoryPapers(t.Context(), "hep-th", store.PaperCursor{}, 10)
+	wantIDs(t, "hep-th", items, err, "2501.00005")
+}

@@ -84,6 +84,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ThrottleConcurrent", testThrottleConcurrent},
 		{"ThrottleAll", testThrottleAll},
 		{"AuthorPapers", testAuthorPapers},
+		{"CategoryPapers", testCategoryPapers},
 		{"Claims", testClaims},
 		{"Follows", testFollows},
 	}
