@@ -25,6 +25,9 @@ type Follow struct {
 	UserID    int64
 	Kind      FollowKind
 	Target    string
+	// Label is what to call the target, as the reader followed it: the
+	// author name as written ("Yann LeCun" for the key "yann lecun").
+	Label     string
 	CreatedAt time.Time
 }
 

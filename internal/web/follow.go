@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/dailypapers/dailypapers/internal/library"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -67,7 +68,11 @@ func (s *Server) followPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	following := r.PostFormValue("unfollow") != "1"
 	if following {
-		err = s.store.Follow(ctx, store.Follow{UserID: a.ID, Kind: kind, Target: target, CreatedAt: s.now()}, library.MaxFollows)
+		label := ""
+		if kind == store.FollowAuthor {
+			label = strings.TrimSpace(r.PostFormValue("target"))
+		}
+		err = s.store.Follow(ctx, store.Follow{UserID: a.ID, Kind: kind, Target: target, Label: label, CreatedAt: s.now()}, library.MaxFollows)
 	} else {
 		err = s.store.Unfollow(ctx, a.ID, kind, target)
 	}

@@ -70,7 +70,10 @@ func (s *Server) followViewOf(r *http.Request, f store.Follow) followView {
 	v := followView{Follow: f, Label: f.Target}
 	switch f.Kind {
 	case store.FollowAuthor:
-		v.Href = library.AuthorPath(f.Target)
+		if f.Label != "" {
+			v.Label = f.Label
+		}
+		v.Href = library.AuthorPath(v.Label)
 	case store.FollowCategory:
 		v.Href = "/categories/" + f.Target
 		v.Label = f.Target + " · " + categoryName(f.Target)

@@ -33,8 +33,8 @@ func (s *Store) Follow(ctx context.Context, f store.Follow, max int) (err error)
 		if max > 0 && n >= max {
 			return fmt.Errorf("%w: %d follows", store.ErrLimit, n)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO follows (user_id, kind, target, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-			f.UserID, f.Kind, f.Target, rows.OrNow(f.CreatedAt).UnixMilli())
+		_, err := tx.Exec(ctx, `INSERT INTO follows (user_id, kind, target, label, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+			f.UserID, f.Kind, f.Target, f.Label, rows.OrNow(f.CreatedAt).UnixMilli())
 		return err
 	})
 }
@@ -51,10 +51,10 @@ func (s *Store) FollowsOf(ctx context.Context, userID int64) ([]store.Follow, er
 	return queryAll(ctx, s.pool, fmt.Sprintf("follows of user %d", userID), func(scan func(dest ...any) error) (store.Follow, error) {
 		var f store.Follow
 		var kind string
-		err := scan(&f.UserID, &kind, &f.Target, rows.Millis(&f.CreatedAt))
+		err := scan(&f.UserID, &kind, &f.Target, &f.Label, rows.Millis(&f.CreatedAt))
 		f.Kind = store.FollowKind(kind)
 		return f, err
-	}, `SELECT user_id, kind, target, created_at FROM follows WHERE user_id = $1 ORDER BY created_at DESC, kind, target`, userID)
+	}, `SELECT user_id, kind, target, label, created_at FROM follows WHERE user_id = $1 ORDER BY created_at DESC, kind, target`, userID)
 }
 
 // followStreams are the streams of papers of what an account follows.

@@ -263,6 +263,12 @@ func testFollows(t *testing.T, s store.Store) {
 		t.Errorf("a followed person's submission without its entry: %+v", all[4])
 	}
 
+	if err := s.Follow(ctx, store.Follow{UserID: other.ID, Kind: store.FollowAuthor, Target: "ada lovelace", Label: "Ada Lovelace"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := s.FollowsOf(ctx, other.ID); err != nil || len(fs) != 1 || fs[0].Label != "Ada Lovelace" || fs[0].Target != "ada lovelace" {
+		t.Errorf("FollowsOf with a label = %+v, %v", fs, err)
+	}
 	fs, err := s.FollowsOf(ctx, me.ID)
 	if err != nil || len(fs) != 3 {
 		t.Fatalf("FollowsOf = %+v, %v", fs, err)
@@ -275,7 +281,8 @@ func testFollows(t *testing.T, s store.Store) {
 	}
 	items, _, err = s.FollowingPapers(ctx, me.ID, store.PaperCursor{}, 10)
 	wantIDs(t, "after unfollowing cs", items, err, "2501.00005", "2501.00004", "2412.00001")
-	items, _, err = s.FollowingPapers(ctx, other.ID, store.PaperCursor{}, 10)
+	nobody := newAccount(t, s, "nobody")
+	items, _, err = s.FollowingPapers(ctx, nobody.ID, store.PaperCursor{}, 10)
 	wantIDs(t, "following nothing", items, err)
 
 	if err := s.MarkRead(ctx, me.ID, "2501.00004", true, time.Time{}); err != nil {

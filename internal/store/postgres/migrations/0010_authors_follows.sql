@@ -56,6 +56,7 @@ CREATE TABLE follows (
     user_id    BIGINT  NOT NULL REFERENCES users(id),
     kind       TEXT    NOT NULL,
     target     TEXT    NOT NULL,
+    label      TEXT    NOT NULL DEFAULT '', -- what the follow is called, as followed: an author's name as written
     created_at BIGINT  NOT NULL,
     PRIMARY KEY (user_id, kind, target)
 );
