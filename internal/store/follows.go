@@ -22,9 +22,9 @@ const (
 
 // Follow is one thing an account follows.
 type Follow struct {
-	UserID    int64
-	Kind      FollowKind
-	Target    string
+	UserID int64
+	Kind   FollowKind
+	Target string
 	// Label is what to call the target, as the reader followed it: the
 	// author name as written ("Yann LeCun" for the key "yann lecun").
 	Label     string

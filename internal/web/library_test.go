@@ -44,7 +44,7 @@ func TestAuthorPage(t *testing.T) {
 	}
 	b.get("/authors/Nobody%20Atall").want(t, "unknown author", http.StatusNotFound)
 	b.get(library.AuthorPath(name)+"?after=garbage").want(t, "bad cursor", http.StatusBadRequest)
-	feed := b.get("/feeds/author/" + strings.ReplaceAll(name, " ", "%20") + ".atom").want(t, "author feed", http.StatusOK)
+	feed := b.get("/feeds/author/"+strings.ReplaceAll(name, " ", "%20")+".atom").want(t, "author feed", http.StatusOK)
 	if !strings.Contains(feed.body, id) {
 		t.Error("the author's feed lacks their paper")
 	}
@@ -187,7 +187,7 @@ func TestClaims(t *testing.T) {
 	if href, _ := p.doc.Find(".authors-full a.author").First().Attr("href"); href != "/users/nat" || p.doc.Find(".authors-full a.verified").Length() != 1 {
 		t.Errorf("the claimed author links to %q", href)
 	}
-	api := c.browser().get("/api/papers/" + id).want(t, "API paper", http.StatusOK)
+	api := c.browser().get("/api/papers/"+id).want(t, "API paper", http.StatusOK)
 	var obj struct {
 		Authors []struct {
 			Name string `json:"name"`
