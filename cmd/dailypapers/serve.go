@@ -164,7 +164,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		return err
 	}
 	loc, _ := time.LoadLocation(cfg.DigestZone) // checked by Validate
-	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx},
+	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Following: st, Search: digest.IndexSearcher{Index: idx},
 		Signer: signer, BaseURL: base, SiteName: "Daily Papers"}}
 	go scheduleDigests(ctx, st, runner, loc, cfg.DigestHour)
 	if len(harvest.Categories) > 0 {
