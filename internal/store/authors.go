@@ -105,4 +105,4 @@ type Authors interface {
 // SummaryPapers bounds what AuthorSummary reads: an author's newest
 // papers, so that a name on thousands of papers (a collaboration) costs
 // no more than one on a few hundred.
-const SummaryPapers = 500
+const SummaryPapers = 200

@@ -66,9 +66,15 @@ func (s *Store) AuthorSummary(ctx context.Context, keys []string, top int) (sum 
 		err := scan(&n.Key, &n.Name, &n.Count)
 		return n, err
 	}
-	if sum.CoAuthors, err = queryAll(ctx, s.r, "co-authors", nameCount, `SELECT author_key, max(name), count(*) FROM paper_authors
-		WHERE paper_seq IN (SELECT value FROM json_each(?1)) AND author_key NOT IN (SELECT value FROM json_each(?2))
-		GROUP BY author_key ORDER BY count(*) DESC, author_key LIMIT ?3`, string(seqList), string(keyList), top); err != nil {
+	// Counted from paper_authors_paper alone (it holds the key, as part of
+	// the table's primary key), and only the top keys' names read after:
+	// reading each row's name cost ten times as much.
+	if sum.CoAuthors, err = queryAll(ctx, s.r, "co-authors", nameCount, `SELECT k,
+			(SELECT name FROM paper_authors WHERE author_key = k ORDER BY published DESC LIMIT 1), n
+		FROM (SELECT author_key AS k, count(*) AS n FROM paper_authors
+			WHERE paper_seq IN (SELECT value FROM json_each(?1)) AND author_key NOT IN (SELECT value FROM json_each(?2))
+			GROUP BY author_key ORDER BY count(*) DESC, author_key LIMIT ?3)
+		ORDER BY n DESC, k`, string(seqList), string(keyList), top); err != nil {
 		return sum, err
 	}
 	cats, err := queryAll(ctx, s.r, "categories", func(scan func(dest ...any) error) (string, error) {

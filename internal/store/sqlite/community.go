@@ -228,6 +228,9 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (_ store.Fe
 			if err := terms.write(ctx, seq, &p, found); err != nil {
 				return err
 			}
+			if err := terms.flush(ctx); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES (?, ?, ?, ?)`,
 			seq, sub.Day, sub.UserID, sub.At.UnixMilli()); err != nil {

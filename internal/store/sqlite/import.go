@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -94,6 +95,9 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 		if err := im.writeRecord(ctx, recs[i], known, now, &counts); err != nil {
 			return counts, err
 		}
+	}
+	if err := im.terms.flush(ctx); err != nil {
+		return counts, fmt.Errorf("store: import: index authors: %w", mapErr(err))
 	}
 	im.changed = im.changed || counts.Added > 0 || counts.Updated > 0
 	return counts, nil
