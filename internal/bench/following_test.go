@@ -171,4 +171,3 @@ func withCookie(h http.Handler, cookie string) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
-
