@@ -75,7 +75,8 @@ type Authors interface {
 	CategoryPapers(ctx context.Context, category string, after PaperCursor, limit int) ([]FeedItem, PaperCursor, error)
 	// AuthorSummary counts an author's papers and their most frequent
 	// co-authors and categories (top of each), over the newest
-	// SummaryPapers papers.
+	// SummaryPapers papers (co-authors among the first CoAuthorPlaces
+	// authors of each).
 	AuthorSummary(ctx context.Context, keys []string, top int) (AuthorSummary, error)
 
 	// ClaimAuthor files a pending claim (ID, Key, Name, Status and
@@ -102,7 +103,11 @@ type Authors interface {
 	ClaimedKeys(ctx context.Context, key string) ([]User, []string, error)
 }
 
-// SummaryPapers bounds what AuthorSummary reads: an author's newest
-// papers, so that a name on thousands of papers (a collaboration) costs
-// no more than one on a few hundred.
-const SummaryPapers = 200
+// SummaryPapers and CoAuthorPlaces bound what AuthorSummary reads: an
+// author's newest papers, and the first places of each paper's author
+// list, so that a name on thousands of papers, or on papers of hundreds
+// of authors (a collaboration), costs no more than a few thousand rows.
+const (
+	SummaryPapers  = 100
+	CoAuthorPlaces = 30
+)

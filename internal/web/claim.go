@@ -85,7 +85,7 @@ func (s *Server) adminDecideClaim(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// claimsOf lists the approved claims of a paper's authors by position,
+// claimsByPosition arranges the live claims of a paper's authors by position,
 // for its page: the names that link to a profile, with a verified mark.
 func claimsByPosition(cs []store.Claim) map[int]store.Claim {
 	out := make(map[int]store.Claim, len(cs))

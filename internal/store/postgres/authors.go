@@ -64,9 +64,9 @@ func (s *Store) AuthorSummary(ctx context.Context, keys []string, top int) (sum 
 	if sum.CoAuthors, err = queryAll(ctx, s.pool, "co-authors", nameCount, `SELECT k,
 			(SELECT name FROM paper_authors WHERE author_key = k ORDER BY published DESC LIMIT 1), n
 		FROM (SELECT author_key AS k, count(*) AS n FROM paper_authors
-			WHERE paper_seq = ANY($1) AND NOT author_key = ANY($2)
+			WHERE paper_seq = ANY($1) AND position < $4 AND NOT author_key = ANY($2)
 			GROUP BY author_key ORDER BY count(*) DESC, author_key LIMIT $3) c
-		ORDER BY n DESC, k`, seqs, keys, top); err != nil {
+		ORDER BY n DESC, k`, seqs, keys, top, store.CoAuthorPlaces); err != nil {
 		return sum, err
 	}
 	cats, err := queryAll(ctx, s.pool, "categories", func(scan func(dest ...any) error) (string, error) {

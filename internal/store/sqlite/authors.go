@@ -72,9 +72,9 @@ func (s *Store) AuthorSummary(ctx context.Context, keys []string, top int) (sum 
 	if sum.CoAuthors, err = queryAll(ctx, s.r, "co-authors", nameCount, `SELECT k,
 			(SELECT name FROM paper_authors WHERE author_key = k ORDER BY published DESC LIMIT 1), n
 		FROM (SELECT author_key AS k, count(*) AS n FROM paper_authors
-			WHERE paper_seq IN (SELECT value FROM json_each(?1)) AND author_key NOT IN (SELECT value FROM json_each(?2))
+			WHERE paper_seq IN (SELECT value FROM json_each(?1)) AND position < ?4 AND author_key NOT IN (SELECT value FROM json_each(?2))
 			GROUP BY author_key ORDER BY count(*) DESC, author_key LIMIT ?3)
-		ORDER BY n DESC, k`, string(seqList), string(keyList), top); err != nil {
+		ORDER BY n DESC, k`, string(seqList), string(keyList), top, store.CoAuthorPlaces); err != nil {
 		return sum, err
 	}
 	cats, err := queryAll(ctx, s.r, "categories", func(scan func(dest ...any) error) (string, error) {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"slices"
 
@@ -29,17 +30,38 @@ func (s *Store) newestOf(ctx context.Context, what string, streams []stream, aft
 			q += ` AND published <= ? AND (published < ? OR paper_seq < ?)`
 			args = append(args, after.Published, after.Published, after.Seq)
 		}
-		got, err := queryAll(ctx, s.r, what, func(scan func(dest ...any) error) (rows.Newest, error) {
+		st, err := s.streamStmt(ctx, q+` ORDER BY published DESC, paper_seq DESC LIMIT ?`)
+		if err != nil {
+			return nil, err
+		}
+		rs, err := st.QueryContext(ctx, append(args, limit)...)
+		got, err := collect(what, rs, err, func(scan func(dest ...any) error) (rows.Newest, error) {
 			var n rows.Newest
 			err := scan(&n.Published, &n.Seq)
 			return n, err
-		}, q+` ORDER BY published DESC, paper_seq DESC LIMIT ?`, append(args, limit)...)
+		})
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, got)
 	}
 	return rows.MergeNewest(all, limit), nil
+}
+
+// streamStmt is the prepared statement of a stream's query.
+func (s *Store) streamStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.streams.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if prev, loaded := s.streams.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // pageOf reads a page of limit papers from the streams, with the cursor

@@ -48,6 +48,11 @@ type Store struct {
 	// throttled counts the events Throttle let through, to prune its
 	// table now and then.
 	throttled atomic.Uint64
+	// streams holds the statements of the newest-first streams (newest.go)
+	// by their text, prepared at first use: a Following page runs one for
+	// each thing its reader follows, and parsing them again each time was
+	// most of its cost.
+	streams sync.Map // string -> *sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -157,6 +162,10 @@ func (s *Store) Close() error {
 			st.Close()
 		}
 	}
+	s.streams.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

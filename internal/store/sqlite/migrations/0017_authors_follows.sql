@@ -15,8 +15,10 @@ CREATE TABLE paper_authors (
     name       TEXT    NOT NULL, -- as written there, for co-author lists
     PRIMARY KEY (author_key, published, paper_seq)
 ) WITHOUT ROWID;
--- A paper's rows, rewritten when its authors change; co-authors of a paper.
-CREATE INDEX paper_authors_paper ON paper_authors(paper_seq);
+-- A paper's rows, rewritten when its authors change; an author's
+-- co-authors, from the first few places of each paper (the index holds the
+-- key too, so counting them reads nothing else).
+CREATE INDEX paper_authors_paper ON paper_authors(paper_seq, position);
 
 -- Papers by category and by archive ("cs.CL" and "cs"), newest first, as above.
 CREATE TABLE paper_categories (
