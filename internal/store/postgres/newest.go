@@ -17,30 +17,25 @@ type stream struct {
 	args  []any
 }
 
-// newestOf reads, from each stream, up to limit papers after the cursor
-// that are not hidden from the feed, and merges them (rows.MergeNewest).
+// newestOf reads the first limit papers after the cursor, of all the
+// streams together, that are not hidden from the feed (see
+// rows.NewestPage, which reads as little of each stream as it can).
 func (s *Store) newestOf(ctx context.Context, what string, streams []stream, after store.PaperCursor, limit int) ([]rows.Newest, error) {
-	var all [][]rows.Newest
-	for _, st := range streams {
-		q := `SELECT published, paper_seq FROM (` + st.query + `) x
+	return rows.NewestPage(len(streams), after, limit, func(i int, after store.PaperCursor, n int) ([]rows.Newest, error) {
+		q := `SELECT published, paper_seq FROM (` + streams[i].query + `) x
 			WHERE NOT EXISTS (SELECT 1 FROM feed_entries h WHERE h.paper_seq = x.paper_seq AND h.hidden)`
-		args := slices.Clone(st.args)
+		args := slices.Clone(streams[i].args)
 		if after != (store.PaperCursor{}) {
-			n := len(args)
-			q += fmt.Sprintf(` AND (published, paper_seq) < ($%d, $%d)`, n+1, n+2)
+			k := len(args)
+			q += fmt.Sprintf(` AND (published, paper_seq) < ($%d, $%d)`, k+1, k+2)
 			args = append(args, after.Published, after.Seq)
 		}
-		got, err := queryAll(ctx, s.pool, what, func(scan func(dest ...any) error) (rows.Newest, error) {
+		return queryAll(ctx, s.pool, what, func(scan func(dest ...any) error) (rows.Newest, error) {
 			var n rows.Newest
 			err := scan(&n.Published, &n.Seq)
 			return n, err
-		}, q+fmt.Sprintf(` ORDER BY published DESC, paper_seq DESC LIMIT $%d`, len(args)+1), append(args, limit)...)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, got)
-	}
-	return rows.MergeNewest(all, limit), nil
+		}, q+fmt.Sprintf(` ORDER BY published DESC, paper_seq DESC LIMIT $%d`, len(args)+1), append(args, n)...)
+	})
 }
 
 // pageOf reads a page of limit papers from the streams, with the cursor

@@ -18,14 +18,14 @@ type stream struct {
 	args  []any
 }
 
-// newestOf reads, from each stream, up to limit papers after the cursor
-// that are not hidden from the feed, and merges them (rows.MergeNewest).
+// newestOf reads the first limit papers after the cursor, of all the
+// streams together, that are not hidden from the feed (see
+// rows.NewestPage, which reads as little of each stream as it can).
 func (s *Store) newestOf(ctx context.Context, what string, streams []stream, after store.PaperCursor, limit int) ([]rows.Newest, error) {
-	var all [][]rows.Newest
-	for _, st := range streams {
-		q := `SELECT published, paper_seq FROM (` + st.query + `) x
+	return rows.NewestPage(len(streams), after, limit, func(i int, after store.PaperCursor, n int) ([]rows.Newest, error) {
+		q := `SELECT published, paper_seq FROM (` + streams[i].query + `) x
 			WHERE NOT EXISTS (SELECT 1 FROM feed_entries h WHERE h.paper_seq = x.paper_seq AND h.hidden <> 0)`
-		args := slices.Clone(st.args)
+		args := slices.Clone(streams[i].args)
 		if after != (store.PaperCursor{}) {
 			q += ` AND published <= ? AND (published < ? OR paper_seq < ?)`
 			args = append(args, after.Published, after.Published, after.Seq)
@@ -34,18 +34,13 @@ func (s *Store) newestOf(ctx context.Context, what string, streams []stream, aft
 		if err != nil {
 			return nil, err
 		}
-		rs, err := st.QueryContext(ctx, append(args, limit)...)
-		got, err := collect(what, rs, err, func(scan func(dest ...any) error) (rows.Newest, error) {
+		rs, err := st.QueryContext(ctx, append(args, n)...)
+		return collect(what, rs, err, func(scan func(dest ...any) error) (rows.Newest, error) {
 			var n rows.Newest
 			err := scan(&n.Published, &n.Seq)
 			return n, err
 		})
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, got)
-	}
-	return rows.MergeNewest(all, limit), nil
+	})
 }
 
 // streamStmt is the prepared statement of a stream's query.
