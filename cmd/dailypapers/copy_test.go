@@ -149,6 +149,19 @@ func buildSite(t *testing.T) site {
 	}
 	must(st.PutVectors(ctx, "test-model", vs))
 	must(st.PutVectors(ctx, "other-model", vs[:2]))
+	// A reader's layer: a paper with categories (the imported feed has
+	// none), a claim, a follow and a read mark.
+	catPaper := paper.Paper{ID: "2509.99001", Title: "With categories", Authors: []paper.Author{{Name: "Ada Lovelace"}},
+		Categories: []string{"cs.CL", "cs.LG"}, Published: now.Add(-48 * time.Hour)}
+	_, err = st.Submit(ctx, store.NewSubmission{Paper: catPaper, UserID: s.ada.ID, Day: s.day, At: now})
+	must(err)
+	s.papers = append(s.papers, catPaper.ID)
+	claim, err := st.ClaimAuthor(ctx, store.Claim{UserID: s.ada.ID, PaperID: catPaper.ID, Position: 0, CreatedAt: now})
+	must(err)
+	_, err = st.DecideClaim(ctx, claim.ID, true, now)
+	must(err)
+	must(st.Follow(ctx, store.Follow{UserID: s.bob.ID, Kind: store.FollowAuthor, Target: "ada lovelace", Label: "Ada Lovelace", CreatedAt: now}, 0))
+	must(st.MarkRead(ctx, s.bob.ID, catPaper.ID, true, now))
 	must(st.HidePaper(ctx, s.papers[2], true))
 	return s
 }

@@ -94,7 +94,7 @@ func digestParts(ctx context.Context, cfg *config.Config, st store.Store) (*dige
 	if _, err := idx.Open(ctx, cfg.IndexPath(), nil); err != nil {
 		return nil, fmt.Errorf("search index (for saved searches): %w", err)
 	}
-	return &digest.Composer{Store: st, Search: digest.IndexSearcher{Index: idx}, Signer: signer,
+	return &digest.Composer{Store: st, Following: st, Search: digest.IndexSearcher{Index: idx}, Signer: signer,
 		BaseURL: cfg.PublicURL(), SiteName: "Daily Papers"}, nil
 }
 

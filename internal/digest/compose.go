@@ -48,13 +48,22 @@ type FeedSource interface {
 	Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedItem, error)
 }
 
+// FollowingSource is what a Composer reads of what subscribers with an
+// account follow (store.Store satisfies it).
+type FollowingSource interface {
+	FollowingPapers(ctx context.Context, userID int64, after store.PaperCursor, limit int) ([]store.FeedItem, store.PaperCursor, error)
+}
+
 // Composer writes digests.
 type Composer struct {
-	Store    FeedSource
-	Search   Searcher // nil: saved queries match nothing
-	Signer   *Signer
-	BaseURL  string // https://papers.example.org, no trailing slash
-	SiteName string
+	Store FeedSource
+	// Following, when set, gives subscribers with an account a "From what
+	// you follow" section: the period's papers of what they follow.
+	Following FollowingSource
+	Search    Searcher // nil: saved queries match nothing
+	Signer    *Signer
+	BaseURL   string // https://papers.example.org, no trailing slash
+	SiteName  string
 	// Top is how many trending papers open every digest (10 when 0);
 	// MaxMatches bounds the papers matching a subscriber's filters (30
 	// when 0).
@@ -124,15 +133,61 @@ type Digest struct {
 	Period            Period
 	Top               []store.FeedItem
 	Matches           []store.FeedItem
-	Filters           string // the subscriber's filters in words, "" for none
-	ManageURL         string
-	UnsubscribeURL    string
+	// Followed are the period's papers from what the subscriber follows
+	// (a subscription made with an account), newest first.
+	Followed       []store.FeedItem
+	Filters        string // the subscriber's filters in words, "" for none
+	ManageURL      string
+	UnsubscribeURL string
 
 	ed *Edition // where the papers come from, for their rendered blocks; nil renders them anew
 }
 
 // Empty reports whether the digest holds no paper: it is then not sent.
-func (d *Digest) Empty() bool { return len(d.Top) == 0 && len(d.Matches) == 0 }
+func (d *Digest) Empty() bool { return len(d.Top) == 0 && len(d.Matches) == 0 && len(d.Followed) == 0 }
+
+// followedPages bounds the pages of followed papers a digest reads while
+// it looks for those of its period: papers published after the period
+// (a digest sent late) come first, and are passed over.
+const followedPages = 4
+
+// followed lists the papers of what the account follows that were first
+// published in the period, newest first, at most max.
+func (c *Composer) followed(ctx context.Context, userID int64, p Period, max int) ([]store.FeedItem, error) {
+	from, err := time.Parse(time.DateOnly, p.From)
+	if err != nil {
+		return nil, err
+	}
+	to, err := time.Parse(time.DateOnly, p.To)
+	if err != nil {
+		return nil, err
+	}
+	end := to.AddDate(0, 0, 1)
+	var out []store.FeedItem
+	var after store.PaperCursor
+	for range followedPages {
+		items, next, err := c.Following.FollowingPapers(ctx, userID, after, max)
+		if err != nil {
+			return nil, fmt.Errorf("digest: papers followed by account %d: %w", userID, err)
+		}
+		for _, it := range items {
+			switch pub := it.Paper.Published; {
+			case pub.Before(from):
+				return out, nil // newest first: the rest are older still
+			case pub.Before(end):
+				out = append(out, it)
+				if len(out) == max {
+					return out, nil
+				}
+			}
+		}
+		if next == (store.PaperCursor{}) {
+			break
+		}
+		after = next
+	}
+	return out, nil
+}
 
 // Compose makes sub's digest of an edition.
 func (c *Composer) Compose(ctx context.Context, ed *Edition, sub *store.Subscription, now time.Time) (*Digest, error) {
@@ -148,6 +203,12 @@ func (c *Composer) Compose(ctx context.Context, ed *Edition, sub *store.Subscrip
 		Filters:        describe(sub),
 		ManageURL:      c.BaseURL + "/subscription/" + c.Signer.Sign(PurposeManage, sub.ID, now.Add(ManageLife)),
 		UnsubscribeURL: c.BaseURL + "/unsubscribe/" + c.Signer.Sign(PurposeUnsubscribe, sub.ID, time.Time{})}
+	if sub.UserID != 0 && c.Following != nil {
+		var err error
+		if d.Followed, err = c.followed(ctx, sub.UserID, ed.Period, maxMatches); err != nil {
+			return nil, err
+		}
+	}
 	if d.Filters == "" {
 		return d, nil
 	}
@@ -244,8 +305,9 @@ func (c *Composer) Message(d *Digest, sub *store.Subscription, now time.Time) (m
 	if err := htmlTmpl.Execute(&html, d); err != nil {
 		return mail.Message{}, fmt.Errorf("digest: html: %w", err)
 	}
-	papers := fmt.Sprintf("%d papers", len(d.Top)+len(d.Matches))
-	if len(d.Top)+len(d.Matches) == 1 {
+	n := len(d.Top) + len(d.Matches) + len(d.Followed)
+	papers := fmt.Sprintf("%d papers", n)
+	if n == 1 {
 		papers = "1 paper"
 	}
 	subject := fmt.Sprintf("%s: %s for %s", c.SiteName, papers, d.Period.Label)

@@ -222,6 +222,8 @@ type Store interface {
 	Digests
 	Catalogue
 	Library
+	Authors
+	Follows
 
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)

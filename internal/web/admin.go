@@ -32,6 +32,7 @@ type adminPage struct {
 	layout
 	Reports []reportView
 	Leases  []leaseView
+	Claims  []store.Claim // pending claims of authorship
 }
 
 // leaseView is a job's lease: Live while its holder keeps renewing it; a
@@ -60,6 +61,9 @@ func (s *Server) adminShow(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	for _, l := range leases {
 		page.Leases = append(page.Leases, leaseView{Lease: l, Live: l.Until.After(now)})
+	}
+	if page.Claims, err = s.store.PendingClaims(r.Context(), 200); err != nil {
+		return err
 	}
 	for _, rep := range reports {
 		cv := s.commentThreads(r.Context(), []store.Comment{rep.Comment}, viewer(r))

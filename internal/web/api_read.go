@@ -61,9 +61,47 @@ func objectID(parts ...string) string {
 }
 
 type apiAuthor struct {
-	ID     string `json:"_id"`
-	Name   string `json:"name"`
-	Hidden bool   `json:"hidden"`
+	ID   string        `json:"_id"`
+	User *apiClaimUser `json:"user,omitempty"`
+	Name string        `json:"name"`
+	// Status and StatusLastChangedAt are the hosted API's for an author a
+	// site account claimed: "claimed_verified" once a moderator approved.
+	Status              string `json:"status,omitempty"`
+	StatusLastChangedAt string `json:"statusLastChangedAt,omitempty"`
+	Hidden              bool   `json:"hidden"`
+}
+
+// apiClaimUser is an author's user: the account whose claim of the
+// author a moderator approved, in the hosted API's shape.
+type apiClaimUser struct {
+	ID        string `json:"_id"`
+	AvatarURL string `json:"avatarUrl"`
+	IsPro     bool   `json:"isPro"`
+	Fullname  string `json:"fullname"`
+	User      string `json:"user"`
+	Type      string `json:"type"`
+	Name      string `json:"name"`
+}
+
+// apiClaims reads the approved claims of papers, for authors[].user.
+func (s *Server) apiClaims(ctx context.Context, ids []paper.ID) (map[paper.ID]map[int]store.Claim, error) {
+	all, err := s.store.PaperClaims(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[paper.ID]map[int]store.Claim, len(all))
+	for id, cs := range all {
+		for _, c := range cs {
+			if c.Status != store.ClaimApproved {
+				continue
+			}
+			if out[id] == nil {
+				out[id] = map[int]store.Claim{}
+			}
+			out[id][c.Position] = c
+		}
+	}
+	return out, nil
 }
 
 // apiDailyUser is a paper's submittedOnDailyBy.
@@ -121,7 +159,9 @@ type apiItem struct {
 	IsAuthorParticipating bool           `json:"isAuthorParticipating"`
 }
 
-func (s *Server) apiPaperOf(p *paper.Paper, sub *store.FeedItem) apiPaperObject {
+// apiPaperOf is the API's paper; claims are its authors' approved
+// claims by position (see apiClaims).
+func (s *Server) apiPaperOf(p *paper.Paper, sub *store.FeedItem, claims map[int]store.Claim) apiPaperObject {
 	o := apiPaperObject{ID: string(p.ID), Title: p.Title, Summary: p.Abstract, Upvotes: p.Upvotes,
 		PublishedAt: apiTime(p.Published), DiscussionID: objectID("discussion", string(p.ID)),
 		GitHubRepo: p.GitHubRepo, ProjectPage: p.ProjectPage, Authors: []apiAuthor{},
@@ -134,7 +174,14 @@ func (s *Server) apiPaperOf(p *paper.Paper, sub *store.FeedItem) apiPaperObject 
 		o.GitHubStars = &stars
 	}
 	for i, a := range p.Authors {
-		o.Authors = append(o.Authors, apiAuthor{ID: objectID("author", string(p.ID), strconv.Itoa(i)), Name: a.Name})
+		au := apiAuthor{ID: objectID("author", string(p.ID), strconv.Itoa(i)), Name: a.Name}
+		if c, ok := claims[i]; ok {
+			u := c.User
+			au.User = &apiClaimUser{ID: submitterID(&u), AvatarURL: u.AvatarURL, Fullname: u.Fullname,
+				User: u.Username, Type: "user", Name: u.Username}
+			au.Status, au.StatusLastChangedAt = "claimed_verified", apiTime(c.DecidedAt)
+		}
+		o.Authors = append(o.Authors, au)
 	}
 	if sub != nil {
 		o.SubmittedOnDailyAt = apiTime(sub.SubmittedAt)
@@ -159,8 +206,8 @@ func submitterID(u *store.User) string {
 	return objectID("user", strings.ToLower(u.Username))
 }
 
-func (s *Server) apiItemOf(it *store.FeedItem) apiItem {
-	p := s.apiPaperOf(&it.Paper, it)
+func (s *Server) apiItemOf(it *store.FeedItem, claims map[int]store.Claim) apiItem {
+	p := s.apiPaperOf(&it.Paper, it, claims)
 	item := apiItem{Paper: p, PublishedAt: p.PublishedAt, Title: it.Paper.Title, Summary: it.Paper.Abstract,
 		Thumbnail: s.thumbnailURL(it.Paper.ID), NumComments: it.Paper.NumComments}
 	if u := it.Submitter; u != nil {
@@ -223,8 +270,12 @@ func (s *Server) apiDailyPapers(w http.ResponseWriter, r *http.Request) error {
 	from := min(page*limit, len(items))
 	to := min(from+limit, len(items))
 	out := make([]apiItem, 0, to-from)
+	claims, err := s.apiClaims(r.Context(), feedIDs(items[from:to]))
+	if err != nil {
+		return err
+	}
 	for i := from; i < to; i++ {
-		out = append(out, s.apiItemOf(&items[i]))
+		out = append(out, s.apiItemOf(&items[i], claims[items[i].Paper.ID]))
 	}
 	if to < len(items) {
 		next := *r.URL
@@ -325,7 +376,11 @@ func (s *Server) apiPaper(w http.ResponseWriter, r *http.Request) error {
 	if len(subs) > 0 {
 		sub = &subs[0]
 	}
-	writeJSON(w, http.StatusOK, s.apiPaperOf(&p, sub))
+	claims, err := s.apiClaims(r.Context(), []paper.ID{id})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.apiPaperOf(&p, sub, claims[id]))
 	return nil
 }
 
@@ -350,8 +405,12 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := make([]apiItem, len(items))
+	claims, err := s.apiClaims(r.Context(), feedIDs(items))
+	if err != nil {
+		return err
+	}
 	for i := range items {
-		out[i] = s.apiItemOf(&items[i])
+		out[i] = s.apiItemOf(&items[i], claims[items[i].Paper.ID])
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -405,8 +464,16 @@ func (s *Server) apiPapers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := make([]apiPaperObject, len(ps))
+	ids := make([]paper.ID, len(ps))
 	for i := range ps {
-		out[i] = s.apiPaperOf(&ps[i], nil)
+		ids[i] = ps[i].ID
+	}
+	claims, err := s.apiClaims(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	for i := range ps {
+		out[i] = s.apiPaperOf(&ps[i], nil, claims[ps[i].ID])
 	}
 	if next != (store.PaperCursor{}) {
 		nq := url.Values{"cursor": {formatPaperCursor(next)}, "limit": {strconv.Itoa(limit)}}

@@ -369,6 +369,18 @@ func TestAPIConditionalGetAndCORS(t *testing.T) {
 // with its documented type, and nothing undocumented is.
 func TestOpenAPIMatchesResponses(t *testing.T) {
 	srv, st := apiSite(t)
+	// An author with an approved claim carries authors[].user.
+	acc, err := st.CreateAccount(t.Context(), store.Account{User: store.User{Username: "claimant", Fullname: "C. Laimant"}, Email: "c@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.ClaimAuthor(t.Context(), store.Claim{UserID: acc.ID, PaperID: "2608.19880", Position: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DecideClaim(t.Context(), c.ID, true, clock); err != nil {
+		t.Fatal(err)
+	}
 	specAny, _ := apiGet(t, srv, "/api/openapi.json", http.StatusOK)
 	spec := specAny.(map[string]any)
 	schemas := spec["components"].(map[string]any)["schemas"].(map[string]any)

@@ -365,13 +365,68 @@ func TestBrowserCommunity(t *testing.T) {
 	screenshot("community-feed.png")
 	noErrors(c.Path)
 
-	// 6. Sign out.
+	// 6. Follow the paper's first author from their page, in place; find
+	// the paper on the Following page; mark it read, in place, and see it
+	// greyed out after a reload.
+	load("open the author's page", click("article.card a[href='/papers/"+paperID+"']"), "article.paper h1")
+	load("open the first author's page", click("article.paper .authors-full a.author"), "form.follow button")
+	evaluate[int](t, bctx, "mark the author page", `window.dpStay = 1`)
+	run("follow the author",
+		click("form.follow button"),
+		chromedp.WaitVisible(chromedp.CSS("form.follow.following")),
+		chromedp.WaitEnabled(chromedp.CSS("form.follow button")),
+	)
+	if f := evaluate[followState](t, bctx, "read the follow button", followJS); !f.Stayed || f.Pressed != "true" || f.Label != "Following" {
+		t.Errorf("after following: stayed %v, aria-pressed %q, label %q; want true, true, Following", f.Stayed, f.Pressed, f.Label)
+	}
+	screenshot("community-author.png")
+	noErrors("after following")
+	load("open /following", click("header.site a[href='/following']"), ".followed article.card")
+	readForm := fmt.Sprintf(".followed:has(a[href='/papers/%s']) form.read-mark", paperID)
+	if evaluate[int](t, bctx, "find the paper on /following", fmt.Sprintf(`document.querySelectorAll(%q).length`, readForm)) != 1 {
+		t.Fatalf("/following has no card of %s, by the author followed", paperID)
+	}
+	evaluate[int](t, bctx, "mark /following", `window.dpStay = 1`)
+	run("mark as read",
+		click(readForm+" button"),
+		chromedp.WaitVisible(chromedp.CSS(".followed.read "+"form.read-mark")),
+		chromedp.WaitEnabled(chromedp.CSS(readForm+" button")),
+	)
+	if evaluate[bool](t, bctx, "the page stayed", `window.dpStay === 1`) != true {
+		t.Error("marking as read left the page")
+	}
+	run("reload /following", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".followed")))
+	if got := evaluate[string](t, bctx, "read the read mark", fmt.Sprintf(`(() => { const f = document.querySelector(%q); return f.closest(".followed").classList.contains("read") + " " + getComputedStyle(f.closest(".followed").querySelector(".card")).opacity + " " + f.querySelector("button").textContent })()`, readForm)); got != "true 0.55 Mark unread" {
+		t.Errorf("after marking read and reloading: read, opacity, button = %q; want \"true 0.55 Mark unread\"", got)
+	}
+	screenshot("community-following.png")
+	run("phone viewport for /following", chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".followed")))
+	if o := evaluate[overflow](t, bctx, "measure /following", fmt.Sprintf(overflowJS, phoneWidth)); o.ScrollWidth > o.InnerWidth || o.ScrollWidth > phoneWidth {
+		t.Errorf("/following on a %dpx wide phone: the page is %dpx wide; elements past the edge: %s", phoneWidth, o.ScrollWidth, strings.Join(o.Wide, ", "))
+	}
+	screenshot("community-following-phone.png")
+	run("desktop viewport again", chromedp.EmulateViewport(1280, 900))
+	noErrors("/following")
+
+	// 7. Sign out.
 	load("sign out", click("header.site form[action='/signout'] button"), "header.site .account-nav a[href^='/signin']")
 	if h := header("read the page after signing out"); h.User != "" || h.SignIn != "Sign in" || h.SignOut {
 		t.Errorf("after signing out: header shows user %q, sign-in link %q, sign-out button %v; want none, \"Sign in\", none", h.User, h.SignIn, h.SignOut)
 	}
 	noErrors("after signing out")
 }
+
+// followState is a follow button after a click.
+type followState struct {
+	Stayed  bool   `json:"stayed"`
+	Pressed string `json:"pressed"`
+	Label   string `json:"label"`
+}
+
+const followJS = `(() => {
+  const b = document.querySelector("form.follow button");
+  return { stayed: window.dpStay === 1, pressed: b.getAttribute("aria-pressed"), label: b.textContent.trim() };
+})()`
 
 // readTestdata reads a recorded arXiv answer.
 func readTestdata(t *testing.T, name string) []byte {

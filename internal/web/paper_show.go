@@ -36,6 +36,12 @@ type paperPage struct {
 	Collections []store.Collection
 	// MyCollections are the viewer's own, to add the paper to.
 	MyCollections []store.Collection
+	// Claims are the live claims of the paper's authors, by position: an
+	// approved one links the name to its account's profile.
+	Claims map[int]store.Claim
+	// ClaimOpen is whether the viewer may claim an author of the paper
+	// (signed in, no live claim of it yet); Claimed says they just did.
+	ClaimOpen, Claimed bool
 }
 
 // paperCollectionsShown is how many of the public collections holding a
@@ -143,6 +149,20 @@ func (s *Server) showPaper(w http.ResponseWriter, r *http.Request, id paper.ID, 
 		if page.MyCollections, err = s.store.Collections(r.Context(), store.CollectionQuery{OwnerID: page.Viewer.ID, Private: true}); err != nil {
 			return err
 		}
+	}
+	claims, err := s.store.PaperClaims(r.Context(), []paper.ID{id})
+	if err != nil {
+		return err
+	}
+	page.Claims = claimsByPosition(claims[id])
+	if v := page.Viewer; v != nil {
+		page.ClaimOpen = len(p.Authors) > 0
+		for _, c := range claims[id] {
+			if c.UserID == v.ID {
+				page.ClaimOpen = false
+			}
+		}
+		page.Claimed = r.URL.Query().Get("claimed") == "1"
 	}
 	page.Reported, _ = strconv.ParseInt(r.URL.Query().Get("reported"), 10, 64)
 	if page.Similar, err = s.similar(r.Context(), &p, SimilarCount); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -25,6 +26,11 @@ type profilePage struct {
 	// Collections are the user's collections: public ones, and private
 	// ones too on the owner's own profile.
 	Collections []store.Collection
+	// Authored are the papers the account's approved claims name, but
+	// those it hid (which its owner sees, to show them again); Pending
+	// its claims awaiting a moderator, for its owner.
+	Authored, Pending []store.Claim
+	Follow            followButton
 }
 
 func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) error {
@@ -49,6 +55,22 @@ func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) error {
 	if v := viewer(r); v != nil && v.ID == u.ID {
 		page.Self = true
 	}
+	claims, err := s.store.UserClaims(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range claims {
+		switch {
+		case c.Status == store.ClaimApproved && (!c.Hidden || page.Self):
+			page.Authored = append(page.Authored, c)
+		case c.Status == store.ClaimPending && page.Self:
+			page.Pending = append(page.Pending, c)
+		}
+	}
+	if page.Follow, err = s.followButton(r, store.FollowUser, strconv.FormatInt(u.ID, 10), strconv.FormatInt(u.ID, 10), u.Username); err != nil {
+		return err
+	}
+	page.Follow.Hidden = page.Self
 	if page.Submissions, err = s.store.UserSubmissions(ctx, u.ID, profileLimit); err != nil {
 		return err
 	}
@@ -96,7 +118,8 @@ func (s *Server) importedProfile(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/users/"+u.Username, http.StatusMovedPermanently)
 		return nil
 	}
-	page := profilePage{layout: s.layout(r, u.Username, ""), User: store.Account{User: u}, Submissions: items, Imported: true}
+	page := profilePage{layout: s.layout(r, u.Username, ""), User: store.Account{User: u}, Submissions: items, Imported: true,
+		Follow: followButton{Hidden: true}}
 	if err := s.markVotes(r, &page.layout, feedIDs(page.Submissions)); err != nil {
 		return err
 	}

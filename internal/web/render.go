@@ -237,13 +237,10 @@ func shownName(u store.User) string {
 // were never checked by auth.CheckUsername, so the name is escaped.
 func userPath(username string) string { return "/users/" + url.PathEscape(username) }
 
-// authorPath is where an author's name leads: for now a search for their
-// papers (author:"Full Name"). Every author link is built here, so that
-// author pages can take over in one place.
-func authorPath(name string) string {
-	// A quote inside the name would end the quoted value early.
-	return "/search?q=" + url.QueryEscape(`author:"`+strings.ReplaceAll(name, `"`, "")+`"`)
-}
+// authorPath is where an author's name leads: the author's page, which
+// matches every spelling with the same author key (library.AuthorKey).
+// Every author link is built here.
+func authorPath(name string) string { return library.AuthorPath(name) }
 
 // shortAuthors is the head of an author list, for cards: the first few
 // names, each a link to the author's papers, and how many there are.

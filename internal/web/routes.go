@@ -78,6 +78,16 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/comments/{id}/hide", s.handle(s.admin(s.adminHideComment)))
 	mux.Handle("POST /admin/comments/{id}/resolve", s.handle(s.admin(s.adminResolve)))
 	mux.Handle("POST /admin/users/{name}/disable", s.handle(s.admin(s.adminDisableUser)))
+	mux.Handle("POST /admin/claims/{id}", s.handle(s.admin(s.adminDecideClaim)))
+
+	// Authors, categories, claims and follows.
+	mux.Handle("GET /authors/{name}", s.handle(s.cached(s.authorShow)))
+	mux.Handle("GET /categories/{cat}", s.handle(s.cached(s.categoryShow)))
+	mux.Handle("POST /claims", s.handle(s.claimPost))
+	mux.Handle("POST /claims/{id}/hide", s.handle(s.claimHidePost))
+	mux.Handle("POST /follow", s.handle(s.followPost))
+	mux.Handle("GET /following", s.handle(s.followingShow))
+	mux.Handle("POST /read", s.handle(s.readPost))
 
 	// The JSON API's reads (api_read.go).
 	mux.Handle("GET /api/daily_papers", s.handle(s.api(s.cached(s.apiDailyPapers))))
@@ -94,6 +104,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /feeds/category/{file}", feed(s.feedCategory))
 	mux.Handle("GET /feeds/user/{file}", feed(s.feedUser))
 	mux.Handle("GET /feeds/collections/{owner}/{file}", feed(s.feedCollection))
+	mux.Handle("GET /feeds/author/{file}", feed(s.feedAuthor))
 	// GET /search.atom, GET /search.rss and GET /search.json.
 	for _, f := range syndication.Formats {
 		mux.Handle("GET /search."+f.Ext, feed(func(w http.ResponseWriter, r *http.Request) error {

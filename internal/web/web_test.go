@@ -284,7 +284,7 @@ func TestSubmittersAndAuthorsAreLinks(t *testing.T) {
 		t.Error("the submitter's page has no heading")
 	}
 
-	// Authors: the first three, each a search for their papers.
+	// Authors: the first three, each a link to the author's page.
 	_, doc = get(t, h, "/papers/date/2026-08-21", http.StatusOK)
 	first := doc.Find("article.card").First()
 	var hrefs []string
@@ -292,8 +292,11 @@ func TestSubmittersAndAuthorsAreLinks(t *testing.T) {
 		h, _ := a.Attr("href")
 		hrefs = append(hrefs, h)
 	})
-	if len(hrefs) != 3 || hrefs[0] != `/search?q=author%3A%22Chengsong+Huang%22` {
+	if len(hrefs) != 3 || hrefs[0] != `/authors/Chengsong%20Huang` {
 		t.Errorf("author links %q", hrefs)
+	}
+	if _, author := get(t, h, hrefs[0], http.StatusOK); author.Find("h1").Text() != "Chengsong Huang" {
+		t.Errorf("the author's page is headed %q", author.Find("h1").Text())
 	}
 	if got := first.Find(".authors").Text(); got != "Chengsong Huang, Zifeng Wang, Rujun Han et al. (17 authors)" {
 		t.Errorf("authors line %q", got)
@@ -309,9 +312,10 @@ func TestSubmittersAndAuthorsAreLinks(t *testing.T) {
 
 func TestAuthorAndUserPaths(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
-		{"Yann LeCun", `/search?q=author%3A%22Yann+LeCun%22`},
-		{`Dwayne "The Rock" Johnson`, `/search?q=author%3A%22Dwayne+The+Rock+Johnson%22`},
-		{"Zoë Ølsen-Łukasz", `/search?q=author%3A%22Zo%C3%AB+%C3%98lsen-%C5%81ukasz%22`},
+		{"Yann LeCun", `/authors/Yann%20LeCun`},
+		{`Dwayne "The Rock" Johnson`, `/authors/Dwayne%20%22The%20Rock%22%20Johnson`},
+		{"Zoë Ølsen-Łukasz", `/authors/Zo%C3%AB%20%C3%98lsen-%C5%81ukasz`},
+		{"AC/DC? #1", `/authors/AC%2FDC%3F%20%231`},
 	} {
 		if got := authorPath(tc.name); got != tc.want {
 			t.Errorf("authorPath(%q) = %q, want %q", tc.name, got, tc.want)

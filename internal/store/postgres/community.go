@@ -225,6 +225,11 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (_ store.Fe
 		if err != nil {
 			return false, err
 		}
+		if !found || rows.TermsDiffer(&old, &p) {
+			if err := writeTerms(ctx, tx, []termPaper{{seq, &p}}, found); err != nil {
+				return false, err
+			}
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES ($1, $2, $3, $4)`,
 			seq, sub.Day, sub.UserID, sub.At.UnixMilli()); err != nil {
 			return false, err

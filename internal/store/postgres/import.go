@@ -80,6 +80,9 @@ type importPaper struct {
 	paper paper.Paper
 	isNew bool // not in the store before: inserted
 	dirty bool // changed by the batch: written
+	// termsDirty: the batch changed what the author and category indexes
+	// hold of it (see rows.TermsDiffer), so its rows are written again.
+	termsDirty bool
 }
 
 // feedKey is a feed entry's key; feedVal what an import writes of it.
@@ -159,6 +162,7 @@ func (im *importTx) merge(ctx context.Context, recs []store.Record, write bool) 
 		found[i] = true
 		// A batch may hold the same paper twice: later records merge into earlier ones.
 		if merged := paper.Merge(e.paper, p); !paper.Equal(merged, e.paper) {
+			e.termsDirty = e.termsDirty || rows.TermsDiffer(&e.paper, &merged)
 			e.paper = merged
 			e.dirty = true
 			changed[i] = true
@@ -169,6 +173,9 @@ func (im *importTx) merge(ctx context.Context, recs []store.Record, write bool) 
 		if err := im.writePapers(ctx, order, now); err != nil {
 			return store.ImportCounts{}, err
 		}
+	}
+	if err := im.writeTerms(ctx, order); err != nil {
+		return store.ImportCounts{}, err
 	}
 
 	// Feed entries: the same, record by record, from what the store holds.
@@ -230,6 +237,25 @@ func (im *importTx) merge(ctx context.Context, recs []store.Record, write bool) 
 		im.changed = im.changed || counts.Added > 0 || counts.Updated > 0
 	}
 	return counts, nil
+}
+
+// writeTerms indexes the batch's new papers, and again those whose
+// authors, categories or date changed.
+func (im *importTx) writeTerms(ctx context.Context, order []*importPaper) (err error) {
+	defer wrap(&err, "import: index authors")
+	var added, changed []termPaper
+	for _, e := range order {
+		switch {
+		case e.isNew:
+			added = append(added, termPaper{e.seq, &e.paper})
+		case e.termsDirty:
+			changed = append(changed, termPaper{e.seq, &e.paper})
+		}
+	}
+	if err := writeTerms(ctx, im.tx, added, false); err != nil {
+		return err
+	}
+	return writeTerms(ctx, im.tx, changed, true)
 }
 
 // load reads the stored versions of the batch's papers with one query.

@@ -72,3 +72,32 @@ func TestMigrationImportedSubmitters(t *testing.T) {
 	defer s.Close()
 	storetest.ImportedSubmittersMigrated(t, s, carol.User)
 }
+
+// Migration 0010 indexes the papers stored before it by author and category.
+func TestMigrationIndexesAuthors(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Schema(t)
+	s, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.SeedAuthors(t, s)
+	s.Close()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE paper_reads`, `DROP TABLE follows`, `DROP TABLE author_claims`,
+		`DROP TABLE paper_categories`, `DROP TABLE paper_authors`, `DELETE FROM schema_migrations WHERE version = 10`} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	conn.Close(ctx)
+	s, err = postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.AuthorIndexFilled(t, s)
+}

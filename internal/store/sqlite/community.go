@@ -219,6 +219,19 @@ func (s *Store) Submit(ctx context.Context, sub store.NewSubmission) (_ store.Fe
 		if err != nil {
 			return err
 		}
+		if !found || rows.TermsDiffer(&old, &p) {
+			terms, err := prepareTerms(ctx, tx)
+			if err != nil {
+				return err
+			}
+			defer terms.Close()
+			if err := terms.write(ctx, seq, &p, found); err != nil {
+				return err
+			}
+			if err := terms.flush(ctx); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO feed_entries (paper_seq, day, submitter_id, submitted_at) VALUES (?, ?, ?, ?)`,
 			seq, sub.Day, sub.UserID, sub.At.UnixMilli()); err != nil {
 			return err

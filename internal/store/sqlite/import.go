@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ type importTx struct {
 	tx                       *sql.Tx // nil until the import first writes
 	insertPaper, updatePaper *sql.Stmt
 	feedEntry, upsertFeed    *sql.Stmt
+	terms                    *termStmts
 	done                     bool
 	changed                  bool  // whether anything was written, so Commit bumps the version
 	rev                      int64 // the version this import's changes become visible in
@@ -75,6 +77,9 @@ func (im *importTx) begin(ctx context.Context) (err error) {
 		ON CONFLICT (paper_seq, day) DO UPDATE SET imported_submitter = excluded.imported_submitter,
 			imported_fullname = excluded.imported_fullname, submitted_at = excluded.submitted_at
 		WHERE feed_entries.submitter_id IS NULL`)
+	if err == nil {
+		im.terms, err = prepareTerms(ctx, tx)
+	}
 	if err != nil {
 		tx.Rollback()
 		return err
@@ -133,6 +138,9 @@ func (im *importTx) Write(ctx context.Context, recs []store.Record) (store.Impor
 			return counts, err
 		}
 	}
+	if err := im.terms.flush(ctx); err != nil {
+		return counts, fmt.Errorf("store: import: index authors: %w", mapErr(err))
+	}
 	im.changed = im.changed || counts.Added > 0 || counts.Updated > 0
 	return counts, nil
 }
@@ -155,6 +163,9 @@ func (im *importTx) writeRecord(ctx context.Context, rec store.Record, known map
 			return err
 		}
 		old.paper = rec.Paper
+		if err := im.terms.write(ctx, old.seq, &old.paper, false); err != nil {
+			return err
+		}
 		counts.Added++
 	} else if merged := paper.Merge(old.paper, rec.Paper); !paper.Equal(merged, old.paper) {
 		args, err := rows.PaperArgs(&merged)
@@ -163,6 +174,11 @@ func (im *importTx) writeRecord(ctx context.Context, rec store.Record, known map
 		}
 		if _, err := im.updatePaper.ExecContext(ctx, append(args, now, im.rev, old.seq)...); err != nil {
 			return err
+		}
+		if rows.TermsDiffer(&old.paper, &merged) {
+			if err := im.terms.write(ctx, old.seq, &merged, true); err != nil {
+				return err
+			}
 		}
 		old.paper = merged
 		changed = true

@@ -54,6 +54,11 @@ type Store struct {
 	// saves (see inQueueTx).
 	fullQueueSync bool
 	closed        bool // by Close, under mu: an import begins no transaction after it
+	// streams holds the statements of the newest-first streams (newest.go)
+	// by their text, prepared at first use: a Following page runs one for
+	// each thing its reader follows, and parsing them again each time was
+	// most of its cost.
+	streams sync.Map // string -> *sql.Stmt
 }
 
 // importWriting reports whether an import holds the write connection.
@@ -188,6 +193,10 @@ func (s *Store) Close() error {
 			st.Close()
 		}
 	}
+	s.streams.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -244,6 +253,11 @@ func (s *Store) apply(ctx context.Context, version int, name, body string) error
 	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
+	}
+	if fill := migrationFills[version]; fill != nil {
+		if err := fill(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		version, name, time.Now().UnixMilli()); err != nil {

@@ -633,3 +633,20 @@ func TestTwoImportsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// Migration 0017 indexes the papers stored before it by author and category.
+func TestMigrationIndexesAuthors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dailypapers.db")
+	s := open(t, path)
+	storetest.SeedAuthors(t, s)
+	s.Close()
+	db := rawDB(t, path)
+	for _, q := range []string{`DROP TABLE paper_reads`, `DROP TABLE follows`, `DROP TABLE author_claims`,
+		`DROP TABLE paper_categories`, `DROP TABLE paper_authors`, `DELETE FROM schema_migrations WHERE version = 17`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	storetest.AuthorIndexFilled(t, openClosing(t, path))
+}

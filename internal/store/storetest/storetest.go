@@ -87,6 +87,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ThrottleAll", testThrottleAll},
 		{"Saved", testSaved},
 		{"Collections", testCollections},
+		{"AuthorPapers", testAuthorPapers},
+		{"CategoryPapers", testCategoryPapers},
+		{"Claims", testClaims},
+		{"Follows", testFollows},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -61,8 +61,24 @@ document.addEventListener("submit", async (event) => {
   }
 });
 
-// Save buttons toggle in place, as upvotes do. Without this script they
-// are plain forms that post and come back to the page.
+// Save and follow buttons and read marks change in place, as upvotes do.
+// Without this script they are plain forms that post and come back to
+// the page. postInPlace answers null when the reader must sign in first.
+async function postInPlace(form, why) {
+  const response = await fetch(form.action, {
+    method: "POST",
+    body: new URLSearchParams(new FormData(form)),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  if (response.status === 401) {
+    location.href = "/signin?" + (why ? "why=" + why + "&" : "") + "next=" + encodeURIComponent(location.pathname + location.search);
+    return null;
+  }
+  if (!response.ok) throw new Error("HTTP " + response.status);
+  return response.json();
+}
+
 document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.classList.contains("save")) return;
@@ -71,18 +87,8 @@ document.addEventListener("submit", async (event) => {
   if (button.disabled) return;
   button.disabled = true;
   try {
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: new URLSearchParams(new FormData(form)),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    if (response.status === 401) {
-      location.href = "/signin?why=save&next=" + encodeURIComponent(location.pathname + location.search);
-      return;
-    }
-    if (!response.ok) throw new Error("HTTP " + response.status);
-    const result = await response.json();
+    const result = await postInPlace(form, "save");
+    if (!result) return;
     const id = form.elements.paper.value;
     for (const other of document.querySelectorAll("form.save")) {
       if (other.elements.paper.value !== id) continue;
@@ -92,6 +98,38 @@ document.addEventListener("submit", async (event) => {
       b.setAttribute("aria-pressed", String(result.saved));
       b.title = result.saved ? "Remove from your Saved list" : "Save to your list";
       other.querySelector(".label").textContent = result.saved ? "Saved" : "Save";
+    }
+  } catch (err) {
+    form.submit(); // fall back to the plain form, which shows any error
+  } finally {
+    button.disabled = false;
+  }
+});
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  const follow = form.classList.contains("follow");
+  const read = form.classList.contains("read-mark");
+  if (!follow && !read) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    const result = await postInPlace(form);
+    if (!result) return;
+    if (follow) {
+      form.classList.toggle("following", result.following);
+      form.elements.unfollow.value = result.following ? "1" : "0";
+      button.classList.toggle("primary", !result.following);
+      button.setAttribute("aria-pressed", String(result.following));
+      button.textContent = result.following ? "Following" : "Follow";
+    } else {
+      form.closest(".followed").classList.toggle("read", result.read);
+      form.elements.read.value = result.read ? "0" : "1";
+      button.setAttribute("aria-pressed", String(result.read));
+      button.textContent = result.read ? "Mark unread" : "Mark as read";
     }
   } catch (err) {
     form.submit(); // fall back to the plain form, which shows any error

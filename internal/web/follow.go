@@ -1,0 +1,92 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/dailypapers/dailypapers/internal/library"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// followButton is the follow form of a page for the viewer: target is
+// what the form posts, key what the store keeps (see
+// library.FollowTarget). Pages stay shareable: a visitor's copy (the one
+// the page cache keeps) shows a plain "Follow" that asks to sign in.
+func (s *Server) followButton(r *http.Request, kind store.FollowKind, target, key, label string) (followButton, error) {
+	b := followButton{Kind: kind, Target: target, Label: label, Here: localPath(r.URL.RequestURI())}
+	a := viewer(r)
+	if a == nil {
+		return b, nil
+	}
+	follows, err := s.store.FollowsOf(r.Context(), a.ID)
+	if err != nil {
+		return b, err
+	}
+	for _, f := range follows {
+		if f.Kind == kind && f.Target == key {
+			b.Following = true
+		}
+	}
+	return b, nil
+}
+
+// followPost serves POST /follow: kind and target, unfollow=1 to stop.
+// It answers JSON to scripts and otherwise goes back to the page.
+func (s *Server) followPost(w http.ResponseWriter, r *http.Request) error {
+	kind := store.FollowKind(r.PostFormValue("kind"))
+	a := viewer(r)
+	if a == nil {
+		if wantsJSON(r) {
+			return &httpError{status: http.StatusUnauthorized, msg: "Sign in to follow authors, categories and people."}
+		}
+		signInFirst(w, r, backTo(r, "/following"), "follow")
+		return nil
+	}
+	target, err := library.FollowTarget(kind, r.PostFormValue("target"))
+	if err != nil {
+		return badRequest(upperFirst(err.Error()) + ".")
+	}
+	ctx := r.Context()
+	switch kind {
+	case store.FollowUser:
+		id, _ := strconv.ParseInt(target, 10, 64)
+		if id == a.ID {
+			return badRequest(upperFirst(library.ErrFollowSelf.Error()) + ".")
+		}
+		if _, err := s.store.Account(ctx, id); errors.Is(err, store.ErrNotFound) {
+			return notFound("There is no such person here.")
+		} else if err != nil {
+			return err
+		}
+	case store.FollowCollection:
+		// Collections join at the merge with their store: until then none exists.
+		if err := library.CheckCollectionFollow(false, false); err != nil {
+			return notFound(upperFirst(err.Error()) + ".")
+		}
+	}
+	following := r.PostFormValue("unfollow") != "1"
+	if following {
+		label := ""
+		if kind == store.FollowAuthor {
+			label = strings.TrimSpace(r.PostFormValue("target"))
+		}
+		err = s.store.Follow(ctx, store.Follow{UserID: a.ID, Kind: kind, Target: target, Label: label, CreatedAt: s.now()}, library.MaxFollows)
+	} else {
+		err = s.store.Unfollow(ctx, a.ID, kind, target)
+	}
+	switch {
+	case errors.Is(err, store.ErrLimit):
+		return &httpError{status: http.StatusTooManyRequests,
+			msg: "You follow " + strconv.Itoa(library.MaxFollows) + " things already, as many as one may. Unfollow some first (see /following)."}
+	case err != nil:
+		return err
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"kind": kind, "target": target, "following": following})
+		return nil
+	}
+	http.Redirect(w, r, backTo(r, "/following"), http.StatusSeeOther)
+	return nil
+}
