@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/dailypapers/dailypapers/internal/library"
@@ -24,7 +25,8 @@ type collectionPage struct {
 	Newer      *navLink
 	Older      *navLink
 	Exports    []navLink
-	Mine       bool // the viewer owns it: the page shows its forms
+	Mine       bool          // the viewer owns it: the page shows its forms
+	Follow     *followButton // for others, of a public collection
 	Themes     []string
 	NoteMax    int
 	MaxItems   int
@@ -93,6 +95,14 @@ func (s *Server) showCollection(w http.ResponseWriter, r *http.Request, c store.
 	page.Canonical = page.Path
 	if !c.Private {
 		page.Feeds = feedLinks(s.collectionFeedTitle(c), collectionFeedPath(c), "")
+		if !page.Mine {
+			id := strconv.FormatInt(c.ID, 10)
+			b, err := s.followButton(r, store.FollowCollection, id, id, c.Title)
+			if err != nil {
+				return err
+			}
+			page.Follow = &b
+		}
 	}
 	if c.Private {
 		w.Header().Set("Cache-Control", "private, no-cache")

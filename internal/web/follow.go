@@ -49,6 +49,7 @@ func (s *Server) followPost(w http.ResponseWriter, r *http.Request) error {
 		return badRequest(upperFirst(err.Error()) + ".")
 	}
 	ctx := r.Context()
+	var collection store.Collection // the collection followed, for its title
 	switch kind {
 	case store.FollowUser:
 		id, _ := strconv.ParseInt(target, 10, 64)
@@ -61,16 +62,27 @@ func (s *Server) followPost(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	case store.FollowCollection:
-		// Collections join at the merge with their store: until then none exists.
-		if err := library.CheckCollectionFollow(false, false); err != nil {
+		id, _ := strconv.ParseInt(target, 10, 64)
+		c, err := s.store.Collection(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := library.CheckCollectionFollow(err == nil, err == nil && !c.Private); err != nil {
 			return notFound(upperFirst(err.Error()) + ".")
+		}
+		collection = c
+		if c.Owner.ID == a.ID {
+			return badRequest("That collection is yours: it is on your profile already.")
 		}
 	}
 	following := r.PostFormValue("unfollow") != "1"
 	if following {
 		label := ""
-		if kind == store.FollowAuthor {
+		switch kind {
+		case store.FollowAuthor:
 			label = strings.TrimSpace(r.PostFormValue("target"))
+		case store.FollowCollection:
+			label = collection.Title
 		}
 		err = s.store.Follow(ctx, store.Follow{UserID: a.ID, Kind: kind, Target: target, Label: label, CreatedAt: s.now()}, library.MaxFollows)
 	} else {

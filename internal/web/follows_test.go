@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dailypapers/dailypapers/internal/library"
+	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -218,5 +220,60 @@ func TestClaims(t *testing.T) {
 	nat.post(hide, form("hidden", "1")).want(t, "hide", http.StatusSeeOther)
 	if c.browser().get("/users/nat").doc.Find(`.authored a[href="/papers/`+id+`"]`).Length() != 0 {
 		t.Error("a hidden claim is still on the profile")
+	}
+}
+
+// Following another's public collection brings its papers to /following;
+// a private collection is not found, and one's own is refused.
+func TestFollowCollection(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	ctx := t.Context()
+	ann := c.browser()
+	ann.signUp("ann")
+	nat := c.browser()
+	nat.signUp("nat")
+	annUser, err := c.st.UserByName(ctx, "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, err := c.st.CreateCollection(ctx, store.Collection{Owner: annUser, Title: "Reading group", Theme: "orange", CreatedAt: time.Now()}, library.MaxCollections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := c.st.CreateCollection(ctx, store.Collection{Owner: annUser, Title: "Secret", Private: true, Theme: "blue", CreatedAt: time.Now()}, library.MaxCollections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "2608.00677"
+	if _, err := c.st.AddCollectionItem(ctx, store.CollectionItem{CollectionID: public.ID, Paper: paper.Paper{ID: id}, AddedAt: time.Now()}, library.MaxItems); err != nil {
+		t.Fatal(err)
+	}
+
+	path := collectionPath(public)
+	page := nat.get(path).want(t, "another's collection", http.StatusOK)
+	if page.doc.Find(".collection-actions form.follow").Length() != 1 {
+		t.Fatal("another's public collection has no Follow button")
+	}
+	if ann.get(path).doc.Find(".collection-actions form.follow").Length() != 0 {
+		t.Error("the owner is offered to follow their own collection")
+	}
+	nat.post("/follow", form("kind", "collection", "target", jsonID(public.ID), "next", path)).want(t, "follow a collection", http.StatusSeeOther)
+	if nat.get(path).doc.Find("form.follow.following").Length() != 1 {
+		t.Error("the collection page does not show that nat follows it")
+	}
+	f := nat.get("/following").want(t, "following a collection", http.StatusOK)
+	if f.doc.Find(`.followed article.card a[href="/papers/`+id+`"]`).Length() == 0 {
+		t.Error("the followed collection's paper is not on /following")
+	}
+	nat.post("/follow", form("kind", "collection", "target", jsonID(secret.ID))).want(t, "follow a private collection", http.StatusNotFound)
+	ann.post("/follow", form("kind", "collection", "target", jsonID(public.ID))).want(t, "follow one's own collection", http.StatusBadRequest)
+
+	// Turned private, it no longer feeds its followers' page.
+	public.Private = true
+	if _, err := c.st.UpdateCollection(ctx, public); err != nil {
+		t.Fatal(err)
+	}
+	if nat.get("/following").doc.Find(`.followed article.card a[href="/papers/`+id+`"]`).Length() != 0 {
+		t.Error("a collection turned private still shows on its follower's page")
 	}
 }

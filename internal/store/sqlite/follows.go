@@ -85,10 +85,16 @@ func (s *Store) followStreams(ctx context.Context, userID int64) ([]stream, erro
 }
 
 // followedCollectionPapers is the stream of a followed collection's
-// papers, once the collections' tables are there to read: it must select
-// (published, paper_seq) of the collection's papers, each once.
+// papers, each once, while the collection is public: one turned private
+// stops showing in its followers' pages, as its page does.
 func followedCollectionPapers(target string) (stream, bool) {
-	return stream{}, false
+	id, err := strconv.ParseInt(target, 10, 64)
+	if err != nil {
+		return stream{}, false // not a collection id: follows nothing
+	}
+	return stream{`SELECT coalesce(p.published_at, 0) AS published, p.seq AS paper_seq
+		FROM collection_items i JOIN collections c ON c.id = i.collection_id JOIN papers p ON p.seq = i.paper_seq
+		WHERE i.collection_id = ? AND c.private = 0`, []any{id}}, true
 }
 
 // FollowingPapers lists the papers of what an account follows, newest first.
