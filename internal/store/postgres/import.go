@@ -173,9 +173,9 @@ func (im *importTx) merge(ctx context.Context, recs []store.Record, write bool) 
 		if err := im.writePapers(ctx, order, now); err != nil {
 			return store.ImportCounts{}, err
 		}
-	}
-	if err := im.writeTerms(ctx, order); err != nil {
-		return store.ImportCounts{}, err
+		if err := im.writeTerms(ctx, order); err != nil {
+			return store.ImportCounts{}, err
+		}
 	}
 
 	// Feed entries: the same, record by record, from what the store holds.
