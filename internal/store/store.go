@@ -216,6 +216,7 @@ type Store interface {
 	Community
 	Digests
 	Catalogue
+	Readers
 
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)

@@ -83,6 +83,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Stars", testStars},
 		{"ThrottleConcurrent", testThrottleConcurrent},
 		{"ThrottleAll", testThrottleAll},
+		{"ReaderSignals", testReaderSignals},
+		{"ReaderSettings", testReaderSettings},
+		{"ReaderSignalCap", testReaderSignalCap},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
