@@ -1,0 +1,459 @@
+package recommend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/embed"
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// Windows are the spans of days the For-you tab offers.
+var Windows = []int{1, 3, 7, 30}
+
+// DefaultWindow is the span shown first.
+const DefaultWindow = 7
+
+// Signal weights: how much each kind counts as a liked paper. "More
+// like this" is an explicit ask, so it counts double; a seed paper is
+// a reader's own choice of what they read, as an upvote is.
+var signalWeight = map[store.SignalKind]float64{
+	store.SignalUpvote:       1,
+	store.SignalSeedPaper:    1,
+	store.SignalMoreLikeThis: 2,
+	// At merge: saves 1.5 and collections 1.5 (kept on purpose), read
+	// marks 0.5 (read, not judged).
+}
+
+// How the service keeps its caches.
+const (
+	// windowTTL is how long a window's papers and features serve before
+	// they are read again (in the background: requests keep the old ones
+	// meanwhile). New papers arrive daily; ten minutes is fresh enough.
+	windowTTL = 10 * time.Minute
+	// maxReaders bounds the cached reader models; past it the cache is
+	// dropped whole and refills with the readers who come back.
+	maxReaders = 20000
+	// maxItems bounds the cached features of papers outside the windows
+	// (what readers gave signals on).
+	maxItems = 100000
+	// shownNegatives is how many papers of a reader's last page, passed
+	// over, count as negatives when their model is trained again.
+	shownNegatives = 20
+)
+
+// ErrDisabled is asking for the ranking of a disabled account.
+var ErrDisabled = errors.New("recommend: the account is disabled")
+
+// Store is what the For-you service reads of the store.
+type Store interface {
+	ReaderSignals(ctx context.Context, userID int64) ([]store.Signal, error)
+	ReaderState(ctx context.Context, userID int64) (store.ReaderState, error)
+	LatestPapers(ctx context.Context, after store.PaperCursor, limit int) ([]paper.Paper, store.PaperCursor, error)
+	Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedItem, error)
+	PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedItem, error)
+}
+
+// Index is what the service needs of the search service: term weights by
+// the index's statistics and the stored paper vectors (nil: none).
+type Index interface {
+	TermWeigher
+	Vectors() *search.Vectors
+	// Ready reports whether the index is built: term weights before
+	// that have no statistics behind them.
+	Ready() bool
+}
+
+// ErrNotReady is a ranking asked for before the search index is built.
+var ErrNotReady = errors.New("recommend: the search index is still loading")
+
+// Service ranks recent papers for each reader. It keeps, per window of
+// days, the window's papers with their features ready, and per reader
+// the trained model and the ranking it gave, stamped with the reader's
+// signal version in the store: each request reads that version (one
+// indexed row) and trains again only when it moved, so a signal given
+// through any process ranks through every process at its next request.
+type Service struct {
+	st    Store
+	ix    Index
+	feats *Features
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu      sync.Mutex
+	windows map[int]*window
+	readers map[int64]*reader
+	items   map[paper.ID]*Item
+}
+
+// NewService returns a service over the store and the search index.
+func NewService(st Store, ix Index, log *slog.Logger) *Service {
+	return &Service{st: st, ix: ix, feats: NewFeatures(ix), log: log, now: time.Now,
+		windows: map[int]*window{}, readers: map[int64]*reader{}, items: map[paper.ID]*Item{}}
+}
+
+// window is the papers of the last days, ready to score.
+type window struct {
+	days    int
+	built   time.Time
+	from    string // first day, YYYY-MM-DD
+	to      string
+	papers  []store.FeedItem
+	items   []*Item
+	index   map[paper.ID]int
+	loading bool // a refresh is under way
+}
+
+// reader is a reader's cached model and rankings.
+type reader struct {
+	mu      sync.Mutex
+	version int64
+	paused  bool
+	model   *Model
+	signals []store.Signal
+	// liked describes the model's positives, for reasons: by Example.
+	liked   []likedPaper
+	ranking map[*window][]int // window → item indices, best first
+	shown   []paper.ID        // the top of the page last served
+}
+
+// likedPaper is a positive's paper and the kind of its signal.
+type likedPaper struct {
+	id    paper.ID
+	title string
+	kind  store.SignalKind
+}
+
+// Ranked is one recommended paper and why.
+type Ranked struct {
+	Item   store.FeedItem
+	Score  float64
+	Reason string
+}
+
+// Result is a page of a reader's ranking.
+type Result struct {
+	Papers []Ranked
+	// Total is how many papers the window ranks.
+	Total int
+	// From and To are the window's days.
+	From, To string
+	// Cold is set when the ranking is not personal: the reader has no
+	// signals yet, or paused personalisation (Paused). The caller shows
+	// trending and says so.
+	Cold, Paused bool
+	// Signals is how many signals the model learnt from.
+	Signals int
+}
+
+// Rank returns a page of the reader's ranking of the window of days.
+func (s *Service) Rank(ctx context.Context, a store.Account, days, offset, limit int) (Result, error) {
+	if !a.DisabledAt.IsZero() {
+		return Result{}, ErrDisabled
+	}
+	if !s.ix.Ready() {
+		return Result{}, ErrNotReady
+	}
+	w, err := s.window(ctx, days)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Total: len(w.items), From: w.from, To: w.to}
+	r, err := s.reader(ctx, a.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res.Signals = len(r.signals)
+	if r.paused || r.model == nil {
+		res.Cold, res.Paused = true, r.paused
+		return res, nil
+	}
+	order, ok := r.ranking[w]
+	if !ok {
+		order = rankItems(r.model.Score(w.items))
+		if r.ranking == nil || len(r.ranking) > len(Windows) {
+			r.ranking = map[*window][]int{}
+		}
+		r.ranking[w] = order
+	}
+	if offset == 0 {
+		r.shown = r.shown[:0]
+	}
+	for _, i := range order[min(offset, len(order)):min(offset+limit, len(order))] {
+		res.Papers = append(res.Papers, Ranked{Item: w.papers[i], Reason: s.reason(r, w.items[i], w.papers[i].Paper)})
+		if offset == 0 && len(r.shown) < shownNegatives {
+			r.shown = append(r.shown, w.papers[i].Paper.ID)
+		}
+	}
+	return res, nil
+}
+
+// reader returns the reader's model, trained again when their signals
+// changed since it was.
+func (s *Service) reader(ctx context.Context, userID int64) (*reader, error) {
+	st, err := s.st.ReaderState(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	r := s.readers[userID]
+	if r == nil {
+		if len(s.readers) >= maxReaders {
+			clear(s.readers)
+		}
+		r = &reader{version: -1}
+		s.readers[userID] = r
+	}
+	s.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.version == st.Version {
+		return r, nil
+	}
+	r.paused = st.Paused
+	if err := s.train(ctx, userID, r); err != nil {
+		return nil, err
+	}
+	r.version = st.Version
+	r.ranking = nil
+	return r, nil
+}
+
+// train fits the reader's model from their signals.
+func (s *Service) train(ctx context.Context, userID int64, r *reader) error {
+	sigs, err := s.st.ReaderSignals(ctx, userID)
+	if err != nil {
+		return err
+	}
+	r.signals = sigs
+	var ids []paper.ID
+	for _, sg := range sigs {
+		if sg.Kind.OnPaper() {
+			ids = append(ids, sg.Paper)
+		}
+	}
+	items, titles, err := s.paperItems(ctx, append(ids, r.shown...))
+	if err != nil {
+		return err
+	}
+	in := Input{Cats: map[int32]float64{}, Authors: map[int32]float64{}}
+	r.liked = r.liked[:0]
+	signalled := map[paper.ID]bool{}
+	for _, sg := range sigs {
+		switch {
+		case sg.Kind == store.SignalSeedCategory:
+			in.Cats[s.feats.Cats.ID(sg.Subject)] = 1
+		case sg.Kind == store.SignalSeedAuthor:
+			in.Authors[s.feats.Authors.ID(sg.Subject)] = 1
+		case items[sg.Paper] == nil || signalled[sg.Paper]:
+			// A paper hidden or gone since, or a second signal on one
+			// paper (an upvote and "More like this"): the first counts.
+		case sg.Kind == store.SignalNotInterested:
+			signalled[sg.Paper] = true
+			in.Disliked = append(in.Disliked, Example{Item: items[sg.Paper], Weight: 1})
+		default:
+			wt, ok := signalWeight[sg.Kind]
+			if !ok {
+				continue
+			}
+			signalled[sg.Paper] = true
+			in.Liked = append(in.Liked, Example{Item: items[sg.Paper], Weight: wt})
+			r.liked = append(r.liked, likedPaper{id: sg.Paper, title: titles[sg.Paper], kind: sg.Kind})
+		}
+	}
+	if len(in.Liked) == 0 && len(in.Cats) == 0 && len(in.Authors) == 0 {
+		r.model = nil
+		return nil
+	}
+	for _, id := range r.shown {
+		if it := items[id]; it != nil && !signalled[id] {
+			in.Background = append(in.Background, it)
+		}
+	}
+	// The rest of the background: papers of the widest window, sampled
+	// with the reader's own seed so that training again on the same
+	// signals gives the same model.
+	h := fnv.New64a()
+	fmt.Fprint(h, userID)
+	in.Seed = h.Sum64()
+	if w, err := s.window(ctx, Windows[len(Windows)-1]); err == nil && len(w.items) > 0 {
+		rng := rand.New(rand.NewPCG(in.Seed, 3))
+		for range backgroundSize {
+			i := rng.IntN(len(w.items))
+			if !signalled[w.papers[i].Paper.ID] {
+				in.Background = append(in.Background, w.items[i])
+			}
+		}
+	} else if err != nil {
+		return err
+	}
+	r.model = Train(in)
+	return nil
+}
+
+// paperItems gives the features of papers (and their titles), from the
+// windows' or the service's cache when it has them, else read and made.
+func (s *Service) paperItems(ctx context.Context, ids []paper.ID) (map[paper.ID]*Item, map[paper.ID]string, error) {
+	items := make(map[paper.ID]*Item, len(ids))
+	titles := make(map[paper.ID]string, len(ids))
+	var missing []paper.ID
+	s.mu.Lock()
+	for _, id := range ids {
+		if it, ok := s.items[id]; ok {
+			items[id] = it
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	s.mu.Unlock()
+	// Titles come with the papers; read all (one query), make what is missing.
+	ps, err := s.st.PapersOnFeed(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	need := map[paper.ID]bool{}
+	for _, id := range missing {
+		need[id] = true
+	}
+	made := map[paper.ID]*Item{}
+	for _, p := range ps {
+		titles[p.Paper.ID] = p.Paper.Title
+		if need[p.Paper.ID] {
+			it := s.feats.Item(search.DocFromPaper(&p.Paper), s.vector(p.Paper.ID))
+			items[p.Paper.ID] = it
+			made[p.Paper.ID] = it
+		}
+	}
+	s.mu.Lock()
+	if len(s.items)+len(made) > maxItems {
+		clear(s.items)
+	}
+	for id, it := range made {
+		s.items[id] = it
+	}
+	s.mu.Unlock()
+	return items, titles, nil
+}
+
+// vector is a paper's stored embedding, unit length, or nil.
+func (s *Service) vector(id paper.ID) []float32 {
+	vs := s.ix.Vectors()
+	if vs == nil {
+		return nil
+	}
+	v := vs.Vector(id)
+	if v != nil {
+		embed.Normalize(v)
+	}
+	return v
+}
+
+// window returns the papers of the last days with their features,
+// reading them when there are none yet and refreshing them in the
+// background when they are old.
+func (s *Service) window(ctx context.Context, days int) (*window, error) {
+	s.mu.Lock()
+	w := s.windows[days]
+	if w != nil {
+		if s.now().Sub(w.built) > windowTTL && !w.loading {
+			w.loading = true
+			go func() {
+				// Detached from the request, which will not wait for it.
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+				defer cancel()
+				if _, err := s.loadWindow(ctx, days); err != nil {
+					s.log.Warn("recommend: refreshing a window", "days", days, "err", err)
+					s.mu.Lock()
+					w.loading = false
+					s.mu.Unlock()
+				}
+			}()
+		}
+		s.mu.Unlock()
+		return w, nil
+	}
+	s.mu.Unlock()
+	return s.loadWindow(ctx, days)
+}
+
+// loadWindow reads the window's papers, the feed's and the catalogue's
+// alike, and makes their features. The window ends at the newest paper,
+// not at the clock, so that a site that has not harvested for a while
+// still ranks its last days of papers.
+func (s *Service) loadWindow(ctx context.Context, days int) (*window, error) {
+	const page = 2000
+	var (
+		papers []store.FeedItem
+		cur    store.PaperCursor
+		end    time.Time
+	)
+	index := map[paper.ID]int{}
+	for {
+		ps, next, err := s.st.LatestPapers(ctx, cur, page)
+		if err != nil {
+			return nil, err
+		}
+		done := len(ps) < page || next == (store.PaperCursor{})
+		for _, p := range ps {
+			if p.Published.IsZero() {
+				done = true
+				break
+			}
+			if end.IsZero() {
+				end = p.Published.UTC()
+			}
+			if p.Published.Before(end.AddDate(0, 0, -days)) {
+				done = true
+				break
+			}
+			index[p.ID] = len(papers)
+			papers = append(papers, store.FeedItem{Paper: p})
+		}
+		if done {
+			break
+		}
+		cur = next
+	}
+	if end.IsZero() {
+		end = s.now().UTC()
+	}
+	w := &window{days: days, built: s.now(), to: end.Format(time.DateOnly), from: end.AddDate(0, 0, 1-days).Format(time.DateOnly)}
+	feed, err := s.st.Feed(ctx, store.FeedQuery{From: w.from, To: w.to, Limit: 100000})
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range feed {
+		if i, ok := index[it.Paper.ID]; ok {
+			papers[i] = it // with its feed entry
+			continue
+		}
+		index[it.Paper.ID] = len(papers)
+		papers = append(papers, it)
+	}
+	w.papers, w.index = papers, index
+	w.items = make([]*Item, len(papers))
+	var wg sync.WaitGroup
+	const workers = 2
+	for k := range workers {
+		wg.Go(func() {
+			for i := k; i < len(papers); i += workers {
+				w.items[i] = s.feats.Item(search.DocFromPaper(&papers[i].Paper), s.vector(papers[i].Paper.ID))
+			}
+		})
+	}
+	wg.Wait()
+	s.mu.Lock()
+	s.windows[days] = w
+	s.mu.Unlock()
+	return w, nil
+}

@@ -1,0 +1,249 @@
+package recommend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/demo"
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/search"
+	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/sqlite"
+)
+
+// demoSite is the demo papers in a fresh SQLite file with a built search
+// index, and a For-you service over them; path is the database's file.
+func demoSite(t *testing.T) (*Service, *sqlite.Store, string) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "dailypapers.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, _, err := demo.LoadIfEmpty(ctx, st, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return serviceOver(t, st), st, path
+}
+
+func serviceOver(t *testing.T, st *sqlite.Store) *Service {
+	t.Helper()
+	ix := search.NewService(st, slog.New(slog.DiscardHandler))
+	if err := ix.Build(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	return NewService(st, ix, slog.New(slog.DiscardHandler))
+}
+
+func account(t *testing.T, st store.Store, name string) store.Account {
+	t.Helper()
+	a, err := st.CreateAccount(context.Background(), store.Account{User: store.User{Username: name}, Email: name + "@example.org", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// search finds demo papers whose titles hold a word.
+func titled(t *testing.T, st store.Store, word string, n int) []paper.Paper {
+	t.Helper()
+	var out []paper.Paper
+	var cur store.PaperCursor
+	for len(out) < n {
+		ps, next, err := st.LatestPapers(context.Background(), cur, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if strings.Contains(strings.ToLower(p.Title), word) && len(out) < n {
+				out = append(out, p)
+			}
+		}
+		if next == (store.PaperCursor{}) {
+			break
+		}
+		cur = next
+	}
+	if len(out) < n {
+		t.Fatalf("only %d demo papers with %q in the title", len(out), word)
+	}
+	return out
+}
+
+func TestRankColdAndCategories(t *testing.T) {
+	_, st, _ := demoSite(t)
+	ctx := context.Background()
+	// Robotics papers among the demo's (whose last days have few
+	// categories: the HF feed gives none).
+	const cat = "cs.RO"
+	im, err := st.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		p := paper.Paper{ID: paper.ID(fmt.Sprintf("2608.9990%d", i)), Title: fmt.Sprintf("Robot arm %d", i),
+			Abstract: "A legged robot learns to walk.", Categories: []string{cat}, Published: time.Date(2026, 8, 20, 0, 0, 0, 0, time.UTC)}
+		if _, err := im.Write(ctx, []store.Record{{Paper: p}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	ada := account(t, st, "ada")
+	svc := serviceOver(t, st)
+	res, err := svc.Rank(ctx, ada, 30, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Cold || len(res.Papers) != 0 || res.Total == 0 {
+		t.Fatalf("a reader without signals: cold %v, %d papers of %d; want cold, none, a window", res.Cold, len(res.Papers), res.Total)
+	}
+	if err := st.AddSignal(ctx, ada.ID, store.Signal{Kind: store.SignalSeedCategory, Subject: cat}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = svc.Rank(ctx, ada, 30, 0, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cold || len(res.Papers) != 5 {
+		t.Fatalf("after picking a category: cold %v, %d papers", res.Cold, len(res.Papers))
+	}
+	for _, r := range res.Papers {
+		if !slices.Contains(r.Item.Paper.Categories, cat) || r.Reason != "in "+cat+", which you follow" {
+			t.Errorf("%s %v: reason %q", r.Item.Paper.ID, r.Item.Paper.Categories, r.Reason)
+		}
+	}
+}
+
+func TestRankLearnsFromSignals(t *testing.T) {
+	svc, st, _ := demoSite(t)
+	ctx := context.Background()
+	bob := account(t, st, "bob")
+	liked := titled(t, st, "diffusion", 6)
+	for _, p := range liked[:5] {
+		if _, err := st.Vote(ctx, bob.ID, p.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := svc.Rank(ctx, bob, 30, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cold || res.Signals != 5 {
+		t.Fatalf("cold %v, %d signals", res.Cold, res.Signals)
+	}
+	diffusion, named := 0, 0
+	for _, r := range res.Papers {
+		text := strings.ToLower(r.Item.Paper.Title + " " + r.Item.Paper.Abstract)
+		if strings.Contains(text, "diffusion") {
+			diffusion++
+		}
+		if strings.HasPrefix(r.Reason, "like ") {
+			named++
+		}
+	}
+	if diffusion < 8 || named < 8 {
+		t.Errorf("of the top 10, %d are about diffusion and %d name a liked paper as the reason, want 8 or more of each", diffusion, named)
+	}
+	// Upvoted papers themselves rank too (they are in the window); the
+	// sixth diffusion paper, not upvoted, should be near the top.
+	top := res.Papers[0].Item.Paper.ID
+
+	// "Not interested" in the top paper takes it (and its like) down at
+	// the next request.
+	if err := st.AddSignal(ctx, bob.ID, store.Signal{Kind: store.SignalNotInterested, Paper: top}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = svc.Rank(ctx, bob, 30, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res.Papers {
+		if r.Item.Paper.ID == top {
+			t.Errorf("the paper marked Not interested is still at %d", i+1)
+		}
+	}
+	// Undone, it may come back.
+	if err := st.RemoveSignal(ctx, bob.ID, store.Signal{Kind: store.SignalNotInterested, Paper: top}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = svc.Rank(ctx, bob, 30, 0, 10); err != nil || res.Papers[0].Item.Paper.ID != top {
+		t.Errorf("after undoing: first %v, %v; want %s back", res.Papers[0].Item.Paper.ID, err, top)
+	}
+}
+
+// TestRankAcrossProcesses: two services over one database file, as two
+// serve processes; a signal through one changes the other's next ranking.
+func TestRankAcrossProcesses(t *testing.T) {
+	one, st, path := demoSite(t)
+	ctx := context.Background()
+	other, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	two := serviceOver(t, other)
+	cy := account(t, st, "cy")
+	if err := st.AddSignal(ctx, cy.ID, store.Signal{Kind: store.SignalSeedCategory, Subject: "cs.RO"}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := two.Rank(ctx, cy, 30, 0, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.Rank(ctx, cy, 30, 0, 5); err != nil {
+		t.Fatal(err)
+	}
+	// Through the other process's store: a different interest.
+	for _, p := range titled(t, st, "language model", 4) {
+		if err := other.AddSignal(ctx, cy.ID, store.Signal{Kind: store.SignalMoreLikeThis, Paper: p.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := one.Rank(ctx, cy, 30, 0, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Signals != 5 || ids(after) == ids(before) {
+		t.Errorf("the first process did not see the second's signals: %d signals, %s then %s", after.Signals, ids(before), ids(after))
+	}
+}
+
+func ids(r Result) string {
+	var s []string
+	for _, p := range r.Papers {
+		s = append(s, string(p.Item.Paper.ID))
+	}
+	return strings.Join(s, " ")
+}
+
+func TestRankPausedAndDisabled(t *testing.T) {
+	svc, st, _ := demoSite(t)
+	ctx := context.Background()
+	dee := account(t, st, "dee")
+	if err := st.AddSignal(ctx, dee.ID, store.Signal{Kind: store.SignalSeedCategory, Subject: "cs.CL"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetReaderPaused(ctx, dee.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Rank(ctx, dee, 7, 0, 10)
+	if err != nil || !res.Cold || !res.Paused {
+		t.Errorf("paused: %+v, %v; want cold and paused", res, err)
+	}
+	dee.DisabledAt = time.Now()
+	if _, err := svc.Rank(ctx, dee, 7, 0, 10); !errors.Is(err, ErrDisabled) {
+		t.Errorf("disabled: %v, want ErrDisabled", err)
+	}
+}
