@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -123,6 +124,8 @@ type reader struct {
 	liked   []likedPaper
 	ranking map[*window][]int // window → item indices, best first
 	shown   []paper.ID        // the top of the page last served
+	// dismissed are the papers marked Not interested: never shown.
+	dismissed map[paper.ID]bool
 }
 
 // likedPaper is a positive's paper and the kind of its signal.
@@ -180,12 +183,13 @@ func (s *Service) Rank(ctx context.Context, a store.Account, days, offset, limit
 	}
 	order, ok := r.ranking[w]
 	if !ok {
-		order = rankItems(r.model.Score(w.items))
+		order = slices.DeleteFunc(rankItems(r.model.Score(w.items)), func(i int) bool { return r.dismissed[w.papers[i].Paper.ID] })
 		if r.ranking == nil || len(r.ranking) > len(Windows) {
 			r.ranking = map[*window][]int{}
 		}
 		r.ranking[w] = order
 	}
+	res.Total = len(order)
 	if offset == 0 {
 		r.shown = r.shown[:0]
 	}
@@ -248,6 +252,7 @@ func (s *Service) train(ctx context.Context, userID int64, r *reader) error {
 	}
 	in := Input{Cats: map[int32]float64{}, Authors: map[int32]float64{}}
 	r.liked = r.liked[:0]
+	r.dismissed = map[paper.ID]bool{}
 	signalled := map[paper.ID]bool{}
 	for _, sg := range sigs {
 		switch {
@@ -260,6 +265,7 @@ func (s *Service) train(ctx context.Context, userID int64, r *reader) error {
 			// paper (an upvote and "More like this"): the first counts.
 		case sg.Kind == store.SignalNotInterested:
 			signalled[sg.Paper] = true
+			r.dismissed[sg.Paper] = true
 			in.Disliked = append(in.Disliked, Example{Item: items[sg.Paper], Weight: 1})
 		default:
 			wt, ok := signalWeight[sg.Kind]
@@ -271,7 +277,7 @@ func (s *Service) train(ctx context.Context, userID int64, r *reader) error {
 			r.liked = append(r.liked, likedPaper{id: sg.Paper, title: titles[sg.Paper], kind: sg.Kind})
 		}
 	}
-	if len(in.Liked) == 0 && len(in.Cats) == 0 && len(in.Authors) == 0 {
+	if len(in.Liked) == 0 && len(in.Disliked) == 0 && len(in.Cats) == 0 && len(in.Authors) == 0 {
 		r.model = nil
 		return nil
 	}

@@ -40,6 +40,14 @@ var funcs = template.FuncMap{
 	"add":          func(a, b int) int { return a + b },
 	"categoryName": categoryName,
 	"card":         card,
+	"reasonCard": func(page interface {
+		votedOn(paper.ID) bool
+		viewerOf() *store.Account
+	}, it store.FeedItem, reason string) cardData {
+		c := card(page, it)
+		c.Reason = reason
+		return c
+	},
 	"paperCard": func(page interface{ votedOn(paper.ID) bool }, p paper.Paper) cardData {
 		return card(page, store.FeedItem{Paper: p})
 	},
@@ -142,12 +150,21 @@ func (s *Server) markVotes(r *http.Request, l *layout, ids []paper.ID) error {
 type cardData struct {
 	store.FeedItem
 	Voted bool
+	// Signed is set for a signed-in viewer, who gets the card's "Not
+	// interested" and "More like this" buttons.
+	Signed bool
+	// Reason says why the paper is in the viewer's For-you ranking.
+	Reason string
 }
 
 // card pairs a feed entry with the page's votes, for the card template:
 // {{template "card" (card $ .)}}.
 func card(page interface{ votedOn(paper.ID) bool }, it store.FeedItem) cardData {
-	return cardData{FeedItem: it, Voted: page.votedOn(it.Paper.ID)}
+	c := cardData{FeedItem: it, Voted: page.votedOn(it.Paper.ID)}
+	if v, ok := page.(interface{ viewerOf() *store.Account }); ok {
+		c.Signed = v.viewerOf() != nil
+	}
+	return c
 }
 
 func (l *layout) votedOn(id paper.ID) bool { return l.Voted[id] }

@@ -48,6 +48,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /comments/{id}/delete", s.handle(s.commentDeletePost))
 	mux.Handle("POST /comments/{id}/report", s.handle(s.commentReportPost))
 
+	// For you: the reader's own ranking and the signals it learns from.
+	mux.Handle("GET /for-you", s.handle(s.forYouShow))
+	mux.Handle("POST /for-you/signal", s.handle(s.forYouSignal))
+
 	// Email digests.
 	mux.Handle("POST /subscribe", s.handle(s.subscribePost))
 	mux.Handle("GET /subscription/confirm/{token}", s.handle(s.withSubscription(digest.PurposeConfirm, s.subscriptionConfirm)))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/mail"
+	"github.com/dailypapers/dailypapers/internal/recommend"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -36,6 +37,9 @@ type Server struct {
 	cache     *pageCache
 	thumbs    *pageCache      // drawn thumbnails, by content (thumbnails.go)
 	search    *search.Service // nil: the site has no search
+	// recs ranks the For-you tab from the search index's features; nil
+	// when the site has no search.
+	recs *recommend.Service
 
 	// The community's settings (see Options).
 	mail           mail.Sender
@@ -122,6 +126,9 @@ func New(st store.Store, opt Options) (*Server, error) {
 	}
 	if s.signer, err = digest.NewSigner(key); err != nil {
 		return nil, err
+	}
+	if opt.Search != nil {
+		s.recs = recommend.NewService(st, opt.Search, s.log)
 	}
 	s.thumbs = newPageCache(thumbnailCacheBytes, thumbnailMaxAge)
 	if opt.PageCacheBytes >= 0 {

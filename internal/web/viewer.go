@@ -162,6 +162,7 @@ var signInReasons = map[string]string{
 	"report":  "Sign in to report a comment.",
 	"admin":   "Sign in with a moderator's account to moderate.",
 	"tokens":  "Sign in to manage your API tokens.",
+	"foryou":  "Sign in to see the papers ranked for you.",
 }
 
 // localPath returns p when it is a path on this site, and "/" otherwise,
