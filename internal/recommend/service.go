@@ -58,7 +58,8 @@ var ErrDisabled = errors.New("recommend: the account is disabled")
 type Store interface {
 	ReaderSignals(ctx context.Context, userID int64) ([]store.Signal, error)
 	ReaderState(ctx context.Context, userID int64) (store.ReaderState, error)
-	LatestPapers(ctx context.Context, after store.PaperCursor, limit int) ([]paper.Paper, store.PaperCursor, error)
+	WindowPapers(ctx context.Context, from, to string, limit int) ([]paper.Paper, error)
+	NewestDay(ctx context.Context) (string, error)
 	Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedItem, error)
 	PapersOnFeed(ctx context.Context, ids []paper.ID) ([]store.FeedItem, error)
 }
@@ -95,9 +96,13 @@ type Service struct {
 	items   map[paper.ID]*Item
 }
 
-// NewService returns a service over the store and the search index.
-func NewService(st Store, ix Index, log *slog.Logger) *Service {
-	return &Service{st: st, ix: ix, feats: NewFeatures(ix), log: log, now: time.Now,
+// NewService returns a service over the store and the search index;
+// now is the clock (nil: time.Now).
+func NewService(st Store, ix Index, log *slog.Logger, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{st: st, ix: ix, feats: NewFeatures(ix), log: log, now: now,
 		windows: map[int]*window{}, readers: map[int64]*reader{}, items: map[paper.ID]*Item{}}
 }
 
@@ -392,48 +397,40 @@ func (s *Service) window(ctx context.Context, days int) (*window, error) {
 	return s.loadWindow(ctx, days)
 }
 
+// maxWindow bounds a window's papers: a month of all of arXiv is about
+// 25,000; more would not be read, featurised and scored within a
+// request's budget.
+const maxWindow = 30000
+
 // loadWindow reads the window's papers, the feed's and the catalogue's
-// alike, and makes their features. The window ends at the newest paper,
-// not at the clock, so that a site that has not harvested for a while
+// alike, and makes their features. The window ends today or, on a site
+// that has not harvested for a while, on its newest day, so that it
 // still ranks its last days of papers.
 func (s *Service) loadWindow(ctx context.Context, days int) (*window, error) {
-	const page = 2000
-	var (
-		papers []store.FeedItem
-		cur    store.PaperCursor
-		end    time.Time
-	)
-	index := map[paper.ID]int{}
-	for {
-		ps, next, err := s.st.LatestPapers(ctx, cur, page)
-		if err != nil {
-			return nil, err
-		}
-		done := len(ps) < page || next == (store.PaperCursor{})
-		for _, p := range ps {
-			if p.Published.IsZero() {
-				done = true
-				break
-			}
-			if end.IsZero() {
-				end = p.Published.UTC()
-			}
-			if p.Published.Before(end.AddDate(0, 0, -days)) {
-				done = true
-				break
-			}
-			index[p.ID] = len(papers)
-			papers = append(papers, store.FeedItem{Paper: p})
-		}
-		if done {
-			break
-		}
-		cur = next
+	to := s.now().UTC().Format(time.DateOnly)
+	newest, err := s.st.NewestDay(ctx)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		newest = to
+	case err != nil:
+		return nil, err
 	}
-	if end.IsZero() {
-		end = s.now().UTC()
+	to = min(to, newest)
+	end, err := time.Parse(time.DateOnly, to)
+	if err != nil {
+		return nil, err
 	}
-	w := &window{days: days, built: s.now(), to: end.Format(time.DateOnly), from: end.AddDate(0, 0, 1-days).Format(time.DateOnly)}
+	w := &window{days: days, built: s.now(), to: to, from: end.AddDate(0, 0, 1-days).Format(time.DateOnly)}
+	ps, err := s.st.WindowPapers(ctx, w.from, w.to, maxWindow)
+	if err != nil {
+		return nil, err
+	}
+	papers := make([]store.FeedItem, len(ps))
+	index := make(map[paper.ID]int, len(ps))
+	for i, p := range ps {
+		papers[i] = store.FeedItem{Paper: p}
+		index[p.ID] = i
+	}
 	feed, err := s.st.Feed(ctx, store.FeedQuery{From: w.from, To: w.to, Limit: 100000})
 	if err != nil {
 		return nil, err

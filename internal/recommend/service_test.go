@@ -42,7 +42,7 @@ func serviceOver(t *testing.T, st *sqlite.Store) *Service {
 	if err := ix.Build(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	return NewService(st, ix, slog.New(slog.DiscardHandler))
+	return NewService(st, ix, slog.New(slog.DiscardHandler), nil)
 }
 
 func account(t *testing.T, st store.Store, name string) store.Account {

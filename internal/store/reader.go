@@ -103,4 +103,14 @@ type Readers interface {
 	// ReaderByFeedToken finds the account whose private feed has the
 	// secret, or ErrNotFound (also for a disabled account).
 	ReaderByFeedToken(ctx context.Context, tokenHash []byte) (Account, error)
+
+	// WindowPapers lists the catalogue's papers of the days from..to
+	// (YYYY-MM-DD, both included): listed on arXiv on one of them, or
+	// first published on one (by UTC date) when the listing day is not
+	// known; at most limit, newest first. Papers hidden from the feed are
+	// left out. The feed's entries of those days come from Feed.
+	WindowPapers(ctx context.Context, from, to string, limit int) ([]paper.Paper, error)
+	// NewestDay is the latest day a paper was listed, first published or
+	// put on the feed, or ErrNotFound in an empty store.
+	NewestDay(ctx context.Context) (string, error)
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 // forYouSite is the demo site with search (For you needs its index), at
@@ -70,7 +68,7 @@ func TestForYouColdThenPersonal(t *testing.T) {
 		t.Errorf("answer %s", ans.body)
 	}
 	a = b.get("/for-you?days=30")
-	if a.doc.Find(`article.card input[name=paper][value="` + first + `"]`).Length() != 0 {
+	if a.doc.Find(`article.card input[name=paper][value="`+first+`"]`).Length() != 0 {
 		t.Error("the paper marked Not interested is still on the page")
 	}
 	b.post("/for-you/signal", form("paper", first, "kind", "not_interested", "undo", "1"), "Accept", "application/json").want(t, "undo", http.StatusOK)
@@ -98,5 +96,4 @@ func TestForYouBadInput(t *testing.T) {
 	if sigs, err := c.st.ReaderSignals(context.Background(), a.ID); err != nil || len(sigs) != 0 {
 		t.Errorf("signals after bad input: %v, %v", sigs, err)
 	}
-	_ = store.SignalUpvote
 }

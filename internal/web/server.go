@@ -128,7 +128,7 @@ func New(st store.Store, opt Options) (*Server, error) {
 		return nil, err
 	}
 	if opt.Search != nil {
-		s.recs = recommend.NewService(st, opt.Search, s.log)
+		s.recs = recommend.NewService(st, opt.Search, s.log, s.now)
 	}
 	s.thumbs = newPageCache(thumbnailCacheBytes, thumbnailMaxAge)
 	if opt.PageCacheBytes >= 0 {

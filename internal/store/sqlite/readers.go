@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -155,4 +156,47 @@ func (s *Store) ReaderByFeedToken(ctx context.Context, tokenHash []byte) (_ stor
 	defer wrap(&err, "reader by feed token")
 	return rows.ScanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM readers r JOIN users u ON u.id = r.user_id
 		WHERE r.feed_token_hash = ? AND u.disabled_at IS NULL`, tokenHash).Scan)
+}
+
+// WindowPapers lists the papers listed, or else first published, in the
+// days from..to. Both halves read an index: papers_listed for listing
+// days, papers_published for the first version's time.
+func (s *Store) WindowPapers(ctx context.Context, from, to string, limit int) ([]paper.Paper, error) {
+	start, err := time.Parse(time.DateOnly, from)
+	if err != nil {
+		return nil, fmt.Errorf("store: window from %q: %w", from, store.ErrInvalid)
+	}
+	end, err := time.Parse(time.DateOnly, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: window to %q: %w", to, store.ErrInvalid)
+	}
+	return queryAll(ctx, s.r, "window papers", func(scan func(dest ...any) error) (paper.Paper, error) {
+		var order int64
+		return rows.ScanPaper(scan, &order)
+	}, `SELECT `+paperCols+`, o FROM (
+		SELECT p.seq AS s, coalesce(p.published_at, 0) AS o FROM papers p WHERE p.listed BETWEEN ?1 AND ?2 AND p.listed <> ''
+		UNION
+		SELECT p.seq, p.published_at FROM papers p WHERE coalesce(p.published_at, 0) >= ?3 AND coalesce(p.published_at, 0) < ?4 AND p.listed = ''
+	) w JOIN papers p ON p.seq = w.s WHERE `+notHidden+` ORDER BY w.o DESC, p.seq DESC LIMIT ?5`,
+		from, to, start.UnixMilli(), end.AddDate(0, 0, 1).UnixMilli(), limit)
+}
+
+// NewestDay is the latest listing, publication or feed day.
+func (s *Store) NewestDay(ctx context.Context) (_ string, err error) {
+	defer wrap(&err, "newest day")
+	var listed, feed sql.NullString
+	var published sql.NullInt64
+	// Each a lookup at the end of an index.
+	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT max(listed) FROM papers WHERE listed <> ''),
+		(SELECT max(coalesce(published_at, 0)) FROM papers), (SELECT max(day) FROM feed_entries)`).Scan(&listed, &published, &feed); err != nil {
+		return "", err
+	}
+	day := max(listed.String, feed.String)
+	if published.Int64 > 0 {
+		day = max(day, time.UnixMilli(published.Int64).UTC().Format(time.DateOnly))
+	}
+	if day == "" {
+		return "", store.ErrNotFound
+	}
+	return day, nil
 }

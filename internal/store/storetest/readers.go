@@ -199,3 +199,45 @@ func testReaderSignalCap(t *testing.T, s store.Store) {
 		t.Errorf("the oldest signal is still there: %v", err)
 	}
 }
+
+func testWindowPapers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if _, err := s.NewestDay(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("NewestDay of an empty store: %v, want ErrNotFound", err)
+	}
+	day := func(d string) time.Time { return ms(d, 12, 0, 0, 0) }
+	write(t, s,
+		store.Record{Paper: paper.Paper{ID: "2606.00001", Title: "Listed in", Listed: "2026-06-10", Published: day("2026-05-01")}},
+		store.Record{Paper: paper.Paper{ID: "2606.00002", Title: "Listed on the last day", Listed: "2026-06-12"}},
+		store.Record{Paper: paper.Paper{ID: "2606.00003", Title: "Listed before", Listed: "2026-06-09", Published: day("2026-06-11")}},
+		store.Record{Paper: paper.Paper{ID: "2606.00004", Title: "Published in", Published: day("2026-06-11")}},
+		store.Record{Paper: paper.Paper{ID: "2606.00005", Title: "Published after", Published: day("2026-06-13")}},
+		store.Record{Paper: paper.Paper{ID: "2606.00006", Title: "Hidden", Listed: "2026-06-11"},
+			Submission: &store.Submission{Day: "2026-06-20", SubmittedAt: day("2026-06-20")}},
+	)
+	if err := s.HidePaper(ctx, "2606.00006", true); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := s.WindowPapers(ctx, "2026-06-10", "2026-06-12", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, string(p.ID))
+	}
+	// Listing days rule when known; newest first by first version, the
+	// unknown last.
+	if want := "2606.00004 2606.00001 2606.00002"; strings.Join(got, " ") != want {
+		t.Errorf("WindowPapers = %s, want %s", strings.Join(got, " "), want)
+	}
+	if ps, err := s.WindowPapers(ctx, "2026-06-10", "2026-06-12", 1); err != nil || len(ps) != 1 {
+		t.Errorf("limit 1: %d papers, %v", len(ps), err)
+	}
+	if _, err := s.WindowPapers(ctx, "June", "2026-06-12", 1); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a bad day: %v, want ErrInvalid", err)
+	}
+	if d, err := s.NewestDay(ctx); err != nil || d != "2026-06-20" {
+		t.Errorf("NewestDay = %q, %v; want the feed's 2026-06-20", d, err)
+	}
+}

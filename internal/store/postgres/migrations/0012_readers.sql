@@ -36,3 +36,6 @@ CREATE TABLE readers (
     paused          BOOLEAN NOT NULL DEFAULT false,
     feed_token_hash BYTEA UNIQUE -- UNIQUE indexes the feed's lookup
 );
+
+-- For you reads a window of days' papers by their listing day.
+CREATE INDEX papers_listed ON papers(listed) WHERE listed <> '';
