@@ -97,3 +97,91 @@ func TestForYouBadInput(t *testing.T) {
 		t.Errorf("signals after bad input: %v, %v", sigs, err)
 	}
 }
+
+func TestForYouSettings(t *testing.T) {
+	c := forYouSite(t)
+	b := c.browser()
+	b.signUp("cy")
+	// Onboarding: bad input keeps what was typed and says what is wrong.
+	a := b.post("/for-you/start", form("cat", "cs.CL", "papers", "2608.10744 not-an-id", "authors", "Ada Lovelace")).want(t, "bad id", http.StatusBadRequest)
+	if !strings.Contains(a.text("p.form-error"), "not-an-id") || a.doc.Find(`input[name=cat][value="cs.CL"][checked]`).Length() != 1 ||
+		!strings.Contains(a.text("#ob-authors"), "Ada Lovelace") {
+		t.Errorf("the form lost its input or said nothing: %q", a.text("p.form-error"))
+	}
+	b.post("/for-you/start", form()).want(t, "nothing picked", http.StatusBadRequest)
+	b.post("/for-you/start", form("cat", "cs.CL", "papers", "2608.10744", "authors", "Ada Lovelace")).want(t, "start", http.StatusSeeOther)
+	if p := b.get("/for-you?days=30").want(t, "after onboarding", http.StatusOK); p.doc.Find(".notice").Length() != 0 {
+		t.Errorf("still cold after onboarding: %q", p.text(".notice"))
+	}
+	// Search for seeds lists papers to tick.
+	if s := b.get("/for-you/settings?q=diffusion").want(t, "seed search", http.StatusOK); s.doc.Find("input[name=pick]").Length() == 0 {
+		t.Error("no papers to pick from a search")
+	}
+	a = b.get("/for-you/settings").want(t, "settings", http.StatusOK)
+	if n := a.doc.Find(".signal-list li").Length(); n != 3 {
+		t.Errorf("%d signals listed, want 3", n)
+	}
+	if a.doc.Find(".weights li").Length() == 0 {
+		t.Error("no weights shown")
+	}
+	// Remove one, pause, resume.
+	b.post("/for-you/settings", form("action", "remove", "kind", "seed_category", "subject", "cs.CL")).want(t, "remove", http.StatusSeeOther)
+	if n := b.get("/for-you/settings").doc.Find(".signal-list li").Length(); n != 2 {
+		t.Errorf("%d signals after removing one, want 2", n)
+	}
+	b.post("/for-you/settings", form("action", "pause")).want(t, "pause", http.StatusSeeOther)
+	if p := b.get("/for-you"); !strings.Contains(p.text(".notice"), "paused") {
+		t.Errorf("paused page's note: %q", p.text(".notice"))
+	}
+	b.post("/for-you/settings", form("action", "resume")).want(t, "resume", http.StatusSeeOther)
+	b.post("/for-you/settings", form("action", "explode")).want(t, "bad action", http.StatusBadRequest)
+
+	// The private feed, and its reset.
+	a = b.post("/for-you/settings", form("action", "feed")).want(t, "feed", http.StatusOK)
+	url := a.text("code.secret")
+	path := strings.TrimPrefix(url, "https://papers.example.org")
+	if !strings.HasPrefix(path, "/feeds/for-you/") || !strings.HasSuffix(path, ".atom") {
+		t.Fatalf("feed address %q", url)
+	}
+	visitor := c.browser()
+	f := visitor.get(path).want(t, "private feed", http.StatusOK)
+	if !strings.Contains(f.body, "<feed") || !strings.Contains(f.body, "<entry>") {
+		t.Errorf("feed body %.300s", f.body)
+	}
+	b.post("/for-you/settings", form("action", "feed")).want(t, "reset", http.StatusOK)
+	visitor.get(path).want(t, "old feed after reset", http.StatusNotFound)
+}
+
+func TestRecommendationsAPI(t *testing.T) {
+	c := forYouSite(t)
+	b := c.browser()
+	b.signUp("dee")
+	a := b.post("/settings/tokens", form("name", "reader")).want(t, "token", http.StatusOK)
+	token := a.text("code.token")
+	if !strings.HasPrefix(token, "dp_") {
+		t.Fatalf("token %q", token)
+	}
+	get := func(path, tok string, want int) answer {
+		t.Helper()
+		req, _ := http.NewRequest("GET", c.srv.URL+path, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		return b.do(req).want(t, path, want)
+	}
+	get("/api/recommendations", "", http.StatusUnauthorized)
+	cold := get("/api/recommendations?limit=5", token, http.StatusOK)
+	if !strings.Contains(cold.body, `"personal":false`) || !strings.Contains(cold.body, "trending") {
+		t.Errorf("cold answer %.300s", cold.body)
+	}
+	for _, q := range []string{"?days=2", "?limit=0", "?limit=101", "?limit=x"} {
+		if ans := get("/api/recommendations"+q, token, http.StatusBadRequest); !strings.Contains(ans.body, `"error"`) {
+			t.Errorf("%s: %s", q, ans.body)
+		}
+	}
+	b.post("/for-you/signal", form("paper", "2608.10744", "kind", "more_like_this")).want(t, "signal", http.StatusSeeOther)
+	warm := get("/api/recommendations?days=30&limit=3", token, http.StatusOK)
+	if !strings.Contains(warm.body, `"personal":true`) || strings.Count(warm.body, `"reason":`) != 3 {
+		t.Errorf("personal answer %.500s", warm.body)
+	}
+}

@@ -40,6 +40,7 @@ var funcs = template.FuncMap{
 	"add":          func(a, b int) int { return a + b },
 	"categoryName": categoryName,
 	"card":         card,
+	"signalKind":   func(k store.SignalKind) string { return kindLabels[k] },
 	"reasonCard": func(page interface {
 		votedOn(paper.ID) bool
 		viewerOf() *store.Account

@@ -51,6 +51,9 @@ func (s *Server) Handler() http.Handler {
 	// For you: the reader's own ranking and the signals it learns from.
 	mux.Handle("GET /for-you", s.handle(s.forYouShow))
 	mux.Handle("POST /for-you/signal", s.handle(s.forYouSignal))
+	mux.Handle("GET /for-you/settings", s.handle(s.forYouStartSearch))
+	mux.Handle("POST /for-you/settings", s.handle(s.forYouSettingsPost))
+	mux.Handle("POST /for-you/start", s.handle(s.forYouStartPost))
 
 	// Email digests.
 	mux.Handle("POST /subscribe", s.handle(s.subscribePost))
@@ -82,6 +85,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /feeds/{file}", feed(s.feedTop))
 	mux.Handle("GET /feeds/category/{file}", feed(s.feedCategory))
 	mux.Handle("GET /feeds/user/{file}", feed(s.feedUser))
+	// A reader's private For-you feed: never the shared page cache.
+	mux.Handle("GET /feeds/for-you/{file}", s.handle(conditionalGet(s.feedForYou)))
 	// GET /search.atom, GET /search.rss and GET /search.json.
 	for _, f := range syndication.Formats {
 		mux.Handle("GET /search."+f.Ext, feed(func(w http.ResponseWriter, r *http.Request) error {
@@ -96,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("DELETE "+p+"/upvote", s.handle(s.withToken(s.apiVote)))
 		mux.Handle("POST "+p+"/comment", s.handle(s.withToken(s.apiCommentPost)))
 	}
+	mux.Handle("GET /api/recommendations", s.handle(s.withToken(s.apiRecommendationsGet)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	// Every state-changing request from another site is refused (checked
