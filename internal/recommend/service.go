@@ -129,7 +129,9 @@ type reader struct {
 	liked   []likedPaper
 	ranking map[*window][]int // window → item indices, best first
 	shown   []paper.ID        // the top of the page last served
-	// dismissed are the papers marked Not interested: never shown.
+	// dismissed are the papers the reader gave a signal on: marked Not
+	// interested, or known to them already (upvoted, asked more of,
+	// picked). They are not recommended.
 	dismissed map[paper.ID]bool
 }
 
@@ -278,6 +280,7 @@ func (s *Service) train(ctx context.Context, userID int64, r *reader) error {
 				continue
 			}
 			signalled[sg.Paper] = true
+			r.dismissed[sg.Paper] = true
 			in.Liked = append(in.Liked, Example{Item: items[sg.Paper], Weight: wt})
 			r.liked = append(r.liked, likedPaper{id: sg.Paper, title: titles[sg.Paper], kind: sg.Kind})
 		}

@@ -153,11 +153,17 @@ func TestRankLearnsFromSignals(t *testing.T) {
 			named++
 		}
 	}
-	if diffusion < 8 || named < 8 {
-		t.Errorf("of the top 10, %d are about diffusion and %d name a liked paper as the reason, want 8 or more of each", diffusion, named)
+	if diffusion < 5 || named < 8 {
+		t.Errorf("of the top 10, %d are about diffusion and %d name a liked paper as the reason, want 5 and 8 or more", diffusion, named)
 	}
-	// Upvoted papers themselves rank too (they are in the window); the
-	// sixth diffusion paper, not upvoted, should be near the top.
+	// Papers the reader upvoted are known to them: not recommended.
+	for _, r := range res.Papers {
+		for _, p := range liked[:5] {
+			if r.Item.Paper.ID == p.ID {
+				t.Errorf("upvoted paper %s recommended", p.ID)
+			}
+		}
+	}
 	top := res.Papers[0].Item.Paper.ID
 
 	// "Not interested" in the top paper takes it (and its like) down at
