@@ -42,18 +42,24 @@ func (s *Service) Insight(ctx context.Context, a store.Account) (Insight, error)
 	if !s.ix.Ready() {
 		return Insight{}, ErrNotReady
 	}
-	r, err := s.reader(ctx, a.ID)
+	r, st, err := s.reader(ctx, a.ID)
+	if err != nil {
+		return Insight{}, err
+	}
+	// The signals as they are now, each removable, though the model
+	// below may not have learnt from the newest yet.
+	sigs, err := s.st.ReaderSignals(ctx, a.ID)
 	if err != nil {
 		return Insight{}, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	in := Insight{Signals: r.signals, Paused: r.paused, Titles: map[paper.ID]string{}}
+	in := Insight{Signals: sigs, Paused: st.Paused, Titles: map[paper.ID]string{}}
 	for _, l := range r.liked {
 		in.Titles[l.id] = l.title
 	}
 	var ids []paper.ID
-	for _, sg := range r.signals {
+	for _, sg := range sigs {
 		if _, ok := in.Titles[sg.Paper]; !ok && sg.Kind.OnPaper() {
 			ids = append(ids, sg.Paper)
 		}

@@ -53,11 +53,13 @@ func (s *Service) reason(r *reader, it *Item, p paper.Paper) string {
 	return "close to what you liked"
 }
 
-// likeReason names the liked paper most like it, and how many more are.
+// likeReason names the liked paper most like it, and how many more are
+// among those reasons are drawn from (Model.reasonIdx).
 func (s *Service) likeReason(r *reader, it *Item, best int, sim float32) string {
 	n, sameKind := 0, true
 	floor := float32(math.Max(nearMin, float64(sim)*0.8))
-	for i, e := range r.model.liked {
+	for _, i := range r.model.reasonIdx {
+		e := r.model.liked[i]
 		if i == best || similarity(it.Terms, it.Vec, e.Item.Terms, e.Item.Vec) >= floor {
 			n++
 			sameKind = sameKind && r.liked[i].kind == r.liked[best].kind

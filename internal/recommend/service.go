@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/embed"
@@ -49,6 +50,10 @@ const (
 	// shownNegatives is how many papers of a reader's last page, passed
 	// over, count as negatives when their model is trained again.
 	shownNegatives = 20
+	// trainers bounds the readers' models trained at once in a process:
+	// training is the costly part (a second of CPU for 500 signals) and
+	// runs beside the requests, which must keep their cores.
+	trainers = 2
 )
 
 // ErrDisabled is asking for the ranking of a disabled account.
@@ -81,14 +86,24 @@ var ErrNotReady = errors.New("recommend: the search index is still loading")
 // days, the window's papers with their features ready, and per reader
 // the trained model and the ranking it gave, stamped with the reader's
 // signal version in the store: each request reads that version (one
-// indexed row) and trains again only when it moved, so a signal given
-// through any process ranks through every process at its next request.
+// indexed row) and, when it moved, starts training the model again in
+// the background and serves the model it has meanwhile, so no request
+// pays for training and a signal given through any process ranks
+// through every process within the seconds a training takes.
 type Service struct {
 	st    Store
 	ix    Index
 	feats *Features
 	log   *slog.Logger
 	now   func() time.Time
+
+	// ctx ends the background trainings (Close); trainers holds a place
+	// for each one running, busy counts those started and not done.
+	ctx      context.Context
+	stop     context.CancelFunc
+	trainers chan struct{}
+	busy     sync.WaitGroup
+	pending  atomic.Int64
 
 	mu      sync.Mutex
 	windows map[int]*window
@@ -102,8 +117,31 @@ func NewService(st Store, ix Index, log *slog.Logger, now func() time.Time) *Ser
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, ix: ix, feats: NewFeatures(ix), log: log, now: now,
-		windows: map[int]*window{}, readers: map[int64]*reader{}, items: map[paper.ID]*Item{}}
+	ctx, stop := context.WithCancel(context.Background())
+	return &Service{st: st, ix: ix, feats: NewFeatures(ix), log: log, now: now, ctx: ctx, stop: stop,
+		trainers: make(chan struct{}, trainers),
+		windows:  map[int]*window{}, readers: map[int64]*reader{}, items: map[paper.ID]*Item{}}
+}
+
+// Close cancels the trainings under way and waits for them to end.
+func (s *Service) Close() {
+	s.stop()
+	s.busy.Wait()
+}
+
+// WaitIdle waits until no training is under way or ctx ends: for tests,
+// which then see the model a signal gave.
+func (s *Service) WaitIdle(ctx context.Context) error {
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for s.pending.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // window is the papers of the last days, ready to score.
@@ -120,11 +158,13 @@ type window struct {
 
 // reader is a reader's cached model and rankings.
 type reader struct {
-	mu      sync.Mutex
-	version int64
-	paused  bool
-	model   *Model
-	signals []store.Signal
+	mu sync.Mutex
+	// version is the reader's version in the store when the model was
+	// trained (-1: never); training is set while one is under way.
+	version  int64
+	training bool
+	model    *Model
+	signals  []store.Signal
 	// liked describes the model's positives, for reasons: by Example.
 	liked   []likedPaper
 	ranking map[*window][]int // window → item indices, best first
@@ -133,6 +173,15 @@ type reader struct {
 	// interested, or known to them already (upvoted, asked more of,
 	// picked). They are not recommended.
 	dismissed map[paper.ID]bool
+	// papers are the features and titles of the papers the last training
+	// read, kept so the next one reads only the papers signalled since.
+	papers map[paper.ID]signalled
+}
+
+// signalled is a paper a reader gave a signal on, ready to train on.
+type signalled struct {
+	item  *Item
+	title string
 }
 
 // likedPaper is a positive's paper and the kind of its signal.
@@ -157,9 +206,14 @@ type Result struct {
 	// From and To are the window's days.
 	From, To string
 	// Cold is set when the ranking is not personal: the reader has no
-	// signals yet, or paused personalisation (Paused). The caller shows
-	// trending and says so.
-	Cold, Paused bool
+	// signals yet, paused personalisation (Paused), or has signals and
+	// no model trained from them yet (Preparing: one is being trained).
+	// The caller shows trending and says so.
+	Cold, Paused, Preparing bool
+	// Stale is set when the ranking is by a model older than the
+	// reader's newest signals: one is being trained from them, and a
+	// request after it is done ranks by it.
+	Stale bool
 	// Signals is how many signals the model learnt from.
 	Signals int
 }
@@ -177,17 +231,26 @@ func (s *Service) Rank(ctx context.Context, a store.Account, days, offset, limit
 		return Result{}, err
 	}
 	res := Result{Total: len(w.items), From: w.from, To: w.to}
-	r, err := s.reader(ctx, a.ID)
+	r, st, err := s.reader(ctx, a.ID)
 	if err != nil {
 		return Result{}, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res.Signals = len(r.signals)
-	if r.paused || r.model == nil {
-		res.Cold, res.Paused = true, r.paused
+	switch {
+	case st.Paused:
+		res.Cold, res.Paused = true, true
+		return res, nil
+	case r.model == nil && r.version != st.Version:
+		// Signals and no model from them yet: one is being trained.
+		res.Cold, res.Preparing = true, true
+		return res, nil
+	case r.model == nil:
+		res.Cold = true
 		return res, nil
 	}
+	res.Stale = r.version != st.Version
 	order, ok := r.ranking[w]
 	if !ok {
 		order = slices.DeleteFunc(rankItems(r.model.Score(w.items)), func(i int) bool { return r.dismissed[w.papers[i].Paper.ID] })
@@ -209,14 +272,67 @@ func (s *Service) Rank(ctx context.Context, a store.Account, days, offset, limit
 	return res, nil
 }
 
-// reader returns the reader's model, trained again when their signals
-// changed since it was.
-func (s *Service) reader(ctx context.Context, userID int64) (*reader, error) {
+// reader returns the reader's cached model and their state in the
+// store. When their signals changed since the model was trained (or it
+// never was), a training starts in the background and the request goes
+// on with what there is: training costs far more than a request may.
+// A reader who never gave a signal (version 0) has nothing to train.
+func (s *Service) reader(ctx context.Context, userID int64) (*reader, store.ReaderState, error) {
 	st, err := s.st.ReaderState(ctx, userID)
 	if err != nil {
-		return nil, err
+		return nil, st, err
 	}
+	r := s.readerEntry(userID)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.version == st.Version:
+	case st.Version == 0:
+		r.version, r.model = 0, nil
+	case !st.Paused:
+		s.startTraining(userID, r)
+	}
+	return r, st, nil
+}
+
+// Signalled tells the service of a card's signal this process kept (on:
+// given, else withdrawn): a paper given a signal leaves the ranking now,
+// before the model has learnt from it, and the training starts at once
+// (Changed).
+func (s *Service) Signalled(userID int64, sg store.Signal, on bool) {
+	r := s.changed(userID)
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if on && sg.Kind.OnPaper() && r.dismissed != nil && !r.dismissed[sg.Paper] {
+		r.dismissed[sg.Paper] = true
+		r.ranking = nil
+	}
+}
+
+// Changed tells the service that the reader's signals changed through
+// this process (onboarding, a removal, pause): their model is trained
+// again now rather than at their next request, so it is likelier ready
+// by then. Nil-safe: a site without the service has nothing to train.
+func (s *Service) Changed(userID int64) { s.changed(userID) }
+
+func (s *Service) changed(userID int64) *reader {
+	if s == nil {
+		return nil
+	}
+	r := s.readerEntry(userID)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s.startTraining(userID, r)
+	return r
+}
+
+// readerEntry is the reader's place in the cache, made if need be.
+func (s *Service) readerEntry(userID int64) *reader {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	r := s.readers[userID]
 	if r == nil {
 		if len(s.readers) >= maxReaders {
@@ -225,72 +341,130 @@ func (s *Service) reader(ctx context.Context, userID int64) (*reader, error) {
 		r = &reader{version: -1}
 		s.readers[userID] = r
 	}
-	s.mu.Unlock()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.version == st.Version {
-		return r, nil
-	}
-	r.paused = st.Paused
-	if err := s.train(ctx, userID, r); err != nil {
-		return nil, err
-	}
-	r.version = st.Version
-	r.ranking = nil
-	return r, nil
+	return r
 }
 
-// train fits the reader's model from their signals.
-func (s *Service) train(ctx context.Context, userID int64, r *reader) error {
+// startTraining trains the reader's model in the background unless it
+// is being trained already; r.mu is held. Trainings wait for one of the
+// process's places, and end with the service.
+func (s *Service) startTraining(userID int64, r *reader) {
+	if r.training || s.ctx.Err() != nil {
+		return
+	}
+	r.training = true
+	shown, known := slices.Clone(r.shown), r.papers
+	s.busy.Add(1)
+	s.pending.Add(1)
+	go func() {
+		defer s.busy.Done()
+		defer s.pending.Add(-1)
+		var (
+			t   *trained
+			err error
+		)
+		select {
+		case s.trainers <- struct{}{}:
+			t, err = s.train(s.ctx, userID, shown, known)
+			<-s.trainers
+		case <-s.ctx.Done():
+			err = s.ctx.Err()
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.training = false
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.log.Warn("recommend: training a reader's model", "user", userID, "err", err)
+			}
+			return
+		}
+		if t.version > r.version {
+			r.version, r.model, r.signals, r.liked, r.dismissed, r.papers = t.version, t.model, t.signals, t.liked, t.dismissed, t.papers
+			r.ranking = nil
+		}
+	}()
+}
+
+// trained is what a training gives, put in the reader's place at once.
+type trained struct {
+	version   int64
+	model     *Model
+	signals   []store.Signal
+	liked     []likedPaper
+	dismissed map[paper.ID]bool
+	papers    map[paper.ID]signalled
+}
+
+// train fits the reader's model from their signals, stamped with the
+// version read before them (a signal given meanwhile leaves the model
+// stale, so the next request trains again). The signalled papers'
+// features come from known, the last training's, where they are there.
+func (s *Service) train(ctx context.Context, userID int64, shown []paper.ID, known map[paper.ID]signalled) (*trained, error) {
+	st, err := s.st.ReaderState(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
 	sigs, err := s.st.ReaderSignals(ctx, userID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	r.signals = sigs
-	var ids []paper.ID
+	t := &trained{version: st.Version, signals: sigs, dismissed: map[paper.ID]bool{}, papers: map[paper.ID]signalled{}}
+	var missing []paper.ID
 	for _, sg := range sigs {
 		if sg.Kind.OnPaper() {
-			ids = append(ids, sg.Paper)
+			if k, ok := known[sg.Paper]; ok {
+				t.papers[sg.Paper] = k
+			} else {
+				missing = append(missing, sg.Paper)
+			}
 		}
 	}
-	items, titles, err := s.paperItems(ctx, append(ids, r.shown...))
-	if err != nil {
-		return err
+	for _, id := range shown {
+		if _, ok := t.papers[id]; !ok {
+			missing = append(missing, id)
+		}
 	}
+	if len(missing) > 0 {
+		items, titles, err := s.paperItems(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for id, it := range items {
+			t.papers[id] = signalled{item: it, title: titles[id]}
+		}
+	}
+	item := func(id paper.ID) *Item { return t.papers[id].item }
 	in := Input{Cats: map[int32]float64{}, Authors: map[int32]float64{}}
-	r.liked = r.liked[:0]
-	r.dismissed = map[paper.ID]bool{}
-	signalled := map[paper.ID]bool{}
+	seen := map[paper.ID]bool{}
 	for _, sg := range sigs {
 		switch {
 		case sg.Kind == store.SignalSeedCategory:
 			in.Cats[s.feats.Cats.ID(sg.Subject)] = 1
 		case sg.Kind == store.SignalSeedAuthor:
 			in.Authors[s.feats.Authors.ID(sg.Subject)] = 1
-		case items[sg.Paper] == nil || signalled[sg.Paper]:
+		case item(sg.Paper) == nil || seen[sg.Paper]:
 			// A paper hidden or gone since, or a second signal on one
 			// paper (an upvote and "More like this"): the first counts.
 		case sg.Kind == store.SignalNotInterested:
-			signalled[sg.Paper] = true
-			r.dismissed[sg.Paper] = true
-			in.Disliked = append(in.Disliked, Example{Item: items[sg.Paper], Weight: 1})
+			seen[sg.Paper] = true
+			t.dismissed[sg.Paper] = true
+			in.Disliked = append(in.Disliked, Example{Item: item(sg.Paper), Weight: 1})
 		default:
 			wt, ok := signalWeight[sg.Kind]
 			if !ok {
 				continue
 			}
-			signalled[sg.Paper] = true
-			r.dismissed[sg.Paper] = true
-			in.Liked = append(in.Liked, Example{Item: items[sg.Paper], Weight: wt})
-			r.liked = append(r.liked, likedPaper{id: sg.Paper, title: titles[sg.Paper], kind: sg.Kind})
+			seen[sg.Paper] = true
+			t.dismissed[sg.Paper] = true
+			in.Liked = append(in.Liked, Example{Item: item(sg.Paper), Weight: wt})
+			t.liked = append(t.liked, likedPaper{id: sg.Paper, title: t.papers[sg.Paper].title, kind: sg.Kind})
 		}
 	}
 	if len(in.Liked) == 0 && len(in.Disliked) == 0 && len(in.Cats) == 0 && len(in.Authors) == 0 {
-		r.model = nil
-		return nil
+		return t, nil
 	}
-	for _, id := range r.shown {
-		if it := items[id]; it != nil && !signalled[id] {
+	for _, id := range shown {
+		if it := item(id); it != nil && !seen[id] {
 			in.Background = append(in.Background, it)
 		}
 	}
@@ -300,19 +474,24 @@ func (s *Service) train(ctx context.Context, userID int64, r *reader) error {
 	h := fnv.New64a()
 	fmt.Fprint(h, userID)
 	in.Seed = h.Sum64()
-	if w, err := s.window(ctx, Windows[len(Windows)-1]); err == nil && len(w.items) > 0 {
+	w, err := s.window(ctx, Windows[len(Windows)-1])
+	if err != nil {
+		return nil, err
+	}
+	if len(w.items) > 0 {
 		rng := rand.New(rand.NewPCG(in.Seed, 3))
 		for range backgroundSize {
 			i := rng.IntN(len(w.items))
-			if !signalled[w.papers[i].Paper.ID] {
+			if !seen[w.papers[i].Paper.ID] {
 				in.Background = append(in.Background, w.items[i])
 			}
 		}
-	} else if err != nil {
-		return err
 	}
-	r.model = Train(in)
-	return nil
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.model = Train(in)
+	return t, nil
 }
 
 // paperItems gives the features of papers (and their titles), from the

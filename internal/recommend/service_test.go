@@ -42,7 +42,9 @@ func serviceOver(t *testing.T, st *sqlite.Store) *Service {
 	if err := ix.Build(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	return NewService(st, ix, slog.New(slog.DiscardHandler), nil)
+	svc := NewService(st, ix, slog.New(slog.DiscardHandler), nil)
+	t.Cleanup(svc.Close)
+	return svc
 }
 
 func account(t *testing.T, st store.Store, name string) store.Account {
@@ -112,7 +114,7 @@ func TestRankColdAndCategories(t *testing.T) {
 	if err := st.AddSignal(ctx, ada.ID, store.Signal{Kind: store.SignalSeedCategory, Subject: cat}); err != nil {
 		t.Fatal(err)
 	}
-	res, err = svc.Rank(ctx, ada, 30, 0, 5)
+	res, err = rankSettled(t, svc, ada, 30, 0, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +138,7 @@ func TestRankLearnsFromSignals(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := svc.Rank(ctx, bob, 30, 0, 10)
+	res, err := rankSettled(t, svc, bob, 30, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +173,7 @@ func TestRankLearnsFromSignals(t *testing.T) {
 	if err := st.AddSignal(ctx, bob.ID, store.Signal{Kind: store.SignalNotInterested, Paper: top}); err != nil {
 		t.Fatal(err)
 	}
-	res, err = svc.Rank(ctx, bob, 30, 0, 10)
+	res, err = rankSettled(t, svc, bob, 30, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +186,7 @@ func TestRankLearnsFromSignals(t *testing.T) {
 	if err := st.RemoveSignal(ctx, bob.ID, store.Signal{Kind: store.SignalNotInterested, Paper: top}); err != nil {
 		t.Fatal(err)
 	}
-	if res, err = svc.Rank(ctx, bob, 30, 0, 10); err != nil || res.Papers[0].Item.Paper.ID != top {
+	if res, err = rankSettled(t, svc, bob, 30, 0, 10); err != nil || res.Papers[0].Item.Paper.ID != top {
 		t.Errorf("after undoing: first %v, %v; want %s back", res.Papers[0].Item.Paper.ID, err, top)
 	}
 }
@@ -204,11 +206,11 @@ func TestRankAcrossProcesses(t *testing.T) {
 	if err := st.AddSignal(ctx, cy.ID, store.Signal{Kind: store.SignalSeedCategory, Subject: "cs.RO"}); err != nil {
 		t.Fatal(err)
 	}
-	before, err := two.Rank(ctx, cy, 30, 0, 5)
+	before, err := rankSettled(t, two, cy, 30, 0, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := one.Rank(ctx, cy, 30, 0, 5); err != nil {
+	if _, err := rankSettled(t, one, cy, 30, 0, 5); err != nil {
 		t.Fatal(err)
 	}
 	// Through the other process's store: a different interest.
@@ -217,12 +219,117 @@ func TestRankAcrossProcesses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	after, err := one.Rank(ctx, cy, 30, 0, 5)
+	after, err := rankSettled(t, one, cy, 30, 0, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if after.Signals != 5 || ids(after) == ids(before) {
 		t.Errorf("the first process did not see the second's signals: %d signals, %s then %s", after.Signals, ids(before), ids(after))
+	}
+}
+
+// rankSettled ranks as a request does and, when that request started a
+// training (its answer was stale or being prepared), waits for it and
+// ranks again, as the reader's next request would.
+func rankSettled(t *testing.T, svc *Service, a store.Account, days, offset, limit int) (Result, error) {
+	t.Helper()
+	res, err := svc.Rank(context.Background(), a, days, offset, limit)
+	if err != nil || !(res.Stale || res.Preparing) {
+		return res, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := svc.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return svc.Rank(context.Background(), a, days, offset, limit)
+}
+
+// TestRankTrainsInTheBackground: a request after a new signal is served
+// by the model the reader had, says so, and starts a training whose
+// model the next request ranks by; no request trains.
+func TestRankTrainsInTheBackground(t *testing.T) {
+	svc, st, _ := demoSite(t)
+	ctx := context.Background()
+	eve := account(t, st, "eve")
+	for _, p := range titled(t, st, "diffusion", 5) {
+		if _, err := st.Vote(ctx, eve.ID, p.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := svc.Rank(ctx, eve, 30, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Cold || !first.Preparing || len(first.Papers) != 0 {
+		t.Fatalf("first request: cold %v, preparing %v, %d papers; want a model being prepared and no papers", first.Cold, first.Preparing, len(first.Papers))
+	}
+	if err := svc.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before, err := svc.Rank(ctx, eve, 30, 0, 10)
+	if err != nil || before.Cold || before.Stale || len(before.Papers) != 10 {
+		t.Fatalf("after the training: %+v, %v", before, err)
+	}
+	top := before.Papers[0].Item.Paper.ID
+
+	// Through the store alone, as another process would: this process
+	// learns of it from the reader's version.
+	if err := st.AddSignal(ctx, eve.ID, store.Signal{Kind: store.SignalNotInterested, Paper: top}); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := svc.Rank(ctx, eve, 30, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stale.Stale || stale.Cold || ids(stale) != ids(before) || stale.Signals != 5 {
+		t.Errorf("the request after a signal: stale %v, cold %v, %d signals, %s; want the old model's ranking %s, marked stale",
+			stale.Stale, stale.Cold, stale.Signals, ids(stale), ids(before))
+	}
+	if err := svc.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := svc.Rank(ctx, eve, 30, 0, 10)
+	if err != nil || after.Stale || after.Signals != 6 {
+		t.Fatalf("after the retraining: stale %v, %d signals, %v", after.Stale, after.Signals, err)
+	}
+	for i, r := range after.Papers {
+		if r.Item.Paper.ID == top {
+			t.Errorf("the paper marked Not interested is still at %d", i+1)
+		}
+	}
+
+	// Through this process: the paper leaves the ranking at once, and
+	// the training starts before the next request.
+	next := after.Papers[0].Item.Paper.ID
+	if err := st.AddSignal(ctx, eve.ID, store.Signal{Kind: store.SignalNotInterested, Paper: next}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Signalled(eve.ID, store.Signal{Kind: store.SignalNotInterested, Paper: next}, true)
+	now, err := svc.Rank(ctx, eve, 30, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(now.Papers) == 0 || now.Papers[0].Item.Paper.ID == next {
+		t.Errorf("the paper just marked Not interested is still first: %s", ids(now))
+	}
+	if err := svc.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := svc.Rank(ctx, eve, 30, 0, 10); err != nil || res.Stale || res.Signals != 7 {
+		t.Errorf("after Signalled's training: stale %v, %d signals, %v", res.Stale, res.Signals, err)
+	}
+
+	// Closed, the service starts no training and still answers.
+	svc.Close()
+	if err := st.AddSignal(ctx, eve.ID, store.Signal{Kind: store.SignalMoreLikeThis, Paper: next}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := svc.Rank(ctx, eve, 30, 0, 10); err != nil || !res.Stale || len(res.Papers) == 0 {
+		t.Errorf("after Close: stale %v, %d papers, %v", res.Stale, len(res.Papers), err)
+	}
+	if err := svc.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 

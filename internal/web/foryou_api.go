@@ -91,8 +91,11 @@ func (s *Server) recommendations(r *http.Request, a store.Account, days, limit i
 			return nil, res, "", err
 		}
 		note := "No signals yet: these are the trending papers."
-		if res.Paused {
+		switch {
+		case res.Paused:
 			note = "Personalisation is paused: these are the trending papers."
+		case res.Preparing:
+			note = "Your ranking is being prepared: these are the trending papers meanwhile."
 		}
 		return page.Items[:min(limit, len(page.Items))], res, note, nil
 	}

@@ -121,11 +121,13 @@ func (s *Server) forYouSettingsPost(w http.ResponseWriter, r *http.Request) erro
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		s.recs.Changed(a.ID)
 		done = "removed"
 	case "pause", "resume":
 		if err := s.store.SetReaderPaused(ctx, a.ID, r.PostFormValue("action") == "pause"); err != nil {
 			return err
 		}
+		s.recs.Changed(a.ID)
 		done = r.PostFormValue("action") + "d"
 	case "feed":
 		secret := newFeedSecret()
@@ -206,6 +208,7 @@ func (s *Server) forYouStartPost(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	s.recs.Changed(a.ID)
 	http.Redirect(w, r, "/for-you?days=7", http.StatusSeeOther)
 	return nil
 }

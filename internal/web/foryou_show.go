@@ -87,8 +87,11 @@ func (s *Server) forYouShow(w http.ResponseWriter, r *http.Request) error {
 	page.Total, page.From, page.To, page.Paused, page.Signals = res.Total, res.From, res.To, res.Paused, res.Signals
 	if res.Cold {
 		page.Note = "You have not told us what you like yet, so these are the trending papers. Upvote papers, ask for more like one, or pick a few topics to start your own ranking."
-		if res.Paused {
+		switch {
+		case res.Paused:
 			page.Note = "Personalisation is paused, so these are the trending papers. Resume it on your For-you settings page."
+		case res.Preparing:
+			page.Note = "Your ranking is being prepared from what you told us; meanwhile these are the trending papers. Reload in a few seconds."
 		}
 		if err := s.forYouTrending(r, &page); err != nil {
 			return err

@@ -53,6 +53,9 @@ func (s *Server) forYouSignal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s.recs != nil {
+		s.recs.Signalled(a.ID, sig, !undo)
+	}
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, map[string]any{"paper": id, "kind": string(kind), "on": !undo})
 		return nil

@@ -6,12 +6,25 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dailypapers/dailypapers/internal/store"
 )
 
 // forYouSite is the demo site with search (For you needs its index), at
 // a time the demo's feed is trending.
 func forYouSite(t *testing.T) *community {
 	return newCommunity(t, communityOptions{search: true, now: time.Date(2026, 8, 22, 9, 0, 0, 0, time.UTC)})
+}
+
+// recsIdle waits for the For-you models being trained in the background,
+// as a reader who reloads a few seconds later would.
+func (c *community) recsIdle(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.site.recs.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestForYouSignedOut(t *testing.T) {
@@ -50,6 +63,7 @@ func TestForYouColdThenPersonal(t *testing.T) {
 	// More like this on the first card, as the plain form.
 	b.post("/for-you/signal", form("paper", first, "kind", "more_like_this", "next", "/for-you")).
 		want(t, "more like this", http.StatusSeeOther)
+	c.recsIdle(t)
 	a = b.get("/for-you?days=30").want(t, "personal", http.StatusOK)
 	if a.doc.Find(".notice").Length() != 0 {
 		t.Errorf("a reader with a signal still gets the note: %q", a.text(".notice"))
@@ -110,6 +124,7 @@ func TestForYouSettings(t *testing.T) {
 	}
 	b.post("/for-you/start", form()).want(t, "nothing picked", http.StatusBadRequest)
 	b.post("/for-you/start", form("cat", "cs.CL", "papers", "2608.10744", "authors", "Ada Lovelace")).want(t, "start", http.StatusSeeOther)
+	c.recsIdle(t)
 	if p := b.get("/for-you?days=30").want(t, "after onboarding", http.StatusOK); p.doc.Find(".notice").Length() != 0 {
 		t.Errorf("still cold after onboarding: %q", p.text(".notice"))
 	}
@@ -180,8 +195,38 @@ func TestRecommendationsAPI(t *testing.T) {
 		}
 	}
 	b.post("/for-you/signal", form("paper", "2608.10744", "kind", "more_like_this")).want(t, "signal", http.StatusSeeOther)
+	c.recsIdle(t)
 	warm := get("/api/recommendations?days=30&limit=3", token, http.StatusOK)
 	if !strings.Contains(warm.body, `"personal":true`) || strings.Count(warm.body, `"reason":`) != 3 {
 		t.Errorf("personal answer %.500s", warm.body)
+	}
+}
+
+// TestForYouPreparing: a reader whose signals reached the store through
+// another process, and who has no model yet, gets trending with a note
+// that their ranking is being prepared, on the page and through the API;
+// the next request, once it is trained, is personal.
+func TestForYouPreparing(t *testing.T) {
+	c := forYouSite(t)
+	b := c.browser()
+	b.signUp("eve")
+	a, err := c.st.AccountByEmail(context.Background(), "eve@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.st.AddSignal(context.Background(), a.ID, store.Signal{Kind: store.SignalMoreLikeThis, Paper: "2608.10744"}); err != nil {
+		t.Fatal(err)
+	}
+	p := b.get("/for-you?days=30").want(t, "preparing", http.StatusOK)
+	if note := p.text(".notice"); !strings.Contains(note, "being prepared") || !strings.Contains(note, "trending") {
+		t.Errorf("note %q, want the ranking being prepared and trending meanwhile", note)
+	}
+	if p.doc.Find("article.card").Length() == 0 {
+		t.Error("nothing shown while the ranking is prepared")
+	}
+	c.recsIdle(t)
+	p = b.get("/for-you?days=30").want(t, "personal", http.StatusOK)
+	if p.doc.Find(".notice").Length() != 0 || p.doc.Find("article.card .reason").Length() == 0 {
+		t.Errorf("after the training: note %q", p.text(".notice"))
 	}
 }

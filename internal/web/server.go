@@ -89,6 +89,14 @@ type Options struct {
 	SecretKey []byte
 }
 
+// Close ends the server's background work (the For-you models being
+// trained), once no request is served any more.
+func (s *Server) Close() {
+	if s.recs != nil {
+		s.recs.Close()
+	}
+}
+
 // New builds the server. Templates are parsed here, once, so that a broken
 // template stops the program at start rather than on a request.
 func New(st store.Store, opt Options) (*Server, error) {
