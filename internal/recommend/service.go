@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -253,7 +254,7 @@ func (s *Service) Rank(ctx context.Context, a store.Account, days, offset, limit
 	res.Stale = r.version != st.Version
 	order, ok := r.ranking[w]
 	if !ok {
-		order = slices.DeleteFunc(rankItems(r.model.Score(w.items)), func(i int) bool { return r.dismissed[w.papers[i].Paper.ID] })
+		order = s.order(r.model, r.dismissed, w)
 		if r.ranking == nil || len(r.ranking) > len(Windows) {
 			r.ranking = map[*window][]int{}
 		}
@@ -365,6 +366,17 @@ func (s *Service) startTraining(userID int64, r *reader) {
 		select {
 		case s.trainers <- struct{}{}:
 			t, err = s.train(s.ctx, userID, shown, known)
+			if err == nil && t.model != nil {
+				// The windows the reader is reading are ranked here too,
+				// so the request that finds the new model only pages it.
+				r.mu.Lock()
+				wins := slices.Collect(maps.Keys(r.ranking))
+				r.mu.Unlock()
+				t.ranking = map[*window][]int{}
+				for _, w := range wins {
+					t.ranking[w] = s.order(t.model, t.dismissed, w)
+				}
+			}
 			<-s.trainers
 		case <-s.ctx.Done():
 			err = s.ctx.Err()
@@ -380,7 +392,7 @@ func (s *Service) startTraining(userID int64, r *reader) {
 		}
 		if t.version > r.version {
 			r.version, r.model, r.signals, r.liked, r.dismissed, r.papers = t.version, t.model, t.signals, t.liked, t.dismissed, t.papers
-			r.ranking = nil
+			r.ranking = t.ranking
 		}
 	}()
 }
@@ -393,6 +405,12 @@ type trained struct {
 	liked     []likedPaper
 	dismissed map[paper.ID]bool
 	papers    map[paper.ID]signalled
+	ranking   map[*window][]int
+}
+
+// order ranks a window's papers by the model, less those dismissed.
+func (s *Service) order(m *Model, dismissed map[paper.ID]bool, w *window) []int {
+	return slices.DeleteFunc(rankItems(m.Score(w.items)), func(i int) bool { return dismissed[w.papers[i].Paper.ID] })
 }
 
 // train fits the reader's model from their signals, stamped with the

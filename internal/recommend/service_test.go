@@ -21,7 +21,7 @@ import (
 
 // demoSite is the demo papers in a fresh SQLite file with a built search
 // index, and a For-you service over them; path is the database's file.
-func demoSite(t *testing.T) (*Service, *sqlite.Store, string) {
+func demoSite(t testing.TB) (*Service, *sqlite.Store, string) {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "dailypapers.db")
@@ -36,7 +36,7 @@ func demoSite(t *testing.T) (*Service, *sqlite.Store, string) {
 	return serviceOver(t, st), st, path
 }
 
-func serviceOver(t *testing.T, st *sqlite.Store) *Service {
+func serviceOver(t testing.TB, st *sqlite.Store) *Service {
 	t.Helper()
 	ix := search.NewService(st, slog.New(slog.DiscardHandler))
 	if err := ix.Build(context.Background(), nil); err != nil {
@@ -47,7 +47,7 @@ func serviceOver(t *testing.T, st *sqlite.Store) *Service {
 	return svc
 }
 
-func account(t *testing.T, st store.Store, name string) store.Account {
+func account(t testing.TB, st store.Store, name string) store.Account {
 	t.Helper()
 	a, err := st.CreateAccount(context.Background(), store.Account{User: store.User{Username: name}, Email: name + "@example.org", PasswordHash: "x"})
 	if err != nil {
