@@ -167,12 +167,14 @@ func reindex(ctx context.Context, cfg *config.Config, st store.Store, stdout, st
 type evalFlags struct {
 	beir, split, mode, perQuery, fusion string
 	weight                              float64
+	recs, recsModel                     string
+	recsReaders                         int
 }
 
 var evalCmd = command{
 	name:    "eval",
-	args:    "--beir DIR",
-	summary: "score search quality on a BEIR-layout test collection",
+	args:    "--beir DIR | --recs DIR",
+	summary: "score search quality on a BEIR-layout test collection, or For-you rankings on a recommendation one",
 	help: `Eval indexes a test collection in the BEIR layout (corpus.jsonl or
 corpus.jsonl.xz, queries.jsonl, qrels/SPLIT.tsv) in a throwaway index, runs
 every judged query and prints, on its last line,
@@ -182,7 +184,17 @@ every judged query and prints, on its last line,
 for the chosen ranking: lexical (BM25F), semantic (embeddings alone) or
 hybrid (both fused, what the site serves). Semantic and hybrid embed the
 whole collection with the configured embedder first (the built-in word
-vectors by default). The database is not touched.`,
+vectors by default). The database is not touched.
+
+With --recs DIR it scores the For-you ranking instead, on a collection of
+corpus.jsonl, users.jsonl and window.json (scripts/arxiv-recs-collection.py
+builds one): for each reader the window's papers are ranked from the ones
+they liked, and the last line is
+
+  nDCG@10=0.xxxx Recall@50=0.xxxx users=N
+
+--recs-model for-you (the default) is the site's reader model, with the
+configured embedder; svm-tfidf is arxiv-sanity-lite's method, the baseline.`,
 	flags: func(c *config.Config, fs *flag.FlagSet) runFunc {
 		var f evalFlags
 		fs.StringVar(&f.beir, "beir", "", "directory of the collection")
@@ -191,6 +203,9 @@ vectors by default). The database is not touched.`,
 		fs.Float64Var(&f.weight, "semantic-weight", -1, "hybrid mode: share of the semantic score, 0..1 (default: the embedder's, 0.6 for the built-in model and 0.1 for others)")
 		fs.StringVar(&f.fusion, "fusion", "", "hybrid mode: fixed (the weight for every query) or agreement (the weight times a half plus half the share of the lexical top ten the semantic top ten holds); default: the embedder's, agreement for the built-in model")
 		fs.StringVar(&f.perQuery, "per-query", "", "also write each query's id and nDCG@10 to this file (tab-separated), to compare two runs query by query")
+		fs.StringVar(&f.recs, "recs", "", "directory of a recommendation collection (instead of --beir)")
+		fs.StringVar(&f.recsModel, "recs-model", "for-you", "with --recs: for-you or svm-tfidf")
+		fs.IntVar(&f.recsReaders, "recs-readers", 0, "with --recs: score only the first N readers, for a quick look (0: all)")
 		c.EmbedFlags(fs)
 		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 			return runEval(ctx, cfg, f, args, stdout, stderr)
@@ -199,8 +214,11 @@ vectors by default). The database is not touched.`,
 }
 
 func runEval(ctx context.Context, cfg *config.Config, f evalFlags, args []string, stdout, stderr io.Writer) error {
-	if f.beir == "" || len(args) > 0 {
-		return usageError{errors.New("eval: give the collection with --beir DIR")}
+	if (f.beir == "") == (f.recs == "") || len(args) > 0 {
+		return usageError{errors.New("eval: give the collection with --beir DIR or --recs DIR")}
+	}
+	if f.recs != "" {
+		return runEvalRecs(ctx, cfg, f, stdout, stderr)
 	}
 	mode, err := search.ParseMode(f.mode)
 	if err != nil {

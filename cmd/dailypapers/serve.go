@@ -221,6 +221,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 		srv.Close()
 		return err
 	}
+	site.Close()
 	<-indexDone
 	// Save where the index got to, so the next start only catches up.
 	if idx.Ready() {

@@ -224,6 +224,7 @@ type Store interface {
 	Library
 	Authors
 	Follows
+	Readers
 
 	// BeginImport starts an import transaction.
 	BeginImport(ctx context.Context) (Import, error)

@@ -46,8 +46,7 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request) error {
 // the pages, the API and the MCP tools alike, within the limits of the
 // account and of its client address ip; it returns the paper's upvotes.
 func (s *Server) castVote(ctx context.Context, a *store.Account, ip string, id paper.ID, up bool) (int, error) {
-	if err := s.allow(ctx, "votes", limitKey{"vote/account", s.limits.VoteAccount, fmt.Sprint(a.ID)},
-		limitKey{"vote/address", s.limits.VoteAddress, ip}); err != nil {
+	if err := s.allowVoteFrom(ctx, a, ip); err != nil {
 		return 0, err
 	}
 	n, err := s.store.Vote(ctx, a.ID, id, up)
@@ -55,6 +54,17 @@ func (s *Server) castVote(ctx context.Context, a *store.Account, ip string, id p
 		return 0, notFound("Paper " + string(id) + " is not in this catalogue.")
 	}
 	return n, err
+}
+
+// allowVote keeps votes and the For-you signals the cards send, from the
+// pages and the API, within the limits of an account and of an address.
+func (s *Server) allowVote(r *http.Request, a *store.Account) error {
+	return s.allowVoteFrom(r.Context(), a, s.clientIP(r))
+}
+
+func (s *Server) allowVoteFrom(ctx context.Context, a *store.Account, ip string) error {
+	return s.allow(ctx, "votes", limitKey{"vote/account", s.limits.VoteAccount, fmt.Sprint(a.ID)},
+		limitKey{"vote/address", s.limits.VoteAddress, ip})
 }
 
 // commentView is a comment as a page shows it.

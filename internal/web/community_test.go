@@ -41,6 +41,7 @@ var submitClock = time.Date(2021, 5, 3, 10, 0, 0, 0, time.UTC)
 type community struct {
 	t      *testing.T
 	srv    *httptest.Server
+	site   *Server
 	st     store.Store
 	outbox *mail.Outbox
 	arxiv  *arxivReplay
@@ -80,8 +81,10 @@ func newCommunity(t *testing.T, o communityOptions) *community {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.site = site
 	c.srv = httptest.NewServer(site.Handler())
 	t.Cleanup(c.srv.Close)
+	t.Cleanup(site.Close)
 	return c
 }
 

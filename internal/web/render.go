@@ -41,6 +41,15 @@ var funcs = template.FuncMap{
 	"add":          func(a, b int) int { return a + b },
 	"categoryName": categoryName,
 	"card":         card,
+	"signalKind":   func(k store.SignalKind) string { return kindLabels[k] },
+	"reasonCard": func(page interface {
+		cardPage
+		viewerOf() *store.Account
+	}, it store.FeedItem, reason string) cardData {
+		c := card(page, it)
+		c.Reason = reason
+		return c
+	},
 	"paperCard": func(page cardPage, p paper.Paper) cardData {
 		return card(page, store.FeedItem{Paper: p})
 	},
@@ -163,6 +172,11 @@ type cardData struct {
 	store.FeedItem
 	Voted bool
 	Saved bool
+	// Signed is set for a signed-in viewer, who gets the card's "Not
+	// interested" and "More like this" buttons.
+	Signed bool
+	// Reason says why the paper is in the viewer's For-you ranking.
+	Reason string
 }
 
 // cardPage is a page whose cards show the viewer's votes and saves.
@@ -174,7 +188,11 @@ type cardPage interface {
 // card pairs a feed entry with the page's votes and saves, for the card
 // template: {{template "card" (card $ .)}}.
 func card(page cardPage, it store.FeedItem) cardData {
-	return cardData{FeedItem: it, Voted: page.votedOn(it.Paper.ID), Saved: page.savedOn(it.Paper.ID)}
+	c := cardData{FeedItem: it, Voted: page.votedOn(it.Paper.ID), Saved: page.savedOn(it.Paper.ID)}
+	if v, ok := page.(interface{ viewerOf() *store.Account }); ok {
+		c.Signed = v.viewerOf() != nil
+	}
+	return c
 }
 
 func (l *layout) votedOn(id paper.ID) bool { return l.Voted[id] }

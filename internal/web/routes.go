@@ -62,6 +62,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /collections/{owner}/{slug}/edit", s.handle(s.collectionEdit))
 	mux.Handle("POST /collections/{owner}/{slug}/delete", s.handle(s.collectionDelete))
 	mux.Handle("POST /collections/{owner}/{slug}/items/{item}/{action}", s.handle(s.collectionItemPost))
+	// For you: the reader's own ranking and the signals it learns from.
+	mux.Handle("GET /for-you", s.handle(s.forYouShow))
+	mux.Handle("POST /for-you/signal", s.handle(s.forYouSignal))
+	mux.Handle("GET /for-you/settings", s.handle(s.forYouStartSearch))
+	mux.Handle("POST /for-you/settings", s.handle(s.forYouSettingsPost))
+	mux.Handle("POST /for-you/start", s.handle(s.forYouStartPost))
 
 	// Email digests.
 	mux.Handle("POST /subscribe", s.handle(s.subscribePost))
@@ -105,6 +111,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /feeds/user/{file}", feed(s.feedUser))
 	mux.Handle("GET /feeds/collections/{owner}/{file}", feed(s.feedCollection))
 	mux.Handle("GET /feeds/author/{file}", feed(s.feedAuthor))
+	// A reader's private For-you feed: never the shared page cache.
+	mux.Handle("GET /feeds/for-you/{file}", s.handle(conditionalGet(s.feedForYou)))
 	// GET /search.atom, GET /search.rss and GET /search.json.
 	for _, f := range syndication.Formats {
 		mux.Handle("GET /search."+f.Ext, feed(func(w http.ResponseWriter, r *http.Request) error {
@@ -136,6 +144,7 @@ func (s *Server) Handler() http.Handler {
 	// The MCP server for agents (mcp.go), over Streamable HTTP: POST, and
 	// the SDK's own answers to the other methods.
 	mux.Handle("/mcp", s.mcpHandler())
+	mux.Handle("GET /api/recommendations", s.handle(s.withToken(s.apiRecommendationsGet)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	if s.metrics != nil && s.metricsToken != "" {

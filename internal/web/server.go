@@ -16,6 +16,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/mcp"
 	"github.com/dailypapers/dailypapers/internal/metrics"
+	"github.com/dailypapers/dailypapers/internal/recommend"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -39,6 +40,9 @@ type Server struct {
 	cache     *pageCache
 	thumbs    *pageCache      // drawn thumbnails, by content (thumbnails.go)
 	search    *search.Service // nil: the site has no search
+	// recs ranks the For-you tab from the search index's features; nil
+	// when the site has no search.
+	recs *recommend.Service
 
 	// The community's settings (see Options).
 	mail           mail.Sender
@@ -114,6 +118,14 @@ type Options struct {
 	AccessLog bool
 }
 
+// Close ends the server's background work (the For-you models being
+// trained), once no request is served any more.
+func (s *Server) Close() {
+	if s.recs != nil {
+		s.recs.Close()
+	}
+}
+
 // New builds the server. Templates are parsed here, once, so that a broken
 // template stops the program at start rather than on a request.
 func New(st store.Store, opt Options) (*Server, error) {
@@ -152,6 +164,9 @@ func New(st store.Store, opt Options) (*Server, error) {
 	}
 	if s.signer, err = digest.NewSigner(key); err != nil {
 		return nil, err
+	}
+	if opt.Search != nil {
+		s.recs = recommend.NewService(st, opt.Search, s.log, s.now)
 	}
 	s.thumbs = newPageCache(thumbnailCacheBytes, thumbnailMaxAge)
 	if opt.PageCacheBytes >= 0 {

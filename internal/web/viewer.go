@@ -169,6 +169,7 @@ var signInReasons = map[string]string{
 	"tokens":  "Sign in to manage your API tokens.",
 	"save":    "Sign in to save papers to your list.",
 	"library": "Sign in to see your Saved list and collections.",
+	"foryou":  "Sign in to see the papers ranked for you.",
 }
 
 // localPath returns p when it is a path on this site, and "/" otherwise,

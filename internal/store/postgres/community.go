@@ -317,8 +317,11 @@ func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (_
 			return false, tx.QueryRow(ctx, `SELECT upvotes FROM papers WHERE seq = $1`, seq).Scan(&upvotes)
 		}
 		// Counts only: papers.rev stays, the search index does not read them.
-		err = tx.QueryRow(ctx, `UPDATE papers SET upvotes = upvotes + $1 WHERE seq = $2 RETURNING upvotes`, n, seq).Scan(&upvotes)
-		return err == nil, err
+		if err := tx.QueryRow(ctx, `UPDATE papers SET upvotes = upvotes + $1 WHERE seq = $2 RETURNING upvotes`, n, seq).Scan(&upvotes); err != nil {
+			return false, err
+		}
+		// An upvote is a For-you signal too.
+		return true, bumpReader(ctx, tx, userID)
 	})
 	if err != nil {
 		return 0, err

@@ -334,6 +334,10 @@ func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (_
 			n, seq).Scan(&upvotes); err != nil {
 			return err
 		}
+		// An upvote is a For-you signal too.
+		if err := bumpReader(ctx, tx, userID); err != nil {
+			return err
+		}
 		return bumpVersion(tx)
 	})
 	if err != nil {

@@ -91,6 +91,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CategoryPapers", testCategoryPapers},
 		{"Claims", testClaims},
 		{"Follows", testFollows},
+		{"ReaderSignals", testReaderSignals},
+		{"ReaderSettings", testReaderSettings},
+		{"ReaderSignalCap", testReaderSignalCap},
+		{"WindowPapers", testWindowPapers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -162,3 +162,36 @@ for (const button of document.querySelectorAll("button.copy[data-copy]")) {
     setTimeout(() => { button.textContent = label; }, 2000);
   });
 }
+
+// "More like this" and "Not interested" act in place: the button turns
+// into its undo, and a card marked Not interested fades. Without this
+// script they are plain forms that post and come back to the page.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("signal")) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    const result = await postInPlace(form, "foryou");
+    if (!result) return;
+    let undo = form.elements.undo;
+    if (!undo) {
+      undo = document.createElement("input");
+      undo.type = "hidden";
+      undo.name = "undo";
+      form.append(undo);
+    }
+    undo.value = result.on ? "1" : "0";
+    form.classList.toggle("on", result.on);
+    if (!button.dataset.label) button.dataset.label = button.textContent;
+    button.textContent = result.on ? "Undo " + button.dataset.label.toLowerCase() : button.dataset.label;
+    const card = form.closest(".card");
+    if (card && result.kind === "not_interested") card.classList.toggle("dismissed", result.on);
+  } catch (err) {
+    form.submit(); // fall back to the plain form, which shows any error
+  } finally {
+    button.disabled = false;
+  }
+});

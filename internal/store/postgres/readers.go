@@ -1,0 +1,207 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
+)
+
+// bumpReader counts a change to a reader's signals, in the transaction
+// that makes it, so that every process's cached model of them goes stale.
+func bumpReader(ctx context.Context, tx pgx.Tx, userID int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO readers (user_id, version) VALUES ($1, 1)
+		ON CONFLICT (user_id) DO UPDATE SET version = readers.version + 1`, userID)
+	return err
+}
+
+// readerSignalsSQL gathers a reader's signals of every kind. New sources
+// of signals join here, one SELECT each in the UNION ALL (saves,
+// collections, follows, read marks), named by their store.SignalKind.
+const readerSignalsSQL = `SELECT kind, paper_id, subject, created_at FROM (
+	SELECT 'upvote' AS kind, p.id AS paper_id, '' AS subject, v.created_at AS created_at
+		FROM votes v JOIN papers p ON p.seq = v.paper_seq WHERE v.user_id = $1
+	UNION ALL
+	SELECT s.kind, p.id, '', s.created_at
+		FROM reader_paper_signals s JOIN papers p ON p.seq = s.paper_seq WHERE s.user_id = $1
+	UNION ALL
+	SELECT t.kind, '', t.subject, t.created_at FROM reader_topic_signals t WHERE t.user_id = $1
+) sig ORDER BY created_at DESC, kind, paper_id, subject LIMIT $2`
+
+// ReaderSignals lists the reader's signals, newest first.
+func (s *Store) ReaderSignals(ctx context.Context, userID int64) ([]store.Signal, error) {
+	return queryAll(ctx, s.pool, "reader signals", func(scan func(dest ...any) error) (store.Signal, error) {
+		var sig store.Signal
+		var kind, id string
+		err := scan(&kind, &id, &sig.Subject, rows.Millis(&sig.At))
+		sig.Kind, sig.Paper = store.SignalKind(kind), paper.ID(id)
+		return sig, err
+	}, readerSignalsSQL, userID, store.MaxSignals)
+}
+
+// AddSignal keeps signals and drops the reader's oldest beyond the cap.
+func (s *Store) AddSignal(ctx context.Context, userID int64, sigs ...store.Signal) (err error) {
+	defer wrap(&err, "signals of %d", userID)
+	for _, sig := range sigs {
+		if err := store.CheckSignal(sig); err != nil {
+			return err
+		}
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, sig := range sigs {
+			at := rows.OrNow(sig.At).UnixMilli()
+			if !sig.Kind.OnPaper() {
+				if _, err := tx.Exec(ctx, `INSERT INTO reader_topic_signals (user_id, kind, subject, created_at) VALUES ($1, $2, $3, $4)
+					ON CONFLICT (user_id, kind, subject) DO UPDATE SET created_at = excluded.created_at`,
+					userID, string(sig.Kind), sig.Subject, at); err != nil {
+					return err
+				}
+				continue
+			}
+			seq, err := paperSeq(ctx, tx, sig.Paper)
+			if err != nil {
+				return fmt.Errorf("paper %s: %w", sig.Paper, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO reader_paper_signals (user_id, paper_seq, kind, created_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (user_id, paper_seq) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at`,
+				userID, seq, string(sig.Kind), at); err != nil {
+				return err
+			}
+		}
+		// The cap: the oldest past MaxSignals go, found through the
+		// (user_id, created_at) indexes.
+		for _, table := range [...]string{"reader_paper_signals", "reader_topic_signals"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE user_id = $1 AND created_at <= (
+				SELECT created_at FROM `+table+` WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1 OFFSET $2)`,
+				userID, store.MaxSignals); err != nil {
+				return err
+			}
+		}
+		return bumpReader(ctx, tx, userID)
+	})
+}
+
+// RemoveSignal forgets a kept signal.
+func (s *Store) RemoveSignal(ctx context.Context, userID int64, sig store.Signal) (err error) {
+	defer wrap(&err, "removing signal %s of %d", sig.Kind, userID)
+	if !sig.Kind.Kept() {
+		return store.ErrNotFound
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var n int64
+		if sig.Kind.OnPaper() {
+			tag, err := tx.Exec(ctx, `DELETE FROM reader_paper_signals WHERE user_id = $1 AND kind = $2
+				AND paper_seq = (SELECT seq FROM papers WHERE id = $3)`, userID, string(sig.Kind), string(sig.Paper))
+			if err != nil {
+				return err
+			}
+			n = tag.RowsAffected()
+		} else {
+			tag, err := tx.Exec(ctx, `DELETE FROM reader_topic_signals WHERE user_id = $1 AND kind = $2 AND subject = $3`,
+				userID, string(sig.Kind), sig.Subject)
+			if err != nil {
+				return err
+			}
+			n = tag.RowsAffected()
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		return bumpReader(ctx, tx, userID)
+	})
+}
+
+// ReaderState reads the reader's state.
+func (s *Store) ReaderState(ctx context.Context, userID int64) (_ store.ReaderState, err error) {
+	defer wrap(&err, "reader %d", userID)
+	var st store.ReaderState
+	err = s.pool.QueryRow(ctx, `SELECT version, paused, feed_token_hash IS NOT NULL FROM readers WHERE user_id = $1`, userID).
+		Scan(&st.Version, &st.Paused, &st.FeedToken)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ReaderState{}, nil
+	}
+	return st, err
+}
+
+// SetReaderPaused pauses or resumes personalisation; the version moves,
+// so cached rankings are made again.
+func (s *Store) SetReaderPaused(ctx context.Context, userID int64, paused bool) (err error) {
+	defer wrap(&err, "pausing reader %d", userID)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := bumpReader(ctx, tx, userID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE readers SET paused = $1 WHERE user_id = $2`, paused, userID)
+		return err
+	})
+}
+
+// SetReaderFeedToken sets the private feed's secret.
+func (s *Store) SetReaderFeedToken(ctx context.Context, userID int64, tokenHash []byte) (err error) {
+	defer wrap(&err, "feed token of reader %d", userID)
+	_, err = s.pool.Exec(ctx, `INSERT INTO readers (user_id, feed_token_hash) VALUES ($1, $2)
+		ON CONFLICT (user_id) DO UPDATE SET feed_token_hash = excluded.feed_token_hash`, userID, tokenHash)
+	return err
+}
+
+// ReaderByFeedToken finds the account of a private feed's secret.
+func (s *Store) ReaderByFeedToken(ctx context.Context, tokenHash []byte) (_ store.Account, err error) {
+	defer wrap(&err, "reader by feed token")
+	return rows.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM readers r JOIN users u ON u.id = r.user_id
+		WHERE r.feed_token_hash = $1 AND u.disabled_at IS NULL`, tokenHash).Scan)
+}
+
+// WindowPapers lists the papers listed, or else first published, in the
+// days from..to. Both halves read an index: papers_listed for listing
+// days, papers_published for the first version's time.
+func (s *Store) WindowPapers(ctx context.Context, from, to string, limit int) ([]paper.Paper, error) {
+	start, err := time.Parse(time.DateOnly, from)
+	if err != nil {
+		return nil, fmt.Errorf("store: window from %q: %w", from, store.ErrInvalid)
+	}
+	end, err := time.Parse(time.DateOnly, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: window to %q: %w", to, store.ErrInvalid)
+	}
+	return queryAll(ctx, s.pool, "window papers", func(scan func(dest ...any) error) (paper.Paper, error) {
+		var order int64
+		return rows.ScanPaper(scan, &order)
+	}, `SELECT `+paperCols+`, w.o FROM (
+		SELECT p.seq AS s, coalesce(p.published_at, 0) AS o FROM papers p WHERE p.listed BETWEEN $1 AND $2 AND p.listed <> ''
+		UNION
+		SELECT p.seq, coalesce(p.published_at, 0) FROM papers p WHERE coalesce(p.published_at, 0) >= $3 AND coalesce(p.published_at, 0) < $4 AND p.listed = ''
+	) w JOIN papers p ON p.seq = w.s WHERE `+notHidden+` ORDER BY w.o DESC, p.seq DESC LIMIT $5`,
+		from, to, start.UnixMilli(), end.AddDate(0, 0, 1).UnixMilli(), limit)
+}
+
+// NewestDay is the latest listing, publication or feed day.
+func (s *Store) NewestDay(ctx context.Context) (_ string, err error) {
+	defer wrap(&err, "newest day")
+	var listed, feed *string
+	var published *int64
+	// Each a lookup at the end of an index.
+	if err := s.pool.QueryRow(ctx, `SELECT (SELECT max(listed) FROM papers WHERE listed <> ''),
+		(SELECT max(coalesce(published_at, 0)) FROM papers), (SELECT max(day) FROM feed_entries)`).Scan(&listed, &published, &feed); err != nil {
+		return "", err
+	}
+	day := ""
+	if listed != nil {
+		day = *listed
+	}
+	if feed != nil {
+		day = max(day, *feed)
+	}
+	if published != nil && *published > 0 {
+		day = max(day, time.UnixMilli(*published).UTC().Format(time.DateOnly))
+	}
+	if day == "" {
+		return "", store.ErrNotFound
+	}
+	return day, nil
+}

@@ -1,0 +1,243 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/store"
+)
+
+// sigString prints signals compactly: kind:paper-or-subject.
+func sigString(sigs []store.Signal) string {
+	parts := make([]string, len(sigs))
+	for i, s := range sigs {
+		parts[i] = string(s.Kind) + ":" + string(s.Paper) + s.Subject
+	}
+	return strings.Join(parts, " ")
+}
+
+func readerSignals(t *testing.T, s store.Store, userID int64) string {
+	t.Helper()
+	sigs, err := s.ReaderSignals(t.Context(), userID)
+	if err != nil {
+		t.Fatalf("ReaderSignals: %v", err)
+	}
+	return sigString(sigs)
+}
+
+func readerVersion(t *testing.T, s store.Store, userID int64) int64 {
+	t.Helper()
+	st, err := s.ReaderState(t.Context(), userID)
+	if err != nil {
+		t.Fatalf("ReaderState: %v", err)
+	}
+	return st.Version
+}
+
+func testReaderSignals(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const a, b, c = paper.ID("2504.00301"), paper.ID("2504.00302"), paper.ID("2504.00303")
+	write(t, s, store.Record{Paper: paper.Paper{ID: a, Title: "A"}}, store.Record{Paper: paper.Paper{ID: b, Title: "B"}},
+		store.Record{Paper: paper.Paper{ID: c, Title: "C"}})
+	ada, bob := newAccount(t, s, "ada"), newAccount(t, s, "bob")
+	if st, err := s.ReaderState(ctx, ada.ID); err != nil || st != (store.ReaderState{}) {
+		t.Fatalf("ReaderState of a new reader = %+v, %v; want the zero state", st, err)
+	}
+	if got := readerSignals(t, s, ada.ID); got != "" {
+		t.Errorf("signals of a new reader: %q", got)
+	}
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	add := func(who store.Account, sig store.Signal, wantErr error) {
+		t.Helper()
+		if err := s.AddSignal(ctx, who.ID, sig); !errors.Is(err, wantErr) {
+			t.Errorf("AddSignal(%s, %+v) = %v, want %v", who.Username, sig, err, wantErr)
+		}
+	}
+	add(ada, store.Signal{Kind: store.SignalSeedCategory, Subject: "cs.CL", At: t0}, nil)
+	add(ada, store.Signal{Kind: store.SignalSeedAuthor, Subject: "Yann LeCun", At: t0.Add(time.Second)}, nil)
+	add(ada, store.Signal{Kind: store.SignalMoreLikeThis, Paper: a, At: t0.Add(2 * time.Second)}, nil)
+	add(ada, store.Signal{Kind: store.SignalNotInterested, Paper: b, At: t0.Add(3 * time.Second)}, nil)
+	add(bob, store.Signal{Kind: store.SignalSeedPaper, Paper: c, At: t0}, nil)
+	v1 := readerVersion(t, s, ada.ID)
+	if _, err := s.Vote(ctx, ada.ID, c, true); err != nil {
+		t.Fatal(err)
+	}
+	if v := readerVersion(t, s, ada.ID); v <= v1 {
+		t.Errorf("reader version after an upvote = %d, want more than %d", v, v1)
+	}
+	// Newest first, every kind together; bob's are his own.
+	want := "upvote:" + string(c) + " not_interested:" + string(b) + " more_like_this:" + string(a) + " seed_author:Yann LeCun seed_category:cs.CL"
+	if got := readerSignals(t, s, ada.ID); got != want {
+		t.Errorf("ada's signals:\n got %s\nwant %s", got, want)
+	}
+	if got := readerSignals(t, s, bob.ID); got != "seed_paper:"+string(c) {
+		t.Errorf("bob's signals: %s", got)
+	}
+	sigs, _ := s.ReaderSignals(ctx, ada.ID)
+	if at := sigs[1].At; !at.Equal(t0.Add(3 * time.Second)) {
+		t.Errorf("signal time %v, want %v", at, t0.Add(3*time.Second))
+	}
+
+	// One signal a paper: "Not interested" after "More like this" replaces it.
+	v2 := readerVersion(t, s, ada.ID)
+	add(ada, store.Signal{Kind: store.SignalNotInterested, Paper: a, At: t0.Add(4 * time.Second)}, nil)
+	if v := readerVersion(t, s, ada.ID); v <= v2 {
+		t.Errorf("reader version after a signal = %d, want more than %d", v, v2)
+	}
+	if got := readerSignals(t, s, ada.ID); strings.Contains(got, "more_like_this") || !strings.Contains(got, "not_interested:"+string(a)) {
+		t.Errorf("after replacing: %s", got)
+	}
+
+	// Undo, and what cannot be undone.
+	remove := func(sig store.Signal, wantErr error) {
+		t.Helper()
+		if err := s.RemoveSignal(ctx, ada.ID, sig); !errors.Is(err, wantErr) {
+			t.Errorf("RemoveSignal(%+v) = %v, want %v", sig, err, wantErr)
+		}
+	}
+	remove(store.Signal{Kind: store.SignalNotInterested, Paper: a}, nil)
+	remove(store.Signal{Kind: store.SignalNotInterested, Paper: a}, store.ErrNotFound)
+	remove(store.Signal{Kind: store.SignalSeedCategory, Subject: "cs.CL"}, nil)
+	remove(store.Signal{Kind: store.SignalSeedCategory, Subject: "cs.CV"}, store.ErrNotFound)
+	remove(store.Signal{Kind: store.SignalUpvote, Paper: c}, store.ErrNotFound) // votes go through Vote
+	want = "upvote:" + string(c) + " not_interested:" + string(b) + " seed_author:Yann LeCun"
+	if got := readerSignals(t, s, ada.ID); got != want {
+		t.Errorf("after removing:\n got %s\nwant %s", got, want)
+	}
+
+	// Bad input.
+	add(ada, store.Signal{Kind: store.SignalNotInterested, Paper: "2504.99999"}, store.ErrNotFound)
+	add(ada, store.Signal{Kind: store.SignalUpvote, Paper: a}, store.ErrInvalid)
+	add(ada, store.Signal{Kind: "bogus", Paper: a}, store.ErrInvalid)
+	add(ada, store.Signal{Kind: store.SignalSeedCategory, Subject: "  "}, store.ErrInvalid)
+	add(ada, store.Signal{Kind: store.SignalSeedAuthor, Subject: strings.Repeat("x", store.MaxSubjectLen+1)}, store.ErrInvalid)
+	add(ada, store.Signal{Kind: store.SignalSeedAuthor, Subject: "nul\x00byte"}, store.ErrInvalid)
+	add(ada, store.Signal{Kind: store.SignalSeedPaper}, store.ErrInvalid)
+	// Several at once land together or not at all.
+	if err := s.AddSignal(ctx, ada.ID, store.Signal{Kind: store.SignalSeedCategory, Subject: "cs.LG"},
+		store.Signal{Kind: store.SignalSeedPaper, Paper: "2504.99999"}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("AddSignal with an unknown paper among others: %v", err)
+	}
+	if got := readerSignals(t, s, ada.ID); got != want {
+		t.Errorf("bad input changed the signals: %s", got)
+	}
+}
+
+func testReaderSettings(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ada, bob := newAccount(t, s, "ada"), newAccount(t, s, "bob")
+	v0 := readerVersion(t, s, ada.ID)
+	if err := s.SetReaderPaused(ctx, ada.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.ReaderState(ctx, ada.ID); !st.Paused || st.Version <= v0 || st.FeedToken {
+		t.Errorf("after pausing: %+v", st)
+	}
+	if err := s.SetReaderPaused(ctx, ada.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.ReaderState(ctx, ada.ID); st.Paused {
+		t.Errorf("after resuming: %+v", st)
+	}
+
+	if _, err := s.ReaderByFeedToken(ctx, []byte("none")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ReaderByFeedToken of an unknown secret: %v", err)
+	}
+	for _, tok := range []string{"first", "second"} {
+		if err := s.SetReaderFeedToken(ctx, bob.ID, []byte(tok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a, err := s.ReaderByFeedToken(ctx, []byte("second")); err != nil || a.ID != bob.ID {
+		t.Errorf("ReaderByFeedToken = %d, %v; want bob", a.ID, err)
+	}
+	if _, err := s.ReaderByFeedToken(ctx, []byte("first")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a reset secret still works: %v", err)
+	}
+	if st, _ := s.ReaderState(ctx, bob.ID); !st.FeedToken {
+		t.Errorf("bob's state says no feed secret: %+v", st)
+	}
+	// A secret is one reader's.
+	if err := s.SetReaderFeedToken(ctx, ada.ID, []byte("second")); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("another reader's secret: %v, want ErrConflict", err)
+	}
+	if err := s.SetDisabled(ctx, bob.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReaderByFeedToken(ctx, []byte("second")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the feed of a disabled account: %v, want ErrNotFound", err)
+	}
+}
+
+// testReaderSignalCap: past MaxSignals kept signals the oldest go.
+func testReaderSignalCap(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ada := newAccount(t, s, "ada")
+	t0 := time.Now().Add(-24 * time.Hour).Truncate(time.Millisecond)
+	var sigs []store.Signal
+	for i := range store.MaxSignals + 5 {
+		sigs = append(sigs, store.Signal{Kind: store.SignalSeedAuthor, Subject: fmt.Sprintf("Author %05d", i), At: t0.Add(time.Duration(i) * time.Millisecond)})
+	}
+	if err := s.AddSignal(ctx, ada.ID, sigs...); err != nil {
+		t.Fatalf("AddSignal: %v", err)
+	}
+	sigs, err := s.ReaderSignals(ctx, ada.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs) != store.MaxSignals {
+		t.Fatalf("%d signals kept, want %d", len(sigs), store.MaxSignals)
+	}
+	if first, last := sigs[0].Subject, sigs[len(sigs)-1].Subject; first != fmt.Sprintf("Author %05d", store.MaxSignals+4) || last != "Author 00005" {
+		t.Errorf("kept %s .. %s, want the newest down to Author 00005", first, last)
+	}
+	if err := s.RemoveSignal(ctx, ada.ID, store.Signal{Kind: store.SignalSeedAuthor, Subject: "Author 00004"}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the oldest signal is still there: %v", err)
+	}
+}
+
+func testWindowPapers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if _, err := s.NewestDay(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("NewestDay of an empty store: %v, want ErrNotFound", err)
+	}
+	day := func(d string) time.Time { return ms(d, 12, 0, 0, 0) }
+	write(t, s,
+		store.Record{Paper: paper.Paper{ID: "2606.00001", Title: "Listed in", Listed: "2026-06-10", Published: day("2026-05-01")}},
+		store.Record{Paper: paper.Paper{ID: "2606.00002", Title: "Listed on the last day", Listed: "2026-06-12"}},
+		store.Record{Paper: paper.Paper{ID: "2606.00003", Title: "Listed before", Listed: "2026-06-09", Published: day("2026-06-11")}},
+		store.Record{Paper: paper.Paper{ID: "2606.00004", Title: "Published in", Published: day("2026-06-11")}},
+		store.Record{Paper: paper.Paper{ID: "2606.00005", Title: "Published after", Published: day("2026-06-13")}},
+		store.Record{Paper: paper.Paper{ID: "2606.00006", Title: "Hidden", Listed: "2026-06-11"},
+			Submission: &store.Submission{Day: "2026-06-20", SubmittedAt: day("2026-06-20")}},
+	)
+	if err := s.HidePaper(ctx, "2606.00006", true); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := s.WindowPapers(ctx, "2026-06-10", "2026-06-12", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, string(p.ID))
+	}
+	// Listing days rule when known; newest first by first version, the
+	// unknown last.
+	if want := "2606.00004 2606.00001 2606.00002"; strings.Join(got, " ") != want {
+		t.Errorf("WindowPapers = %s, want %s", strings.Join(got, " "), want)
+	}
+	if ps, err := s.WindowPapers(ctx, "2026-06-10", "2026-06-12", 1); err != nil || len(ps) != 1 {
+		t.Errorf("limit 1: %d papers, %v", len(ps), err)
+	}
+	if _, err := s.WindowPapers(ctx, "June", "2026-06-12", 1); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a bad day: %v, want ErrInvalid", err)
+	}
+	if d, err := s.NewestDay(ctx); err != nil || d != "2026-06-20" {
+		t.Errorf("NewestDay = %q, %v; want the feed's 2026-06-20", d, err)
+	}
+}
