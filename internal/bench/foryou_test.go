@@ -24,8 +24,8 @@ import (
 // of harvested papers (about 6,600) and the feed's entries of those days.
 var forYouClock = time.Date(2026, 7, 1, 18, 0, 0, 0, time.UTC)
 
-// reader makes an account with a session and returns it and the cookie.
-func reader(b *testing.B, st store.Store, name string) (store.Account, *http.Cookie) {
+// signedInReader makes an account with a session and returns it and the cookie.
+func signedInReader(b *testing.B, st store.Store, name string) (store.Account, *http.Cookie) {
 	ctx := context.Background()
 	a, err := st.CreateAccount(ctx, store.Account{User: store.User{Username: name}, Email: name + "@example.org"})
 	if err != nil {
@@ -97,7 +97,7 @@ func BenchmarkForYou(b *testing.B) {
 	svc := apiSearchService(b, st, true)
 	h := newHandler(b, st, web.Options{Search: svc, Now: func() time.Time { return forYouClock }, PageCacheBytes: -1})
 
-	a, cookie := reader(b, st, "foryoureader")
+	a, cookie := signedInReader(b, st, "foryoureader")
 	var signals []store.Signal
 	topics := []string{"reinforcement learning from human feedback", "gaussian splatting", "speech recognition"}
 	var liked []paper.ID
@@ -157,7 +157,7 @@ func BenchmarkForYou(b *testing.B) {
 	b.StopTimer()
 
 	// A new reader: two categories and three seed papers.
-	c, cookie2 := reader(b, st, "foryounew")
+	c, cookie2 := signedInReader(b, st, "foryounew")
 	seeds := []store.Signal{{Kind: store.SignalSeedCategory, Subject: "cs.CL"}, {Kind: store.SignalSeedCategory, Subject: "cs.SD"}}
 	for _, id := range topicPapers(b, svc, "text to speech synthesis", 3) {
 		seeds = append(seeds, store.Signal{Kind: store.SignalSeedPaper, Paper: id})
