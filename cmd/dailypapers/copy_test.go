@@ -162,6 +162,9 @@ func buildSite(t *testing.T) site {
 	must(err)
 	must(st.Follow(ctx, store.Follow{UserID: s.bob.ID, Kind: store.FollowAuthor, Target: "ada lovelace", Label: "Ada Lovelace", CreatedAt: now}, 0))
 	must(st.MarkRead(ctx, s.bob.ID, catPaper.ID, true, now))
+	// For-you signals, of a paper and of a topic.
+	must(st.AddSignal(ctx, s.bob.ID, store.Signal{Kind: store.SignalMoreLikeThis, Paper: s.papers[0], At: now},
+		store.Signal{Kind: store.SignalSeedCategory, Subject: "cs.CL", At: now}))
 	must(st.HidePaper(ctx, s.papers[2], true))
 	return s
 }
