@@ -102,12 +102,13 @@ func TestLeaseReleasedOnStop(t *testing.T) {
 	ran := make(chan struct{}, 1)
 	done := make(chan error)
 	go func() {
-		done <- whileLeading(ctx, a, func(ctx context.Context) error {
+		err := whileLeading(ctx, a, func(ctx context.Context) error {
 			ran <- struct{}{}
 			<-ctx.Done() // a job that runs until the process stops
 			return nil
 		})
-		a.release()
+		a.release() // as serve does on its way out, before the test looks
+		done <- err
 	}()
 	<-ran
 	time.Sleep(3 * every) // renewed meanwhile
