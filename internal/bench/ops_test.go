@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,36 +33,8 @@ func loopbackRate(b *testing.B, h http.Handler, paths []string, d time.Duration)
 	const conns = 16
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
 	defer client.CloseIdleConnections()
-	var done, failed atomic.Int64
 	cpu0 := processCPU()
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for c := range conns {
-		wg.Add(1)
-		go func(seed uint64) {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(seed, 7))
-			for time.Now().Before(deadline) {
-				resp, err := client.Get(base + paths[rng.IntN(len(paths))])
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					failed.Add(1)
-					continue
-				}
-				done.Add(1)
-			}
-		}(uint64(c))
-	}
-	wg.Wait()
-	if failed.Load() > 0 {
-		b.Fatalf("%d requests failed", failed.Load())
-	}
-	n := done.Load()
+	n := getUntil(b, client, base, paths, conns, time.Now().Add(d))
 	return float64(n) / d.Seconds(), (processCPU() - cpu0) / time.Duration(max(n, 1))
 }
 
