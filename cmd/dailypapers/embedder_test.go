@@ -84,7 +84,11 @@ func TestTrainEmbeddingsCommand(t *testing.T) {
 	topics := []string{"graph neural networks for molecules", "speech recognition with transformers", "robot grasping from images"}
 	for i := range 400 {
 		topic := topics[i%len(topics)]
-		lines = append(lines, fmt.Sprintf(`{"arxiv_id": "2501.%05d", "title": "On %s, part %d", "abstract": "We study %s. Results on case %d improve. The method is simple."}`, i, topic, i, topic, i))
+		cat := "cs.CV"
+		if i%5 == 0 {
+			cat = "cs.IT"
+		}
+		lines = append(lines, fmt.Sprintf(`{"arxiv_id": "2501.%05d", "title": "On %s, part %d", "abstract": "We study %s. Results on case %d improve. The method is simple.", "primary_category": %q}`, i, topic, i, topic, i, cat))
 	}
 	papers := filepath.Join(dir, "papers.jsonl")
 	if err := os.WriteFile(papers, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
@@ -111,6 +115,20 @@ func TestTrainEmbeddingsCommand(t *testing.T) {
 	}
 	if emb.Name() != "tiny" || emb.Dim() != 16 {
 		t.Errorf("served %s of %d dimensions, want tiny of 16", emb.Name(), emb.Dim())
+	}
+	// --fields holds out the papers of other fields too.
+	stdout, _, err = runCmd(t, "train-embeddings", "--out", filepath.Join(dir, "cv.dpse"), "--fields", "cs.CV, eess", "--dim", "16", "--prefixes", "8", "--keep", "16",
+		"--batch", "64", "--epochs", "1", "--words", "200", "--pieces", "20", "--warm-start=false", papers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 400 {
+		if i%5 == 0 && !static.HeldOut(fmt.Sprintf("2501.%05d", i), 10) {
+			held++
+		}
+	}
+	if want := fmt.Sprintf("%d papers to train on (%d records held out)", 400-held, held); !strings.Contains(stdout, want) {
+		t.Errorf("--fields: output %q, want %q", stdout, want)
 	}
 	if _, _, err := runCmd(t, "train-embeddings", "--out", filepath.Join(dir, "x.dpse"), filepath.Join(dir, "missing.jsonl")); err == nil || !strings.Contains(err.Error(), "missing.jsonl") {
 		t.Errorf("a missing file: %v, want an error naming it", err)

@@ -24,6 +24,7 @@ import (
 // trainFlags are train-embeddings' own flags.
 type trainFlags struct {
 	out, pairs, prefixes string
+	fields               string
 	holdout, limit       int
 	warm                 bool
 	opt                  static.Options
@@ -52,6 +53,7 @@ The built-in model was made with
 		o := &f.opt
 		fs.StringVar(&f.out, "out", "", "asset file to write")
 		fs.IntVar(&f.holdout, "holdout", 10, "leave out one paper in every N for development (0: none)")
+		fs.StringVar(&f.fields, "fields", "", "train only on papers of these primary categories or archives, comma-separated (cs.CV,cs.CL or cs): the others are held out, for a development collection out of the training's field (scripts/arxiv-dev-collection.py --outside)")
 		fs.IntVar(&f.limit, "limit", 0, "train on the first N papers only (0: all), for short trials")
 		fs.StringVar(&o.Name, "name", o.Name, "the model's name, under which vectors are stored")
 		fs.IntVar(&o.Dim, "dim", o.Dim, "dimensions trained")
@@ -72,6 +74,17 @@ The built-in model was made with
 			return runTrain(ctx, f, args, stdout, stderr)
 		}
 	},
+}
+
+// splitList is a comma-separated flag's items, trimmed, without empty ones.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func joinInts(xs []int) string {
@@ -114,6 +127,19 @@ func runTrain(ctx context.Context, f trainFlags, args []string, stdout, stderr i
 		}
 	}
 	recs = static.Merge(recs)
+	if fields := splitList(f.fields); len(fields) > 0 {
+		// After Merge: the hosted feed's records learn their category
+		// from the listing's record of the same paper.
+		kept := recs[:0]
+		for _, r := range recs {
+			if static.OutsideFields(r.Category, fields) {
+				held++
+				continue
+			}
+			kept = append(kept, r)
+		}
+		recs = kept
+	}
 	if f.limit > 0 && len(recs) > f.limit {
 		recs = recs[:f.limit]
 	}

@@ -17,6 +17,9 @@ type Record struct {
 	// Summary is the hosted feed's one-sentence summary (ai_summary), when
 	// the record comes from it: a query in other words than the abstract's.
 	Summary string `json:"ai_summary"`
+	// Category is the arXiv listing's primary category ("cs.CV"); the
+	// hosted feed's records have none.
+	Category string `json:"primary_category"`
 }
 
 // ReadRecords calls fn with each record of a JSONL file of papers (the
@@ -73,8 +76,32 @@ func Merge(recs []Record) []Record {
 		if o.Summary == "" {
 			o.Summary = r.Summary
 		}
+		if o.Category == "" {
+			o.Category = r.Category
+		}
 	}
 	return out
+}
+
+// OutsideFields reports whether a paper of this primary category lies
+// outside fields, a list of categories ("cs.CV") and archives ("cs"):
+// training on some fields only and developing on the others shows what
+// the vectors are worth on papers of a field they never saw, as the
+// evaluation collections are. A paper without a category (the hosted
+// feed's, when the listing lacks it) is taken to be inside; no fields
+// put nothing outside. scripts/arxiv-dev-collection.py --outside applies
+// the same rule.
+func OutsideFields(category string, fields []string) bool {
+	if len(fields) == 0 || category == "" {
+		return false
+	}
+	archive, _, _ := strings.Cut(category, ".")
+	for _, f := range fields {
+		if f == category || f == archive {
+			return false
+		}
+	}
+	return true
 }
 
 // sentences splits an abstract after '.', '?' or '!' followed by white

@@ -258,7 +258,7 @@ func TestReadRecordsAndMerge(t *testing.T) {
 	in := `{"arxiv_id": "2501.00001", "title": "A", "abstract": "Text a."}
 
 {"arxiv_id": "2501.00002", "title": "B", "abstract": "  "}
-{"arxiv_id": "2501.00001", "title": "A again", "abstract": "Text a.", "ai_summary": "Sum a."}
+{"arxiv_id": "2501.00001", "title": "A again", "abstract": "Text a.", "ai_summary": "Sum a.", "primary_category": "cs.IT"}
 {"feed_date": "2025-01-02", "arxiv_id": "2501.00003", "title": "C", "abstract": "Text c.", "ai_summary": null}
 `
 	var recs []Record
@@ -267,7 +267,7 @@ func TestReadRecordsAndMerge(t *testing.T) {
 	}
 	got := Merge(recs)
 	want := []Record{
-		{ID: "2501.00001", Title: "A", Abstract: "Text a.", Summary: "Sum a."},
+		{ID: "2501.00001", Title: "A", Abstract: "Text a.", Summary: "Sum a.", Category: "cs.IT"},
 		{ID: "2501.00003", Title: "C", Abstract: "Text c."},
 	}
 	if !slices.Equal(got, want) {
@@ -276,6 +276,28 @@ func TestReadRecordsAndMerge(t *testing.T) {
 	err := ReadRecords(strings.NewReader("{\"arxiv_id\": \"x\", \"abstract\": \"y\"}\n[1,2]\n"), func(Record) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("a line that is not an object: %v, want an error naming line 2", err)
+	}
+}
+
+func TestOutsideFields(t *testing.T) {
+	fields := []string{"cs.CV", "cs.CL", "eess"}
+	for _, tc := range []struct {
+		category string
+		fields   []string
+		want     bool
+	}{
+		{"cs.CV", fields, false},
+		{"cs.CL", fields, false},
+		{"eess.IV", fields, false}, // the archive names all its categories
+		{"cs.IT", fields, true},
+		{"cs.CVX", fields, true}, // a category, not a prefix
+		{"math.OC", fields, true},
+		{"", fields, false},   // the hosted feed's records: inside
+		{"cs.IT", nil, false}, // no fields: nothing outside
+	} {
+		if got := OutsideFields(tc.category, tc.fields); got != tc.want {
+			t.Errorf("OutsideFields(%q, %q) = %v, want %v", tc.category, tc.fields, got, tc.want)
+		}
 	}
 }
 
