@@ -18,7 +18,7 @@ every 56th title a query); the archive is evaluation data since the
 built-in embedding is trained here, so use that only to reproduce old
 figures.
 
-usage: scripts/arxiv-dev-collection.py [--archive] [--sentences] [SHARED_DATA_DIR] OUT_DIR
+usage: scripts/arxiv-dev-collection.py [--archive] [--sentences] [--outside FIELDS] [SHARED_DATA_DIR] OUT_DIR
 """
 import json, lzma, os, random, re, sys, zlib
 
@@ -30,6 +30,13 @@ def main():
     archive = "--archive" in args
     by_sentence = "--sentences" in args
     args = [a for a in args if a not in ("--archive", "--sentences")]
+    outside = None
+    if "--outside" in args:
+        i = args.index("--outside")
+        if i + 1 >= len(args):
+            print(__doc__.strip()); sys.exit(2)
+        outside = [f.strip() for f in args[i + 1].split(",") if f.strip()]
+        del args[i:i + 2]
     rng = random.Random(1)
     if len(args) not in (1, 2) or args[0] in ("-h", "--help"):
         print(__doc__.strip()); sys.exit(2)
@@ -40,6 +47,13 @@ def main():
         src = os.path.join(data, "arxiv-archive-2015-2019.jsonl.xz")
         keep = lambda i, r: i % 5 == 0
         every = 56
+    elif outside:
+        src = os.path.join(data, "arxiv-daily-2025-2026.jsonl.xz")
+        # As static.OutsideFields: a category, or its archive, named.
+        def keep(i, r):
+            cat = r.get("primary_category") or ""
+            return cat != "" and cat not in outside and cat.split(".")[0] not in outside
+        every = 4
     else:
         src = os.path.join(data, "arxiv-daily-2025-2026.jsonl.xz")
         keep = lambda i, r: zlib.crc32(r["arxiv_id"].encode()) % 10 == 0
