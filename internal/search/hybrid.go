@@ -49,8 +49,7 @@ const SemanticWeight = 0.1
 
 // HybridWeighter is an embedder that names the semantic share of hybrid
 // ranking its vectors are worth: a stronger model deserves more than
-// SemanticWeight (package static's built-in model names 0.6, which
-// AgreementFuser scales for each query).
+// SemanticWeight (package static's built-in model names 0.3).
 type HybridWeighter interface {
 	HybridWeight() float32
 }
@@ -59,7 +58,8 @@ type HybridWeighter interface {
 // is scaled, query by query, by how much its ranking agrees with the
 // words' (agreeFloor + (1−agreeFloor)·agreement): vectors trained on one
 // field's papers rank another field's texts poorly, and there the two
-// rankings part.
+// rankings part. The built-in model no longer asks for it (a fixed share
+// did better out of its field); eval --fusion agreement still measures it.
 type AgreementFuser interface {
 	HybridAgreement() bool
 }

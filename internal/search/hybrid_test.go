@@ -690,6 +690,11 @@ func TestSciFactModes(t *testing.T) {
 	}
 }
 
+// agreeing is an embedder that asks for agreement fusion.
+type agreeing struct{ embed.Embedder }
+
+func (agreeing) HybridAgreement() bool { return true }
+
 // Hybrid ranking gives an embedder the semantic share it names: the
 // built-in model names its own, the GloVe vectors and servers get
 // SemanticWeight; lexical and semantic ranking are 0 and 1 whatever the
@@ -721,7 +726,9 @@ func TestModeWeightFor(t *testing.T) {
 		emb  embed.Embedder
 		want bool
 	}{
-		{Hybrid, st, true},
+		{Hybrid, st, false}, // a fixed share did better out of its field
+		{Hybrid, agreeing{st}, true},
+		{Semantic, agreeing{st}, false},
 		{Hybrid, glove, false},
 		{Hybrid, nil, false},
 		{Semantic, st, false},
