@@ -4,15 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ulikunitz/xz"
 )
 
 // synthetic makes n papers on a handful of topics: each topic has words of
@@ -298,6 +304,61 @@ func TestOutsideFields(t *testing.T) {
 		if got := OutsideFields(tc.category, tc.fields); got != tc.want {
 			t.Errorf("OutsideFields(%q, %q) = %v, want %v", tc.category, tc.fields, got, tc.want)
 		}
+	}
+}
+
+// scripts/arxiv-dev-collection.py --outside puts in its collection the
+// papers that train-embeddings --fields holds out, and no other: a paper
+// of a trained field in it would flatter the vectors out of their field.
+func TestDevCollectionOutsideAgrees(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	data, out := t.TempDir(), t.TempDir()
+	cats := []string{"cs.CV", "cs.CL", "cs.IT", "eess.IV", "math.OC", "cs.CVX", "", "q-bio.NC"}
+	var buf bytes.Buffer
+	zw, err := xz.NewWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 80 {
+		line, _ := json.Marshal(map[string]string{"arxiv_id": fmt.Sprintf("2501.%05d", i), "title": fmt.Sprintf("Paper %d", i),
+			"abstract": "We study it. It works.", "primary_category": cats[i%len(cats)]})
+		zw.Write(append(line, '\n'))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "arxiv-daily-2025-2026.jsonl.xz"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fields := []string{"cs.CV", "cs.CL", "eess"}
+	cmd := exec.Command(py, filepath.Join("..", "..", "..", "scripts", "arxiv-dev-collection.py"), "--outside", strings.Join(fields, ","), data, out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, msg)
+	}
+	corpus, err := os.ReadFile(filepath.Join(out, "corpus.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	for _, line := range strings.Split(strings.TrimSpace(string(corpus)), "\n") {
+		var d struct {
+			ID string `json:"_id"`
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strings.TrimPrefix(d.ID, "d"))
+	}
+	for i := range 80 {
+		if OutsideFields(cats[i%len(cats)], fields) {
+			want = append(want, fmt.Sprintf("2501.%05d", i))
+		}
+	}
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("the collection holds %q, want the papers OutsideFields holds out: %q", got, want)
 	}
 }
 
