@@ -39,8 +39,8 @@ var _ embed.Embedder = (*Model)(nil)
 // own fields, and two of the fields a variant trained without them never
 // saw (where the vectors trail the words as they do on other corpora).
 // 0.3 is, of the fusions tried, the one that keeps most of the in-field
-// gain of the first weight, 0.5, while never ranking worse than the words
-// out of field, where 0.5, 0.4 and the agreement-scaled 0.6 did
+// gain of the first weight, 0.5, while not ranking below the words, on
+// average, out of field, where 0.5, 0.4 and the agreement-scaled 0.6 did
 // (BENCHMARKS.md, "Fusion chosen out of the training's field"). The
 // evaluation collections were only measured.
 const HybridWeight = 0.3
@@ -50,12 +50,12 @@ const HybridWeight = 0.3
 // another, but is given this one.
 func (m *Model) HybridWeight() float32 { return HybridWeight }
 
-// HybridAgreement is false: scaling the share by how much the two
-// rankings agree for the query (search.AgreementFuser) did not keep
-// hybrid at or above the words out of the training's field at any share
-// that kept the in-field gain better than a fixed 0.3 does; a title and
-// its abstract share few of their top tens even in field, so agreement
-// does not tell a field the vectors know from one they do not.
+// HybridAgreement is false: of the shares scaled by how much the two
+// rankings agree for the query (search.AgreementFuser) that kept hybrid
+// at or above the words out of the training's field, none kept as much
+// of the in-field gain as a fixed 0.3 (BENCHMARKS.md). A title and its
+// abstract share few of their top tens even in field, so agreement does
+// not tell a field the vectors know from one they do not.
 func (m *Model) HybridAgreement() bool { return false }
 
 // Name identifies the model (stored vectors of another name are never
