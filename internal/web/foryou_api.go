@@ -98,6 +98,7 @@ func (s *Server) recommendations(ctx context.Context, a store.Account, days, off
 		case res.Preparing:
 			note = "Your ranking is being prepared: these are the trending papers meanwhile."
 		}
+		res.Total = len(page.Items) // trending's, not the window's
 		from := min(offset, len(page.Items))
 		return page.Items[from:min(from+limit, len(page.Items))], res, note, nil
 	}
