@@ -362,3 +362,204 @@ func TestCollectionTools(t *testing.T) {
 	}
 	callFails(t, httpClient(t, s.Handler(), cy), "create_collection", map[string]any{"title": "One more"}, fmt.Sprintf("You have %d collections", library.MaxCollections))
 }
+
+// TestFollowTools follows an author, a category, a person and a public
+// collection through the tools, reads following_papers, and sees the
+// follows on /following.
+func TestFollowTools(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.site(t, nil)
+	srv := libraryServer(t, s)
+	top, err := f.st.Paper(ctx, topPaper)
+	if err != nil || len(top.Authors) == 0 {
+		t.Fatalf("the top paper: %v", err)
+	}
+	author := top.Authors[0].Name
+	adaToken, boToken := f.token(t, "ada"), f.token(t, "bo")
+	bo := httpClient(t, s.Handler(), boToken)
+	var pub, priv mcp.CollectionOutput
+	if text, isErr := call(t, bo, "create_collection", map[string]any{"title": "Bo's picks"}, &pub); isErr {
+		t.Fatal(text)
+	}
+	if text, isErr := call(t, bo, "create_collection", map[string]any{"title": "Bo's drafts", "private": true}, &priv); isErr {
+		t.Fatal(text)
+	}
+	for _, name := range []string{"stdio", "http"} {
+		t.Run(name, func(t *testing.T) {
+			ada := httpClient(t, s.Handler(), adaToken)
+			if name == "stdio" {
+				ada = stdioClient(t, s, adaToken)
+			}
+			var out mcp.FollowOutput
+			for _, tc := range []struct{ kind, target, wantTarget string }{
+				{"author", "  " + author + " ", author},
+				{"category", "cs.CL", "cs.CL"},
+				{"person", "BO", "bo"},
+				{"collection", base + "/collections/" + pub.Collection.Slug, pub.Collection.Slug},
+			} {
+				text, isErr := call(t, ada, "follow", map[string]any{"kind": tc.kind, "target": tc.target}, &out)
+				if isErr || !out.Following || out.Kind != tc.kind || out.Target != tc.wantTarget || out.URL == "" {
+					t.Errorf("follow %s %q: %+v\n%s", tc.kind, tc.target, out, text)
+				}
+			}
+			var fp mcp.FollowingOutput
+			text, isErr := call(t, ada, "following_papers", nil, &fp)
+			if isErr || len(fp.Follows) != 4 || !slices.ContainsFunc(fp.Papers, func(p mcp.FollowingPaper) bool { return p.ID == topPaper }) {
+				t.Fatalf("following_papers: %d follows, %d papers\n%s", len(fp.Follows), len(fp.Papers), text)
+			}
+			if !strings.Contains(text, "author "+author) || !strings.Contains(text, `collection Bo's picks (target "`+pub.Collection.Slug+`")`) {
+				t.Errorf("following_papers' text:\n%s", text)
+			}
+			// Paged by the cursor it gives.
+			var p1, p2 mcp.FollowingOutput
+			if text, isErr := call(t, ada, "following_papers", map[string]any{"limit": 1}, &p1); isErr || len(p1.Papers) != 1 || p1.Next == "" {
+				t.Fatalf("a page of one: %+v\n%s", p1, text)
+			}
+			if text, isErr := call(t, ada, "following_papers", map[string]any{"limit": 1, "after": p1.Next}, &p2); isErr || len(p2.Papers) != 1 || p2.Papers[0].ID == p1.Papers[0].ID || p2.Papers[0].ID != fp.Papers[1].ID {
+				t.Errorf("the next page: %+v after %+v\n%s", p2.Papers, p1.Papers, text)
+			}
+			// The follows are the Follow button's: /following shows them.
+			page := f.signIn(t, srv.URL, "ada")
+			if code, body := page.get("/following", ""); code != http.StatusOK || !strings.Contains(body, author) || !strings.Contains(body, "/papers/"+topPaper) {
+				t.Errorf("/following: %d, without %s or its paper", code, author)
+			}
+
+			callFails(t, ada, "follow", map[string]any{"kind": "planet", "target": "Mars"}, "kind")
+			callFails(t, ada, "follow", map[string]any{"kind": "category", "target": "not a category"}, "not an arXiv category")
+			callFails(t, ada, "follow", map[string]any{"kind": "author", "target": "  "}, "needs a name")
+			callFails(t, ada, "follow", map[string]any{"kind": "person", "target": "nobody-here"}, `There is no one called "nobody-here"`)
+			callFails(t, ada, "follow", map[string]any{"kind": "person", "target": "ada"}, "You cannot follow yourself")
+			callFails(t, ada, "follow", map[string]any{"kind": "collection", "target": priv.Collection.Slug}, "There is no collection at this address.")
+			callFails(t, bo, "follow", map[string]any{"kind": "collection", "target": pub.Collection.Slug}, "That collection is yours")
+			callFails(t, ada, "following_papers", map[string]any{"after": "not-a-cursor"}, "after must be the next cursor")
+			callFails(t, ada, "following_papers", map[string]any{"limit": 1000}, "limit")
+
+			// Unfollowing by the targets following_papers gives.
+			for _, fl := range fp.Follows {
+				if text, isErr := call(t, ada, "unfollow", map[string]any{"kind": fl.Kind, "target": fl.Target}, &out); isErr || out.Following {
+					t.Errorf("unfollow %+v: %+v\n%s", fl, out, text)
+				}
+			}
+			if text, isErr := call(t, ada, "following_papers", nil, &fp); isErr || len(fp.Follows) != 0 || len(fp.Papers) != 0 || !strings.Contains(text, "follows nothing yet") {
+				t.Errorf("after unfollowing all: %+v\n%s", fp, text)
+			}
+			if _, body := page.get("/following", ""); strings.Contains(body, "/papers/"+topPaper) {
+				t.Error("/following still lists the author's paper")
+			}
+		})
+	}
+}
+
+// TestCitePaper: cite_paper gives the files /papers/{id}.bib, .ris and
+// .json serve, byte for byte.
+func TestCitePaper(t *testing.T) {
+	f := newFixture(t)
+	s := f.site(t, nil)
+	srv := libraryServer(t, s)
+	page := &browser{t: t, base: srv.URL, c: http.DefaultClient}
+	for name, cs := range transports(t, s, "") {
+		t.Run(name, func(t *testing.T) {
+			for format, ext := range map[string]string{"": ".bib", "bibtex": ".bib", "ris": ".ris", "csl-json": ".json"} {
+				var out mcp.CiteOutput
+				args := map[string]any{"id": "arXiv:" + topPaper}
+				if format != "" {
+					args["format"] = format
+				}
+				text, isErr := call(t, cs, "cite_paper", args, &out)
+				_, want := page.get("/papers/"+topPaper+ext, "")
+				if isErr || out.Citation != want || text != want || out.ID != topPaper || out.URL != base+"/papers/"+topPaper+ext {
+					t.Errorf("cite_paper %q: %+v\nwant %s", format, out, want)
+				}
+			}
+			callFails(t, cs, "cite_paper", map[string]any{"id": topPaper, "format": "mla"}, "format")
+			callFails(t, cs, "cite_paper", map[string]any{"id": "2601.99999"}, "not in this catalogue")
+			callFails(t, cs, "cite_paper", map[string]any{"id": "nonsense"}, "is not an arXiv id")
+		})
+	}
+}
+
+// forYouClock is a time the demo feed is fresh: its last day is in every
+// For-you window.
+var forYouClock = time.Date(2026, 8, 22, 9, 0, 0, 0, time.UTC)
+
+// TestForYouTool: a reader with no signals gets trending and is told so;
+// an upvote through the tools makes the ranking personal, with reasons;
+// pausing gives trending again; a disabled account's token is refused.
+func TestForYouTool(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s, err := web.New(f.st, web.Options{Search: f.svc, Now: func() time.Time { return forYouClock }, BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	for _, name := range []string{"stdio", "http"} {
+		t.Run(name, func(t *testing.T) {
+			reader := "ada_" + name
+			token := f.token(t, reader)
+			cs := httpClient(t, s.Handler(), token)
+			if name == "stdio" {
+				cs = stdioClient(t, s, token)
+			}
+			var out mcp.ForYouOutput
+			text, isErr := call(t, cs, "for_you", map[string]any{"limit": 5}, &out)
+			if isErr || out.Personal || !strings.Contains(out.Note, "No signals yet") || len(out.Papers) != 5 || out.Papers[0].Reason != "trending" || out.Days != 7 {
+				t.Fatalf("cold for_you: %+v\n%s", out, text)
+			}
+			if !strings.HasPrefix(text, out.Note) || !strings.Contains(text, "Why: trending") {
+				t.Errorf("cold text:\n%s", text)
+			}
+			var page mcp.ForYouOutput
+			if text, isErr := call(t, cs, "for_you", map[string]any{"limit": 2, "offset": 3}, &page); isErr || len(page.Papers) != 2 || page.Papers[0].ID != out.Papers[3].ID || page.Total != out.Total {
+				t.Errorf("cold page at 3: %+v\n%s", page, text)
+			}
+
+			// A signal through the tools; the model is trained in the
+			// background, as a reader who reloads finds it.
+			if text, isErr := call(t, cs, "upvote_paper", map[string]any{"id": topPaper}, nil); isErr {
+				t.Fatal(text)
+			}
+			deadline := time.Now().Add(time.Minute)
+			for {
+				out = mcp.ForYouOutput{}
+				text, isErr = call(t, cs, "for_you", map[string]any{"days": 30, "limit": 10}, &out)
+				if isErr || out.Personal || time.Now().After(deadline) {
+					break
+				}
+				if !strings.Contains(out.Note, "being prepared") {
+					t.Errorf("while training: note %q", out.Note)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if isErr || !out.Personal || out.Note != "" || out.Days != 30 || len(out.Papers) == 0 || out.Total < len(out.Papers) {
+				t.Fatalf("personal for_you: %+v\n%s", out, text)
+			}
+			if slices.ContainsFunc(out.Papers, func(p mcp.RecommendedPaper) bool { return p.ID == topPaper || p.Reason == "" }) {
+				t.Errorf("the upvoted paper is recommended back, or a paper has no reason: %+v", out.Papers)
+			}
+			if text, isErr := call(t, cs, "for_you", map[string]any{"days": 30, "limit": 3, "offset": 2}, &page); isErr || len(page.Papers) == 0 || page.Papers[0].ID != out.Papers[2].ID {
+				t.Errorf("personal page at 2: %+v\n%s", page.Papers, text)
+			}
+
+			a, err := f.st.AccountByEmail(ctx, reader+"@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.st.SetReaderPaused(ctx, a.ID, true); err != nil {
+				t.Fatal(err)
+			}
+			out = mcp.ForYouOutput{}
+			if text, isErr := call(t, cs, "for_you", nil, &out); isErr || out.Personal || !strings.Contains(out.Note, "paused") {
+				t.Errorf("paused: %+v\n%s", out, text)
+			}
+			callFails(t, cs, "for_you", map[string]any{"days": 2}, "days")
+			callFails(t, cs, "for_you", map[string]any{"limit": 1000}, "limit")
+			callFails(t, cs, "for_you", map[string]any{"offset": -3}, "offset")
+			if err := f.st.SetDisabled(ctx, a.ID, forYouClock); err != nil {
+				t.Fatal(err)
+			}
+			callFails(t, cs, "for_you", nil, "its account is disabled")
+		})
+	}
+}
