@@ -563,3 +563,41 @@ func TestForYouTool(t *testing.T) {
 		})
 	}
 }
+
+// TestUnfollowCollectionTurnedPrivate: a collection its owner made
+// private no longer feeds its followers, and they can still stop
+// following it, by the name following_papers gives.
+func TestUnfollowCollectionTurnedPrivate(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.site(t, nil)
+	ada, bo := httpClient(t, s.Handler(), f.token(t, "ada")), httpClient(t, s.Handler(), f.token(t, "bo"))
+	var made mcp.CollectionOutput
+	if text, isErr := call(t, bo, "create_collection", map[string]any{"title": "Picks"}, &made); isErr {
+		t.Fatal(text)
+	}
+	if text, isErr := call(t, ada, "follow", map[string]any{"kind": "collection", "target": made.Collection.Slug}, nil); isErr {
+		t.Fatal(text)
+	}
+	c, err := f.st.Collections(ctx, store.CollectionQuery{Limit: 1})
+	if err != nil || len(c) != 1 {
+		t.Fatalf("collections: %v %v", c, err)
+	}
+	c[0].Private = true
+	if _, err := f.st.UpdateCollection(ctx, c[0]); err != nil {
+		t.Fatal(err)
+	}
+	var fp mcp.FollowingOutput
+	if text, isErr := call(t, ada, "following_papers", nil, &fp); isErr || len(fp.Follows) != 1 {
+		t.Fatalf("following_papers: %+v\n%s", fp, text)
+	}
+	target := fp.Follows[0].Target
+	if text, isErr := call(t, ada, "unfollow", map[string]any{"kind": "collection", "target": target}, nil); isErr {
+		t.Errorf("unfollowing a collection turned private: %s", text)
+	}
+	if text, isErr := call(t, ada, "following_papers", nil, &fp); isErr || len(fp.Follows) != 0 {
+		t.Errorf("still following: %+v\n%s", fp.Follows, text)
+	}
+	// Following it again is refused, as the Follow button refuses it.
+	callFails(t, ada, "follow", map[string]any{"kind": "collection", "target": target}, "There is no collection at this address.")
+}

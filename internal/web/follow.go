@@ -63,10 +63,15 @@ func (s *Server) followPost(w http.ResponseWriter, r *http.Request) error {
 // ends it when following is false, and returns the target as the store
 // keeps it. One may not follow oneself, an unknown account, a private
 // collection or one's own; follows are bounded by library.MaxFollows.
+// Ending a follow asks none of that: a collection turned private, or an
+// account gone, can still be unfollowed.
 func (s *Server) setFollow(ctx context.Context, a *store.Account, kind store.FollowKind, raw string, following bool) (string, error) {
 	target, err := library.FollowTarget(kind, raw)
 	if err != nil {
 		return "", badRequest(upperFirst(err.Error()) + ".")
+	}
+	if !following {
+		return target, s.store.Unfollow(ctx, a.ID, kind, target)
 	}
 	var collection store.Collection // the collection followed, for its title
 	switch kind {
@@ -94,18 +99,14 @@ func (s *Server) setFollow(ctx context.Context, a *store.Account, kind store.Fol
 			return "", badRequest("That collection is yours: it is on your profile already.")
 		}
 	}
-	if following {
-		label := ""
-		switch kind {
-		case store.FollowAuthor:
-			label = strings.TrimSpace(raw)
-		case store.FollowCollection:
-			label = collection.Title
-		}
-		err = s.store.Follow(ctx, store.Follow{UserID: a.ID, Kind: kind, Target: target, Label: label, CreatedAt: s.now()}, library.MaxFollows)
-	} else {
-		err = s.store.Unfollow(ctx, a.ID, kind, target)
+	label := ""
+	switch kind {
+	case store.FollowAuthor:
+		label = strings.TrimSpace(raw)
+	case store.FollowCollection:
+		label = collection.Title
 	}
+	err = s.store.Follow(ctx, store.Follow{UserID: a.ID, Kind: kind, Target: target, Label: label, CreatedAt: s.now()}, library.MaxFollows)
 	if errors.Is(err, store.ErrLimit) {
 		return "", &httpError{status: http.StatusTooManyRequests,
 			msg: "You follow " + strconv.Itoa(library.MaxFollows) + " things already, as many as one may. Unfollow some first (see /following)."}

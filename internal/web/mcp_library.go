@@ -180,6 +180,20 @@ func (m mcpSite) Follow(ctx context.Context, a *store.Account, kind, target stri
 		}
 		raw = strconv.FormatInt(u.ID, 10)
 	case store.FollowCollection:
+		if !following {
+			// By its id alone: one turned private since can still be
+			// unfollowed, by the name following_papers gave.
+			_, slug, err := m.collectionRef(target)
+			if err != nil {
+				return mcp.Followed{}, err
+			}
+			id, ok := library.ParsePath(slug)
+			if !ok {
+				return mcp.Followed{}, mcpError(notFound("There is no collection at this address."))
+			}
+			raw = strconv.FormatInt(id, 10)
+			break
+		}
 		c, err := m.collection(ctx, a, target, false)
 		if err != nil {
 			return mcp.Followed{}, err
@@ -226,6 +240,12 @@ func (m mcpSite) followed(ctx context.Context, f store.Follow) (mcp.Followed, er
 		}
 		if err != nil {
 			return out, err
+		}
+		if c.Private {
+			// Turned private since: named as it was when followed, to
+			// unfollow, and nothing of it now.
+			out.Target = c.Owner.Username + "/" + library.Path(f.Label, id)
+			break
 		}
 		out.Target, out.Label, out.URL = collectionSlug(c), c.Title, m.s.baseURL+collectionPath(c)
 	}
