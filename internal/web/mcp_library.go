@@ -136,21 +136,17 @@ func (m mcpSite) RemoveFromCollection(ctx context.Context, a *store.Account, ref
 	if err != nil {
 		return c, mcpError(err)
 	}
-	// The API takes an item's id; an agent knows the paper's.
-	items, err := m.s.store.CollectionItems(ctx, c.ID, store.ItemQuery{Limit: library.MaxItems})
+	// The API takes an item's id; an agent knows the paper's. Found by
+	// its key, not among the collection's items: reading 2,000 of them
+	// cost 125 ms of CPU on the benchmark database (BenchmarkMCPLibraryCPU).
+	it, err := m.s.store.CollectionItemOf(ctx, c.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, &mcp.Refusal{Message: fmt.Sprintf("Paper %s is not in the collection %q.", id, c.Title)}
+	}
 	if err != nil {
 		return c, err
 	}
-	var item int64
-	for i := range items {
-		if items[i].Paper.ID == id {
-			item = items[i].ID
-		}
-	}
-	if item == 0 {
-		return c, &mcp.Refusal{Message: fmt.Sprintf("Paper %s is not in the collection %q.", id, c.Title)}
-	}
-	if err := m.s.removeFromCollection(ctx, c, item); err != nil {
+	if err := m.s.removeFromCollection(ctx, c, it.ID); err != nil {
 		return c, mcpError(err)
 	}
 	c, err = m.s.store.Collection(ctx, c.ID)
