@@ -71,7 +71,7 @@ func init() {
 		}
 		addTool(s, &sdk.Tool{Name: "for_you", Title: "Papers for you",
 			Description: "The For-you ranking of the account of your personal API token: the last days' papers ordered by " +
-				"what the reader upvoted, asked more of and follows, each with why it is there. A reader with no signals yet " +
+				"what the reader upvoted, asked more of and picked as topics, each with why it is there. A reader with no signals yet " +
 				"(or who paused it) gets the trending papers, and the result says so. Needs a token.",
 			Annotations: readOnly("Papers for you")},
 			func(in *inputSchema) {
