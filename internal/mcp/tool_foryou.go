@@ -3,10 +3,12 @@ package mcp
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/dailypapers/dailypapers/internal/recommend"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -37,7 +39,7 @@ type Recommended struct {
 
 // ForYouInput is for_you's arguments.
 type ForYouInput struct {
-	Days   int `json:"days,omitempty" jsonschema:"the window: papers of the last 1, 3, 7 or 30 days (default 7)"`
+	Days   int `json:"days,omitempty" jsonschema:"the window: papers of the last so many days"`
 	Limit  int `json:"limit,omitempty" jsonschema:"how many papers"`
 	Offset int `json:"offset,omitempty" jsonschema:"how many to skip first, to page through the ranking"`
 }
@@ -60,9 +62,6 @@ type ForYouOutput struct {
 	Papers   []RecommendedPaper `json:"papers"`
 }
 
-// forYouWindows are the windows the For-you page offers, in days.
-var forYouWindows = []int{1, 3, 7, 30}
-
 func init() {
 	register(func(s *Server) {
 		fy, ok := s.site.(ForYou)
@@ -76,7 +75,8 @@ func init() {
 			Annotations: readOnly("Papers for you")},
 			func(in *inputSchema) {
 				p := in.prop("days")
-				for _, d := range forYouWindows {
+				p.Description += fmt.Sprintf(", one of %v (default %d)", recommend.Windows, recommend.DefaultWindow)
+				for _, d := range recommend.Windows {
 					p.Enum = append(p.Enum, d)
 				}
 				in.between("limit", 1, maxListed, 20)
@@ -91,14 +91,10 @@ func init() {
 func (s *Server) forYou(ctx context.Context, c Caller, fy ForYou, in ForYouInput) (ForYouOutput, string, error) {
 	out := ForYouOutput{Days: in.Days, Offset: in.Offset, Papers: []RecommendedPaper{}}
 	if out.Days == 0 {
-		out.Days = 7
+		out.Days = recommend.DefaultWindow
 	}
-	ok := false
-	for _, d := range forYouWindows {
-		ok = ok || d == out.Days
-	}
-	if !ok {
-		return out, "", refuse("days must be 1, 3, 7 or 30, not %d.", in.Days)
+	if !slices.Contains(recommend.Windows, out.Days) {
+		return out, "", refuse("days must be one of %v, not %d.", recommend.Windows, in.Days)
 	}
 	limit, err := pageOf(PageInput{Limit: in.Limit, Offset: in.Offset}, 20)
 	if err != nil {
