@@ -200,9 +200,10 @@ func (m mcpSite) Follow(ctx context.Context, a *store.Account, kind, target stri
 	if err != nil {
 		return mcp.Followed{}, mcpError(err)
 	}
-	label := strings.TrimSpace(target)
-	if k == store.FollowCategory {
-		label = key
+	// An author is named as given; the others by what they are now.
+	label := ""
+	if k == store.FollowAuthor {
+		label = strings.TrimSpace(target)
 	}
 	return m.followed(ctx, store.Follow{Kind: k, Target: key, Label: label})
 }
