@@ -57,7 +57,7 @@ func TestMCPCommand(t *testing.T) {
 		}
 	}()
 	tools, err := cs.ListTools(ctx, nil)
-	if err != nil || len(tools.Tools) != 8 {
+	if err != nil || len(tools.Tools) != 21 {
 		t.Fatalf("tools: %v %v", tools, err)
 	}
 	call := func(name string, args map[string]any) (string, bool) {
@@ -85,7 +85,18 @@ func TestMCPCommand(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// A reader with no signals yet is told For you is trending.
+	if text, isErr := call("for_you", map[string]any{"days": 30}); isErr || !strings.Contains(text, "No signals yet") {
+		t.Errorf("for_you: %s", text)
+	}
 	if text, isErr := call("upvote_paper", map[string]any{"id": "2608.19880"}); isErr || !strings.Contains(text, "as agent") {
 		t.Errorf("upvote_paper with the environment's token: %s", text)
+	}
+	// The reader's library, with the same token.
+	if text, isErr := call("save_paper", map[string]any{"id": "2608.19880"}); isErr {
+		t.Errorf("save_paper: %s", text)
+	}
+	if text, isErr := call("saved_papers", nil); isErr || !strings.Contains(text, "1. ") || !strings.Contains(text, "2608.19880") {
+		t.Errorf("saved_papers: %s", text)
 	}
 }

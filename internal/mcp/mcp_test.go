@@ -206,7 +206,18 @@ func call(t *testing.T, cs *sdk.ClientSession, tool string, args map[string]any,
 	return text, res.IsError
 }
 
-var wantTools = []string{"daily_papers", "get_paper", "read_paper", "search_papers", "similar_papers", "submit_paper", "trending_papers", "upvote_paper"}
+var wantTools = []string{"add_to_collection", "cite_paper", "create_collection", "daily_papers", "follow", "following_papers", "for_you",
+	"get_collection", "get_paper", "list_collections", "read_paper", "remove_from_collection", "save_paper", "saved_papers", "search_papers",
+	"similar_papers", "submit_paper", "trending_papers", "unfollow", "unsave_paper", "upvote_paper"}
+
+// tokenTools act for an account or read its own lists; writeTools change
+// something, and are the tools not marked read-only.
+var (
+	tokenTools = []string{"add_to_collection", "create_collection", "follow", "following_papers", "for_you", "remove_from_collection",
+		"save_paper", "saved_papers", "submit_paper", "unfollow", "unsave_paper", "upvote_paper"}
+	writeTools = []string{"add_to_collection", "create_collection", "follow", "remove_from_collection", "save_paper", "submit_paper",
+		"unfollow", "unsave_paper", "upvote_paper"}
+)
 
 func TestToolsAreListedWithSchemas(t *testing.T) {
 	f := newFixture(t)
@@ -222,8 +233,11 @@ func TestToolsAreListedWithSchemas(t *testing.T) {
 				if len(tool.Description) < 40 || tool.InputSchema == nil || tool.OutputSchema == nil {
 					t.Errorf("%s: description %q, input schema %v, output schema %v", tool.Name, tool.Description, tool.InputSchema != nil, tool.OutputSchema != nil)
 				}
-				if ro := tool.Annotations != nil && tool.Annotations.ReadOnlyHint; ro != !strings.Contains(tool.Description, "Needs a token") {
-					t.Errorf("%s: read-only %v, but its description says %q", tool.Name, ro, tool.Description)
+				if ro := tool.Annotations != nil && tool.Annotations.ReadOnlyHint; ro == slices.Contains(writeTools, tool.Name) {
+					t.Errorf("%s: read-only %v", tool.Name, ro)
+				}
+				if says := strings.Contains(tool.Description, "Needs a token"); says != slices.Contains(tokenTools, tool.Name) {
+					t.Errorf("%s: its description says it needs a token: %v (%q)", tool.Name, says, tool.Description)
 				}
 			}
 			slices.Sort(names)

@@ -192,7 +192,11 @@ const maxRequestBytes = 64 << 10
 const instructions = `Daily Papers: a community's daily feed of research papers (arXiv), which people submit and upvote.
 Find papers with search_papers (the site's query language), daily_papers (a day's, week's or month's feed) and trending_papers;
 read one with get_paper (metadata, links, upvotes, AI summary) or read_paper (Markdown); find related work with similar_papers.
-submit_paper and upvote_paper act for an account and need its personal API token.`
+cite_paper gives a paper's BibTeX, RIS or CSL-JSON; list_collections and get_collection read people's public collections.
+submit_paper, upvote_paper and the reader's library act for an account and need its personal API token:
+save_paper, unsave_paper and saved_papers (the Saved list); create_collection, add_to_collection and remove_from_collection;
+follow, unfollow and following_papers (papers from followed authors, categories, people and collections);
+for_you (the reader's own ranking of the last days' papers, with why each is there).`
 
 // Handler serves the MCP endpoint over Streamable HTTP. addrOf names the
 // client address of a request, as the site's rate limits count it.
@@ -341,6 +345,16 @@ func (s *Server) account(ctx context.Context, c Caller, tool string) (*store.Acc
 	if c.Token == "" {
 		return nil, refuse("%s acts for an account, so it needs a personal API token: make one at %s/settings/tokens and %s.",
 			tool, s.site.BaseURL(), s.hint)
+	}
+	return s.site.TokenAccount(ctx, c.Token)
+}
+
+// viewer is the account of the caller's token for the tools anyone may
+// call that show an account more (its private collections): nil without
+// a token, and a token that is not valid is refused, as the API does.
+func (s *Server) viewer(ctx context.Context, c Caller) (*store.Account, error) {
+	if c.Token == "" {
+		return nil, nil
 	}
 	return s.site.TokenAccount(ctx, c.Token)
 }

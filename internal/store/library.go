@@ -110,6 +110,10 @@ type Library interface {
 
 	// CollectionItems lists a collection's items with their papers.
 	CollectionItems(ctx context.Context, collectionID int64, q ItemQuery) ([]CollectionItem, error)
+	// CollectionItemOf is the item of paper id in a collection, or
+	// ErrNotFound when the collection does not hold it: one row by the
+	// (collection, paper) key, however long the collection.
+	CollectionItemOf(ctx context.Context, collectionID int64, id paper.ID) (CollectionItem, error)
 	// AddCollectionItem puts it.Paper.ID at the end of collection
 	// it.CollectionID with its note, and returns the item. ErrNotFound for
 	// an unknown paper or collection; ErrConflict, with the item there,

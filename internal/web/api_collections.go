@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -190,15 +191,7 @@ func (s *Server) apiCollectionsList(w http.ResponseWriter, r *http.Request) erro
 		}
 	}
 	for _, name := range owners {
-		u, err := s.store.UserByName(r.Context(), name)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		more, err := s.store.Collections(r.Context(), store.CollectionQuery{OwnerID: u.ID, Paper: pid, Limit: limit,
-			Private: v != nil && v.ID == u.ID})
+		more, err := s.ownerCollections(r.Context(), v, name, pid, limit)
 		if err != nil {
 			return err
 		}
@@ -217,12 +210,31 @@ func (s *Server) apiCollectionsList(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// ownerCollections are the collections of the person named name (in any
+// case) that viewer v may see: their private ones too when v is they. An
+// unknown name has none.
+func (s *Server) ownerCollections(ctx context.Context, v *store.Account, name string, pid paper.ID, limit int) ([]store.Collection, error) {
+	u, err := s.store.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Collections(ctx, store.CollectionQuery{OwnerID: u.ID, Paper: pid, Limit: limit, Private: v != nil && v.ID == u.ID})
+}
+
 // apiCollectionOf finds the collection of /api/collections/{owner}/{slug}
-// for its reader (404 for another's private one); write says it is for a
-// change, which only its owner may make (403), within the library's rate
-// limit.
+// for its reader (see collectionFor).
 func (s *Server) apiCollectionOf(r *http.Request, v *store.Account, write bool) (store.Collection, error) {
-	c, _, err := s.findCollection(r.Context(), r.PathValue("owner"), r.PathValue("slug"), v)
+	return s.collectionFor(r.Context(), r.PathValue("owner"), r.PathValue("slug"), v, write)
+}
+
+// collectionFor finds the collection at owner/slug for its reader v (404
+// for another's private one); write says it is for a change, which only
+// its owner may make (403), within the library's rate limit.
+func (s *Server) collectionFor(ctx context.Context, owner, slug string, v *store.Account, write bool) (store.Collection, error) {
+	c, _, err := s.findCollection(ctx, owner, slug, v)
 	if err != nil {
 		return c, err
 	}
@@ -230,7 +242,7 @@ func (s *Server) apiCollectionOf(r *http.Request, v *store.Account, write bool) 
 		return c, forbidden("You may change only your own collections.")
 	}
 	if write {
-		return c, s.allowLibrary(r, v)
+		return c, s.libraryAllowed(ctx, v)
 	}
 	return c, nil
 }
@@ -269,28 +281,36 @@ func (s *Server) apiCollectionCreate(w http.ResponseWriter, r *http.Request, a *
 	if req.Namespace != "" && !equalFoldASCII(req.Namespace, a.Username) {
 		return forbidden(fmt.Sprintf("You may create collections in your own namespace (%s) only.", a.Username))
 	}
-	title, err := library.Title(req.Title)
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	var desc string
-	if req.Description != nil {
-		if desc, err = library.Description(*req.Description); err != nil {
-			return badRequest(err.Error())
-		}
-	}
-	c, err := s.store.CreateCollection(r.Context(), store.Collection{Owner: a.User, Title: title, Description: desc,
-		Private: req.Private, Theme: library.DefaultTheme, CreatedAt: s.now()}, library.MaxCollections)
+	c, err := s.createCollection(r.Context(), a, req.Title, req.Description, req.Private)
 	if errors.Is(err, store.ErrConflict) {
 		msg := "You have a collection of that title already."
 		w.Header().Set("X-Error-Message", msg)
 		writeJSON(w, http.StatusConflict, map[string]any{"error": msg, "slug": collectionSlug(c)})
 		return nil
 	}
-	if err := libraryError(err, "collection"); err != nil {
+	if err != nil {
 		return err
 	}
 	return s.writeCollection(w, r, http.StatusOK, c, false)
+}
+
+// createCollection makes a collection of a's with the default theme, its
+// title and description (nil: none) checked. A title a uses already is
+// a 409 that wraps store.ErrConflict, with that collection returned.
+func (s *Server) createCollection(ctx context.Context, a *store.Account, title string, description *string, private bool) (store.Collection, error) {
+	title, err := library.Title(title)
+	if err != nil {
+		return store.Collection{}, badRequest(err.Error())
+	}
+	var desc string
+	if description != nil {
+		if desc, err = library.Description(*description); err != nil {
+			return store.Collection{}, badRequest(err.Error())
+		}
+	}
+	c, err := s.store.CreateCollection(ctx, store.Collection{Owner: a.User, Title: title, Description: desc,
+		Private: private, Theme: library.DefaultTheme, CreatedAt: s.now()}, library.MaxCollections)
+	return c, libraryError(err, "collection")
 }
 
 type apiUpdateCollectionRequest struct {
@@ -380,23 +400,34 @@ func (s *Server) apiItemAdd(w http.ResponseWriter, r *http.Request, a *store.Acc
 	if err != nil {
 		return badRequest(fmt.Sprintf("%q is not an arXiv id.", req.Item.ID))
 	}
-	it := store.CollectionItem{CollectionID: c.ID, Paper: paper.Paper{ID: id}, AddedAt: s.now()}
-	if req.Note != nil {
-		if it.Note, it.NoteHTML, err = library.Note(*req.Note); err != nil {
-			return badRequest(err.Error())
-		}
-	}
-	_, err = s.store.AddCollectionItem(r.Context(), it, library.MaxItems)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return notFound("Paper " + string(id) + " is not in this catalogue.")
-	case err != nil:
-		return libraryError(err, "item")
+	if _, err := s.addToCollection(r.Context(), c, id, req.Note); err != nil {
+		return err
 	}
 	if c, err = s.store.Collection(r.Context(), c.ID); err != nil {
 		return err
 	}
 	return s.writeCollection(w, r, http.StatusOK, c, false)
+}
+
+// addToCollection puts paper id at the end of collection c with a note
+// (nil: none), checked: an unknown paper is a 404, one there already or
+// a full collection a 409.
+func (s *Server) addToCollection(ctx context.Context, c store.Collection, id paper.ID, note *string) (store.CollectionItem, error) {
+	it := store.CollectionItem{CollectionID: c.ID, Paper: paper.Paper{ID: id}, AddedAt: s.now()}
+	if note != nil {
+		var err error
+		if it.Note, it.NoteHTML, err = library.Note(*note); err != nil {
+			return it, badRequest(err.Error())
+		}
+	}
+	it, err := s.store.AddCollectionItem(ctx, it, library.MaxItems)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return it, notFound("Paper " + string(id) + " is not in this catalogue.")
+	case err != nil:
+		return it, libraryError(err, "item")
+	}
+	return it, nil
 }
 
 type apiUpdateItemRequest struct {
@@ -459,13 +490,19 @@ func (s *Server) apiItemDelete(w http.ResponseWriter, r *http.Request, a *store.
 	if err != nil {
 		return err
 	}
-	err = s.store.DeleteCollectionItem(r.Context(), c.ID, item, s.now())
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("There is no such item in this collection.")
-	}
-	if err != nil {
+	if err := s.removeFromCollection(r.Context(), c, item); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 	return nil
+}
+
+// removeFromCollection takes item out of collection c; an item that is
+// not c's is a 404.
+func (s *Server) removeFromCollection(ctx context.Context, c store.Collection, item int64) error {
+	err := s.store.DeleteCollectionItem(ctx, c.ID, item, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("There is no such item in this collection.")
+	}
+	return err
 }

@@ -90,7 +90,13 @@ func equalFoldASCII(a, b string) bool {
 // allowLibrary keeps an account's writes to its library within
 // Limits.LibraryAccount.
 func (s *Server) allowLibrary(r *http.Request, a *store.Account) error {
-	return s.allow(r.Context(), "changes to your saved papers and collections", limitKey{"library/account", s.limits.LibraryAccount, fmt.Sprint(a.ID)})
+	return s.libraryAllowed(r.Context(), a)
+}
+
+// libraryAllowed is allowLibrary for writes that come with no request of
+// their own (the MCP tools over stdio).
+func (s *Server) libraryAllowed(ctx context.Context, a *store.Account) error {
+	return s.allow(ctx, "changes to your saved papers and collections", limitKey{"library/account", s.limits.LibraryAccount, fmt.Sprint(a.ID)})
 }
 
 // libraryError turns the store's refusals of a library write into what

@@ -276,4 +276,13 @@ func TestFollowCollection(t *testing.T) {
 	if nat.get("/following").doc.Find(`.followed article.card a[href="/papers/`+id+`"]`).Length() != 0 {
 		t.Error("a collection turned private still shows on its follower's page")
 	}
+	// And its follower can still stop following it.
+	nat.post("/follow", form("kind", "collection", "target", jsonID(public.ID), "unfollow", "1")).want(t, "unfollow a collection turned private", http.StatusSeeOther)
+	natUser, err := c.st.UserByName(ctx, "nat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if follows, err := c.st.FollowsOf(ctx, natUser.ID); err != nil || len(follows) != 0 {
+		t.Errorf("nat's follows after unfollowing: %v %v", follows, err)
+	}
 }

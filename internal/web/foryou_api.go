@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -59,7 +60,7 @@ func (s *Server) apiRecommendationsGet(w http.ResponseWriter, r *http.Request, a
 		}
 		limit = n
 	}
-	items, res, note, err := s.recommendations(r, *a, days, limit)
+	items, res, note, err := s.recommendations(r.Context(), *a, days, 0, limit)
 	if err != nil {
 		return err
 	}
@@ -73,10 +74,10 @@ func (s *Server) apiRecommendationsGet(w http.ResponseWriter, r *http.Request, a
 	return nil
 }
 
-// recommendations is the first limit papers of a reader's ranking, or of
-// trending with a note when it cannot be personal.
-func (s *Server) recommendations(r *http.Request, a store.Account, days, limit int) ([]forYouItem, recommend.Result, string, error) {
-	res, err := s.recs.Rank(r.Context(), a, days, 0, limit)
+// recommendations is limit papers of a reader's ranking from offset, or
+// of trending with a note when it cannot be personal.
+func (s *Server) recommendations(ctx context.Context, a store.Account, days, offset, limit int) ([]forYouItem, recommend.Result, string, error) {
+	res, err := s.recs.Rank(ctx, a, days, offset, limit)
 	switch {
 	case errors.Is(err, recommend.ErrDisabled):
 		return nil, res, "", forbidden("This account is disabled.")
@@ -87,7 +88,7 @@ func (s *Server) recommendations(r *http.Request, a store.Account, days, limit i
 	}
 	if res.Cold {
 		page := forYouPage{}
-		if err := s.forYouTrending(r, &page); err != nil {
+		if err := s.forYouTrending(ctx, &page); err != nil {
 			return nil, res, "", err
 		}
 		note := "No signals yet: these are the trending papers."
@@ -97,7 +98,9 @@ func (s *Server) recommendations(r *http.Request, a store.Account, days, limit i
 		case res.Preparing:
 			note = "Your ranking is being prepared: these are the trending papers meanwhile."
 		}
-		return page.Items[:min(limit, len(page.Items))], res, note, nil
+		res.Total = len(page.Items) // trending's, not the window's
+		from := min(offset, len(page.Items))
+		return page.Items[from:min(from+limit, len(page.Items))], res, note, nil
 	}
 	var items []forYouItem
 	for _, p := range res.Papers {
@@ -121,7 +124,7 @@ func (s *Server) feedForYou(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, _, note, err := s.recommendations(r, a, recommend.DefaultWindow, 50)
+	items, _, note, err := s.recommendations(r.Context(), a, recommend.DefaultWindow, 0, 50)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -93,7 +94,7 @@ func (s *Server) forYouShow(w http.ResponseWriter, r *http.Request) error {
 		case res.Preparing:
 			page.Note = "Your ranking is being prepared from what you told us; meanwhile these are the trending papers. Reload in a few seconds."
 		}
-		if err := s.forYouTrending(r, &page); err != nil {
+		if err := s.forYouTrending(r.Context(), &page); err != nil {
 			return err
 		}
 	} else {
@@ -120,8 +121,8 @@ func (s *Server) forYouShow(w http.ResponseWriter, r *http.Request) error {
 }
 
 // forYouTrending fills a page that cannot be personal with trending.
-func (s *Server) forYouTrending(r *http.Request, page *forYouPage) error {
-	latest, err := s.store.LatestSubmission(r.Context())
+func (s *Server) forYouTrending(ctx context.Context, page *forYouPage) error {
+	latest, err := s.store.LatestSubmission(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -129,7 +130,7 @@ func (s *Server) forYouTrending(r *http.Request, page *forYouPage) error {
 		return err
 	}
 	ref := rank.Reference(s.now(), latest)
-	items, err := s.trendingItems(r.Context(), ref)
+	items, err := s.trendingItems(ctx, ref)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -26,18 +27,7 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	save := r.PostFormValue("save") != "0"
-	if err := s.allowLibrary(r, a); err != nil {
-		return err
-	}
-	if save {
-		err = s.store.SavePaper(r.Context(), a.ID, id, s.now(), library.MaxSaved)
-	} else {
-		err = s.store.UnsavePaper(r.Context(), a.ID, id)
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("Paper " + string(id) + " is not in this catalogue.")
-	}
-	if err := libraryError(err, "save"); err != nil {
+	if err := s.savePaper(r.Context(), a, id, save); err != nil {
 		return err
 	}
 	if wantsJSON(r) {
@@ -46,4 +36,23 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, backTo(r, id.Path()), http.StatusSeeOther)
 	return nil
+}
+
+// savePaper puts a paper in a's Saved list, or takes it out (save
+// false), within the library's rate limit and bound: the Save button's
+// work, and the MCP tools'.
+func (s *Server) savePaper(ctx context.Context, a *store.Account, id paper.ID, save bool) error {
+	if err := s.libraryAllowed(ctx, a); err != nil {
+		return err
+	}
+	var err error
+	if save {
+		err = s.store.SavePaper(ctx, a.ID, id, s.now(), library.MaxSaved)
+	} else {
+		err = s.store.UnsavePaper(ctx, a.ID, id)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("Paper " + string(id) + " is not in this catalogue.")
+	}
+	return libraryError(err, "save")
 }

@@ -244,6 +244,15 @@ func (s *Store) CollectionItems(ctx context.Context, collectionID int64, q store
 		WHERE i.collection_id = $1 ORDER BY `+order+` LIMIT $2 OFFSET $3`, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
 }
 
+// CollectionItemOf finds a paper's item in a collection by the
+// (collection_id, paper_seq) unique key.
+func (s *Store) CollectionItemOf(ctx context.Context, collectionID int64, id paper.ID) (_ store.CollectionItem, err error) {
+	defer wrap(&err, "item of %s in collection %d", id, collectionID)
+	return rows.ScanCollectionItem(s.pool.QueryRow(ctx, `SELECT `+paperCols+`, `+itemCols+`
+		FROM collection_items i JOIN papers p ON p.seq = i.paper_seq
+		WHERE i.collection_id = $1 AND i.paper_seq = (SELECT seq FROM papers WHERE id = $2)`, collectionID, string(id)).Scan)
+}
+
 // lockCollection locks a collection's row for a change to its items, so
 // that changes of one collection's positions happen one at a time, and
 // returns how many items it holds.

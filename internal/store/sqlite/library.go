@@ -241,6 +241,15 @@ func (s *Store) CollectionItems(ctx context.Context, collectionID int64, q store
 		WHERE i.collection_id = ? ORDER BY `+order+` LIMIT ? OFFSET ?`, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
 }
 
+// CollectionItemOf finds a paper's item in a collection by the
+// (collection_id, paper_seq) unique key.
+func (s *Store) CollectionItemOf(ctx context.Context, collectionID int64, id paper.ID) (_ store.CollectionItem, err error) {
+	defer wrap(&err, "item of %s in collection %d", id, collectionID)
+	return rows.ScanCollectionItem(s.r.QueryRowContext(ctx, `SELECT `+paperCols+`, `+itemCols+`
+		FROM collection_items i JOIN papers p ON p.seq = i.paper_seq
+		WHERE i.collection_id = ? AND i.paper_seq = (SELECT seq FROM papers WHERE id = ?)`, collectionID, string(id)).Scan)
+}
+
 // touchCollection notes a change to a collection's items at at, and takes
 // a new version when the collection is public.
 func touchCollection(ctx context.Context, tx *sql.Tx, id int64, delta int, at time.Time) error {

@@ -219,6 +219,16 @@ func testCollections(t *testing.T, s store.Store) {
 		t.Errorf("notes after setting b's: %+v, %v", items, err)
 	}
 	wantErr(t, "an item of another collection", s.UpdateCollectionItem(ctx, secret.ID, b.ID, store.ItemChange{SetNote: true}), store.ErrNotFound)
+	if it, err := s.CollectionItemOf(ctx, public.ID, b.Paper.ID); err != nil || it.ID != b.ID || it.Position != 1 || it.Note != "**b**" || it.Paper.Title == "" {
+		t.Errorf("CollectionItemOf(b) = %+v, %v", it, err)
+	}
+	if it, err := s.CollectionItemOf(ctx, secret.ID, b.Paper.ID); err != nil || it.ID == b.ID || it.CollectionID != secret.ID {
+		t.Errorf("CollectionItemOf(b's paper in the other collection) = %+v, %v", it, err)
+	}
+	_, err = s.CollectionItemOf(ctx, secret.ID, c.Paper.ID)
+	wantErr(t, "CollectionItemOf(a paper only another collection holds)", err, store.ErrNotFound)
+	_, err = s.CollectionItemOf(ctx, public.ID, "2506.99999")
+	wantErr(t, "CollectionItemOf(an unknown paper)", err, store.ErrNotFound)
 
 	// Collections and their counts.
 	got, err := s.Collection(ctx, public.ID)
