@@ -94,6 +94,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReaderSignals", testReaderSignals},
 		{"ReaderSettings", testReaderSettings},
 		{"ReaderSignalCap", testReaderSignalCap},
+		{"ReaderLibrarySignals", testReaderLibrarySignals},
+		{"ReaderLibrarySignalCap", testReaderLibrarySignalCap},
 		{"WindowPapers", testWindowPapers},
 	}
 	for _, tc := range tests {
