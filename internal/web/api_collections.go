@@ -349,6 +349,7 @@ func (s *Server) apiCollectionDelete(w http.ResponseWriter, r *http.Request, a *
 	if err := s.store.DeleteCollection(r.Context(), c.ID); err != nil {
 		return err
 	}
+	s.recs.Changed(a.ID) // its papers were For-you signals
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 	return nil
 }
@@ -393,6 +394,7 @@ func (s *Server) apiItemAdd(w http.ResponseWriter, r *http.Request, a *store.Acc
 	case err != nil:
 		return libraryError(err, "item")
 	}
+	s.recs.Signalled(a.ID, store.Signal{Kind: store.SignalCollected, Paper: id}, true)
 	if c, err = s.store.Collection(r.Context(), c.ID); err != nil {
 		return err
 	}
@@ -466,6 +468,7 @@ func (s *Server) apiItemDelete(w http.ResponseWriter, r *http.Request, a *store.
 	if err != nil {
 		return err
 	}
+	s.recs.Changed(a.ID)
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 	return nil
 }
