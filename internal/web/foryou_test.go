@@ -294,4 +294,3 @@ func TestForYouSettingsLibrarySignals(t *testing.T) {
 		t.Errorf("signals left: %+v, %v; want the collection's", sigs, err)
 	}
 }
-
