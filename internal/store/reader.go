@@ -103,6 +103,15 @@ type ReaderState struct {
 	FeedToken bool
 }
 
+// StoredModel is a reader's trained model as kept for every process (the
+// digest's For-you sections rank by it): Data is internal/recommend's
+// encoding, trained from the reader's signals at Version.
+type StoredModel struct {
+	Version   int64
+	TrainedAt time.Time
+	Data      []byte
+}
+
 // Readers is what the store keeps for the For-you ranking.
 type Readers interface {
 	// ReaderSignals lists the account's signals of every kind, newest
@@ -146,4 +155,13 @@ type Readers interface {
 	// NewestDay is the latest day a paper was listed, first published or
 	// put on the feed, or ErrNotFound in an empty store.
 	NewestDay(ctx context.Context) (string, error)
+
+	// SaveReaderModel keeps the reader's trained model, replacing the one
+	// kept unless that one is of a later Version (a training that ends
+	// late loses to a newer one). Nil Data forgets the model of Version
+	// and before: the reader's signals are gone.
+	SaveReaderModel(ctx context.Context, userID int64, m StoredModel) error
+	// ReaderModel reads the reader's kept model, or ErrNotFound: none is
+	// kept, or the account is disabled.
+	ReaderModel(ctx context.Context, userID int64) (StoredModel, error)
 }

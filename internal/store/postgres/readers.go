@@ -238,3 +238,25 @@ func (s *Store) NewestDay(ctx context.Context) (_ string, err error) {
 	}
 	return day, nil
 }
+
+// SaveReaderModel keeps the reader's model unless a later one is kept.
+func (s *Store) SaveReaderModel(ctx context.Context, userID int64, m store.StoredModel) (err error) {
+	defer wrap(&err, "model of reader %d", userID)
+	if m.Data == nil {
+		_, err = s.pool.Exec(ctx, `DELETE FROM reader_models WHERE user_id = $1 AND version <= $2`, userID, m.Version)
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO reader_models (user_id, version, trained_at, model) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, trained_at = excluded.trained_at, model = excluded.model
+		WHERE excluded.version >= reader_models.version`, userID, m.Version, rows.OrNow(m.TrainedAt).UnixMilli(), m.Data)
+	return err
+}
+
+// ReaderModel reads the reader's kept model; a disabled account has none.
+func (s *Store) ReaderModel(ctx context.Context, userID int64) (_ store.StoredModel, err error) {
+	defer wrap(&err, "model of reader %d", userID)
+	var m store.StoredModel
+	err = s.pool.QueryRow(ctx, `SELECT m.version, m.trained_at, m.model FROM reader_models m JOIN users u ON u.id = m.user_id
+		WHERE m.user_id = $1 AND u.disabled_at IS NULL`, userID).Scan(&m.Version, rows.Millis(&m.TrainedAt), &m.Data)
+	return m, err
+}

@@ -232,3 +232,27 @@ func (s *Store) NewestDay(ctx context.Context) (_ string, err error) {
 	}
 	return day, nil
 }
+
+// SaveReaderModel keeps the reader's model unless a later one is kept.
+func (s *Store) SaveReaderModel(ctx context.Context, userID int64, m store.StoredModel) (err error) {
+	defer wrap(&err, "model of reader %d", userID)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if m.Data == nil {
+			_, err := tx.ExecContext(ctx, `DELETE FROM reader_models WHERE user_id = ? AND version <= ?`, userID, m.Version)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO reader_models (user_id, version, trained_at, model) VALUES (?, ?, ?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, trained_at = excluded.trained_at, model = excluded.model
+			WHERE excluded.version >= reader_models.version`, userID, m.Version, rows.OrNow(m.TrainedAt).UnixMilli(), m.Data)
+		return err
+	})
+}
+
+// ReaderModel reads the reader's kept model; a disabled account has none.
+func (s *Store) ReaderModel(ctx context.Context, userID int64) (_ store.StoredModel, err error) {
+	defer wrap(&err, "model of reader %d", userID)
+	var m store.StoredModel
+	err = s.r.QueryRowContext(ctx, `SELECT m.version, m.trained_at, m.model FROM reader_models m JOIN users u ON u.id = m.user_id
+		WHERE m.user_id = ? AND u.disabled_at IS NULL`, userID).Scan(&m.Version, rows.Millis(&m.TrainedAt), &m.Data)
+	return m, err
+}

@@ -382,3 +382,100 @@ func testReaderLibrarySignalCap(t *testing.T, s store.Store) {
 		t.Errorf("oldest signal read %+v, want Author 00001", last)
 	}
 }
+
+// testReaderModels: a reader's trained model is kept for other
+// processes; a late training does not replace a newer model, and a
+// disabled account's is not read.
+func testReaderModels(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ada, bob := newAccount(t, s, "ada"), newAccount(t, s, "bob")
+	if _, err := s.ReaderModel(ctx, ada.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ReaderModel of a reader without one: %v, want ErrNotFound", err)
+	}
+	at := time.Now().Truncate(time.Millisecond)
+	save := func(who store.Account, version int64, data []byte) {
+		t.Helper()
+		if err := s.SaveReaderModel(ctx, who.ID, store.StoredModel{Version: version, TrainedAt: at, Data: data}); err != nil {
+			t.Fatalf("SaveReaderModel(%s, %d): %v", who.Username, version, err)
+		}
+	}
+	read := func(who store.Account) string {
+		t.Helper()
+		m, err := s.ReaderModel(ctx, who.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return "none"
+		}
+		if err != nil {
+			t.Fatalf("ReaderModel(%s): %v", who.Username, err)
+		}
+		if !m.TrainedAt.Equal(at) {
+			t.Errorf("trained at %v, want %v", m.TrainedAt, at)
+		}
+		return fmt.Sprintf("%d:%s", m.Version, m.Data)
+	}
+	save(ada, 3, []byte("three"))
+	save(bob, 1, []byte{0, 1, 0xff})
+	if got := read(ada); got != "3:three" {
+		t.Errorf("ada's model %s", got)
+	}
+	save(ada, 2, []byte("two, late"))
+	if got := read(ada); got != "3:three" {
+		t.Errorf("after a late training of version 2: %s, want version 3 kept", got)
+	}
+	save(ada, 5, []byte("five"))
+	if got := read(ada); got != "5:five" {
+		t.Errorf("after version 5: %s", got)
+	}
+	if got := read(bob); got != "1:\x00\x01\xff" {
+		t.Errorf("bob's model %q", got)
+	}
+	save(ada, 4, nil) // forgetting an older version leaves the newer
+	if got := read(ada); got != "5:five" {
+		t.Errorf("after forgetting version 4: %s", got)
+	}
+	save(ada, 6, nil)
+	if got := read(ada); got != "none" {
+		t.Errorf("after forgetting version 6: %s", got)
+	}
+	if err := s.SetDisabled(ctx, bob.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(bob); got != "none" {
+		t.Errorf("a disabled account's model: %s, want none", got)
+	}
+}
+
+// testSubscriptionForYou: the choice of a For-you section is kept, and
+// changed, with the subscription.
+func testSubscriptionForYou(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ada := newAccount(t, s, "ada")
+	sub, added, err := s.Subscribe(ctx, store.Subscription{Email: "ada@example.org", UserID: ada.ID, Frequency: store.Weekly, ForYou: true})
+	if err != nil || !added {
+		t.Fatalf("Subscribe: %v, added %v", err, added)
+	}
+	if !sub.ForYou {
+		t.Errorf("Subscribe returned %+v, want ForYou", sub)
+	}
+	sub.ForYou = false
+	if err := s.UpdateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SubscriptionByID(ctx, sub.ID); err != nil || got.ForYou {
+		t.Errorf("after turning it off: %+v, %v", got, err)
+	}
+	sub.ForYou = true
+	if err := s.UpdateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SubscriptionByEmail(ctx, "ADA@example.org"); err != nil || !got.ForYou {
+		t.Errorf("after turning it on: %+v, %v", got, err)
+	}
+	// Subscribing again after unsubscribing takes the new choice.
+	if err := s.Unsubscribe(ctx, sub.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if again, _, err := s.Subscribe(ctx, store.Subscription{Email: "ada@example.org", Frequency: store.Daily}); err != nil || again.ForYou {
+		t.Errorf("subscribed again without it: %+v, %v", again, err)
+	}
+}

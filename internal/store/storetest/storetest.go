@@ -96,6 +96,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReaderSignalCap", testReaderSignalCap},
 		{"ReaderLibrarySignals", testReaderLibrarySignals},
 		{"ReaderLibrarySignalCap", testReaderLibrarySignalCap},
+		{"ReaderModels", testReaderModels},
+		{"SubscriptionForYou", testSubscriptionForYou},
 		{"WindowPapers", testWindowPapers},
 	}
 	for _, tc := range tests {
