@@ -368,6 +368,13 @@ func (s *Service) startTraining(userID int64, r *reader) {
 			t   *trained
 			err error
 		)
+		// Once the model is in place: kept for the processes that rank
+		// without training (the digest).
+		defer func() {
+			if err == nil {
+				s.keepModel(userID, t)
+			}
+		}()
 		select {
 		case s.trainers <- struct{}{}:
 			t, err = s.train(s.ctx, userID, shown, known)
