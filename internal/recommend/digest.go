@@ -35,8 +35,22 @@ type DigestStore interface {
 
 // Digest ranks periods' papers for subscribers by their kept models.
 type Digest struct {
-	st DigestStore
-	ix Index
+	st    DigestStore
+	ix    Index
+	train Trainer
+}
+
+// Trainer trains a reader's model in the background and keeps it
+// (Service.Changed).
+type Trainer interface{ Changed(userID int64) }
+
+// TrainWith has the digest ask t for the models it finds missing or
+// stale: a reader whose signals changed where nothing trained them (an
+// upvote, a save through the API, another process without the index)
+// then has a model by their next digest. Nil t asks nothing.
+func (d *Digest) TrainWith(t Trainer) *Digest {
+	d.train = t
+	return d
 }
 
 // NewDigest returns the digest's ranking over the store and the search
@@ -48,6 +62,7 @@ func NewDigest(st DigestStore, ix Index) *Digest { return &Digest{st: st, ix: ix
 // period's digests. Safe for concurrent use once made.
 type Candidates struct {
 	st     DigestStore
+	train  Trainer
 	feats  *Features // the period's own numbering of terms, categories, authors
 	papers []store.FeedItem
 	items  []*Item
@@ -75,7 +90,7 @@ func (d *Digest) Candidates(ctx context.Context, from, to string) (*Candidates, 
 	if err != nil {
 		return nil, err
 	}
-	c := &Candidates{st: d.st, feats: NewFeatures(d.ix), index: make(map[paper.ID]int, len(ps))}
+	c := &Candidates{st: d.st, train: d.train, feats: NewFeatures(d.ix), index: make(map[paper.ID]int, len(ps))}
 	for _, p := range ps {
 		c.index[p.ID] = len(c.papers)
 		c.papers = append(c.papers, store.FeedItem{Paper: p})
@@ -161,11 +176,17 @@ func (c *Candidates) Rank(ctx context.Context, a store.Account, n int) (DigestRa
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		out.None, out.Preparing = true, st.Version > 0
+		if out.Preparing && c.train != nil {
+			c.train.Changed(a.ID)
+		}
 		return out, nil
 	case err != nil:
 		return out, err
 	}
 	out.Stale = kept.Version < st.Version
+	if out.Stale && c.train != nil {
+		c.train.Changed(a.ID)
+	}
 	km, err := decodeModel(kept.Data, c.feats, c.terms)
 	if err != nil {
 		return out, fmt.Errorf("reader %d: %w", a.ID, err)

@@ -169,3 +169,47 @@ func TestDigestWithoutAModel(t *testing.T) {
 		t.Errorf("disabled: %v, want ErrDisabled", err)
 	}
 }
+
+// TestDigestAsksForMissingModels: a reader whose signals nothing trained
+// on (upvotes given where no For-you page was read) gets the "being
+// prepared" note once, and the digest asks the site's service for the
+// model, which the next digest ranks by; a stale model is trained again.
+func TestDigestAsksForMissingModels(t *testing.T) {
+	svc, st, _ := demoSite(t)
+	ctx := context.Background()
+	dee := account(t, st, "dee")
+	liked := titled(t, st, "diffusion", 6)
+	for _, p := range liked[:5] {
+		if _, err := st.Vote(ctx, dee.ID, p.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := NewDigest(st, svc.ix).TrainWith(svc).Candidates(ctx, "2026-07-23", "2026-08-21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Rank(ctx, dee, 10); err != nil || !got.Preparing {
+		t.Fatalf("first digest: %+v, %v; want the model being prepared", got, err)
+	}
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := svc.WaitIdle(wait); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Rank(ctx, dee, 10)
+	if err != nil || got.None || got.Stale || len(got.Papers) != 10 {
+		t.Fatalf("next digest: none %v, stale %v, %d papers, %v", got.None, got.Stale, len(got.Papers), err)
+	}
+	if _, err := st.Vote(ctx, dee.ID, liked[5].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Rank(ctx, dee, 10); err != nil || !got.Stale {
+		t.Fatalf("after a new upvote: stale %v, %v", got.Stale, err)
+	}
+	if err := svc.WaitIdle(wait); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Rank(ctx, dee, 10); err != nil || got.Stale {
+		t.Errorf("after the training it asked for: stale %v, %v", got.Stale, err)
+	}
+}
