@@ -2,7 +2,7 @@
 // section for each of 10,000 subscribers, on the 355k-paper database:
 //
 //	DAILYPAPERS_BENCH_DB=/var/tmp/benchdb/dailypapers.db \
-//	    go test ./internal/bench -run '^$' -bench DigestForYou -benchtime 1x -timeout 60m
+//	    go test ./internal/bench -run '^$' -bench DigestForYou -benchtime 1x -timeout 60m -v
 //
 // Setup (timed apart): the search index with its vectors; 10,000 accounts,
 // each with a confirmed weekly subscription asking for For you and 5 to
@@ -260,8 +260,8 @@ func BenchmarkDigestForYou(b *testing.B) {
 			b.Fatalf("queued %d, sent %+v, the sink got %d", n.Queued, counts, sink.count.Load())
 		}
 		runRate := float64(counts.Sent) / (queueTook + sendTook).Seconds()
-		b.Logf("run: queued %d in %.2f s, sent %d in %.2f s (process CPU %.2f s) = %.0f readers/s over the run; load average %s",
-			n.Queued, queueTook.Seconds(), counts.Sent, sendTook.Seconds(), sendCPU.Seconds(), runRate, loadAverage())
+		b.Logf("run: queued %d in %.2f s, sent %d in %.2f s (process CPU %.2f s, %.2f ms a reader) = %.0f readers/s over the run; load average %s",
+			n.Queued, queueTook.Seconds(), counts.Sent, sendTook.Seconds(), sendCPU.Seconds(), msf(sendCPU)/float64(max(1, counts.Sent)), runRate, loadAverage())
 		b.Logf("SUMMARY digest For you: %d subscribers, week %s..%s (%d papers ranked for each), compose %.0f readers/s (%.2f ms CPU each), run %.0f readers/s (target >= 200/s)",
 			len(subs), period.From, period.To, forYouPeriodPapers(ctx, b, c, period), rate, msf(composeCPU)/float64(len(subs)), runRate)
 		b.ReportMetric(rate, "compose-readers/s")

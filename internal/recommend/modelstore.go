@@ -37,13 +37,13 @@ const (
 	// storedTerms bounds the linear part's term weights, the largest
 	// by magnitude: the rest of a reader's few thousand move a score
 	// by less than the ranking's ties.
-	storedTerms = 2048
+	storedTerms = 1024
 	// storedAuthors bounds the linear part's author weights likewise.
 	storedAuthors = 256
 	// storedVecTerms bounds each interest's (and disliked or reason
-	// paper's) terms: a paper's top 48 BM25F weights carry most of its
+	// paper's) terms: a paper's top 32 BM25F weights carry most of its
 	// unit length.
-	storedVecTerms = 48
+	storedVecTerms = 32
 	// storedAnti bounds the disliked papers, the newest.
 	storedAnti = 32
 	// storedReasons bounds the liked papers reasons name, the first of
@@ -276,14 +276,27 @@ func (d *decoder) boolean() bool { return d.take(1)[0] == 1 }
 // since it adds nothing to a dot product with them.
 func (d *decoder) terms(terms map[uint32]int32) Sparse {
 	n := d.uvarint()
-	m := make(map[int32]float32, n)
+	type tw struct {
+		id int32
+		w  float32
+	}
+	ts := make([]tw, 0, n)
 	for range n {
 		h, w := d.u32(), d.f32()
-		if id, ok := terms[h]; ok {
-			m[id] += w
+		if id, ok := terms[h]; ok && w != 0 {
+			ts = append(ts, tw{id, w})
 		}
 	}
-	return sparseFromMap(m)
+	slices.SortFunc(ts, func(a, b tw) int { return int(a.id - b.id) })
+	s := Sparse{Idx: make([]int32, 0, len(ts)), Val: make([]float32, 0, len(ts))}
+	for _, t := range ts {
+		if k := len(s.Idx); k > 0 && s.Idx[k-1] == t.id {
+			s.Val[k-1] += t.w // two terms of one hash
+			continue
+		}
+		s.Idx, s.Val = append(s.Idx, t.id), append(s.Val, t.w)
+	}
+	return s
 }
 
 func (d *decoder) vec8() []float32 {
