@@ -165,6 +165,8 @@ func buildSite(t *testing.T) site {
 	// For-you signals, of a paper and of a topic.
 	must(st.AddSignal(ctx, s.bob.ID, store.Signal{Kind: store.SignalMoreLikeThis, Paper: s.papers[0], At: now},
 		store.Signal{Kind: store.SignalSeedCategory, Subject: "cs.CL", At: now}))
+	// A kept reader model, bytes as any (the copy carries the blob).
+	must(st.SaveReaderModel(ctx, s.bob.ID, store.StoredModel{Version: 1, TrainedAt: now, Data: []byte{0, 1, 2, 0xff}}))
 	must(st.HidePaper(ctx, s.papers[2], true))
 	return s
 }

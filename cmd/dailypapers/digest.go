@@ -17,6 +17,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/config"
 	"github.com/dailypapers/dailypapers/internal/digest"
 	"github.com/dailypapers/dailypapers/internal/mail"
+	"github.com/dailypapers/dailypapers/internal/recommend"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -95,6 +96,7 @@ func digestParts(ctx context.Context, cfg *config.Config, st store.Store) (*dige
 		return nil, fmt.Errorf("search index (for saved searches): %w", err)
 	}
 	return &digest.Composer{Store: st, Following: st, Search: digest.IndexSearcher{Index: idx}, Signer: signer,
+		ForYou: recommend.NewDigest(st, idx), Accounts: st,
 		BaseURL: cfg.PublicURL(), SiteName: "Daily Papers"}, nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/dailypapers/dailypapers/internal/ingest"
 	"github.com/dailypapers/dailypapers/internal/metrics"
 	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/recommend"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/web"
@@ -169,7 +170,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	}
 	loc, _ := time.LoadLocation(cfg.DigestZone) // checked by Validate
 	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Following: st, Search: digest.IndexSearcher{Index: idx},
-		Signer: signer, BaseURL: base, SiteName: "Daily Papers"}, Metrics: m}
+		ForYou: recommend.NewDigest(st, idx).TrainWith(site.ForYouTrainer()), Accounts: st, Signer: signer, BaseURL: base, SiteName: "Daily Papers"}, Metrics: m}
 	// The scheduled jobs stop with ctx and release their leases on the way
 	// out; the shutdown waits for that (see jobsGrace).
 	var jobs sync.WaitGroup

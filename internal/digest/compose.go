@@ -16,6 +16,7 @@ import (
 
 	"github.com/dailypapers/dailypapers/internal/mail"
 	"github.com/dailypapers/dailypapers/internal/paper"
+	"github.com/dailypapers/dailypapers/internal/recommend"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -54,12 +55,25 @@ type FollowingSource interface {
 	FollowingPapers(ctx context.Context, userID int64, after store.PaperCursor, limit int) ([]store.FeedItem, store.PaperCursor, error)
 }
 
+// AccountSource reads a subscriber's account (store.Store satisfies it).
+type AccountSource interface {
+	Account(ctx context.Context, id int64) (store.Account, error)
+}
+
 // Composer writes digests.
 type Composer struct {
 	Store FeedSource
 	// Following, when set, gives subscribers with an account a "From what
 	// you follow" section: the period's papers of what they follow.
 	Following FollowingSource
+	// ForYou, when set, gives subscribers with an account who asked for
+	// it (Subscription.ForYou) a "For you" section: the period's papers
+	// ranked by their reader model, as the For-you page ranks them, with
+	// its reasons. Accounts reads their accounts (a disabled one gets
+	// none). ForYouTop bounds it (10 when 0).
+	ForYou    *recommend.Digest
+	Accounts  AccountSource
+	ForYouTop int
 	Search    Searcher // nil: saved queries match nothing
 	Signer    *Signer
 	BaseURL   string // https://papers.example.org, no trailing slash
@@ -99,6 +113,12 @@ type Edition struct {
 	mu      sync.Mutex
 	queries map[string]map[paper.ID]bool // saved query -> the papers it finds
 
+	// forYou are the period's papers ready to be ranked for each
+	// subscriber who asked for a For-you section, made by the first.
+	forYouOnce sync.Once
+	forYou     *recommend.Candidates
+	forYouErr  error
+
 	// entries holds the papers' "paper" blocks as rendered once for all
 	// the edition's digests (entryKey -> string or htmltemplate.HTML):
 	// executing the templates is most of the cost of a digest.
@@ -135,7 +155,12 @@ type Digest struct {
 	Matches           []store.FeedItem
 	// Followed are the period's papers from what the subscriber follows
 	// (a subscription made with an account), newest first.
-	Followed       []store.FeedItem
+	Followed []store.FeedItem
+	// ForYou are the period's papers ranked for the subscriber, who asked
+	// for them, best first, each with its reason; ForYouNote says why
+	// there are none, when they asked and there are none.
+	ForYou         []ForYouItem
+	ForYouNote     string
 	Filters        string // the subscriber's filters in words, "" for none
 	ManageURL      string
 	UnsubscribeURL string
@@ -144,7 +169,70 @@ type Digest struct {
 }
 
 // Empty reports whether the digest holds no paper: it is then not sent.
-func (d *Digest) Empty() bool { return len(d.Top) == 0 && len(d.Matches) == 0 && len(d.Followed) == 0 }
+func (d *Digest) Empty() bool {
+	return len(d.Top) == 0 && len(d.Matches) == 0 && len(d.Followed) == 0 && len(d.ForYou) == 0
+}
+
+// ForYouItem is a paper of the For-you section and why it is there.
+type ForYouItem struct {
+	store.FeedItem
+	Reason string
+}
+
+// The For-you section's notes, when a subscriber asked for it and it has
+// no papers.
+const (
+	forYouNoSignals = "Your For-you section fills once you upvote, save or follow a few papers, or pick some topics: "
+	forYouPreparing = "Your For-you ranking is being prepared from your latest signals; it joins your next digest."
+	forYouPaused    = "You paused For you, so this digest has no For-you section. Resume it: "
+	forYouAbsent    = "Your For-you section could not be ranked this time; it will be back in your next digest."
+)
+
+// forYou ranks the period's papers for the subscriber's account by its
+// kept model. Nothing to rank by is a note, not an error: a digest goes
+// out without the section rather than not at all.
+func (c *Composer) forYou(ctx context.Context, ed *Edition, userID int64) ([]ForYouItem, string, error) {
+	a, err := c.Accounts.Account(ctx, userID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, "", nil
+	case err != nil:
+		return nil, "", fmt.Errorf("digest: account %d: %w", userID, err)
+	case !a.DisabledAt.IsZero():
+		return nil, "", nil
+	}
+	ed.forYouOnce.Do(func() { ed.forYou, ed.forYouErr = c.ForYou.Candidates(ctx, ed.Period.From, ed.Period.To) })
+	if errors.Is(ed.forYouErr, recommend.ErrNotReady) {
+		return nil, forYouAbsent, nil
+	}
+	if ed.forYouErr != nil {
+		return nil, "", fmt.Errorf("digest: the period's papers for For you: %w", ed.forYouErr)
+	}
+	top := c.ForYouTop
+	if top <= 0 {
+		top = 10
+	}
+	r, err := ed.forYou.Rank(ctx, a, top)
+	switch {
+	case errors.Is(err, recommend.ErrBadModel):
+		return nil, forYouPreparing, nil // the next training replaces it
+	case errors.Is(err, recommend.ErrDisabled):
+		return nil, "", nil
+	case err != nil:
+		return nil, "", fmt.Errorf("digest: For you of account %d: %w", userID, err)
+	case r.Paused:
+		return nil, forYouPaused + c.BaseURL + "/for-you/settings", nil
+	case r.Preparing:
+		return nil, forYouPreparing, nil
+	case r.None:
+		return nil, forYouNoSignals + c.BaseURL + "/for-you/settings", nil
+	}
+	out := make([]ForYouItem, len(r.Papers))
+	for i, p := range r.Papers {
+		out[i] = ForYouItem{FeedItem: p.Item, Reason: p.Reason}
+	}
+	return out, "", nil
+}
 
 // followedPages bounds the pages of followed papers a digest reads while
 // it looks for those of its period: papers published after the period
@@ -206,6 +294,12 @@ func (c *Composer) Compose(ctx context.Context, ed *Edition, sub *store.Subscrip
 	if sub.UserID != 0 && c.Following != nil {
 		var err error
 		if d.Followed, err = c.followed(ctx, sub.UserID, ed.Period, maxMatches); err != nil {
+			return nil, err
+		}
+	}
+	if sub.UserID != 0 && sub.ForYou && c.ForYou != nil && c.Accounts != nil {
+		var err error
+		if d.ForYou, d.ForYouNote, err = c.forYou(ctx, ed, sub.UserID); err != nil {
 			return nil, err
 		}
 	}
@@ -305,7 +399,7 @@ func (c *Composer) Message(d *Digest, sub *store.Subscription, now time.Time) (m
 	if err := htmlTmpl.Execute(&html, d); err != nil {
 		return mail.Message{}, fmt.Errorf("digest: html: %w", err)
 	}
-	n := len(d.Top) + len(d.Matches) + len(d.Followed)
+	n := len(d.Top) + len(d.Matches) + len(d.Followed) + len(d.ForYou)
 	papers := fmt.Sprintf("%d papers", n)
 	if n == 1 {
 		papers = "1 paper"

@@ -18,6 +18,9 @@ var kindWords = map[store.SignalKind]string{
 	store.SignalUpvote:       "upvoted",
 	store.SignalMoreLikeThis: "asked more of",
 	store.SignalSeedPaper:    "picked",
+	store.SignalSaved:        "saved",
+	store.SignalCollected:    "put in a collection",
+	store.SignalRead:         "read",
 }
 
 // reason says in a few words why the paper is in the reader's ranking:

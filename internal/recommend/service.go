@@ -27,13 +27,18 @@ const DefaultWindow = 7
 
 // Signal weights: how much each kind counts as a liked paper. "More
 // like this" is an explicit ask, so it counts double; a seed paper is
-// a reader's own choice of what they read, as an upvote is.
+// a reader's own choice of what they read, as an upvote is. A save or a
+// paper put in a collection is kept on purpose, for later, which says
+// more than an upvote given in passing (1.5); a read mark says the
+// reader opened it, not that they liked it (0.5). Followed authors and
+// categories are not papers: they join as the model's follows (train).
 var signalWeight = map[store.SignalKind]float64{
 	store.SignalUpvote:       1,
 	store.SignalSeedPaper:    1,
 	store.SignalMoreLikeThis: 2,
-	// At merge: saves 1.5 and collections 1.5 (kept on purpose), read
-	// marks 0.5 (read, not judged).
+	store.SignalSaved:        1.5,
+	store.SignalCollected:    1.5,
+	store.SignalRead:         0.5,
 }
 
 // How the service keeps its caches.
@@ -363,6 +368,13 @@ func (s *Service) startTraining(userID int64, r *reader) {
 			t   *trained
 			err error
 		)
+		// Once the model is in place: kept for the processes that rank
+		// without training (the digest).
+		defer func() {
+			if err == nil {
+				s.keepModel(userID, t)
+			}
+		}()
 		select {
 		case s.trainers <- struct{}{}:
 			t, err = s.train(s.ctx, userID, shown, known)
@@ -456,9 +468,9 @@ func (s *Service) train(ctx context.Context, userID int64, shown []paper.ID, kno
 	seen := map[paper.ID]bool{}
 	for _, sg := range sigs {
 		switch {
-		case sg.Kind == store.SignalSeedCategory:
-			in.Cats[s.feats.Cats.ID(sg.Subject)] = 1
-		case sg.Kind == store.SignalSeedAuthor:
+		case sg.Kind == store.SignalSeedCategory || sg.Kind == store.SignalFollowCategory:
+			s.followCategory(in.Cats, sg.Subject)
+		case sg.Kind == store.SignalSeedAuthor || sg.Kind == store.SignalFollowAuthor:
 			in.Authors[s.feats.Authors.ID(sg.Subject)] = 1
 		case item(sg.Paper) == nil || seen[sg.Paper]:
 			// A paper hidden or gone since, or a second signal on one

@@ -57,7 +57,7 @@ func account(t testing.TB, st store.Store, name string) store.Account {
 }
 
 // search finds demo papers whose titles hold a word.
-func titled(t *testing.T, st store.Store, word string, n int) []paper.Paper {
+func titled(t testing.TB, st store.Store, word string, n int) []paper.Paper {
 	t.Helper()
 	var out []paper.Paper
 	var cur store.PaperCursor

@@ -22,7 +22,10 @@ type Subscription struct {
 	Categories []string // arXiv categories or archives ("cs.CL", "cs"); empty: any
 	Keywords   []string // words or phrases; empty: none
 	Query      string   // a saved search query; "" for none
-	CreatedAt  time.Time
+	// ForYou asks for a "For you" section: the period's papers ranked
+	// for the subscriber's account (UserID) by its reader model.
+	ForYou    bool
+	CreatedAt time.Time
 	// ConfirmedAt is when the confirmation link was followed; until then
 	// nothing but the confirmation mail is sent (double opt-in).
 	ConfirmedAt time.Time
@@ -119,7 +122,8 @@ type Digests interface {
 	// ConfirmSubscription confirms a subscription (once: a second call
 	// keeps the first time).
 	ConfirmSubscription(ctx context.Context, id int64, at time.Time) error
-	// UpdateSubscription replaces the frequency, filters and PausedAt.
+	// UpdateSubscription replaces the frequency, filters, ForYou and
+	// PausedAt.
 	UpdateSubscription(ctx context.Context, s Subscription) error
 	// Unsubscribe ends a subscription at once; its queued and claimed jobs
 	// are dropped (failed, "unsubscribed"). Unsubscribing twice is fine.

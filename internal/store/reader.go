@@ -10,9 +10,9 @@ import (
 // SignalKind names what a reader did that the For-you model learns from.
 type SignalKind string
 
-// The kinds of signal. Upvotes are read from votes; the rest are kept by
-// AddSignal. Saves, collections, follows and read marks join as kinds of
-// their own when their tables do (see Readers.ReaderSignals).
+// The kinds of signal. Upvotes are read from votes, and the library's
+// (saves, collections, read marks, follows) from its own tables, each
+// the one record of what the reader did; the rest are kept by AddSignal.
 const (
 	SignalUpvote SignalKind = "upvote"
 	// SignalNotInterested pushes the paper and its like down; undone by
@@ -27,12 +27,41 @@ const (
 	// SignalSeedAuthor is an author picked at onboarding (Subject, the
 	// name as papers give it).
 	SignalSeedAuthor SignalKind = "seed_author"
+
+	// SignalSaved is a paper in the reader's Saved list (Library).
+	SignalSaved SignalKind = "saved"
+	// SignalCollected is a paper in one of the reader's collections, at
+	// the time it was last added to one.
+	SignalCollected SignalKind = "collected"
+	// SignalRead is a paper the reader marked read (Follows.MarkRead).
+	SignalRead SignalKind = "read"
+	// SignalFollowAuthor is an author the reader follows: Subject is the
+	// name as they followed it (Follow.Label), or the key without one.
+	SignalFollowAuthor SignalKind = "follow_author"
+	// SignalFollowCategory is a category ("cs.CL") or an archive ("cs")
+	// the reader follows (Subject).
+	SignalFollowCategory SignalKind = "follow_category"
 )
+
+// Library reports whether signals of the kind are the reader's library
+// (saves, collections, read marks, follows): read from its tables and
+// undone there, never by RemoveSignal.
+func (k SignalKind) Library() bool {
+	switch k {
+	case SignalSaved, SignalCollected, SignalRead, SignalFollowAuthor, SignalFollowCategory:
+		return true
+	}
+	return false
+}
 
 // OnPaper reports whether signals of the kind name a paper (else a
 // Subject).
 func (k SignalKind) OnPaper() bool {
-	return k != SignalSeedCategory && k != SignalSeedAuthor
+	switch k {
+	case SignalSeedCategory, SignalSeedAuthor, SignalFollowAuthor, SignalFollowCategory:
+		return false
+	}
+	return true
 }
 
 // Kept reports whether AddSignal keeps signals of the kind (upvotes are
@@ -74,13 +103,26 @@ type ReaderState struct {
 	FeedToken bool
 }
 
+// StoredModel is a reader's trained model as kept for every process (the
+// digest's For-you sections rank by it): Data is internal/recommend's
+// encoding, trained from the reader's signals at Version.
+type StoredModel struct {
+	Version   int64
+	TrainedAt time.Time
+	Data      []byte
+}
+
 // Readers is what the store keeps for the For-you ranking.
 type Readers interface {
 	// ReaderSignals lists the account's signals of every kind, newest
 	// first, at most MaxSignals. This is the one place signals are
-	// gathered: a new source of signals (saves, collections, follows,
-	// read marks) is one more SELECT in each backend's UNION ALL here,
-	// and a write to it bumps the reader's version (BumpReader).
+	// gathered: each source (votes, kept signals, saves, collections,
+	// read marks, follows of authors and categories) is one SELECT in
+	// each backend's UNION ALL here, and every write to a source bumps
+	// the reader's version in its transaction. Following people and
+	// collections is not a signal: it says whose papers to list, not
+	// what the reader likes. A paper in several collections is one
+	// signal, at its newest addition.
 	ReaderSignals(ctx context.Context, userID int64) ([]Signal, error)
 	// AddSignal keeps signals of Kept kinds, each at its At (zero: now),
 	// in one transaction: all of them or, on an error, none. A paper has
@@ -113,4 +155,13 @@ type Readers interface {
 	// NewestDay is the latest day a paper was listed, first published or
 	// put on the feed, or ErrNotFound in an empty store.
 	NewestDay(ctx context.Context) (string, error)
+
+	// SaveReaderModel keeps the reader's trained model, replacing the one
+	// kept unless that one is of a later Version (a training that ends
+	// late loses to a newer one). Nil Data forgets the model of Version
+	// and before: the reader's signals are gone.
+	SaveReaderModel(ctx context.Context, userID int64, m StoredModel) error
+	// ReaderModel reads the reader's kept model, or ErrNotFound: none is
+	// kept, or the account is disabled.
+	ReaderModel(ctx context.Context, userID int64) (StoredModel, error)
 }

@@ -369,6 +369,7 @@ func (s *Server) apiCollectionDelete(w http.ResponseWriter, r *http.Request, a *
 	if err := s.store.DeleteCollection(r.Context(), c.ID); err != nil {
 		return err
 	}
+	s.recs.Changed(a.ID) // its papers were For-you signals
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 	return nil
 }
@@ -403,6 +404,7 @@ func (s *Server) apiItemAdd(w http.ResponseWriter, r *http.Request, a *store.Acc
 	if _, err := s.addToCollection(r.Context(), c, id, req.Note); err != nil {
 		return err
 	}
+	s.recs.Signalled(a.ID, store.Signal{Kind: store.SignalCollected, Paper: id}, true)
 	if c, err = s.store.Collection(r.Context(), c.ID); err != nil {
 		return err
 	}
@@ -493,6 +495,7 @@ func (s *Server) apiItemDelete(w http.ResponseWriter, r *http.Request, a *store.
 	if err := s.removeFromCollection(r.Context(), c, item); err != nil {
 		return err
 	}
+	s.recs.Changed(a.ID)
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 	return nil
 }

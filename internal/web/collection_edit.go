@@ -117,6 +117,7 @@ func (s *Server) collectionCreate(w http.ResponseWriter, r *http.Request) error 
 		if _, err := s.store.AddCollectionItem(r.Context(), store.CollectionItem{CollectionID: c.ID, Paper: *p, AddedAt: s.now()}, library.MaxItems); err != nil {
 			return err
 		}
+		s.recs.Signalled(a.ID, store.Signal{Kind: store.SignalCollected, Paper: p.ID}, true)
 	}
 	http.Redirect(w, r, collectionPath(c), http.StatusSeeOther)
 	return nil
@@ -165,6 +166,7 @@ func (s *Server) collectionAdd(w http.ResponseWriter, r *http.Request) error {
 	if err := libraryError(err, "item"); err != nil {
 		return err
 	}
+	s.recs.Signalled(c.Owner.ID, store.Signal{Kind: store.SignalCollected, Paper: p.ID}, true)
 	http.Redirect(w, r, collectionPath(c), http.StatusSeeOther)
 	return nil
 }
@@ -227,6 +229,7 @@ func (s *Server) collectionDelete(w http.ResponseWriter, r *http.Request) error 
 	if err := s.store.DeleteCollection(r.Context(), c.ID); err != nil {
 		return err
 	}
+	s.recs.Changed(c.Owner.ID) // its papers were For-you signals
 	http.Redirect(w, r, userPath(c.Owner.Username), http.StatusSeeOther)
 	return nil
 }
@@ -266,6 +269,7 @@ func (s *Server) collectionItemPost(w http.ResponseWriter, r *http.Request) erro
 		if err := s.store.DeleteCollectionItem(ctx, c.ID, item, s.now()); err != nil {
 			return err
 		}
+		s.recs.Changed(c.Owner.ID)
 	default:
 		return notFound("There is no page at this address.")
 	}

@@ -50,6 +50,9 @@ func (s *Server) followPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if kind == store.FollowAuthor || kind == store.FollowCategory {
+		s.recs.Changed(a.ID) // a For-you signal
+	}
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, map[string]any{"kind": kind, "target": target, "following": following})
 		return nil

@@ -108,6 +108,7 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.recs.Signalled(a.ID, store.Signal{Kind: store.SignalRead, Paper: id}, read) // a For-you signal
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, map[string]any{"paper": id, "read": read})
 		return nil

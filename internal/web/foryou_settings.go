@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -43,12 +44,67 @@ func (p *forYouSettingsPage) SignalViews() []signalView {
 
 // kindLabels name the kinds of signal for people.
 var kindLabels = map[store.SignalKind]string{
-	store.SignalUpvote:        "Upvoted",
-	store.SignalNotInterested: "Not interested",
-	store.SignalMoreLikeThis:  "More like this",
-	store.SignalSeedPaper:     "Picked paper",
-	store.SignalSeedCategory:  "Picked category",
-	store.SignalSeedAuthor:    "Followed author",
+	store.SignalUpvote:         "Upvoted",
+	store.SignalNotInterested:  "Not interested",
+	store.SignalMoreLikeThis:   "More like this",
+	store.SignalSeedPaper:      "Picked paper",
+	store.SignalSeedCategory:   "Picked category",
+	store.SignalSeedAuthor:     "Picked author",
+	store.SignalSaved:          "Saved",
+	store.SignalCollected:      "In a collection",
+	store.SignalRead:           "Marked read",
+	store.SignalFollowAuthor:   "Followed author",
+	store.SignalFollowCategory: "Followed category",
+}
+
+// removeWord is the settings page's button for removing a signal of the
+// kind: what it does, for the library's.
+func removeWord(k store.SignalKind) string {
+	switch k {
+	case store.SignalSaved:
+		return "Unsave"
+	case store.SignalRead:
+		return "Mark unread"
+	case store.SignalFollowAuthor, store.SignalFollowCategory:
+		return "Unfollow"
+	}
+	return "Remove"
+}
+
+// removeSignal undoes a signal where it is kept: an upvote is withdrawn,
+// a save unsaved, a read mark taken off, a follow unfollowed, each as
+// its own button would; the rest are forgotten. A paper in a collection
+// is not taken out from here (the page says so and links to the
+// collections): a collection is a list the reader curates, and one
+// click on a settings page should not edit it.
+func (s *Server) removeSignal(ctx context.Context, a *store.Account, sig store.Signal) error {
+	switch sig.Kind {
+	case store.SignalUpvote:
+		_, err := s.store.Vote(ctx, a.ID, sig.Paper, false)
+		return err
+	case store.SignalSaved:
+		return s.store.UnsavePaper(ctx, a.ID, sig.Paper)
+	case store.SignalRead:
+		return s.store.MarkRead(ctx, a.ID, sig.Paper, false, s.now())
+	case store.SignalCollected:
+		return badRequest("A paper in a collection stays a signal while it is there: take it out of the collection to remove it.")
+	case store.SignalFollowCategory:
+		return s.store.Unfollow(ctx, a.ID, store.FollowCategory, sig.Subject)
+	case store.SignalFollowAuthor:
+		// The signal names the author as followed (the follow's label);
+		// the follow is kept under the author's key.
+		follows, err := s.store.FollowsOf(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		for _, f := range follows {
+			if f.Kind == store.FollowAuthor && (f.Label == sig.Subject || f.Target == sig.Subject) {
+				return s.store.Unfollow(ctx, a.ID, f.Kind, f.Target)
+			}
+		}
+		return nil
+	}
+	return s.store.RemoveSignal(ctx, a.ID, sig)
 }
 
 func (s *Server) forYouSettings(w http.ResponseWriter, r *http.Request) error {
@@ -113,12 +169,7 @@ func (s *Server) forYouSettingsPost(w http.ResponseWriter, r *http.Request) erro
 				return badRequest("That is not an arXiv id.")
 			}
 		}
-		if kind == store.SignalUpvote {
-			_, err = s.store.Vote(ctx, a.ID, sig.Paper, false)
-		} else {
-			err = s.store.RemoveSignal(ctx, a.ID, sig)
-		}
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.removeSignal(ctx, a, sig); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		s.recs.Changed(a.ID)

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -228,5 +231,66 @@ func TestForYouPreparing(t *testing.T) {
 	p = b.get("/for-you?days=30").want(t, "personal", http.StatusOK)
 	if p.doc.Find(".notice").Length() != 0 || p.doc.Find("article.card .reason").Length() == 0 {
 		t.Errorf("after the training: note %q", p.text(".notice"))
+	}
+}
+
+// TestForYouSettingsLibrarySignals: the library's signals are listed on
+// the settings page, and each button there does what the library's own
+// would: unsave, mark unread, unfollow; a paper in a collection stays,
+// with the page saying where to take it out.
+func TestForYouSettingsLibrarySignals(t *testing.T) {
+	c := forYouSite(t)
+	b := c.browser()
+	b.signUp("ada")
+	ctx := context.Background()
+	ada, err := c.st.AccountByEmail(ctx, "ada@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.post("/saved", form("paper", libPaperA, "save", "1")).want(t, "save", http.StatusSeeOther)
+	b.post("/read", form("paper", libPaperB, "read", "1")).want(t, "mark read", http.StatusSeeOther)
+	b.post("/follow", form("kind", "category", "target", "cs.CL")).want(t, "follow a category", http.StatusSeeOther)
+	b.post("/follow", form("kind", "author", "target", "Ada Quill")).want(t, "follow an author", http.StatusSeeOther)
+	col, err := c.st.CreateCollection(ctx, store.Collection{Owner: ada.User, Title: "Mine"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.st.AddCollectionItem(ctx, store.CollectionItem{CollectionID: col.ID, Paper: paper.Paper{ID: libPaperB}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	a := b.get("/for-you/settings").want(t, "settings", http.StatusOK)
+	var listed []string
+	a.doc.Find(".signal-list li").Each(func(_ int, li *goquery.Selection) {
+		listed = append(listed, li.Find(".kind").Text()+": "+li.Find("button").Text())
+	})
+	want := "In a collection: , Followed author: Unfollow, Followed category: Unfollow, Marked read: Mark unread, Saved: Unsave"
+	if got := strings.Join(listed, ", "); got != want {
+		t.Errorf("signals listed:\n got %s\nwant %s", got, want)
+	}
+	if !strings.Contains(a.text(".signal-list li:first-child"), "take it out of its collection") {
+		t.Errorf("the collection's signal does not say how to remove it: %q", a.text(".signal-list li:first-child"))
+	}
+
+	remove := func(kind, paperID, subject string, status int) {
+		t.Helper()
+		b.post("/for-you/settings", form("action", "remove", "kind", kind, "paper", paperID, "subject", subject)).want(t, "remove "+kind, status)
+	}
+	remove("saved", libPaperA, "", http.StatusSeeOther)
+	remove("read", libPaperB, "", http.StatusSeeOther)
+	remove("follow_author", "", "Ada Quill", http.StatusSeeOther)
+	remove("follow_category", "", "cs.CL", http.StatusSeeOther)
+	remove("collected", libPaperB, "", http.StatusBadRequest)
+	if saved, _ := c.st.Saved(ctx, ada.ID, []paper.ID{libPaperA}); saved[libPaperA] {
+		t.Error("still saved after Unsave")
+	}
+	if read, _ := c.st.ReadOf(ctx, ada.ID, []paper.ID{libPaperB}); read[libPaperB] {
+		t.Error("still read after Mark unread")
+	}
+	if fs, _ := c.st.FollowsOf(ctx, ada.ID); len(fs) != 0 {
+		t.Errorf("still following %+v", fs)
+	}
+	sigs, err := c.st.ReaderSignals(ctx, ada.ID)
+	if err != nil || len(sigs) != 1 || sigs[0].Kind != store.SignalCollected {
+		t.Errorf("signals left: %+v, %v; want the collection's", sigs, err)
 	}
 }

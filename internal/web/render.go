@@ -42,6 +42,7 @@ var funcs = template.FuncMap{
 	"categoryName": categoryName,
 	"card":         card,
 	"signalKind":   func(k store.SignalKind) string { return kindLabels[k] },
+	"removeWord":   removeWord,
 	"reasonCard": func(page interface {
 		cardPage
 		viewerOf() *store.Account

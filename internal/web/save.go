@@ -30,6 +30,9 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request) error {
 	if err := s.savePaper(r.Context(), a, id, save); err != nil {
 		return err
 	}
+	// A save is a For-you signal: the paper leaves the ranking now and
+	// the model learns from it in the background.
+	s.recs.Signalled(a.ID, store.Signal{Kind: store.SignalSaved, Paper: id}, save)
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, map[string]any{"paper": id, "saved": save})
 		return nil

@@ -232,6 +232,13 @@ func (s *Server) subscriptionSave(w http.ResponseWriter, r *http.Request, sub st
 			return s.render(w, http.StatusBadRequest, "subscription", p)
 		}
 	}
+	// For you ranks by an account's signals: a subscription made
+	// without one has none to rank by.
+	sub.ForYou = formBool(r, "for_you")
+	if sub.ForYou && sub.UserID == 0 {
+		p.Error = "A For-you section ranks papers by what your account upvotes, saves and follows: subscribe again while signed in to have one."
+		return s.render(w, http.StatusBadRequest, "subscription", p)
+	}
 	switch paused := formBool(r, "paused"); {
 	case paused && sub.PausedAt.IsZero():
 		sub.PausedAt = s.now()

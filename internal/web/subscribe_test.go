@@ -263,3 +263,44 @@ func TestSubscribeBadInput(t *testing.T) {
 		t.Errorf("%d refused, %d mails sent; want %d and 15", refused, len(c.outbox.Messages()), 10000-15)
 	}
 }
+
+// TestManageForYouSection: a subscriber with an account may ask for a
+// For-you section on the manage page; one without an account is told
+// why not, and a forged ask is refused with the form kept.
+func TestManageForYouSection(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	b := c.browser()
+	b.signUp("ada")
+	manage := subscribed(t, c, b, "ada@example.org")
+	page := b.get(manage)
+	if page.doc.Find(`input[name=for_you]`).Length() != 1 {
+		t.Fatal("no For-you choice for a subscriber with an account")
+	}
+	b.post(manage, form("frequency", "weekly", "for_you", "1")).want(t, "ask for For you", http.StatusOK)
+	sub, _ := c.st.SubscriptionByEmail(t.Context(), "ada@example.org")
+	if !sub.ForYou || sub.Frequency != store.Weekly {
+		t.Errorf("after asking: %+v", sub)
+	}
+	if _, ok := b.get(manage).doc.Find(`input[name=for_you]`).Attr("checked"); !ok {
+		t.Error("the choice is not shown as made")
+	}
+	b.post(manage, form("frequency", "weekly")).want(t, "turn it off", http.StatusOK)
+	if sub, _ = c.st.SubscriptionByEmail(t.Context(), "ada@example.org"); sub.ForYou {
+		t.Error("still For you after unticking it")
+	}
+
+	// Without an account.
+	visitor := c.browser()
+	vm := subscribed(t, c, visitor, "visitor@example.org")
+	vp := visitor.get(vm)
+	if vp.doc.Find(`input[name=for_you]`).Length() != 0 || !strings.Contains(vp.text(".note"), "needs an account") {
+		t.Errorf("a subscriber without an account: choice shown, or no note (%q)", vp.text(".note"))
+	}
+	a := visitor.post(vm, form("frequency", "weekly", "keywords", "agents", "for_you", "1")).want(t, "forged ask", http.StatusBadRequest)
+	if !strings.Contains(a.text(".form-error"), "signed in") || a.doc.Find(`input[name=keywords]`).AttrOr("value", "") != "agents" {
+		t.Errorf("refused ask: message %q, keywords kept %q", a.text(".form-error"), a.doc.Find(`input[name=keywords]`).AttrOr("value", ""))
+	}
+	if got, _ := c.st.SubscriptionByEmail(t.Context(), "visitor@example.org"); got.ForYou || len(got.Keywords) != 0 {
+		t.Errorf("a refused form changed the subscription: %+v", got)
+	}
+}

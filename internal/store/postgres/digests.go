@@ -23,7 +23,7 @@ import (
 // subscriptionCols are the subscriptions columns of rows.ScanSubscription, for a
 // query that names the table s.
 const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
-	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
+	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at, s.for_you`
 
 // subscriptionByIDSQL reads one subscription by id.
 const subscriptionByIDSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE s.id = $1`
@@ -53,10 +53,10 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				var id int64
-				err := tx.QueryRow(ctx, `INSERT INTO subscriptions (email, user_id, frequency, categories, keywords, query, created_at)
-					VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+				err := tx.QueryRow(ctx, `INSERT INTO subscriptions (email, user_id, frequency, categories, keywords, query, created_at, for_you)
+					VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
 					ON CONFLICT ((lower(email))) DO NOTHING RETURNING id`,
-					sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created).Scan(&id)
+					sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created, sub.ForYou).Scan(&id)
 				if errors.Is(err, pgx.ErrNoRows) {
 					continue // another transaction added the address
 				}
@@ -77,10 +77,10 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.
 				// from stays when none is given now.
 				added = true
 				out, err = rows.ScanSubscription(tx.QueryRow(ctx, `UPDATE subscriptions s SET email = $1, user_id = coalesce($2, user_id),
-					frequency = $3, categories = $4, keywords = $5::jsonb, query = $6, created_at = $7,
+					frequency = $3, categories = $4, keywords = $5::jsonb, query = $6, created_at = $7, for_you = $9,
 					confirmed_at = NULL, paused_at = NULL, unsubscribed_at = NULL, failures = 0
 					WHERE id = $8 RETURNING `+subscriptionCols,
-					sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created, old.ID).Scan)
+					sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created, old.ID, sub.ForYou).Scan)
 
 				return err
 			}
@@ -128,7 +128,7 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) 
 	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err == nil {
 		err = updateOne(ctx, s.pool, `UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3::jsonb, query = $4,
-			paused_at = $5 WHERE id = $6`, frequency, categories, keywords, sub.Query, rows.NullMillis(sub.PausedAt), sub.ID)
+			paused_at = $5, for_you = $7 WHERE id = $6`, frequency, categories, keywords, sub.Query, rows.NullMillis(sub.PausedAt), sub.ID, sub.ForYou)
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -14,7 +15,8 @@ import (
 )
 
 // Follow adds a follow, within max follows of the account. It does not
-// change Version: no shared page shows follows.
+// change Version: no shared page shows follows. Following an author or a
+// category is a For-you signal: the reader's version moves.
 func (s *Store) Follow(ctx context.Context, f store.Follow, max int) (err error) {
 	defer wrap(&err, "user %d follow %s %q", f.UserID, f.Kind, f.Target)
 	return s.inTx(ctx, func(tx pgx.Tx) error {
@@ -33,17 +35,25 @@ func (s *Store) Follow(ctx context.Context, f store.Follow, max int) (err error)
 		if max > 0 && n >= max {
 			return fmt.Errorf("%w: %d follows", store.ErrLimit, n)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO follows (user_id, kind, target, label, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+		tag, err := tx.Exec(ctx, `INSERT INTO follows (user_id, kind, target, label, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
 			f.UserID, f.Kind, f.Target, f.Label, rows.OrNow(f.CreatedAt).UnixMilli())
-		return err
+		if err != nil || !followSignal(f.Kind) {
+			return err
+		}
+		return bumpIf(ctx, tx, f.UserID, tag)
 	})
 }
 
 // Unfollow removes a follow.
 func (s *Store) Unfollow(ctx context.Context, userID int64, kind store.FollowKind, target string) (err error) {
 	defer wrap(&err, "user %d unfollow %s %q", userID, kind, target)
-	_, err = s.pool.Exec(ctx, `DELETE FROM follows WHERE user_id = $1 AND kind = $2 AND target = $3`, userID, kind, target)
-	return err
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM follows WHERE user_id = $1 AND kind = $2 AND target = $3`, userID, kind, target)
+		if err != nil || !followSignal(kind) {
+			return err
+		}
+		return bumpIf(ctx, tx, userID, tag)
+	})
 }
 
 // FollowsOf lists an account's follows, newest first.
@@ -109,7 +119,8 @@ func (s *Store) FollowingPapers(ctx context.Context, userID int64, after store.P
 }
 
 // MarkRead marks a paper read or unread by an account. Not a change of
-// Version: only the account's own pages show it.
+// Version: only the account's own pages show it; the reader's version
+// moves, since a read mark is a For-you signal.
 func (s *Store) MarkRead(ctx context.Context, userID int64, id paper.ID, read bool, at time.Time) (err error) {
 	defer wrap(&err, "user %d read %s", userID, id)
 	return s.inTx(ctx, func(tx pgx.Tx) error {
@@ -117,13 +128,18 @@ func (s *Store) MarkRead(ctx context.Context, userID int64, id paper.ID, read bo
 		if err != nil {
 			return err
 		}
+		var tag pgconn.CommandTag
 		if !read {
-			_, err = tx.Exec(ctx, `DELETE FROM paper_reads WHERE user_id = $1 AND paper_seq = $2`, userID, seq)
+			tag, err = tx.Exec(ctx, `DELETE FROM paper_reads WHERE user_id = $1 AND paper_seq = $2`, userID, seq)
+		} else {
+			tag, err = tx.Exec(ctx, `INSERT INTO paper_reads (user_id, paper_seq, read_at) VALUES ($1, $2, $3)
+				ON CONFLICT (user_id, paper_seq) DO NOTHING`, userID, seq, rows.OrNow(at).UnixMilli())
+		}
+		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO paper_reads (user_id, paper_seq, read_at) VALUES ($1, $2, $3)
-			ON CONFLICT (user_id, paper_seq) DO NOTHING`, userID, seq, rows.OrNow(at).UnixMilli())
-		return err
+		// A read mark is a For-you signal.
+		return bumpIf(ctx, tx, userID, tag)
 	})
 }
 

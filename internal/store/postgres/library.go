@@ -26,7 +26,11 @@ func (s *Store) SavePaper(ctx context.Context, userID int64, id paper.ID, at tim
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO saved_papers (user_id, paper_seq, saved_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			userID, seq, rows.OrNow(at).UnixMilli())
-		if err != nil || tag.RowsAffected() == 0 || max <= 0 {
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		// A save is a For-you signal.
+		if err := bumpReader(ctx, tx, userID); err != nil || max <= 0 {
 			return err
 		}
 		var n int
@@ -48,8 +52,11 @@ func (s *Store) UnsavePaper(ctx context.Context, userID int64, id paper.ID) (err
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM saved_papers WHERE user_id = $1 AND paper_seq = $2`, userID, seq)
-		return err
+		tag, err := tx.Exec(ctx, `DELETE FROM saved_papers WHERE user_id = $1 AND paper_seq = $2`, userID, seq)
+		if err != nil {
+			return err
+		}
+		return bumpIf(ctx, tx, userID, tag)
 	})
 }
 
@@ -218,8 +225,16 @@ func (s *Store) DeleteCollection(ctx context.Context, id int64) (err error) {
 	defer wrap(&err, "delete collection %d", id)
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var private bool
-		if err := tx.QueryRow(ctx, `DELETE FROM collections WHERE id = $1 RETURNING private`, id).Scan(&private); err != nil {
+		var owner int64
+		var items int
+		if err := tx.QueryRow(ctx, `DELETE FROM collections WHERE id = $1 RETURNING private, owner_id, num_items`, id).Scan(&private, &owner, &items); err != nil {
 			return err
+		}
+		if items > 0 {
+			// Its papers were the owner's For-you signals.
+			if err := bumpReader(ctx, tx, owner); err != nil {
+				return err
+			}
 		}
 		if private {
 			return nil
@@ -269,9 +284,16 @@ func lockCollection(ctx context.Context, tx pgx.Tx, id int64) (int, error) {
 // a new version when the collection is public.
 func touchCollection(ctx context.Context, tx pgx.Tx, id int64, delta int, at time.Time) error {
 	var private bool
-	if err := tx.QueryRow(ctx, `UPDATE collections SET num_items = num_items + $1, updated_at = $2 WHERE id = $3 RETURNING private`,
-		delta, rows.OrNow(at).UnixMilli(), id).Scan(&private); err != nil {
+	var owner int64
+	if err := tx.QueryRow(ctx, `UPDATE collections SET num_items = num_items + $1, updated_at = $2 WHERE id = $3 RETURNING private, owner_id`,
+		delta, rows.OrNow(at).UnixMilli(), id).Scan(&private, &owner); err != nil {
 		return err
+	}
+	if delta != 0 {
+		// A paper added or taken out changes the owner's For-you signals.
+		if err := bumpReader(ctx, tx, owner); err != nil {
+			return err
+		}
 	}
 	if private {
 		return nil

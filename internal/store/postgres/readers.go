@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -21,9 +22,28 @@ func bumpReader(ctx context.Context, tx pgx.Tx, userID int64) error {
 	return err
 }
 
-// readerSignalsSQL gathers a reader's signals of every kind. New sources
-// of signals join here, one SELECT each in the UNION ALL (saves,
-// collections, follows, read marks), named by their store.SignalKind.
+// bumpIf bumps the reader's version when a write changed a row: the
+// library's writes that change nothing (saving a paper saved already)
+// leave their model alone.
+func bumpIf(ctx context.Context, tx pgx.Tx, userID int64, tag pgconn.CommandTag) error {
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	return bumpReader(ctx, tx, userID)
+}
+
+// followSignal reports whether following the kind is a signal of what
+// the reader likes (see store.Readers.ReaderSignals).
+func followSignal(k store.FollowKind) bool {
+	return k == store.FollowAuthor || k == store.FollowCategory
+}
+
+// readerSignalsSQL gathers a reader's signals of every kind, one SELECT
+// each in the UNION ALL, named by their store.SignalKind. Each reads an
+// index by user: votes', the signals', saved_papers_user_saved, the
+// collections' (owner_id, title) then their items', paper_reads' and
+// follows' keys. A paper in several collections counts once, at its
+// newest addition.
 const readerSignalsSQL = `SELECT kind, paper_id, subject, created_at FROM (
 	SELECT 'upvote' AS kind, p.id AS paper_id, '' AS subject, v.created_at AS created_at
 		FROM votes v JOIN papers p ON p.seq = v.paper_seq WHERE v.user_id = $1
@@ -32,6 +52,19 @@ const readerSignalsSQL = `SELECT kind, paper_id, subject, created_at FROM (
 		FROM reader_paper_signals s JOIN papers p ON p.seq = s.paper_seq WHERE s.user_id = $1
 	UNION ALL
 	SELECT t.kind, '', t.subject, t.created_at FROM reader_topic_signals t WHERE t.user_id = $1
+	UNION ALL
+	SELECT 'saved', p.id, '', sp.saved_at FROM saved_papers sp JOIN papers p ON p.seq = sp.paper_seq WHERE sp.user_id = $1
+	UNION ALL
+	SELECT 'collected', p.id, '', max(i.added_at)
+		FROM collections c JOIN collection_items i ON i.collection_id = c.id JOIN papers p ON p.seq = i.paper_seq
+		WHERE c.owner_id = $1 GROUP BY p.id
+	UNION ALL
+	SELECT 'read', p.id, '', r.read_at FROM paper_reads r JOIN papers p ON p.seq = r.paper_seq WHERE r.user_id = $1
+	UNION ALL
+	SELECT 'follow_author', '', CASE WHEN f.label <> '' THEN f.label ELSE f.target END, f.created_at
+		FROM follows f WHERE f.user_id = $1 AND f.kind = 'author'
+	UNION ALL
+	SELECT 'follow_category', '', f.target, f.created_at FROM follows f WHERE f.user_id = $1 AND f.kind = 'category'
 ) sig ORDER BY created_at DESC, kind, paper_id, subject LIMIT $2`
 
 // ReaderSignals lists the reader's signals, newest first.
@@ -204,4 +237,26 @@ func (s *Store) NewestDay(ctx context.Context) (_ string, err error) {
 		return "", store.ErrNotFound
 	}
 	return day, nil
+}
+
+// SaveReaderModel keeps the reader's model unless a later one is kept.
+func (s *Store) SaveReaderModel(ctx context.Context, userID int64, m store.StoredModel) (err error) {
+	defer wrap(&err, "model of reader %d", userID)
+	if m.Data == nil {
+		_, err = s.pool.Exec(ctx, `DELETE FROM reader_models WHERE user_id = $1 AND version <= $2`, userID, m.Version)
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO reader_models (user_id, version, trained_at, model) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, trained_at = excluded.trained_at, model = excluded.model
+		WHERE excluded.version >= reader_models.version`, userID, m.Version, rows.OrNow(m.TrainedAt).UnixMilli(), m.Data)
+	return err
+}
+
+// ReaderModel reads the reader's kept model; a disabled account has none.
+func (s *Store) ReaderModel(ctx context.Context, userID int64) (_ store.StoredModel, err error) {
+	defer wrap(&err, "model of reader %d", userID)
+	var m store.StoredModel
+	err = s.pool.QueryRow(ctx, `SELECT m.version, m.trained_at, m.model FROM reader_models m JOIN users u ON u.id = m.user_id
+		WHERE m.user_id = $1 AND u.disabled_at IS NULL`, userID).Scan(&m.Version, rows.Millis(&m.TrainedAt), &m.Data)
+	return m, err
 }

@@ -18,7 +18,7 @@ import (
 // subscriptionCols are the subscriptions columns of rows.ScanSubscription, for a
 // query that names the table s.
 const subscriptionCols = `s.id, s.email, s.user_id, s.frequency, s.categories, s.keywords, s.query, s.created_at,
-	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at`
+	s.confirmed_at, s.paused_at, s.unsubscribed_at, s.failures, s.blocked_at, s.for_you`
 
 // subscriptionByIDSQL reads one subscription by id.
 const subscriptionByIDSQL = `SELECT ` + subscriptionCols + ` FROM subscriptions s WHERE s.id = ?`
@@ -46,9 +46,9 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.
 		var id int64
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			if err := tx.QueryRowContext(ctx, `INSERT INTO subscriptions (email, user_id, frequency, categories, keywords, query, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-				sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created).Scan(&id); err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO subscriptions (email, user_id, frequency, categories, keywords, query, created_at, for_you)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created, sub.ForYou).Scan(&id); err != nil {
 				return err
 			}
 		case err != nil:
@@ -62,9 +62,9 @@ func (s *Store) Subscribe(ctx context.Context, sub store.Subscription) (_ store.
 			// from stays when none is given now.
 			id = old.ID
 			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET email = ?, user_id = coalesce(?, user_id),
-				frequency = ?, categories = ?, keywords = ?, query = ?, created_at = ?,
+				frequency = ?, categories = ?, keywords = ?, query = ?, created_at = ?, for_you = ?,
 				confirmed_at = NULL, paused_at = NULL, unsubscribed_at = NULL, failures = 0
-				WHERE id = ?`, sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created, id); err != nil {
+				WHERE id = ?`, sub.Email, rows.NullID(sub.UserID), frequency, categories, keywords, sub.Query, created, sub.ForYou, id); err != nil {
 				return err
 			}
 		}
@@ -115,8 +115,8 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub store.Subscription) 
 	frequency, categories, keywords, err := rows.SubscriptionArgs(sub)
 	if err == nil {
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
-			return updateOne(ctx, tx, `UPDATE subscriptions SET frequency = ?, categories = ?, keywords = ?, query = ?, paused_at = ?
-				WHERE id = ?`, frequency, categories, keywords, sub.Query, rows.NullMillis(sub.PausedAt), sub.ID)
+			return updateOne(ctx, tx, `UPDATE subscriptions SET frequency = ?, categories = ?, keywords = ?, query = ?, paused_at = ?,
+				for_you = ? WHERE id = ?`, frequency, categories, keywords, sub.Query, rows.NullMillis(sub.PausedAt), sub.ForYou, sub.ID)
 		})
 	}
 	return err

@@ -14,7 +14,8 @@ import (
 )
 
 // Follow adds a follow, within max follows of the account. It does not
-// change Version: no shared page shows follows.
+// change Version: no shared page shows follows. Following an author or a
+// category is a For-you signal: the reader's version moves.
 func (s *Store) Follow(ctx context.Context, f store.Follow, max int) (err error) {
 	defer wrap(&err, "user %d follow %s %q", f.UserID, f.Kind, f.Target)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -29,9 +30,14 @@ func (s *Store) Follow(ctx context.Context, f store.Follow, max int) (err error)
 		if max > 0 && n >= max {
 			return fmt.Errorf("%w: %d follows", store.ErrLimit, n)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO follows (user_id, kind, target, label, created_at) VALUES (?, ?, ?, ?, ?)`,
-			f.UserID, f.Kind, f.Target, f.Label, rows.OrNow(f.CreatedAt).UnixMilli())
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO follows (user_id, kind, target, label, created_at) VALUES (?, ?, ?, ?, ?)`,
+			f.UserID, f.Kind, f.Target, f.Label, rows.OrNow(f.CreatedAt).UnixMilli()); err != nil {
+			return err
+		}
+		if !followSignal(f.Kind) {
+			return nil
+		}
+		return bumpReader(ctx, tx, f.UserID)
 	})
 }
 
@@ -39,8 +45,11 @@ func (s *Store) Follow(ctx context.Context, f store.Follow, max int) (err error)
 func (s *Store) Unfollow(ctx context.Context, userID int64, kind store.FollowKind, target string) (err error) {
 	defer wrap(&err, "user %d unfollow %s %q", userID, kind, target)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM follows WHERE user_id = ? AND kind = ? AND target = ?`, userID, kind, target)
-		return err
+		res, err := tx.ExecContext(ctx, `DELETE FROM follows WHERE user_id = ? AND kind = ? AND target = ?`, userID, kind, target)
+		if err != nil || !followSignal(kind) {
+			return err
+		}
+		return bumpIf(ctx, tx, userID, res)
 	})
 }
 
@@ -107,7 +116,8 @@ func (s *Store) FollowingPapers(ctx context.Context, userID int64, after store.P
 }
 
 // MarkRead marks a paper read or unread by an account. Not a change of
-// Version: only the account's own pages show it.
+// Version: only the account's own pages show it; the reader's version
+// moves, since a read mark is a For-you signal.
 func (s *Store) MarkRead(ctx context.Context, userID int64, id paper.ID, read bool, at time.Time) (err error) {
 	defer wrap(&err, "user %d read %s", userID, id)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -115,13 +125,18 @@ func (s *Store) MarkRead(ctx context.Context, userID int64, id paper.ID, read bo
 		if err != nil {
 			return err
 		}
+		var res sql.Result
 		if !read {
-			_, err = tx.ExecContext(ctx, `DELETE FROM paper_reads WHERE user_id = ? AND paper_seq = ?`, userID, seq)
+			res, err = tx.ExecContext(ctx, `DELETE FROM paper_reads WHERE user_id = ? AND paper_seq = ?`, userID, seq)
+		} else {
+			res, err = tx.ExecContext(ctx, `INSERT INTO paper_reads (user_id, paper_seq, read_at) VALUES (?, ?, ?)
+				ON CONFLICT (user_id, paper_seq) DO NOTHING`, userID, seq, rows.OrNow(at).UnixMilli())
+		}
+		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO paper_reads (user_id, paper_seq, read_at) VALUES (?, ?, ?)
-			ON CONFLICT (user_id, paper_seq) DO NOTHING`, userID, seq, rows.OrNow(at).UnixMilli())
-		return err
+		// A read mark is a For-you signal.
+		return bumpIf(ctx, tx, userID, res)
 	})
 }
 

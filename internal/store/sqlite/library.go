@@ -28,7 +28,11 @@ func (s *Store) SavePaper(ctx context.Context, userID int64, id paper.ID, at tim
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 || max <= 0 {
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		// A save is a For-you signal.
+		if err := bumpReader(ctx, tx, userID); err != nil || max <= 0 {
 			return err
 		}
 		var n int
@@ -50,8 +54,11 @@ func (s *Store) UnsavePaper(ctx context.Context, userID int64, id paper.ID) (err
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM saved_papers WHERE user_id = ? AND paper_seq = ?`, userID, seq)
-		return err
+		res, err := tx.ExecContext(ctx, `DELETE FROM saved_papers WHERE user_id = ? AND paper_seq = ?`, userID, seq)
+		if err != nil {
+			return err
+		}
+		return bumpIf(ctx, tx, userID, res)
 	})
 }
 
@@ -216,8 +223,16 @@ func (s *Store) DeleteCollection(ctx context.Context, id int64) (err error) {
 	defer wrap(&err, "delete collection %d", id)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var private bool
-		if err := tx.QueryRowContext(ctx, `DELETE FROM collections WHERE id = ? RETURNING private`, id).Scan(&private); err != nil {
+		var owner int64
+		var items int
+		if err := tx.QueryRowContext(ctx, `DELETE FROM collections WHERE id = ? RETURNING private, owner_id, num_items`, id).Scan(&private, &owner, &items); err != nil {
 			return err
+		}
+		if items > 0 {
+			// Its papers were the owner's For-you signals.
+			if err := bumpReader(ctx, tx, owner); err != nil {
+				return err
+			}
 		}
 		if private {
 			return nil
@@ -251,12 +266,19 @@ func (s *Store) CollectionItemOf(ctx context.Context, collectionID int64, id pap
 }
 
 // touchCollection notes a change to a collection's items at at, and takes
-// a new version when the collection is public.
+// a new version when the collection is public. A paper added or taken
+// out (delta) changes the owner's For-you signals.
 func touchCollection(ctx context.Context, tx *sql.Tx, id int64, delta int, at time.Time) error {
 	var private bool
-	if err := tx.QueryRowContext(ctx, `UPDATE collections SET num_items = num_items + ?, updated_at = ? WHERE id = ? RETURNING private`,
-		delta, rows.OrNow(at).UnixMilli(), id).Scan(&private); err != nil {
+	var owner int64
+	if err := tx.QueryRowContext(ctx, `UPDATE collections SET num_items = num_items + ?, updated_at = ? WHERE id = ? RETURNING private, owner_id`,
+		delta, rows.OrNow(at).UnixMilli(), id).Scan(&private, &owner); err != nil {
 		return err
+	}
+	if delta != 0 {
+		if err := bumpReader(ctx, tx, owner); err != nil {
+			return err
+		}
 	}
 	if private {
 		return nil

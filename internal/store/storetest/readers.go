@@ -241,3 +241,241 @@ func testWindowPapers(t *testing.T, s store.Store) {
 		t.Errorf("NewestDay = %q, %v; want the feed's 2026-06-20", d, err)
 	}
 }
+
+// testReaderLibrarySignals: saves, collections, read marks and follows
+// of authors and categories are signals, read from the library's own
+// tables, and each change to them moves the reader's version.
+func testReaderLibrarySignals(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const a, b, c, d = paper.ID("2504.00401"), paper.ID("2504.00402"), paper.ID("2504.00403"), paper.ID("2504.00404")
+	write(t, s, store.Record{Paper: paper.Paper{ID: a, Title: "A"}}, store.Record{Paper: paper.Paper{ID: b, Title: "B"}},
+		store.Record{Paper: paper.Paper{ID: c, Title: "C"}}, store.Record{Paper: paper.Paper{ID: d, Title: "D"}})
+	ada, bob := newAccount(t, s, "ada"), newAccount(t, s, "bob")
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Second) }
+	moved := func(what string, do func() error) {
+		t.Helper()
+		v := readerVersion(t, s, ada.ID)
+		if err := do(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got := readerVersion(t, s, ada.ID); got <= v {
+			t.Errorf("reader version after %s = %d, want more than %d", what, got, v)
+		}
+	}
+	still := func(what string, do func() error) {
+		t.Helper()
+		v := readerVersion(t, s, ada.ID)
+		if err := do(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got := readerVersion(t, s, ada.ID); got != v {
+			t.Errorf("reader version after %s = %d, want %d still", what, got, v)
+		}
+	}
+	moved("a save", func() error { return s.SavePaper(ctx, ada.ID, a, at(1), 0) })
+	still("saving again", func() error { return s.SavePaper(ctx, ada.ID, a, at(9), 0) })
+	list, err := s.CreateCollection(ctx, store.Collection{Owner: ada.User, Title: "List", CreatedAt: t0}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.CreateCollection(ctx, store.Collection{Owner: ada.User, Title: "Other", Private: true, CreatedAt: t0}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var item store.CollectionItem
+	moved("adding to a collection", func() (err error) {
+		item, err = s.AddCollectionItem(ctx, store.CollectionItem{CollectionID: list.ID, Paper: paper.Paper{ID: b}, AddedAt: at(2)}, 0)
+		return err
+	})
+	// The same paper in a second collection is one signal, at the newest.
+	moved("adding to another", func() error {
+		_, err := s.AddCollectionItem(ctx, store.CollectionItem{CollectionID: other.ID, Paper: paper.Paper{ID: b}, AddedAt: at(3)}, 0)
+		return err
+	})
+	still("a note", func() error {
+		return s.UpdateCollectionItem(ctx, list.ID, item.ID, store.ItemChange{SetNote: true, Note: "n", At: at(3)})
+	})
+	moved("a read mark", func() error { return s.MarkRead(ctx, ada.ID, c, true, at(4)) })
+	moved("following an author", func() error {
+		return s.Follow(ctx, store.Follow{UserID: ada.ID, Kind: store.FollowAuthor, Target: "yann lecun", Label: "Yann LeCun", CreatedAt: at(5)}, 0)
+	})
+	moved("following a category", func() error {
+		return s.Follow(ctx, store.Follow{UserID: ada.ID, Kind: store.FollowCategory, Target: "cs.CL", CreatedAt: at(6)}, 0)
+	})
+	still("following again", func() error {
+		return s.Follow(ctx, store.Follow{UserID: ada.ID, Kind: store.FollowCategory, Target: "cs.CL", CreatedAt: at(8)}, 0)
+	})
+	// Following a person says whose papers to list, not what ada likes.
+	still("following a person", func() error {
+		return s.Follow(ctx, store.Follow{UserID: ada.ID, Kind: store.FollowUser, Target: fmt.Sprint(bob.ID), CreatedAt: at(7)}, 0)
+	})
+	// Bob's library is his own.
+	if err := s.SavePaper(ctx, bob.ID, d, at(8), 0); err != nil {
+		t.Fatal(err)
+	}
+	want := "follow_category:cs.CL follow_author:Yann LeCun read:" + string(c) + " collected:" + string(b) + " saved:" + string(a)
+	if got := readerSignals(t, s, ada.ID); got != want {
+		t.Errorf("ada's signals:\n got %s\nwant %s", got, want)
+	}
+	sigs, _ := s.ReaderSignals(ctx, ada.ID)
+	if len(sigs) == 5 && (!sigs[3].At.Equal(at(3)) || !sigs[4].At.Equal(at(1))) {
+		t.Errorf("collected at %v, saved at %v; want %v, %v", sigs[3].At, sigs[4].At, at(3), at(1))
+	}
+	if got := readerSignals(t, s, bob.ID); got != "saved:"+string(d) {
+		t.Errorf("bob's signals: %s", got)
+	}
+	// RemoveSignal does not undo the library's: its own methods do.
+	if err := s.RemoveSignal(ctx, ada.ID, store.Signal{Kind: store.SignalSaved, Paper: a}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RemoveSignal of a save: %v, want ErrNotFound", err)
+	}
+	moved("unsaving", func() error { return s.UnsavePaper(ctx, ada.ID, a) })
+	still("unsaving again", func() error { return s.UnsavePaper(ctx, ada.ID, a) })
+	moved("unmarking", func() error { return s.MarkRead(ctx, ada.ID, c, false, time.Time{}) })
+	moved("unfollowing", func() error { return s.Unfollow(ctx, ada.ID, store.FollowAuthor, "yann lecun") })
+	still("unfollowing again", func() error { return s.Unfollow(ctx, ada.ID, store.FollowAuthor, "yann lecun") })
+	moved("taking out of a collection", func() error { return s.DeleteCollectionItem(ctx, list.ID, item.ID, at(10)) })
+	if got, want := readerSignals(t, s, ada.ID), "follow_category:cs.CL collected:"+string(b); got != want {
+		t.Errorf("after undoing:\n got %s\nwant %s", got, want)
+	}
+	moved("deleting a collection", func() error { return s.DeleteCollection(ctx, other.ID) })
+	if got, want := readerSignals(t, s, ada.ID), "follow_category:cs.CL"; got != want {
+		t.Errorf("after deleting the collection: %s, want %s", got, want)
+	}
+}
+
+// testReaderLibrarySignalCap: the cap counts every kind together: a
+// reader with MaxSignals kept signals who then saves a paper learns from
+// the save and loses the oldest from the reading, newest first.
+func testReaderLibrarySignalCap(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const a = paper.ID("2504.00501")
+	write(t, s, store.Record{Paper: paper.Paper{ID: a, Title: "A"}})
+	ada := newAccount(t, s, "ada")
+	t0 := time.Now().Add(-24 * time.Hour).Truncate(time.Millisecond)
+	var sigs []store.Signal
+	for i := range store.MaxSignals {
+		sigs = append(sigs, store.Signal{Kind: store.SignalSeedAuthor, Subject: fmt.Sprintf("Author %05d", i), At: t0.Add(time.Duration(i) * time.Millisecond)})
+	}
+	if err := s.AddSignal(ctx, ada.ID, sigs...); err != nil {
+		t.Fatalf("AddSignal: %v", err)
+	}
+	if err := s.SavePaper(ctx, ada.ID, a, time.Now(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Follow(ctx, store.Follow{UserID: ada.ID, Kind: store.FollowCategory, Target: "cs.CL", CreatedAt: t0.Add(-time.Hour)}, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ReaderSignals(ctx, ada.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != store.MaxSignals {
+		t.Fatalf("%d signals read, want %d", len(got), store.MaxSignals)
+	}
+	// The save is the newest; the follow, older than every seed, is out,
+	// and so is the oldest seed.
+	if got[0].Kind != store.SignalSaved || got[0].Paper != a {
+		t.Errorf("newest signal %+v, want the save", got[0])
+	}
+	if last := got[len(got)-1]; last.Subject != "Author 00001" {
+		t.Errorf("oldest signal read %+v, want Author 00001", last)
+	}
+}
+
+// testReaderModels: a reader's trained model is kept for other
+// processes; a late training does not replace a newer model, and a
+// disabled account's is not read.
+func testReaderModels(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ada, bob := newAccount(t, s, "ada"), newAccount(t, s, "bob")
+	if _, err := s.ReaderModel(ctx, ada.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ReaderModel of a reader without one: %v, want ErrNotFound", err)
+	}
+	at := time.Now().Truncate(time.Millisecond)
+	save := func(who store.Account, version int64, data []byte) {
+		t.Helper()
+		if err := s.SaveReaderModel(ctx, who.ID, store.StoredModel{Version: version, TrainedAt: at, Data: data}); err != nil {
+			t.Fatalf("SaveReaderModel(%s, %d): %v", who.Username, version, err)
+		}
+	}
+	read := func(who store.Account) string {
+		t.Helper()
+		m, err := s.ReaderModel(ctx, who.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return "none"
+		}
+		if err != nil {
+			t.Fatalf("ReaderModel(%s): %v", who.Username, err)
+		}
+		if !m.TrainedAt.Equal(at) {
+			t.Errorf("trained at %v, want %v", m.TrainedAt, at)
+		}
+		return fmt.Sprintf("%d:%s", m.Version, m.Data)
+	}
+	save(ada, 3, []byte("three"))
+	save(bob, 1, []byte{0, 1, 0xff})
+	if got := read(ada); got != "3:three" {
+		t.Errorf("ada's model %s", got)
+	}
+	save(ada, 2, []byte("two, late"))
+	if got := read(ada); got != "3:three" {
+		t.Errorf("after a late training of version 2: %s, want version 3 kept", got)
+	}
+	save(ada, 5, []byte("five"))
+	if got := read(ada); got != "5:five" {
+		t.Errorf("after version 5: %s", got)
+	}
+	if got := read(bob); got != "1:\x00\x01\xff" {
+		t.Errorf("bob's model %q", got)
+	}
+	save(ada, 4, nil) // forgetting an older version leaves the newer
+	if got := read(ada); got != "5:five" {
+		t.Errorf("after forgetting version 4: %s", got)
+	}
+	save(ada, 6, nil)
+	if got := read(ada); got != "none" {
+		t.Errorf("after forgetting version 6: %s", got)
+	}
+	if err := s.SetDisabled(ctx, bob.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(bob); got != "none" {
+		t.Errorf("a disabled account's model: %s, want none", got)
+	}
+}
+
+// testSubscriptionForYou: the choice of a For-you section is kept, and
+// changed, with the subscription.
+func testSubscriptionForYou(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ada := newAccount(t, s, "ada")
+	sub, added, err := s.Subscribe(ctx, store.Subscription{Email: "ada@example.org", UserID: ada.ID, Frequency: store.Weekly, ForYou: true})
+	if err != nil || !added {
+		t.Fatalf("Subscribe: %v, added %v", err, added)
+	}
+	if !sub.ForYou {
+		t.Errorf("Subscribe returned %+v, want ForYou", sub)
+	}
+	sub.ForYou = false
+	if err := s.UpdateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SubscriptionByID(ctx, sub.ID); err != nil || got.ForYou {
+		t.Errorf("after turning it off: %+v, %v", got, err)
+	}
+	sub.ForYou = true
+	if err := s.UpdateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SubscriptionByEmail(ctx, "ADA@example.org"); err != nil || !got.ForYou {
+		t.Errorf("after turning it on: %+v, %v", got, err)
+	}
+	// Subscribing again after unsubscribing takes the new choice.
+	if err := s.Unsubscribe(ctx, sub.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if again, _, err := s.Subscribe(ctx, store.Subscription{Email: "ada@example.org", Frequency: store.Daily}); err != nil || again.ForYou {
+		t.Errorf("subscribed again without it: %+v, %v", again, err)
+	}
+}

@@ -94,6 +94,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReaderSignals", testReaderSignals},
 		{"ReaderSettings", testReaderSettings},
 		{"ReaderSignalCap", testReaderSignalCap},
+		{"ReaderLibrarySignals", testReaderLibrarySignals},
+		{"ReaderLibrarySignalCap", testReaderLibrarySignalCap},
+		{"ReaderModels", testReaderModels},
+		{"SubscriptionForYou", testSubscriptionForYou},
 		{"WindowPapers", testWindowPapers},
 	}
 	for _, tc := range tests {

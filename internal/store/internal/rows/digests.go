@@ -11,7 +11,7 @@ import (
 
 // ScanSubscription reads a subscription's columns (id, email, user_id,
 // frequency, categories, keywords, query, created_at, confirmed_at,
-// paused_at, unsubscribed_at, failures, blocked_at), as subscriptionCols
+// paused_at, unsubscribed_at, failures, blocked_at, for_you), as subscriptionCols
 // names them.
 func ScanSubscription(scan func(dest ...any) error) (store.Subscription, error) {
 	var (
@@ -21,7 +21,7 @@ func ScanSubscription(scan func(dest ...any) error) (store.Subscription, error) 
 		keywords              string
 	)
 	if err := scan(&sub.ID, &sub.Email, &userID, &frequency, &categories, &keywords, &sub.Query, Millis(&sub.CreatedAt),
-		Millis(&sub.ConfirmedAt), Millis(&sub.PausedAt), Millis(&sub.UnsubscribedAt), &sub.Failures, Millis(&sub.BlockedAt)); err != nil {
+		Millis(&sub.ConfirmedAt), Millis(&sub.PausedAt), Millis(&sub.UnsubscribedAt), &sub.Failures, Millis(&sub.BlockedAt), &sub.ForYou); err != nil {
 		return store.Subscription{}, err
 	}
 	sub.UserID = userID.Int64
