@@ -171,6 +171,9 @@ func TestEvaluate(t *testing.T) {
 	if math.Abs(s.NDCG10-want) > 1e-9 || s.Recall50 != 1 || s.Users != 3 {
 		t.Errorf("scores %v, want nDCG@10 %.4f, recall 1, 3 users", s, want)
 	}
+	if len(s.PerUser) != 3 || s.PerUser[0].User != c.Users[0].ID || math.Abs(s.PerUser[0].NDCG10-dcg(1, 4)/dcg(1, 2)) > 1e-9 || s.PerUser[2].Recall50 != 1 {
+		t.Errorf("per reader %+v", s.PerUser)
+	}
 	if got := s.String(); !strings.HasPrefix(got, "nDCG@10=") || !strings.HasSuffix(got, " users=3") {
 		t.Errorf("last line %q", got)
 	}
