@@ -429,8 +429,9 @@ func (m *Model) authorScore(it *Item) float64 {
 }
 
 // Score gives each item's score for the reader: the linear model, the
-// closeness to the reader's interests, the category prior and followed
-// authors, each standardised over items, in their shares.
+// closeness of its terms to the reader's interests, the prior of
+// followed categories and followed authors, each standardised over
+// items, in their shares.
 func (m *Model) Score(items []*Item) []float64 {
 	parts := [4][]float64{}
 	for p := range parts {
