@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/config"
@@ -58,6 +60,15 @@ func runEvalRecs(ctx context.Context, cfg *config.Config, f evalFlags, stdout, s
 	}
 	fmt.Fprintf(stdout, "%s: %d papers, window %s..%s (%d papers), %d readers, model %s; prepared in %.1fs, ranked in %.1fs\n",
 		f.recs, len(c.Papers), c.From, c.To, len(c.Window), len(c.Users), desc, prepared.Seconds(), time.Since(start).Seconds()-prepared.Seconds())
+	if f.perQuery != "" {
+		var buf strings.Builder
+		for _, u := range scores.PerUser {
+			fmt.Fprintf(&buf, "%s\t%.4f\t%.4f\n", u.User, u.NDCG10, u.Recall50)
+		}
+		if err := os.WriteFile(f.perQuery, []byte(buf.String()), 0o644); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
 	fmt.Fprintln(stdout, scores)
 	return nil
 }

@@ -202,7 +202,7 @@ configured embedder; svm-tfidf is arxiv-sanity-lite's method, the baseline.`,
 		fs.StringVar(&f.mode, "mode", "lexical", "ranking to score: lexical, semantic or hybrid")
 		fs.Float64Var(&f.weight, "semantic-weight", -1, "hybrid mode: share of the semantic score, 0..1 (default: the embedder's, 0.3 for the built-in model and 0.1 for others)")
 		fs.StringVar(&f.fusion, "fusion", "", "hybrid mode: fixed (the weight for every query) or agreement (the weight times a half plus half the share of the lexical top ten the semantic top ten holds); default: the embedder's choice, fixed for the built-in model, GloVe and servers")
-		fs.StringVar(&f.perQuery, "per-query", "", "also write each query's id and nDCG@10 to this file (tab-separated), to compare two runs query by query")
+		fs.StringVar(&f.perQuery, "per-query", "", "also write each query's id and nDCG@10 to this file (tab-separated), to compare two runs query by query; with --recs, each reader's id, nDCG@10 and Recall@50")
 		fs.StringVar(&f.recs, "recs", "", "directory of a recommendation collection (instead of --beir)")
 		fs.StringVar(&f.recsModel, "recs-model", "for-you", "with --recs: for-you or svm-tfidf")
 		fs.IntVar(&f.recsReaders, "recs-readers", 0, "with --recs: score only the first N readers, for a quick look (0: all)")

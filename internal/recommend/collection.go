@@ -143,6 +143,15 @@ type Ranker interface {
 type Scores struct {
 	NDCG10, Recall50 float64
 	Users            int
+	// PerUser are the scored readers' own figures, in the collection's
+	// order, so that two runs can be compared reader by reader.
+	PerUser []UserScore
+}
+
+// UserScore is one reader's figures.
+type UserScore struct {
+	User             string
+	NDCG10, Recall50 float64
 }
 
 // String is the line eval prints last.
@@ -191,11 +200,12 @@ func (c *Collection) Evaluate(ctx context.Context, r Ranker, progress func(done 
 		return Scores{}, err
 	}
 	var s Scores
-	for _, res := range results {
+	for u, res := range results {
 		if res != nil {
 			s.NDCG10 += res.ndcg
 			s.Recall50 += res.recall
 			s.Users++
+			s.PerUser = append(s.PerUser, UserScore{c.Users[u].ID, res.ndcg, res.recall})
 		}
 	}
 	if s.Users > 0 {

@@ -7,9 +7,6 @@ import (
 	"math"
 	"slices"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -71,9 +68,6 @@ type Candidates struct {
 	// postings lists, for each term, the papers holding it and its weight.
 	terms    map[uint32]int32
 	postings [][]posting
-	// vecs holds the papers' embeddings, one row each (zero without one).
-	vecs   blas32.General
-	hasVec []bool
 }
 
 type posting struct {
@@ -108,14 +102,12 @@ func (d *Digest) Candidates(ctx context.Context, from, to string) (*Candidates, 
 		c.papers = append(c.papers, it)
 	}
 	vs := d.ix.Vectors()
-	dim := 0
 	c.items = make([]*Item, len(c.papers))
 	for i := range c.papers {
 		var v []float32
 		if vs != nil {
 			if v = vs.Vector(c.papers[i].Paper.ID); v != nil {
 				normalize32(v)
-				dim = max(dim, len(v))
 			}
 		}
 		c.items[i] = c.feats.Item(search.DocFromPaper(&c.papers[i].Paper), v)
@@ -125,15 +117,9 @@ func (d *Digest) Candidates(ctx context.Context, from, to string) (*Candidates, 
 		c.terms[termHash(c.feats.Terms.Name(id))] = id
 	}
 	c.postings = make([][]posting, c.feats.Terms.Len())
-	c.vecs = blas32.General{Rows: len(c.items), Cols: max(dim, 1), Stride: max(dim, 1), Data: make([]float32, len(c.items)*max(dim, 1))}
-	c.hasVec = make([]bool, len(c.items))
 	for i, it := range c.items {
 		for k, t := range it.Terms.Idx {
 			c.postings[t] = append(c.postings[t], posting{int32(i), it.Terms.Val[k]})
-		}
-		if len(it.Vec) == dim && dim > 0 {
-			copy(c.vecs.Data[i*dim:], it.Vec)
-			c.hasVec[i] = true
 		}
 	}
 	return c, nil
@@ -281,10 +267,9 @@ type simMatrix struct {
 
 func (s simMatrix) row(i int) []float32 { return s.data[i*s.cols : (i+1)*s.cols] }
 
-// similarities is similarity() of each paper with each of ps: the term
-// cosines through the postings of the interests' terms, the embedding
-// cosines as one matrix product, averaged where both have embeddings of
-// the same length.
+// similarities is the term cosine of each paper with each of ps, as
+// Model.closeness compares them, through the postings of the interests'
+// terms.
 func (c *Candidates) similarities(ps []proto) simMatrix {
 	n, k := len(c.items), len(ps)
 	s := simMatrix{cols: k, data: make([]float32, n*k)}
@@ -299,27 +284,6 @@ func (c *Candidates) similarities(ps []proto) simMatrix {
 			v := p.terms.Val[x]
 			for _, po := range c.postings[t] {
 				s.data[int(po.item)*k+j] += v * po.val
-			}
-		}
-	}
-	dim := c.vecs.Cols
-	protos := blas32.General{Rows: k, Cols: dim, Stride: dim, Data: make([]float32, k*dim)}
-	withVec := make([]bool, k)
-	for j, p := range ps {
-		if len(p.vec) == dim {
-			copy(protos.Data[j*dim:], p.vec)
-			withVec[j] = true
-		}
-	}
-	dots := blas32.General{Rows: n, Cols: k, Stride: k, Data: make([]float32, n*k)}
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1, c.vecs, protos, 0, dots)
-	for i := range n {
-		if !c.hasVec[i] {
-			continue
-		}
-		for j := range k {
-			if withVec[j] {
-				s.data[i*k+j] = (s.data[i*k+j] + dots.Data[i*k+j]) / 2
 			}
 		}
 	}

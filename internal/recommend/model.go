@@ -12,14 +12,19 @@ import (
 // fitted to a collection.
 const (
 	// svmC is the linear model's penalty. Readers have tens of positives
-	// against a thousand negatives; balanced class weights even the
+	// against thousands of negatives; balanced class weights even the
 	// classes, and C = 1 (liblinear's default) leaves the margin to the
 	// data rather than to the regulariser.
 	svmC = 1.0
-	// Block scales: the terms and the embedding are unit vectors; a
+	// Block scales of the linear model: the terms are a unit vector; a
 	// paper's categories (and authors) together weigh half as much, so
-	// no block drowns the others.
-	vecScale, catScale, authorScale = 1.0, 0.5, 0.5
+	// that a field does not drown the topic. The embedding is not a
+	// feature of the linear model: on the development collection it cost
+	// a fifth of the nDCG@10 at full weight and still some at half
+	// (BENCHMARKS.md, "For you"), because 128 dense dimensions say
+	// "which field" to a linear model far more than "which topic", and
+	// with thousands of negatives the terms say that better.
+	catScale, authorScale = 0.5, 0.5
 	// dislikeCost weighs an explicit "Not interested" against a paper
 	// merely passed over.
 	dislikeCost = 3.0
@@ -28,18 +33,23 @@ const (
 	// many interests by spherical k-means, so scoring costs the same for
 	// 40 signals as for 10,000.
 	maxProtos = 32
-	// knnK: a candidate's closeness is the mean of its best knnK
+	// knnK: a candidate's closeness is the mean of its best knnK term
 	// similarities to what the reader liked, so a reader with several
-	// interests is served for each of them (a centroid would sit between).
+	// interests is served for each of them (a centroid would sit
+	// between).
 	knnK = 3
 	// followPseudo counts a followed category as this many liked papers in
 	// it, so that a reader who only picked categories gets a ranking.
 	followPseudo = 3.0
 	// The parts' shares of the final score, each part standardised over
-	// the candidates first: the linear model and the nearest liked papers
-	// equally, the category prior half as much (it ranks whole fields,
-	// not papers).
-	shareLinear, shareKNN, shareCats, shareAuthors = 1.0, 1.0, 0.5, 0.5
+	// the candidates first. The linear model leads; the nearest liked
+	// papers add what one hyperplane misses (a reader's second, smaller
+	// interest), at half its share; followed categories and authors
+	// count as much as the closeness. The category prior counts only
+	// followed categories: the liked papers' categories are features of
+	// the linear model already, and counted a second time they ranked
+	// whole fields above papers (alone it scored nDCG@10 0.002).
+	shareLinear, shareKNN, shareCats, shareAuthors = 1.0, 0.5, 0.5, 0.5
 	// reasonLiked bounds the liked papers a reason compares a shown paper
 	// with: the heaviest, newest first. A page's reasons then cost the
 	// same for 10 signals as for 10,000 (a few ms), and a reason names
@@ -72,7 +82,6 @@ type Input struct {
 // Model is a trained reader model.
 type Model struct {
 	wTerms    []float32
-	wVec      []float32
 	wCats     map[int32]float32
 	wAuthors  map[int32]float32
 	bias      float32
@@ -116,16 +125,30 @@ func Train(in Input) *Model {
 // trainLinear fits the linear SVM over the examples' features, numbered
 // afresh for the examples (so training costs what they hold, not what
 // the vocabulary does), then spreads the weights back by global number.
+// The examples' vectors are built straight from their parts, without a
+// map each: the SVM needs no order within a vector, and with thousands
+// of negatives the maps cost more than the solver.
 func (m *Model) trainLinear(in Input) {
 	if len(in.Liked) == 0 {
 		return
 	}
-	dim := 0
-	for _, e := range in.Liked {
-		dim = max(dim, len(e.Item.Vec))
+	var (
+		termLocal     []int32 // global term number → local number + 1; 0: none yet
+		terms         []int32 // the global numbers of the terms met
+		cats, authors = map[int32]int32{}, map[int32]int32{}
+		next          int32
+	)
+	termID := func(t int32) int32 {
+		if int(t) >= len(termLocal) {
+			termLocal = append(termLocal, make([]int32, int(t)+1-len(termLocal)+len(termLocal)/2)...)
+		}
+		if termLocal[t] == 0 {
+			termLocal[t] = next + 1
+			terms = append(terms, t)
+			next++
+		}
+		return termLocal[t] - 1
 	}
-	terms, cats, authors := map[int32]int32{}, map[int32]int32{}, map[int32]int32{}
-	next := int32(dim)
 	local := func(m map[int32]int32, id int32) int32 {
 		l, ok := m[id]
 		if !ok {
@@ -135,26 +158,26 @@ func (m *Model) trainLinear(in Input) {
 		}
 		return l
 	}
-	var (
-		xs   []Sparse
-		pos  []bool
-		cost []float64
-	)
+	n := len(in.Liked) + len(in.Disliked) + len(in.Background)
+	xs := make([]Sparse, 0, n)
+	pos := make([]bool, 0, n)
+	cost := make([]float64, 0, n)
 	add := func(it *Item, p bool, c float64) {
-		f := map[int32]float32{}
+		size := len(it.Terms.Idx) + len(it.Cats) + len(it.Authors)
+		x := Sparse{Idx: make([]int32, 0, size), Val: make([]float32, 0, size)}
 		for k, t := range it.Terms.Idx {
-			f[local(terms, t)] = it.Terms.Val[k]
-		}
-		for d, v := range it.Vec[:min(len(it.Vec), dim)] {
-			f[int32(d)] = v * vecScale
+			x.Idx = append(x.Idx, termID(t))
+			x.Val = append(x.Val, it.Terms.Val[k])
 		}
 		for _, c := range it.Cats {
-			f[local(cats, c)] = catScale / float32(math.Sqrt(float64(len(it.Cats))))
+			x.Idx = append(x.Idx, local(cats, c))
+			x.Val = append(x.Val, catScale/float32(math.Sqrt(float64(len(it.Cats)))))
 		}
 		for _, a := range it.Authors {
-			f[local(authors, a)] = authorScale / float32(math.Sqrt(float64(len(it.Authors))))
+			x.Idx = append(x.Idx, local(authors, a))
+			x.Val = append(x.Val, authorScale/float32(math.Sqrt(float64(len(it.Authors)))))
 		}
-		xs = append(xs, sparseFromMap(f))
+		xs = append(xs, x)
 		pos = append(pos, p)
 		cost = append(cost, c)
 	}
@@ -174,17 +197,13 @@ func (m *Model) trainLinear(in Input) {
 	w := TrainSVM(xs, pos, int(next), SVM{CPos: cp, CNeg: cn, Eps: 0.1, MaxIter: 1000, Seed: in.Seed, Weight: cost})
 	m.linear = true
 	m.bias = float32(w[next])
-	m.wVec = make([]float32, dim)
-	for d := range dim {
-		m.wVec[d] = float32(w[d])
-	}
 	maxTerm := int32(-1)
-	for t := range terms {
+	for _, t := range terms {
 		maxTerm = max(maxTerm, t)
 	}
 	m.wTerms = make([]float32, maxTerm+1)
-	for t, l := range terms {
-		m.wTerms[t] = float32(w[l])
+	for _, t := range terms {
+		m.wTerms[t] = float32(w[termLocal[t]-1])
 	}
 	m.wCats = make(map[int32]float32, len(cats))
 	for c, l := range cats {
@@ -207,7 +226,6 @@ func (m *Model) linearScore(it *Item) float64 {
 			s += m.wTerms[t] * it.Terms.Val[k]
 		}
 	}
-	s += dotDense32(m.wVec, it.Vec) * vecScale
 	for _, c := range it.Cats {
 		s += m.wCats[c] * catScale / float32(math.Sqrt(float64(len(it.Cats))))
 	}
@@ -318,13 +336,16 @@ func normalize32(v []float32) {
 	}
 }
 
-// closeness is the mean of it's best knnK similarities to the reader's
-// interests, less its similarity to the closest disliked paper.
+// closeness is the mean of it's best knnK term similarities to the
+// reader's interests, less its similarity to the closest disliked paper.
+// Terms alone: with the embedding's cosine averaged in (as reasons
+// compare papers) it scored nDCG@10 0.072 rather than 0.101 on the
+// development collection, and added to the linear model it helped less.
 func (m *Model) closeness(it *Item) float64 {
 	var best [knnK]float32
 	n := 0
 	for _, p := range m.protos {
-		s := similarity(it.Terms, it.Vec, p.terms, p.vec)
+		s := dotSparse(it.Terms, p.terms)
 		if n < knnK {
 			best[n] = s
 			n++
@@ -349,7 +370,7 @@ func (m *Model) closeness(it *Item) float64 {
 	}
 	var anti float32
 	for _, p := range m.anti {
-		anti = max(anti, similarity(it.Terms, it.Vec, p.terms, p.vec))
+		anti = max(anti, dotSparse(it.Terms, p.terms))
 	}
 	return sum - float64(anti)
 }
@@ -386,11 +407,14 @@ func catLift(in Input) map[int32]float64 {
 	return lift
 }
 
-// catScore is the best lift among it's categories (none liked: 0).
+// catScore is the best lift among it's followed categories (none
+// followed: 0). The lift of the others is for reasons and insight only.
 func (m *Model) catScore(it *Item) float64 {
 	best := 0.0
 	for _, c := range it.Cats {
-		best = max(best, m.catLift[c])
+		if m.catFollow[c] > 0 {
+			best = max(best, m.catLift[c])
+		}
 	}
 	return best
 }
@@ -405,8 +429,9 @@ func (m *Model) authorScore(it *Item) float64 {
 }
 
 // Score gives each item's score for the reader: the linear model, the
-// closeness to the reader's interests, the category prior and followed
-// authors, each standardised over items, in their shares.
+// closeness of its terms to the reader's interests, the prior of
+// followed categories and followed authors, each standardised over
+// items, in their shares.
 func (m *Model) Score(items []*Item) []float64 {
 	parts := [4][]float64{}
 	for p := range parts {

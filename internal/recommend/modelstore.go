@@ -22,7 +22,7 @@ import (
 // only the heaviest part of each weight vector is kept, so that 10,000
 // readers' models fit in tens of megabytes rather than gigabytes.
 //
-// The fields of Model it reads and writes: bias, linear, wTerms, wVec,
+// The fields of Model it reads and writes: bias, linear, wTerms,
 // wCats, wAuthors, protos, anti, catLift, follows, catFollow, liked and
 // reasonIdx (the liked examples reasons are drawn from); and of a
 // training's result: version, liked (titles and kinds) and dismissed.
@@ -30,7 +30,7 @@ import (
 // modelMagic starts every kept model; its last byte is the encoding's
 // version. A model of another version is not read (ErrBadModel) and the
 // reader's next training replaces it.
-const modelMagic = "DPM\x01"
+const modelMagic = "DPM\x02"
 
 // What a kept model keeps.
 const (
@@ -175,10 +175,6 @@ func encodeModel(t *trained, feats *Features) []byte {
 		}
 	}
 	e.terms(w, storedTerms, feats.Terms)
-	e.uvarint(len(m.wVec))
-	for _, x := range m.wVec {
-		e.f32(x)
-	}
 	named(e, m.wCats, feats.Cats, math.MaxInt)
 	named(e, m.wAuthors, feats.Authors, storedAuthors)
 	// The interests and the disliked papers.
@@ -349,10 +345,6 @@ func decodeModel(data []byte, feats *Features, terms map[uint32]int32) (*keptMod
 	m.wTerms = make([]float32, feats.Terms.Len())
 	for k, t := range w.Idx {
 		m.wTerms[t] = w.Val[k]
-	}
-	m.wVec = make([]float32, d.uvarint())
-	for i := range m.wVec {
-		m.wVec[i] = d.f32()
 	}
 	m.wCats = decodeNamed[float32](d, feats.Cats)
 	m.wAuthors = decodeNamed[float32](d, feats.Authors)

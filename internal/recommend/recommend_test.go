@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -170,6 +171,9 @@ func TestEvaluate(t *testing.T) {
 	if math.Abs(s.NDCG10-want) > 1e-9 || s.Recall50 != 1 || s.Users != 3 {
 		t.Errorf("scores %v, want nDCG@10 %.4f, recall 1, 3 users", s, want)
 	}
+	if len(s.PerUser) != 3 || s.PerUser[0].User != c.Users[0].ID || math.Abs(s.PerUser[0].NDCG10-dcg(1, 4)/dcg(1, 2)) > 1e-9 || s.PerUser[2].Recall50 != 1 {
+		t.Errorf("per reader %+v", s.PerUser)
+	}
 	if got := s.String(); !strings.HasPrefix(got, "nDCG@10=") || !strings.HasSuffix(got, " users=3") {
 		t.Errorf("last line %q", got)
 	}
@@ -237,5 +241,70 @@ func TestTermWeightsFromIndex(t *testing.T) {
 	}
 	if !(w[rare] > w[common] && w[common] > 0) {
 		t.Errorf("rare %v, common %v", w[rare], w[common])
+	}
+}
+
+// TestSampleBackground: the background is k distinct papers, or the
+// whole window when it holds no more than k; drawing with repeats (as
+// before) gave a 6,600-paper window fewer distinct negatives than asked
+// for and the same paper several times.
+func TestSampleBackground(t *testing.T) {
+	for _, tc := range []struct{ n, k, want int }{
+		{0, 10, 0},
+		{5, 10, 5},
+		{10, 10, 10},
+		{100, 30, 30},
+		{100, 70, 70},
+		{6600, 20000, 6600},
+		{74728, 20000, 20000},
+	} {
+		got := sampleBackground(rand.New(rand.NewPCG(1, 2)), tc.n, tc.k)
+		seen := map[int]bool{}
+		for _, i := range got {
+			if i < 0 || i >= tc.n || seen[i] {
+				t.Fatalf("n=%d k=%d: %d out of range or repeated", tc.n, tc.k, i)
+			}
+			seen[i] = true
+		}
+		if len(got) != tc.want {
+			t.Errorf("n=%d k=%d: %d papers, want %d", tc.n, tc.k, len(got), tc.want)
+		}
+	}
+}
+
+// TestCategoryPriorOnlyFollowed: the category prior ranks a followed
+// category's papers up, and leaves the categories of liked papers to the
+// linear model, which has them as features: counted twice they ranked a
+// whole field above the reader's topic.
+func TestCategoryPriorOnlyFollowed(t *testing.T) {
+	const cv, lg, cl = 0, 1, 2
+	item := func(term int32, cat int32) *Item {
+		return &Item{Terms: Sparse{Idx: []int32{term}, Val: []float32{1}}, Cats: []int32{cat}}
+	}
+	var liked []Example
+	for range 5 {
+		liked = append(liked, Example{Item: item(7, cv), Weight: 1})
+	}
+	var bg []*Item
+	for i := range 60 {
+		bg = append(bg, item(int32(10+i), int32(i%3)))
+	}
+	for _, tc := range []struct {
+		name    string
+		follows map[int32]float64
+		want    map[int32]bool // categories with a prior
+	}{
+		{"liked only", nil, map[int32]bool{}},
+		{"a followed category", map[int32]float64{cl: 1}, map[int32]bool{cl: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := Train(Input{Liked: liked, Background: bg, Cats: tc.follows, Seed: 1})
+			for _, c := range []int32{cv, lg, cl} {
+				got := m.catScore(item(99, c))
+				if tc.want[c] != (got > 0) {
+					t.Errorf("category %d: prior %v, want one: %v", c, got, tc.want[c])
+				}
+			}
+		})
 	}
 }

@@ -510,8 +510,7 @@ func (s *Service) train(ctx context.Context, userID int64, shown []paper.ID, kno
 	}
 	if len(w.items) > 0 {
 		rng := rand.New(rand.NewPCG(in.Seed, 3))
-		for range backgroundSize {
-			i := rng.IntN(len(w.items))
+		for _, i := range sampleBackground(rng, len(w.items), backgroundSize) {
 			if !seen[w.papers[i].Paper.ID] {
 				in.Background = append(in.Background, w.items[i])
 			}
