@@ -23,6 +23,9 @@ import (
 // templates maps a page name to its template set (the layout plus the page).
 type templates struct {
 	pages map[string]*template.Template
+	// partials is the layout with the partials alone, for executing one
+	// of them on its own: the paper card (card_cache.go).
+	partials *template.Template
 }
 
 var funcs = template.FuncMap{
@@ -74,8 +77,10 @@ var funcs = template.FuncMap{
 	},
 }
 
-func parseTemplates() (*templates, error) {
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials/*.html")
+// parseTemplates parses every page with funcs and the server's own
+// functions, extra (renderCard, which draws through the server's cache).
+func parseTemplates(extra template.FuncMap) (*templates, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).Funcs(extra).ParseFS(assets, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
@@ -84,6 +89,9 @@ func parseTemplates() (*templates, error) {
 		return nil, err
 	}
 	t := &templates{pages: map[string]*template.Template{}}
+	if t.partials, err = layout.Clone(); err != nil {
+		return nil, err
+	}
 	for _, name := range names {
 		base := strings.TrimSuffix(path.Base(name), ".html")
 		if base == "layout" {
