@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dailypapers/dailypapers/internal/library"
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -271,5 +272,40 @@ func TestCardCacheKeepsReadersApart(t *testing.T) {
 	bob.post("/saved", form("paper", libPaperA, "save", "1")).want(t, "bob saves", http.StatusSeeOther)
 	if v, s, _ := marks("bob after saving", bob); v || !s {
 		t.Errorf("bob after saving: voted %v saved %v, want false true", v, s)
+	}
+}
+
+// TestAuthorSummaryFollowsTheStore: an author page's co-authors, kept
+// while the store is unchanged, show a new co-author as soon as a paper
+// naming one is imported.
+func TestAuthorSummaryFollowsTheStore(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	ctx := context.Background()
+	name, _ := demoAuthor(t, c)
+	ada := c.browser()
+	ada.signUp("ada") // signed in: never from the page cache
+	coAuthors := func() string {
+		return ada.get(library.AuthorPath(name)).want(t, "the author page", http.StatusOK).text(".side .counts")
+	}
+	if before := coAuthors(); strings.Contains(before, "Zora Newcomer") || before != coAuthors() {
+		t.Fatalf("co-authors before: %q", before)
+	}
+	im, err := c.st.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []store.Record
+	for i := range 3 { // the most papers together: first in the list
+		recs = append(recs, store.Record{Paper: paper.Paper{ID: paper.ID(fmt.Sprintf("2608.9990%d", i)), Title: "Together",
+			Authors: []paper.Author{{Name: name}, {Name: "Zora Newcomer"}}, Published: time.Date(2026, 8, 30, 0, 0, 0, 0, time.UTC)}})
+	}
+	if _, err := im.Write(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if after := coAuthors(); !strings.HasPrefix(after, "Zora Newcomer 3") {
+		t.Errorf("co-authors after the import: %q", after)
 	}
 }

@@ -40,6 +40,7 @@ type Server struct {
 	siteName  string
 	cache     *pageCache
 	cards     *cardCache      // rendered paper cards, by content (card_cache.go)
+	summaries summaryCache    // author pages' summaries (author_show.go)
 	thumbs    *pageCache      // drawn thumbnails, by content (thumbnails.go)
 	search    *search.Service // nil: the site has no search
 	// recs ranks the For-you tab from the search index's features; nil
