@@ -135,7 +135,7 @@ func (s *Store) ReadOf(ctx context.Context, userID int64, ids []paper.ID) (map[p
 	if err != nil {
 		return nil, err
 	}
-	got, err := queryAll(ctx, s.r, fmt.Sprintf("read marks of user %d", userID), func(scan func(dest ...any) error) (string, error) {
+	got, err := queryPrepared(ctx, s, fmt.Sprintf("read marks of user %d", userID), func(scan func(dest ...any) error) (string, error) {
 		var id string
 		err := scan(&id)
 		return id, err

@@ -83,7 +83,7 @@ func (s *Store) Saved(ctx context.Context, userID int64, ids []paper.ID) (_ map[
 // OFFSET, SQLite read every paper the offset skipped, 1,950 for the last
 // page of 2,000 (3 ms of a 6 ms page).
 func (s *Store) SavedPapers(ctx context.Context, userID int64, limit, offset int) ([]store.SavedPaper, error) {
-	return queryAll(ctx, s.r, fmt.Sprintf("saved papers of %d", userID), rows.ScanSavedPaper,
+	return queryPrepared(ctx, s, fmt.Sprintf("saved papers of %d", userID), rows.ScanSavedPaper,
 		`SELECT `+paperCols+`, v.saved_at FROM (SELECT paper_seq, saved_at, rowid AS n FROM saved_papers
 			WHERE user_id = ? ORDER BY saved_at DESC, rowid DESC LIMIT ? OFFSET ?) v
 		JOIN papers p ON p.seq = v.paper_seq ORDER BY v.saved_at DESC, v.n DESC`, userID, sqlLimit(limit), max(offset, 0))
@@ -241,7 +241,7 @@ func (s *Store) CollectionItems(ctx context.Context, collectionID int64, q store
 	if q.NewestFirst {
 		order, outer = `added_at DESC, id DESC`, `i.added_at DESC, i.id DESC`
 	}
-	return queryAll(ctx, s.r, fmt.Sprintf("items of collection %d", collectionID), rows.ScanCollectionItem,
+	return queryPrepared(ctx, s, fmt.Sprintf("items of collection %d", collectionID), rows.ScanCollectionItem,
 		`SELECT `+paperCols+`, `+itemCols+` FROM (SELECT * FROM collection_items
 			WHERE collection_id = ? ORDER BY `+order+` LIMIT ? OFFSET ?) i
 		JOIN papers p ON p.seq = i.paper_seq ORDER BY `+outer, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
