@@ -59,22 +59,8 @@ func (s *Store) UnsavePaper(ctx context.Context, userID int64, id paper.ID) (err
 // papers to the list, as Voted does.
 func (s *Store) Saved(ctx context.Context, userID int64, ids []paper.ID) (_ map[paper.ID]bool, err error) {
 	defer wrap(&err, "saved")
-	out := make(map[paper.ID]bool, len(ids))
-	const chunk = 1000
-	for len(ids) > 0 {
-		part := ids[:min(chunk, len(ids))]
-		ids = ids[len(part):]
-		args := make([]any, 1, len(part)+1)
-		args[0] = userID
-		for _, id := range part {
-			args = append(args, string(id))
-		}
-		if err := s.voted(ctx, out, `SELECT p.id FROM papers p CROSS JOIN saved_papers v ON v.user_id = ? AND v.paper_seq = p.seq
-			WHERE p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return s.marked(ctx, `SELECT p.id FROM papers p CROSS JOIN saved_papers v ON v.user_id = ? AND v.paper_seq = p.seq
+		WHERE p.id IN (SELECT value FROM json_each(?))`, userID, ids)
 }
 
 // SavedPapers lists the Saved list, newest first (saves of one millisecond
