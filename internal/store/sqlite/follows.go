@@ -46,7 +46,7 @@ func (s *Store) Unfollow(ctx context.Context, userID int64, kind store.FollowKin
 
 // FollowsOf lists an account's follows, newest first.
 func (s *Store) FollowsOf(ctx context.Context, userID int64) ([]store.Follow, error) {
-	return queryAll(ctx, s.r, fmt.Sprintf("follows of user %d", userID), func(scan func(dest ...any) error) (store.Follow, error) {
+	return queryPrepared(ctx, s, fmt.Sprintf("follows of user %d", userID), func(scan func(dest ...any) error) (store.Follow, error) {
 		var f store.Follow
 		var kind string
 		err := scan(&f.UserID, &kind, &f.Target, &f.Label, rows.Millis(&f.CreatedAt))
