@@ -135,7 +135,8 @@ func signedInLatency(b *testing.B, h http.Handler, r reader, paths []string, wan
 // a public collection of the same 2,000 (every tenth with a note), on the
 // 355k-paper database, signed in as that reader (so never from the page
 // cache): their profile, every page of the Saved list, and every page of
-// the collection (50 papers a page).
+// the collection (50 papers a page), then the last two again without the
+// card cache.
 func BenchmarkLibraryPages(b *testing.B) {
 	st := benchStore(b)
 	r := newReader(b, st)
@@ -156,6 +157,11 @@ func BenchmarkLibraryPages(b *testing.B) {
 	})
 	b.Run("saved", func(b *testing.B) { signedInLatency(b, h, r, pages("/saved"), `class="save saved"`) })
 	b.Run("collection", func(b *testing.B) { signedInLatency(b, h, r, pages(r.collection), "note-body") })
+	// The same pages with every card drawn afresh, as on a reader's first
+	// visit to each page: the cost the card cache saves.
+	cold := newHandler(b, st, web.Options{CardCacheBytes: -1})
+	b.Run("saved-nocardcache", func(b *testing.B) { signedInLatency(b, cold, r, pages("/saved"), `class="save saved"`) })
+	b.Run("collection-nocardcache", func(b *testing.B) { signedInLatency(b, cold, r, pages(r.collection), "note-body") })
 }
 
 // BenchmarkLibraryExport: the whole 2,000-paper collection and Saved list

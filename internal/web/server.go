@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"embed"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/netip"
@@ -38,6 +39,8 @@ type Server struct {
 	static    fs.FS
 	siteName  string
 	cache     *pageCache
+	cards     *cardCache      // rendered paper cards, by content (card_cache.go)
+	summaries summaryCache    // author pages' summaries (author_show.go)
 	thumbs    *pageCache      // drawn thumbnails, by content (thumbnails.go)
 	search    *search.Service // nil: the site has no search
 	// recs ranks the For-you tab from the search index's features; nil
@@ -80,6 +83,10 @@ type Options struct {
 	// PageCacheBytes bounds the cache of rendered pages; 0 means 64 MiB and
 	// a negative value turns the cache off (benchmarks measure both).
 	PageCacheBytes int
+	// CardCacheBytes bounds the cache of rendered paper cards, which
+	// signed-in pages (never in the page cache) are drawn from: 0 means
+	// 32 MiB, a negative value turns it off.
+	CardCacheBytes int
 
 	// Mail sends password-reset links; nil logs them (for development).
 	Mail mail.Sender
@@ -140,9 +147,12 @@ func New(st store.Store, opt Options) (*Server, error) {
 		s.siteName = "Daily Papers"
 	}
 	var err error
-	if s.templates, err = parseTemplates(); err != nil {
+	render := template.FuncMap{"renderCard": func(c cardData) (template.HTML, error) { return s.cards.render(c) }}
+	if s.templates, err = parseTemplates(render); err != nil {
 		return nil, err
 	}
+	cardBytes := cmp.Or(opt.CardCacheBytes, 32<<20)
+	s.cards = newCardCache(s.templates.partials, cardBytes)
 	s.static, _ = fs.Sub(assets, "static")
 	s.mail, s.arxiv, s.trustedProxies = opt.Mail, opt.ArXiv, opt.TrustedProxies
 	s.metrics, s.metricsToken, s.accessLog = opt.Metrics, opt.MetricsToken, opt.AccessLog

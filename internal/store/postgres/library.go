@@ -86,9 +86,12 @@ func (s *Store) Saved(ctx context.Context, userID int64, ids []paper.ID) (map[pa
 // SavedPapers lists the Saved list, newest first (saves of one millisecond
 // in the order they were made).
 func (s *Store) SavedPapers(ctx context.Context, userID int64, limit, offset int) ([]store.SavedPaper, error) {
+	// The page is chosen from saved_papers alone, then its papers read: a
+	// join inside the OFFSET reads every paper it skips.
 	return queryAll(ctx, s.pool, fmt.Sprintf("saved papers of %d", userID), rows.ScanSavedPaper,
-		`SELECT `+paperCols+`, v.saved_at FROM saved_papers v JOIN papers p ON p.seq = v.paper_seq
-		WHERE v.user_id = $1 ORDER BY v.saved_at DESC, v.n DESC LIMIT $2 OFFSET $3`, userID, sqlLimit(limit), max(offset, 0))
+		`SELECT `+paperCols+`, v.saved_at FROM (SELECT paper_seq, saved_at, n FROM saved_papers
+			WHERE user_id = $1 ORDER BY saved_at DESC, n DESC LIMIT $2 OFFSET $3) v
+		JOIN papers p ON p.seq = v.paper_seq ORDER BY v.saved_at DESC, v.n DESC`, userID, sqlLimit(limit), max(offset, 0))
 }
 
 // SavedCount counts the Saved list.
@@ -250,13 +253,15 @@ const itemCols = `i.id, i.collection_id, i.position, i.note, i.note_html, i.adde
 
 // CollectionItems lists a collection's items with their papers.
 func (s *Store) CollectionItems(ctx context.Context, collectionID int64, q store.ItemQuery) ([]store.CollectionItem, error) {
-	order := `i.position, i.id`
+	order, outer := `position, id`, `i.position, i.id`
 	if q.NewestFirst {
-		order = `i.added_at DESC, i.id DESC`
+		order, outer = `added_at DESC, id DESC`, `i.added_at DESC, i.id DESC`
 	}
+	// The page of items first, then its papers (as in SavedPapers).
 	return queryAll(ctx, s.pool, fmt.Sprintf("items of collection %d", collectionID), rows.ScanCollectionItem,
-		`SELECT `+paperCols+`, `+itemCols+` FROM collection_items i JOIN papers p ON p.seq = i.paper_seq
-		WHERE i.collection_id = $1 ORDER BY `+order+` LIMIT $2 OFFSET $3`, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
+		`SELECT `+paperCols+`, `+itemCols+` FROM (SELECT * FROM collection_items
+			WHERE collection_id = $1 ORDER BY `+order+` LIMIT $2 OFFSET $3) i
+		JOIN papers p ON p.seq = i.paper_seq ORDER BY `+outer, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
 }
 
 // CollectionItemOf finds a paper's item in a collection by the

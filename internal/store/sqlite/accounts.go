@@ -48,9 +48,14 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) (err erro
 func (s *Store) SessionAccount(ctx context.Context, tokenHash []byte, now time.Time) (_ store.Account, _ store.Session, err error) {
 	defer wrap(&err, "session")
 	sess := store.Session{TokenHash: tokenHash}
-	a, err := rows.ScanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountCols+`, s.created_at, s.expires_at
+	// Every signed-in request asks: a statement prepared once.
+	st, err := s.stmt(ctx, `SELECT `+accountCols+`, s.created_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`, tokenHash, now.UnixMilli()).Scan,
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`)
+	if err != nil {
+		return store.Account{}, store.Session{}, err
+	}
+	a, err := rows.ScanAccount(st.QueryRowContext(ctx, tokenHash, now.UnixMilli()).Scan,
 		rows.Millis(&sess.CreatedAt), rows.Millis(&sess.ExpiresAt))
 	if err != nil {
 		return store.Account{}, store.Session{}, err

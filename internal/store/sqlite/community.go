@@ -3,10 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
-	"strings"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
@@ -349,40 +349,41 @@ func (s *Store) Vote(ctx context.Context, userID int64, id paper.ID, up bool) (_
 // Voted reports which of the papers the account has upvoted.
 func (s *Store) Voted(ctx context.Context, userID int64, ids []paper.ID) (_ map[paper.ID]bool, err error) {
 	defer wrap(&err, "voted")
-	out := make(map[paper.ID]bool, len(ids))
-	const chunk = 1000 // SQLite takes at most 32766 parameters
-	for len(ids) > 0 {
-		part := ids[:min(chunk, len(ids))]
-		ids = ids[len(part):]
-		args := make([]any, 1, len(part)+1)
-		args[0] = userID
-		for _, id := range part {
-			args = append(args, string(id))
-		}
-		// From the page's papers to their votes: the cost follows the
-		// page, not how many votes the viewer ever cast.
-		if err := s.voted(ctx, out, `SELECT p.id FROM papers p CROSS JOIN votes v ON v.user_id = ? AND v.paper_seq = p.seq
-			WHERE p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	// From the page's papers to their votes: the cost follows the page,
+	// not how many votes the viewer ever cast.
+	return s.marked(ctx, `SELECT p.id FROM papers p CROSS JOIN votes v ON v.user_id = ? AND v.paper_seq = p.seq
+		WHERE p.id IN (SELECT value FROM json_each(?))`, userID, ids)
 }
 
-func (s *Store) voted(ctx context.Context, out map[paper.ID]bool, query string, args []any) error {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+// marked runs query, a prepared statement of the papers among ids (a JSON
+// list, so that the text is the same for every page and parsed once)
+// that an account marked, and reports them.
+func (s *Store) marked(ctx context.Context, query string, userID int64, ids []paper.ID) (map[paper.ID]bool, error) {
+	out := make(map[paper.ID]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(ids)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, userID, string(list))
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return err
+			return nil, err
 		}
 		out[paper.ID(id)] = true
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
 // UserUpvotes lists the papers a user upvoted, newest vote first (votes of

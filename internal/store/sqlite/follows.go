@@ -55,7 +55,7 @@ func (s *Store) Unfollow(ctx context.Context, userID int64, kind store.FollowKin
 
 // FollowsOf lists an account's follows, newest first.
 func (s *Store) FollowsOf(ctx context.Context, userID int64) ([]store.Follow, error) {
-	return queryAll(ctx, s.r, fmt.Sprintf("follows of user %d", userID), func(scan func(dest ...any) error) (store.Follow, error) {
+	return queryPrepared(ctx, s, fmt.Sprintf("follows of user %d", userID), func(scan func(dest ...any) error) (store.Follow, error) {
 		var f store.Follow
 		var kind string
 		err := scan(&f.UserID, &kind, &f.Target, &f.Label, rows.Millis(&f.CreatedAt))
@@ -150,7 +150,7 @@ func (s *Store) ReadOf(ctx context.Context, userID int64, ids []paper.ID) (map[p
 	if err != nil {
 		return nil, err
 	}
-	got, err := queryAll(ctx, s.r, fmt.Sprintf("read marks of user %d", userID), func(scan func(dest ...any) error) (string, error) {
+	got, err := queryPrepared(ctx, s, fmt.Sprintf("read marks of user %d", userID), func(scan func(dest ...any) error) (string, error) {
 		var id string
 		err := scan(&id)
 		return id, err

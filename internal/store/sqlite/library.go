@@ -66,30 +66,20 @@ func (s *Store) UnsavePaper(ctx context.Context, userID int64, id paper.ID) (err
 // papers to the list, as Voted does.
 func (s *Store) Saved(ctx context.Context, userID int64, ids []paper.ID) (_ map[paper.ID]bool, err error) {
 	defer wrap(&err, "saved")
-	out := make(map[paper.ID]bool, len(ids))
-	const chunk = 1000
-	for len(ids) > 0 {
-		part := ids[:min(chunk, len(ids))]
-		ids = ids[len(part):]
-		args := make([]any, 1, len(part)+1)
-		args[0] = userID
-		for _, id := range part {
-			args = append(args, string(id))
-		}
-		if err := s.voted(ctx, out, `SELECT p.id FROM papers p CROSS JOIN saved_papers v ON v.user_id = ? AND v.paper_seq = p.seq
-			WHERE p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return s.marked(ctx, `SELECT p.id FROM papers p CROSS JOIN saved_papers v ON v.user_id = ? AND v.paper_seq = p.seq
+		WHERE p.id IN (SELECT value FROM json_each(?))`, userID, ids)
 }
 
 // SavedPapers lists the Saved list, newest first (saves of one millisecond
-// in the order they were made).
+// in the order they were made). The page is chosen from saved_papers
+// alone and only its papers are read: with the join inside the LIMIT and
+// OFFSET, SQLite read every paper the offset skipped, 1,950 for the last
+// page of 2,000 (3 ms of a 6 ms page).
 func (s *Store) SavedPapers(ctx context.Context, userID int64, limit, offset int) ([]store.SavedPaper, error) {
-	return queryAll(ctx, s.r, fmt.Sprintf("saved papers of %d", userID), rows.ScanSavedPaper,
-		`SELECT `+paperCols+`, v.saved_at FROM saved_papers v JOIN papers p ON p.seq = v.paper_seq
-		WHERE v.user_id = ? ORDER BY v.saved_at DESC, v.rowid DESC LIMIT ? OFFSET ?`, userID, sqlLimit(limit), max(offset, 0))
+	return queryPrepared(ctx, s, fmt.Sprintf("saved papers of %d", userID), rows.ScanSavedPaper,
+		`SELECT `+paperCols+`, v.saved_at FROM (SELECT paper_seq, saved_at, rowid AS n FROM saved_papers
+			WHERE user_id = ? ORDER BY saved_at DESC, rowid DESC LIMIT ? OFFSET ?) v
+		JOIN papers p ON p.seq = v.paper_seq ORDER BY v.saved_at DESC, v.n DESC`, userID, sqlLimit(limit), max(offset, 0))
 }
 
 // SavedCount counts the Saved list.
@@ -245,15 +235,17 @@ func (s *Store) DeleteCollection(ctx context.Context, id int64) (err error) {
 // rows.ScanCollectionItem's order.
 const itemCols = `i.id, i.collection_id, i.position, i.note, i.note_html, i.added_at`
 
-// CollectionItems lists a collection's items with their papers.
+// CollectionItems lists a collection's items with their papers. As in
+// SavedPapers, the page of items is chosen before any paper is read.
 func (s *Store) CollectionItems(ctx context.Context, collectionID int64, q store.ItemQuery) ([]store.CollectionItem, error) {
-	order := `i.position, i.id`
+	order, outer := `position, id`, `i.position, i.id`
 	if q.NewestFirst {
-		order = `i.added_at DESC, i.id DESC`
+		order, outer = `added_at DESC, id DESC`, `i.added_at DESC, i.id DESC`
 	}
-	return queryAll(ctx, s.r, fmt.Sprintf("items of collection %d", collectionID), rows.ScanCollectionItem,
-		`SELECT `+paperCols+`, `+itemCols+` FROM collection_items i JOIN papers p ON p.seq = i.paper_seq
-		WHERE i.collection_id = ? ORDER BY `+order+` LIMIT ? OFFSET ?`, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
+	return queryPrepared(ctx, s, fmt.Sprintf("items of collection %d", collectionID), rows.ScanCollectionItem,
+		`SELECT `+paperCols+`, `+itemCols+` FROM (SELECT * FROM collection_items
+			WHERE collection_id = ? ORDER BY `+order+` LIMIT ? OFFSET ?) i
+		JOIN papers p ON p.seq = i.paper_seq ORDER BY `+outer, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
 }
 
 // CollectionItemOf finds a paper's item in a collection by the

@@ -30,7 +30,7 @@ func (s *Store) newestOf(ctx context.Context, what string, streams []stream, aft
 			q += ` AND published <= ? AND (published < ? OR paper_seq < ?)`
 			args = append(args, after.Published, after.Published, after.Seq)
 		}
-		st, err := s.streamStmt(ctx, q+` ORDER BY published DESC, paper_seq DESC LIMIT ?`)
+		st, err := s.stmt(ctx, q+` ORDER BY published DESC, paper_seq DESC LIMIT ?`)
 		if err != nil {
 			return nil, err
 		}
@@ -43,16 +43,16 @@ func (s *Store) newestOf(ctx context.Context, what string, streams []stream, aft
 	})
 }
 
-// streamStmt is the prepared statement of a stream's query.
-func (s *Store) streamStmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := s.streams.Load(q); ok {
+// stmt is the reader's prepared statement of q, made at first use.
+func (s *Store) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(q); ok {
 		return st.(*sql.Stmt), nil
 	}
 	st, err := s.r.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	if prev, loaded := s.streams.LoadOrStore(q, st); loaded {
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
 		st.Close()
 		return prev.(*sql.Stmt), nil
 	}
@@ -91,7 +91,7 @@ func (s *Store) feedItemsBySeq(ctx context.Context, what string, page []rows.New
 		it  store.FeedItem
 		seq int64
 	}
-	got, err := queryAll(ctx, s.r, what, func(scan func(dest ...any) error) (row, error) {
+	got, err := queryPrepared(ctx, s, what, func(scan func(dest ...any) error) (row, error) {
 		var r row
 		var err error
 		r.it, err = rows.ScanMaybeFeedItem(func(dest ...any) error { return scan(append(dest, &r.seq)...) })

@@ -54,11 +54,13 @@ type Store struct {
 	// saves (see inQueueTx).
 	fullQueueSync bool
 	closed        bool // by Close, under mu: an import begins no transaction after it
-	// streams holds the statements of the newest-first streams (newest.go)
-	// by their text, prepared at first use: a Following page runs one for
-	// each thing its reader follows, and parsing them again each time was
-	// most of its cost.
-	streams sync.Map // string -> *sql.Stmt
+	// stmts holds statements by their text, prepared at first use (stmt):
+	// the newest-first streams (newest.go), of which a Following page runs
+	// one for each thing its reader follows, and the list pages' queries
+	// of papers (queryPrepared). Parsing them again each time was most of
+	// the streams' cost and a tenth of a list page's. Only queries of
+	// constant text are kept, so the set stays small.
+	stmts sync.Map // string -> *sql.Stmt
 }
 
 // importWriting reports whether an import holds the write connection.
@@ -193,7 +195,7 @@ func (s *Store) Close() error {
 			st.Close()
 		}
 	}
-	s.streams.Range(func(_, st any) bool {
+	s.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
 		return true
 	})
@@ -324,6 +326,17 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // what was being read, mapped to the store's sentinels as wrap maps them.
 func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(scan func(dest ...any) error) (T, error), query string, args ...any) ([]T, error) {
 	rs, err := db.QueryContext(ctx, query, args...)
+	return collect(what, rs, err, scan)
+}
+
+// queryPrepared is queryAll through the reader's statement of query,
+// prepared once (Store.stmt); query must be of constant text.
+func queryPrepared[T any](ctx context.Context, s *Store, what string, scan func(scan func(dest ...any) error) (T, error), query string, args ...any) ([]T, error) {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return collect[T](what, nil, err, scan)
+	}
+	rs, err := st.QueryContext(ctx, args...)
 	return collect(what, rs, err, scan)
 }
 

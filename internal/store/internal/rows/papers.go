@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
@@ -29,10 +32,10 @@ func ScanPaper(scan func(dest ...any) error, extra ...any) (paper.Paper, error) 
 		return p, err
 	}
 	p.ID = paper.ID(id)
-	if err := json.Unmarshal([]byte(authors), &p.Authors); err != nil {
+	if err := jsonv2.Unmarshal([]byte(authors), &p.Authors, asV1); err != nil {
 		return p, fmt.Errorf("paper %s: authors: %w", id, err)
 	}
-	if err := json.Unmarshal([]byte(versions), &p.Versions); err != nil {
+	if err := jsonv2.Unmarshal([]byte(versions), &p.Versions, asV1); err != nil {
 		return p, fmt.Errorf("paper %s: versions: %w", id, err)
 	}
 	for i := range p.Versions {
@@ -40,7 +43,7 @@ func ScanPaper(scan func(dest ...any) error, extra ...any) (paper.Paper, error) 
 		p.Versions[i].Date = p.Versions[i].Date.UTC()
 	}
 	if keywords != "[]" { // the common case, spared a decode
-		if err := json.Unmarshal([]byte(keywords), &p.AIKeywords); err != nil {
+		if err := jsonv2.Unmarshal([]byte(keywords), &p.AIKeywords, asV1); err != nil {
 			return p, fmt.Errorf("paper %s: ai_keywords: %w", id, err)
 		}
 		if len(p.AIKeywords) == 0 {
@@ -52,6 +55,15 @@ func ScanPaper(scan func(dest ...any) error, extra ...any) (paper.Paper, error) 
 	}
 	return p, nil
 }
+
+// asV1 reads a paper's JSON columns as encoding/json did (names in any
+// case, duplicate names and invalid UTF-8 let through), with the decoder
+// of go-json-experiment/json, which the importers use too. Under
+// encoding/json the decoding of authors and versions was a tenth of a
+// Following page's CPU; a paper of five authors and two versions took
+// 18.6 µs and 24 allocations there, 3.3 µs and 11 here.
+var asV1 = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true),
+	jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 
 // PaperArgs are the values of a paper's writable columns, in ScanPaper's
 // order; JSON columns are passed as text, which both SQLite's TEXT and
