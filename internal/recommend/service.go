@@ -221,16 +221,18 @@ type ranking struct {
 	w     *window
 	model *Model
 	liked []likedPaper
-	order []int // item indices in w, best first, less those dismissed
+	// order is the item indices in w, best first, less those dismissed
+	// (int32: a reader keeps one for each window).
+	order []int32
 	// reasons are by item index, made when first shown (or by the job
 	// that ranked, for the top reasonsAhead).
-	reasons map[int]string
+	reasons map[int32]string
 }
 
 // drop takes a paper out of the ranking.
 func (rk *ranking) drop(id paper.ID) {
 	if i, ok := rk.w.index[id]; ok {
-		rk.order = slices.DeleteFunc(rk.order, func(j int) bool { return j == i })
+		rk.order = slices.DeleteFunc(rk.order, func(j int32) bool { return int(j) == i })
 	}
 }
 
@@ -339,7 +341,7 @@ func (s *Service) Rank(ctx context.Context, a store.Account, days, offset, limit
 }
 
 // rankedReason is the reason of the ranking's item i, made once.
-func (s *Service) rankedReason(rk *ranking, i int) string {
+func (s *Service) rankedReason(rk *ranking, i int32) string {
 	why, ok := rk.reasons[i]
 	if !ok {
 		why = s.reasonFor(rk.model, rk.liked, rk.w.items[i])
@@ -549,7 +551,11 @@ func (s *Service) runJob(ctx context.Context, userID int64, j job) (*trained, er
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		rk := &ranking{w: w, model: t.model, liked: t.liked, order: s.order(t.model, t.dismissed, w), reasons: map[int]string{}}
+		order := s.order(t.model, t.dismissed, w)
+		rk := &ranking{w: w, model: t.model, liked: t.liked, order: make([]int32, len(order)), reasons: map[int32]string{}}
+		for k, i := range order {
+			rk.order[k] = int32(i)
+		}
 		for _, i := range rk.order[:min(reasonsAhead, len(rk.order))] {
 			s.rankedReason(rk, i)
 		}
