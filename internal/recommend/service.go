@@ -546,15 +546,34 @@ func (s *Service) runJob(ctx context.Context, userID int64, j job) (*trained, er
 	s.mu.Lock()
 	wins := maps.Clone(s.windows)
 	s.mu.Unlock()
+	// The widest window is scored, and the narrower ones, whose papers
+	// are among its, take their papers in its order: scoring is most of
+	// a job, and their scores would differ only by being standardised
+	// over fewer papers (which a day's few hundred estimate worse).
+	widest := wins[Windows[len(Windows)-1]]
+	order := s.order(t.model, t.dismissed, widest)
 	t.ranks = map[int]*ranking{}
 	for days, w := range wins {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		order := s.order(t.model, t.dismissed, w)
-		rk := &ranking{w: w, model: t.model, liked: t.liked, order: make([]int32, len(order)), reasons: map[int32]string{}}
-		for k, i := range order {
-			rk.order[k] = int32(i)
+		rk := &ranking{w: w, model: t.model, liked: t.liked, reasons: map[int32]string{}}
+		if w == widest || !within(w, widest) {
+			o := order
+			if w != widest {
+				o = s.order(t.model, t.dismissed, w)
+			}
+			rk.order = make([]int32, len(o))
+			for k, i := range o {
+				rk.order[k] = int32(i)
+			}
+		} else {
+			rk.order = make([]int32, 0, len(w.items))
+			for _, i := range order {
+				if j, ok := w.index[widest.papers[i].Paper.ID]; ok {
+					rk.order = append(rk.order, int32(j))
+				}
+			}
 		}
 		for _, i := range rk.order[:min(reasonsAhead, len(rk.order))] {
 			s.rankedReason(rk, i)
@@ -562,6 +581,17 @@ func (s *Service) runJob(ctx context.Context, userID int64, j job) (*trained, er
 		t.ranks[days] = rk
 	}
 	return t, nil
+}
+
+// within reports whether all of w's papers are in v: a narrower window's
+// are in the widest's unless that one was cut at maxWindow.
+func within(w, v *window) bool {
+	for id := range w.index {
+		if _, ok := v.index[id]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // order ranks a window's papers by the model, less those dismissed.

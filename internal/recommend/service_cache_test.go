@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -97,6 +98,23 @@ func TestRankPagesWhatTheJobMade(t *testing.T) {
 		}
 	}
 	rk := r.ranks[30]
+	// The narrower windows take their papers in the widest's order.
+	for _, days := range Windows[:len(Windows)-1] {
+		n := r.ranks[days]
+		var want []paper.ID
+		for _, i := range rk.order {
+			if id := rk.w.papers[i].Paper.ID; slices.ContainsFunc(n.w.papers, func(p store.FeedItem) bool { return p.Paper.ID == id }) {
+				want = append(want, id)
+			}
+		}
+		var got []paper.ID
+		for _, i := range n.order {
+			got = append(got, n.w.papers[i].Paper.ID)
+		}
+		if !slices.Equal(got, want) || len(got) == 0 {
+			t.Errorf("%d days: %d papers, not the %d of the widest window's order that are in it", days, len(got), len(want))
+		}
+	}
 	r.mu.Unlock()
 
 	page2, err := svc.Rank(ctx, gus, 30, 20, 20)
