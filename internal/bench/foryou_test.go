@@ -191,7 +191,7 @@ func BenchmarkForYou(b *testing.B) {
 			d, body := getForYou(b, h, cookie, path)
 			after = append(after, d)
 			for rankedTotal(b, body) == total {
-				time.Sleep(10 * time.Millisecond)
+				time.Sleep(50 * time.Millisecond)
 				_, body = getForYou(b, h, cookie, path)
 				polls++
 			}
