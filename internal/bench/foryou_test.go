@@ -164,6 +164,7 @@ func BenchmarkForYou(b *testing.B) {
 		b.ReportMetric(msf(time.Since(start)), "until-personal-ms")
 		logRanking(b, "a reader of RLHF, Gaussian splatting and speech recognition papers (500 signals)", body)
 
+		b.Logf("load average before the warm pages: %s", loadAverage())
 		var warm []time.Duration
 		cpu := processCPU()
 		for i := range 500 {
@@ -205,6 +206,7 @@ func BenchmarkForYou(b *testing.B) {
 		p50, p99 = percentiles(learnt)
 		b.ReportMetric(p50, "until-learnt-p50-ms")
 		b.ReportMetric(p99, "until-learnt-p99-ms")
+		b.Logf("load average after the signals: %s", loadAverage())
 		site.Close()
 	}
 	b.StopTimer()
