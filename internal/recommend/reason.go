@@ -27,26 +27,32 @@ var kindWords = map[store.SignalKind]string{
 // a followed author, the liked papers it is most like, a followed
 // category, or the categories the reader's papers are in.
 func (s *Service) reason(r *reader, it *Item, p paper.Paper) string {
+	return s.reasonFor(r.model, r.liked, it)
+}
+
+// reasonFor is the reason of it by the model m, whose positives are
+// liked: what a ranking keeps with the model it was made by.
+func (s *Service) reasonFor(m *Model, liked []likedPaper, it *Item) string {
 	for _, a := range it.Authors {
-		if r.model.follows[a] > 0 {
+		if m.follows[a] > 0 {
 			return fmt.Sprintf("by %s, whom you follow", s.feats.Authors.Name(a))
 		}
 	}
-	best, sim := r.model.Nearest(it)
+	best, sim := m.Nearest(it)
 	if best >= 0 && sim >= nearMin {
-		return s.likeReason(r, it, best, sim)
+		return s.likeReason(m, liked, it, best, sim)
 	}
 	for _, c := range it.Cats {
-		if r.model.catFollow[c] > 0 {
+		if m.catFollow[c] > 0 {
 			return fmt.Sprintf("in %s, which you follow", s.feats.Cats.Name(c))
 		}
 	}
 	if best >= 0 && sim > 0 {
-		return s.likeReason(r, it, best, sim)
+		return s.likeReason(m, liked, it, best, sim)
 	}
 	bestCat, bestLift := int32(-1), 0.0
 	for _, c := range it.Cats {
-		if l := r.model.catLift[c]; l > bestLift {
+		if l := m.catLift[c]; l > bestLift {
 			bestCat, bestLift = c, l
 		}
 	}
@@ -58,17 +64,17 @@ func (s *Service) reason(r *reader, it *Item, p paper.Paper) string {
 
 // likeReason names the liked paper most like it, and how many more are
 // among those reasons are drawn from (Model.reasonIdx).
-func (s *Service) likeReason(r *reader, it *Item, best int, sim float32) string {
+func (s *Service) likeReason(m *Model, liked []likedPaper, it *Item, best int, sim float32) string {
 	n, sameKind := 0, true
 	floor := float32(math.Max(nearMin, float64(sim)*0.8))
-	for _, i := range r.model.reasonIdx {
-		e := r.model.liked[i]
+	for _, i := range m.reasonIdx {
+		e := m.liked[i]
 		if i == best || similarity(it.Terms, it.Vec, e.Item.Terms, e.Item.Vec) >= floor {
 			n++
-			sameKind = sameKind && r.liked[i].kind == r.liked[best].kind
+			sameKind = sameKind && liked[i].kind == liked[best].kind
 		}
 	}
-	b := r.liked[best]
+	b := liked[best]
 	what := kindWords[b.kind]
 	if what == "" {
 		what = "liked"

@@ -11,8 +11,9 @@ import (
 // BenchmarkRankAfterSignal is a For-you request right after a new signal,
 // by a reader with 200 upvotes on the demo site: "request" is the
 // request alone (what a reader waits for), "request+training" adds the
-// training it leads to, which a request paid for itself before training
-// moved to the background.
+// job it leads to (its 100 ms start delay, the training and the ranking
+// of the windows) until its model serves, which a request paid for
+// itself before training moved to the background.
 //
 //	go test ./internal/recommend -run '^$' -bench RankAfterSignal -benchtime 20x
 func BenchmarkRankAfterSignal(b *testing.B) {

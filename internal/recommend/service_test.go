@@ -104,6 +104,10 @@ func TestRankColdAndCategories(t *testing.T) {
 	}
 	ada := account(t, st, "ada")
 	svc := serviceOver(t, st)
+	// The windows' papers are read in the background from the start.
+	if err := svc.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
 	res, err := svc.Rank(ctx, ada, 30, 0, 10)
 	if err != nil {
 		t.Fatal(err)
