@@ -477,7 +477,7 @@ func (s *Service) startJob(userID int64, r *reader) {
 		// Once the model is in place: kept for the processes that rank
 		// without training (the digest).
 		defer func() {
-			if err == nil {
+			if err == nil && !t.reused {
 				s.keepModel(userID, t)
 			}
 		}()
@@ -541,6 +541,9 @@ type trained struct {
 	dismissed map[paper.ID]bool
 	papers    map[paper.ID]signalled
 	ranks     map[int]*ranking
+	// reused is set when the job ranked with the model it had rather
+	// than training one: that model is kept in the store already.
+	reused bool
 }
 
 // runJob trains the reader's model if their signals moved since j's, and
@@ -553,7 +556,7 @@ func (s *Service) runJob(ctx context.Context, userID int64, j job) (*trained, er
 	}
 	var t *trained
 	if j.model != nil && st.Version == j.version {
-		t = &trained{version: j.version, model: j.model, liked: j.liked, dismissed: j.dismissed}
+		t = &trained{version: j.version, model: j.model, liked: j.liked, dismissed: j.dismissed, reused: true}
 	} else if t, err = s.train(ctx, userID, j.shown, j.known); err != nil {
 		return nil, err
 	}
