@@ -123,6 +123,11 @@ func TestBackupWhileWriting(t *testing.T) {
 				acked[v][id] = time.Now()
 				nacked++
 				mu.Unlock()
+				// Paced: a voter has votesEach votes in all, and they
+				// must last past the backup (about 8 s here), or a fast
+				// site spends them all before the backup ends and none
+				// is left to show it went on taking votes after.
+				time.Sleep(100 * time.Millisecond)
 			}
 		}()
 	}
