@@ -241,6 +241,21 @@ func (s *Store) CollectionItems(ctx context.Context, collectionID int64, q store
 		WHERE i.collection_id = ? ORDER BY `+order+` LIMIT ? OFFSET ?`, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
 }
 
+// briefCols are the columns of rows.ScanItemBrief.
+const briefCols = `i.id, p.id, p.title, p.upvotes, p.published_at, i.position, i.note, i.note_html`
+
+// CollectionBriefs lists a collection's items with the little of their
+// papers the Collections API writes, by a statement prepared once.
+func (s *Store) CollectionBriefs(ctx context.Context, collectionID int64, limit int) (_ []store.ItemBrief, err error) {
+	st, err := s.streamStmt(ctx, `SELECT `+briefCols+` FROM collection_items i JOIN papers p ON p.seq = i.paper_seq
+		WHERE i.collection_id = ? ORDER BY i.position, i.id LIMIT ?`)
+	if err != nil {
+		return nil, fmt.Errorf("items of collection %d: %w", collectionID, err)
+	}
+	rs, err := st.QueryContext(ctx, collectionID, sqlLimit(limit))
+	return collect(fmt.Sprintf("items of collection %d", collectionID), rs, err, rows.ScanItemBrief)
+}
+
 // CollectionItemOf finds a paper's item in a collection by the
 // (collection_id, paper_seq) unique key.
 func (s *Store) CollectionItemOf(ctx context.Context, collectionID int64, id paper.ID) (_ store.CollectionItem, err error) {
