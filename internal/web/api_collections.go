@@ -170,8 +170,7 @@ func encodeCollection(w io.Writer, c *store.Collection, items []store.ItemBrief,
 
 // writeCollection answers with a collection and all its items, read with
 // only the columns the answer writes and encoded to the client as they
-// go (the body is some 300 KB for 2,000 items); a client that hangs up
-// stops it. wrap puts it in {"data": ..., "success": true}, as
+// go; a client that hangs up stops it. wrap puts it in {"data": ..., "success": true}, as
 // update_collection_metadata reads.
 func (s *Server) writeCollection(w http.ResponseWriter, r *http.Request, status int, c store.Collection, wrap bool) error {
 	ctx := r.Context()
