@@ -69,7 +69,7 @@ func (s *Server) apiViewer(r *http.Request) (*store.Account, error) {
 // not from maps: encoding/json sorts a map's keys and reflects on every
 // value of it, which for a whole collection (2,000 items) cost more CPU
 // than reading it. Their fields are in the order of their JSON names, so
-// the bytes are those the maps made (apiCollectionBytesTest checks).
+// the bytes are those the maps made (TestCollectionsAPIBytes checks).
 
 // apiCollectionHead is the part of a collection before its items.
 type apiCollectionHead struct {
@@ -170,8 +170,8 @@ func encodeCollection(w io.Writer, c *store.Collection, items []store.ItemBrief,
 
 // writeCollection answers with a collection and all its items, read with
 // only the columns the answer writes and encoded to the client as they
-// go; a client that hangs up stops it. wrap puts it in {"data": ..., "success": true}, as
-// update_collection_metadata reads.
+// go; a client that hangs up stops it. wrap puts it in {"data": ...,
+// "success": true}, as update_collection_metadata reads.
 func (s *Server) writeCollection(w http.ResponseWriter, r *http.Request, status int, c store.Collection, wrap bool) error {
 	ctx := r.Context()
 	items, err := s.store.CollectionBriefs(ctx, c.ID, library.MaxItems)
