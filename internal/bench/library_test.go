@@ -165,9 +165,12 @@ func BenchmarkLibraryPages(b *testing.B) {
 }
 
 // BenchmarkLibraryExport: the whole 2,000-paper collection and Saved list
-// as BibTeX, RIS and CSL-JSON, one request at a time; it reports the
-// median and slowest wall time and the CPU time a request costs, the
-// whole process's (its garbage collection included).
+// as BibTeX, RIS and CSL-JSON, and the collection as the hosted
+// Collections API answers it (get_collection reads every item at once),
+// one request at a time; it reports the median and slowest wall time and
+// the mean and largest CPU time a request costs, the whole process's (its
+// garbage collection included). The first request of each is counted:
+// no cache makes it cheaper than the others.
 func BenchmarkLibraryExport(b *testing.B) {
 	st := benchStore(b)
 	r := newReader(b, st)
@@ -177,16 +180,17 @@ func BenchmarkLibraryExport(b *testing.B) {
 		{"saved.bib", "/saved.bib"},
 		{"collection.ris", r.collection + ".ris"},
 		{"collection.json", r.collection + ".json"},
+		{"api.collection", "/api" + r.collection},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			const requests = 50
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			durations := make([]time.Duration, 0, requests)
-			var cpu time.Duration
+			var cpu, worst time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				durations, cpu = durations[:0], 0
+				durations, cpu, worst = durations[:0], 0, 0
 				for j := 0; j < requests; j++ {
 					rec := httptest.NewRecorder()
 					req := httptest.NewRequest("GET", tc.path, nil)
@@ -194,7 +198,8 @@ func BenchmarkLibraryExport(b *testing.B) {
 					c0, start := processCPU(), time.Now()
 					h.ServeHTTP(rec, req)
 					durations = append(durations, time.Since(start))
-					cpu += processCPU() - c0
+					d := processCPU() - c0
+					cpu, worst = cpu+d, max(worst, d)
 					if rec.Code != http.StatusOK || rec.Body.Len() < libraryPapers*100 {
 						b.Fatalf("GET %s: %d, %d bytes", tc.path, rec.Code, rec.Body.Len())
 					}
@@ -205,6 +210,7 @@ func BenchmarkLibraryExport(b *testing.B) {
 			b.ReportMetric(ms(durations[len(durations)/2]), "p50-ms")
 			b.ReportMetric(ms(durations[len(durations)-1]), "max-ms")
 			b.ReportMetric(ms(cpu/requests), "cpu-ms/req")
+			b.ReportMetric(ms(worst), "cpu-max-ms")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

@@ -36,6 +36,21 @@ type CollectionItem struct {
 	AddedAt  time.Time
 }
 
+// ItemBrief is a collection item with only what the Collections API
+// writes of its paper: a whole collection (2,000 papers) read as
+// CollectionItems decodes every paper's authors, versions and abstract,
+// which that answer never shows.
+type ItemBrief struct {
+	ID        int64
+	PaperID   paper.ID
+	Title     string
+	Upvotes   int
+	Published time.Time
+	Position  int
+	Note      string
+	NoteHTML  template.HTML
+}
+
 // SavedPaper is a paper in a reader's Saved list.
 type SavedPaper struct {
 	Paper   paper.Paper
@@ -110,6 +125,10 @@ type Library interface {
 
 	// CollectionItems lists a collection's items with their papers.
 	CollectionItems(ctx context.Context, collectionID int64, q ItemQuery) ([]CollectionItem, error)
+	// CollectionBriefs lists a collection's first limit items (0 for all)
+	// in the owner's order, each with its paper's id, title, upvotes and
+	// publication time only: the Collections API's answer, in one query.
+	CollectionBriefs(ctx context.Context, collectionID int64, limit int) ([]ItemBrief, error)
 	// CollectionItemOf is the item of paper id in a collection, or
 	// ErrNotFound when the collection does not hold it: one row by the
 	// (collection, paper) key, however long the collection.

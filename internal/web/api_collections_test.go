@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -259,4 +260,94 @@ func TestCollectionsAPIAsHuggingFaceHubSpeaksIt(t *testing.T) {
 	anon.do("DELETE", "/api/collections/"+pubSlug, "").want(t, "delete without a token", http.StatusUnauthorized)
 	ada.do("DELETE", "/api/collections/"+newSlug, "").want(t, "delete_collection", http.StatusOK)
 	ada.do("DELETE", "/api/collections/"+newSlug, "").want(t, "delete_collection again", http.StatusNotFound)
+}
+
+// mapCollectionJSON is a collection as the Collections API wrote it from
+// maps before it encoded structs: the bytes the struct encoding must give.
+func mapCollectionJSON(c store.Collection, items []store.CollectionItem, withPosition bool) map[string]any {
+	its := make([]map[string]any, len(items))
+	for i, it := range items {
+		m := map[string]any{"_id": strconv.FormatInt(it.ID, 10), "type": "paper", "id": string(it.Paper.ID),
+			"position": it.Position, "title": it.Paper.Title, "upvotes": it.Paper.Upvotes}
+		if !it.Paper.Published.IsZero() {
+			m["publishedAt"] = apiTime(it.Paper.Published)
+		}
+		if it.Note != "" {
+			m["note"] = map[string]any{"text": it.Note, "html": string(it.NoteHTML)}
+		}
+		its[i] = m
+	}
+	out := map[string]any{"slug": collectionSlug(c), "title": c.Title, "description": c.Description,
+		"owner": map[string]any{"name": c.Owner.Username, "fullname": shownName(c.Owner), "avatarUrl": c.Owner.AvatarURL, "type": "user"},
+		"items": its, "lastUpdated": apiTime(c.UpdatedAt), "theme": c.Theme, "private": c.Private,
+		"upvotes": 0, "isUpvotedByUser": false, "numberItems": c.Items}
+	if withPosition {
+		out["position"] = 0
+	}
+	return out
+}
+
+// TestCollectionsAPIBytes: get_collection, update_collection_metadata and
+// list_collections answer byte for byte what the map encoding wrote,
+// HTML escapes, notes and an empty collection included.
+func TestCollectionsAPIBytes(t *testing.T) {
+	c := newCommunity(t, communityOptions{})
+	ada := &hubClient{t: t, base: c.srv.URL, token: hubToken(t, c, "ada")}
+	slug := ada.do("POST", "/api/collections", `{"title": "Q&A <first>", "namespace": "ada", "private": false, "description": "\"Quoted\" & <b>bold</b> \u00e9"}`).
+		want(t, "create_collection", http.StatusOK).obj()["slug"].(string)
+	empty := ada.do("POST", "/api/collections", `{"title": "Empty", "namespace": "ada", "private": true}`).
+		want(t, "create_collection", http.StatusOK).obj()["slug"].(string)
+	ada.do("POST", "/api/collections/"+slug+"/items", `{"item": {"id": "2608.19880", "type": "paper"}, "note": "Read **first** & <then> [this](https://example.org/?a=1&b=2)"}`).
+		want(t, "add_collection_item", http.StatusOK)
+	ada.do("POST", "/api/collections/"+slug+"/items", `{"item": {"id": "2608.00677", "type": "paper"}}`).want(t, "add_collection_item", http.StatusOK)
+
+	u, err := c.st.UserByName(t.Context(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := c.st.Collections(t.Context(), store.CollectionQuery{OwnerID: u.ID, Private: true})
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("collections: %+v, %v", cs, err)
+	}
+	want := func(cs []store.Collection, limit int, withPosition bool) []any {
+		out := make([]any, len(cs))
+		for i, col := range cs {
+			items, err := c.st.CollectionItems(t.Context(), col.ID, store.ItemQuery{Limit: limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = mapCollectionJSON(col, items, withPosition)
+		}
+		return out
+	}
+	encode := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b) + "\n"
+	}
+	byTitle := map[string]store.Collection{cs[0].Title: cs[0], cs[1].Title: cs[1]}
+	for _, tc := range []struct {
+		what, method, path, body, want string
+	}{
+		{"get_collection", "GET", "/api/collections/" + slug, "", encode(want([]store.Collection{byTitle["Q&A <first>"]}, 0, true)[0])},
+		{"get_collection of an empty one", "GET", "/api/collections/" + empty, "", encode(want([]store.Collection{byTitle["Empty"]}, 0, true)[0])},
+		{"list_collections", "GET", "/api/collections?owner=ada", "", encode(want(cs, apiListedItems, false))},
+		{"list_collections of no one", "GET", "/api/collections?owner=nobody", "", "[]\n"},
+	} {
+		got := ada.do(tc.method, tc.path, tc.body).want(t, tc.what, http.StatusOK)
+		if got.raw != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.what, got.raw, tc.want)
+		}
+	}
+	// update_collection_metadata: its answer wrapped, as the collection is after it.
+	got := ada.do("PATCH", "/api/collections/"+slug, `{"theme": "pink"}`).want(t, "update_collection_metadata", http.StatusOK)
+	col, err := c.st.Collection(t.Context(), byTitle["Q&A <first>"].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := encode(map[string]any{"success": true, "data": want([]store.Collection{col}, 0, true)[0]}); got.raw != w {
+		t.Errorf("update_collection_metadata:\n got %s\nwant %s", got.raw, w)
+	}
 }

@@ -264,6 +264,18 @@ func (s *Store) CollectionItems(ctx context.Context, collectionID int64, q store
 		JOIN papers p ON p.seq = i.paper_seq ORDER BY `+outer, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
 }
 
+// briefCols are the columns of rows.ScanItemBrief.
+const briefCols = `i.id, p.id, p.title, p.upvotes, p.published_at, i.position, i.note, i.note_html`
+
+// CollectionBriefs lists a collection's items with the little of their
+// papers the Collections API writes (pgx prepares and caches the
+// statement by its text).
+func (s *Store) CollectionBriefs(ctx context.Context, collectionID int64, limit int) ([]store.ItemBrief, error) {
+	return queryAll(ctx, s.pool, fmt.Sprintf("items of collection %d", collectionID), rows.ScanItemBrief,
+		`SELECT `+briefCols+` FROM collection_items i JOIN papers p ON p.seq = i.paper_seq
+		WHERE i.collection_id = $1 ORDER BY i.position, i.id LIMIT $2`, collectionID, sqlLimit(limit))
+}
+
 // CollectionItemOf finds a paper's item in a collection by the
 // (collection_id, paper_seq) unique key.
 func (s *Store) CollectionItemOf(ctx context.Context, collectionID int64, id paper.ID) (_ store.CollectionItem, err error) {

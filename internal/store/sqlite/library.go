@@ -248,6 +248,17 @@ func (s *Store) CollectionItems(ctx context.Context, collectionID int64, q store
 		JOIN papers p ON p.seq = i.paper_seq ORDER BY `+outer, collectionID, sqlLimit(q.Limit), max(q.Offset, 0))
 }
 
+// briefCols are the columns of rows.ScanItemBrief.
+const briefCols = `i.id, p.id, p.title, p.upvotes, p.published_at, i.position, i.note, i.note_html`
+
+// CollectionBriefs lists a collection's items with the little of their
+// papers the Collections API writes, by a statement prepared once.
+func (s *Store) CollectionBriefs(ctx context.Context, collectionID int64, limit int) ([]store.ItemBrief, error) {
+	return queryPrepared(ctx, s, fmt.Sprintf("items of collection %d", collectionID), rows.ScanItemBrief,
+		`SELECT `+briefCols+` FROM collection_items i JOIN papers p ON p.seq = i.paper_seq
+		WHERE i.collection_id = ? ORDER BY i.position, i.id LIMIT ?`, collectionID, sqlLimit(limit))
+}
+
 // CollectionItemOf finds a paper's item in a collection by the
 // (collection_id, paper_seq) unique key.
 func (s *Store) CollectionItemOf(ctx context.Context, collectionID int64, id paper.ID) (_ store.CollectionItem, err error) {

@@ -219,6 +219,25 @@ func testCollections(t *testing.T, s store.Store) {
 		t.Errorf("notes after setting b's: %+v, %v", items, err)
 	}
 	wantErr(t, "an item of another collection", s.UpdateCollectionItem(ctx, secret.ID, b.ID, store.ItemChange{SetNote: true}), store.ErrNotFound)
+	// The Collections API's reading: the same items in the same order,
+	// with their papers' id, title, upvotes and time, and their notes.
+	briefs, err := s.CollectionBriefs(ctx, public.ID, 0)
+	if err != nil || len(briefs) != len(items) {
+		t.Fatalf("CollectionBriefs = %+v, %v; want %d items", briefs, err, len(items))
+	}
+	for i, br := range briefs {
+		it := items[i]
+		if br.ID != it.ID || br.PaperID != it.Paper.ID || br.Title != it.Paper.Title || br.Title == "" || br.Upvotes != it.Paper.Upvotes ||
+			!br.Published.Equal(it.Paper.Published) || br.Position != it.Position || br.Note != it.Note || br.NoteHTML != it.NoteHTML {
+			t.Errorf("CollectionBriefs[%d] = %+v, want what item %+v says", i, br, it)
+		}
+	}
+	if briefs, err := s.CollectionBriefs(ctx, public.ID, 2); err != nil || len(briefs) != 2 || briefs[1].ID != items[1].ID {
+		t.Errorf("CollectionBriefs(limit 2) = %+v, %v", briefs, err)
+	}
+	if briefs, err := s.CollectionBriefs(ctx, 999999, 0); err != nil || len(briefs) != 0 {
+		t.Errorf("CollectionBriefs(an unknown collection) = %+v, %v", briefs, err)
+	}
 	if it, err := s.CollectionItemOf(ctx, public.ID, b.Paper.ID); err != nil || it.ID != b.ID || it.Position != 1 || it.Note != "**b**" || it.Paper.Title == "" {
 		t.Errorf("CollectionItemOf(b) = %+v, %v", it, err)
 	}

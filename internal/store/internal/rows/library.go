@@ -3,6 +3,7 @@ package rows
 import (
 	"html/template"
 
+	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/store"
 )
 
@@ -41,4 +42,19 @@ func ScanSavedPaper(scan func(dest ...any) error) (store.SavedPaper, error) {
 	var err error
 	sp.Paper, err = ScanPaper(scan, Millis(&sp.SavedAt))
 	return sp, err
+}
+
+// ScanItemBrief reads an item's brief columns: its id, its paper's id,
+// title, upvotes and published time, then its position, note and
+// note_html, as each backend's briefCols names them.
+func ScanItemBrief(scan func(dest ...any) error) (store.ItemBrief, error) {
+	var (
+		it       store.ItemBrief
+		id, html string
+	)
+	if err := scan(&it.ID, &id, &it.Title, &it.Upvotes, Millis(&it.Published), &it.Position, &it.Note, &html); err != nil {
+		return store.ItemBrief{}, err
+	}
+	it.PaperID, it.NoteHTML = paper.ID(id), template.HTML(html)
+	return it, nil
 }
