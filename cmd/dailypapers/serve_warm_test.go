@@ -96,7 +96,10 @@ func TestLeaseReleasedOnStop(t *testing.T) {
 	defer st.Close()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	const every = 50 * time.Millisecond
+	// The lease lasts three intervals from its last renewal: long enough
+	// that a renewal late by a loaded machine's scheduling does not let
+	// b take a live lease.
+	const every = 250 * time.Millisecond
 	a := &lease{st: st, name: "digests", holder: "host/1/a", every: every, log: log}
 	ctx, stop := context.WithCancel(t.Context())
 	ran := make(chan struct{}, 1)
@@ -111,7 +114,7 @@ func TestLeaseReleasedOnStop(t *testing.T) {
 		done <- err
 	}()
 	<-ran
-	time.Sleep(3 * every) // renewed meanwhile
+	time.Sleep(2 * every) // renewed meanwhile
 	ls, err := st.Leases(t.Context())
 	if err != nil || len(ls) != 1 || ls[0].Holder != "host/1/a" {
 		t.Fatalf("Leases while a runs = %+v, %v", ls, err)
