@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/dailypapers/dailypapers/internal/store"
@@ -71,7 +72,7 @@ var noCursor = store.PaperCursor{Published: math.MaxInt64, Seq: math.MaxInt64}
 
 // readStreams answers the reads of one kind of stream (reads[k] for k in
 // kind, all of the same query) with one UNION ALL of a range each, tagged
-// with k, into out[k].
+// with its place j in kind, into out[kind[j]].
 func (s *Store) readStreams(ctx context.Context, what string, streams []stream, reads []rows.Read, kind []int, out [][]rows.Newest) error {
 	var q strings.Builder
 	args := make([]any, 0, len(kind)*8)
@@ -81,20 +82,25 @@ func (s *Store) readStreams(ctx context.Context, what string, streams []stream, 
 			q.WriteString(" UNION ALL ")
 		}
 		// Each arm a subquery: only there may a compound SELECT's part
-		// have its own ORDER BY and LIMIT.
-		q.WriteString(`SELECT * FROM (SELECT ? AS k, published, paper_seq FROM (`)
+		// have its own ORDER BY and LIMIT. The arm's place j and its LIMIT are written in, not bound: SQLite
+		// reads a bound LIMIT when it plans, so that a new value prepares
+		// the statement again, and past the 31st parameter it cannot tell
+		// one from another, so that any new binding (the next reader's
+		// authors) did. The LIMIT takes a few values, so few statements.
+		fmt.Fprintf(&q, `SELECT * FROM (SELECT %d AS k, published, paper_seq FROM (`, j)
 		q.WriteString(streams[r.Stream].query)
 		q.WriteString(`) x
 			WHERE NOT EXISTS (SELECT 1 FROM feed_entries h WHERE h.paper_seq = x.paper_seq AND h.hidden <> 0)
 			AND published <= ? AND (published < ? OR paper_seq < ?)
-			ORDER BY published DESC, paper_seq DESC LIMIT ?)`)
+			ORDER BY published DESC, paper_seq DESC LIMIT `)
+		q.WriteString(strconv.Itoa(r.N))
+		q.WriteString(`)`)
 		after := r.After
 		if after == (store.PaperCursor{}) {
 			after = noCursor
 		}
-		args = append(args, k)
 		args = append(args, streams[r.Stream].args...)
-		args = append(args, after.Published, after.Published, after.Seq, r.N)
+		args = append(args, after.Published, after.Published, after.Seq)
 	}
 	st, err := s.stmt(ctx, q.String())
 	if err != nil {
@@ -114,10 +120,10 @@ func (s *Store) readStreams(ctx context.Context, what string, streams []stream, 
 		return err
 	}
 	for _, t := range got {
-		if t.k < 0 || t.k >= len(out) {
-			return fmt.Errorf("%s: a row of read %d of %d", what, t.k, len(out))
+		if t.k < 0 || t.k >= len(kind) {
+			return fmt.Errorf("%s: a row of arm %d of %d", what, t.k, len(kind))
 		}
-		out[t.k] = append(out[t.k], t.n)
+		out[kind[t.k]] = append(out[kind[t.k]], t.n)
 	}
 	return nil
 }
