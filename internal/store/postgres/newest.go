@@ -3,7 +3,10 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
@@ -19,24 +22,108 @@ type stream struct {
 
 // newestOf reads the first limit papers after the cursor, of all the
 // streams together, that are not hidden from the feed (see
-// rows.NewestPage, which reads as little of each stream as it can).
+// rows.NewestPage, which reads as little of each stream as it can). A
+// round of reads is one query a kind of stream (one for all the followed
+// authors, one for the categories, ...), not one a follow.
 func (s *Store) newestOf(ctx context.Context, what string, streams []stream, after store.PaperCursor, limit int) ([]rows.Newest, error) {
-	return rows.NewestPage(len(streams), after, limit, func(i int, after store.PaperCursor, n int) ([]rows.Newest, error) {
-		q := `SELECT published, paper_seq FROM (` + streams[i].query + `) x
-			WHERE NOT EXISTS (SELECT 1 FROM feed_entries h WHERE h.paper_seq = x.paper_seq AND h.hidden)`
-		args := slices.Clone(streams[i].args)
-		if after != (store.PaperCursor{}) {
-			k := len(args)
-			q += fmt.Sprintf(` AND (published, paper_seq) < ($%d, $%d)`, k+1, k+2)
-			args = append(args, after.Published, after.Seq)
+	return rows.NewestPageInRounds(len(streams), after, limit, func(reads []rows.Read) ([][]rows.Newest, error) {
+		out := make([][]rows.Newest, len(reads))
+		for _, kind := range readsByQuery(streams, reads) {
+			for len(kind) > 0 {
+				part := kind[:min(len(kind), maxArms)]
+				kind = kind[len(part):]
+				if err := s.readStreams(ctx, what, streams, reads, part, out); err != nil {
+					return nil, err
+				}
+			}
 		}
-		return queryAll(ctx, s.pool, what, func(scan func(dest ...any) error) (rows.Newest, error) {
-			var n rows.Newest
-			err := scan(&n.Published, &n.Seq)
-			return n, err
-		}, q+fmt.Sprintf(` ORDER BY published DESC, paper_seq DESC LIMIT $%d`, len(args)+1), append(args, n)...)
+		return out, nil
 	})
 }
+
+// maxArms is the most streams one query reads (a reader may follow 500
+// authors): each number of parts is a statement pgx keeps.
+const maxArms = 64
+
+// readsByQuery groups a round's reads (by their index in reads) by the
+// query of their stream, in the order of first appearance.
+func readsByQuery(streams []stream, reads []rows.Read) [][]int {
+	var groups [][]int
+	at := map[string]int{}
+	for k, r := range reads {
+		q := streams[r.Stream].query
+		g, ok := at[q]
+		if !ok {
+			g = len(groups)
+			at[q] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], k)
+	}
+	return groups
+}
+
+// noCursor is after every paper: a first read takes the same statement as
+// the next ones.
+var noCursor = store.PaperCursor{Published: math.MaxInt64, Seq: math.MaxInt64}
+
+// readStreams answers the reads of one kind of stream (reads[k] for k in
+// kind, all of the same query) with one UNION ALL of a range each, tagged
+// with k, into out[k]. A stream's query numbers its own arguments from $1;
+// they are renumbered here for its place in the whole.
+func (s *Store) readStreams(ctx context.Context, what string, streams []stream, reads []rows.Read, kind []int, out [][]rows.Newest) error {
+	var q strings.Builder
+	args := make([]any, 0, len(kind)*8)
+	for j, k := range kind {
+		r := reads[k]
+		if j > 0 {
+			q.WriteString(" UNION ALL ")
+		}
+		sq := streams[r.Stream]
+		at := len(args)
+		fmt.Fprintf(&q, `(SELECT $%d::int AS k, published, paper_seq FROM (%s) x
+			WHERE NOT EXISTS (SELECT 1 FROM feed_entries h WHERE h.paper_seq = x.paper_seq AND h.hidden)
+			AND (published, paper_seq) < ($%d, $%d)
+			ORDER BY published DESC, paper_seq DESC LIMIT $%d)`,
+			at+1, renumber(sq.query, at+1), at+len(sq.args)+2, at+len(sq.args)+3, at+len(sq.args)+4)
+		after := r.After
+		if after == (store.PaperCursor{}) {
+			after = noCursor
+		}
+		args = append(args, k)
+		args = append(args, sq.args...)
+		args = append(args, after.Published, after.Seq, r.N)
+	}
+	type tagged struct {
+		k int
+		n rows.Newest
+	}
+	got, err := queryAll(ctx, s.pool, what, func(scan func(dest ...any) error) (tagged, error) {
+		var t tagged
+		err := scan(&t.k, &t.n.Published, &t.n.Seq)
+		return t, err
+	}, q.String(), args...)
+	if err != nil {
+		return err
+	}
+	for _, t := range got {
+		if t.k < 0 || t.k >= len(out) {
+			return fmt.Errorf("%s: a row of read %d of %d", what, t.k, len(out))
+		}
+		out[t.k] = append(out[t.k], t.n)
+	}
+	return nil
+}
+
+// renumber shifts the $n placeholders of a stream's query by by.
+func renumber(q string, by int) string {
+	return placeholder.ReplaceAllStringFunc(q, func(p string) string {
+		n, _ := strconv.Atoi(p[1:])
+		return "$" + strconv.Itoa(n+by)
+	})
+}
+
+var placeholder = regexp.MustCompile(`\$[0-9]+`)
 
 // pageOf reads a page of limit papers from the streams, with the cursor
 // of the next page.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"slices"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/dailypapers/dailypapers/internal/store"
 	"github.com/dailypapers/dailypapers/internal/store/internal/rows"
@@ -20,27 +23,109 @@ type stream struct {
 
 // newestOf reads the first limit papers after the cursor, of all the
 // streams together, that are not hidden from the feed (see
-// rows.NewestPage, which reads as little of each stream as it can).
+// rows.NewestPage, which reads as little of each stream as it can). A
+// round of reads is one query a kind of stream (one for all the followed
+// authors, one for the categories, ...): sixty queries a round cost more
+// in the driver than in SQLite.
 func (s *Store) newestOf(ctx context.Context, what string, streams []stream, after store.PaperCursor, limit int) ([]rows.Newest, error) {
-	return rows.NewestPage(len(streams), after, limit, func(i int, after store.PaperCursor, n int) ([]rows.Newest, error) {
-		q := `SELECT published, paper_seq FROM (` + streams[i].query + `) x
-			WHERE NOT EXISTS (SELECT 1 FROM feed_entries h WHERE h.paper_seq = x.paper_seq AND h.hidden <> 0)`
-		args := slices.Clone(streams[i].args)
-		if after != (store.PaperCursor{}) {
-			q += ` AND published <= ? AND (published < ? OR paper_seq < ?)`
-			args = append(args, after.Published, after.Published, after.Seq)
+	return rows.NewestPageInRounds(len(streams), after, limit, func(reads []rows.Read) ([][]rows.Newest, error) {
+		out := make([][]rows.Newest, len(reads))
+		for _, kind := range readsByQuery(streams, reads) {
+			for len(kind) > 0 {
+				part := kind[:min(len(kind), maxArms)]
+				kind = kind[len(part):]
+				if err := s.readStreams(ctx, what, streams, reads, part, out); err != nil {
+					return nil, err
+				}
+			}
 		}
-		st, err := s.stmt(ctx, q+` ORDER BY published DESC, paper_seq DESC LIMIT ?`)
-		if err != nil {
-			return nil, err
-		}
-		rs, err := st.QueryContext(ctx, append(args, n)...)
-		return collect(what, rs, err, func(scan func(dest ...any) error) (rows.Newest, error) {
-			var n rows.Newest
-			err := scan(&n.Published, &n.Seq)
-			return n, err
-		})
+		return out, nil
 	})
+}
+
+// maxArms is the most streams one query reads: SQLite allows 500 parts
+// to a compound SELECT (SQLITE_MAX_COMPOUND_SELECT) and a reader may
+// follow 500 authors, and each number of parts is a statement kept.
+const maxArms = 64
+
+// readsByQuery groups a round's reads (by their index in reads) by the
+// query of their stream, in the order of first appearance.
+func readsByQuery(streams []stream, reads []rows.Read) [][]int {
+	var groups [][]int
+	at := map[string]int{}
+	for k, r := range reads {
+		q := streams[r.Stream].query
+		g, ok := at[q]
+		if !ok {
+			g = len(groups)
+			at[q] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], k)
+	}
+	return groups
+}
+
+// noCursor is after every paper: a first read takes the same statement as
+// the next ones, so a kind of stream has one statement a number of streams.
+var noCursor = store.PaperCursor{Published: math.MaxInt64, Seq: math.MaxInt64}
+
+// readStreams answers the reads of one kind of stream (reads[k] for k in
+// kind, all of the same query) with one UNION ALL of a range each, tagged
+// with its place j in kind, into out[kind[j]].
+func (s *Store) readStreams(ctx context.Context, what string, streams []stream, reads []rows.Read, kind []int, out [][]rows.Newest) error {
+	var q strings.Builder
+	args := make([]any, 0, len(kind)*8)
+	for j, k := range kind {
+		r := reads[k]
+		if j > 0 {
+			q.WriteString(" UNION ALL ")
+		}
+		// Each arm a subquery: only there may a compound SELECT's part
+		// have its own ORDER BY and LIMIT. The arm's place j and its LIMIT are written in, not bound: SQLite
+		// reads a bound LIMIT when it plans, so that a new value prepares
+		// the statement again, and past the 31st parameter it cannot tell
+		// one from another, so that any new binding (the next reader's
+		// authors) did. The LIMIT takes a few values, so few statements.
+		fmt.Fprintf(&q, `SELECT * FROM (SELECT %d AS k, published, paper_seq FROM (`, j)
+		q.WriteString(streams[r.Stream].query)
+		q.WriteString(`) x
+			WHERE NOT EXISTS (SELECT 1 FROM feed_entries h WHERE h.paper_seq = x.paper_seq AND h.hidden <> 0)
+			AND published <= ? AND (published < ? OR paper_seq < ?)
+			ORDER BY published DESC, paper_seq DESC LIMIT `)
+		q.WriteString(strconv.Itoa(r.N))
+		q.WriteString(`)`)
+		after := r.After
+		if after == (store.PaperCursor{}) {
+			after = noCursor
+		}
+		args = append(args, streams[r.Stream].args...)
+		args = append(args, after.Published, after.Published, after.Seq)
+	}
+	st, err := s.stmt(ctx, q.String())
+	if err != nil {
+		return err
+	}
+	rs, err := st.QueryContext(ctx, args...)
+	type tagged struct {
+		k int
+		n rows.Newest
+	}
+	got, err := collect(what, rs, err, func(scan func(dest ...any) error) (tagged, error) {
+		var t tagged
+		err := scan(&t.k, &t.n.Published, &t.n.Seq)
+		return t, err
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range got {
+		if t.k < 0 || t.k >= len(kind) {
+			return fmt.Errorf("%s: a row of arm %d of %d", what, t.k, len(kind))
+		}
+		out[kind[t.k]] = append(out[kind[t.k]], t.n)
+	}
+	return nil
 }
 
 // stmt is the reader's prepared statement of q, made at first use.

@@ -311,6 +311,56 @@ func testFollows(t *testing.T, s store.Store) {
 	}
 }
 
+// testFollowsMany: a reader who follows more streams than one read of
+// them all takes (a backend may read a kind of stream in one query, so
+// many at a time) gets every paper once, newest first, page by page.
+func testFollowsMany(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const papers, followed = 150, 140
+	base := ms("2025-02-01", 0, 0, 0, 0)
+	var recs []store.Record
+	for i := range papers {
+		p := paper.Paper{ID: paper.ID(fmt.Sprintf("2502.%05d", i+1)), Title: fmt.Sprintf("Paper %d", i),
+			Categories: []string{"cs.CL"}, Published: base.Add(time.Duration(i) * time.Minute),
+			Authors: []paper.Author{{Name: fmt.Sprintf("author %d", i)}, {Name: fmt.Sprintf("author %d", (i+1)%papers)}}}
+		if i%7 == 0 {
+			p.Categories = []string{"q-fin.ST"}
+		}
+		recs = append(recs, store.Record{Paper: p})
+	}
+	write(t, s, recs...)
+	me := newAccount(t, s, "many")
+	for i := range followed {
+		if err := s.Follow(ctx, store.Follow{UserID: me.ID, Kind: store.FollowAuthor, Target: fmt.Sprintf("author %d", i)}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Follow(ctx, store.Follow{UserID: me.ID, Kind: store.FollowCategory, Target: "q-fin.ST"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := papers - 1; i >= 0; i-- {
+		// Paper i is by authors i and i+1 (the last by author 0).
+		if i < followed || i == papers-1 || i%7 == 0 {
+			want = append(want, fmt.Sprintf("2502.%05d", i+1))
+		}
+	}
+	var all []store.FeedItem
+	var after store.PaperCursor
+	for range papers {
+		items, next, err := s.FollowingPapers(ctx, me.ID, after, 13)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, items...)
+		if next == (store.PaperCursor{}) {
+			break
+		}
+		after = next
+	}
+	wantIDs(t, "141 follows, 13 a page", all, nil, want...)
+}
+
 // SeedAuthors imports the papers AuthorIndexFilled looks for, for a test
 // of the migration that indexes the papers stored before it.
 func SeedAuthors(t *testing.T, s store.Store) { seedAuthors(t, s) }

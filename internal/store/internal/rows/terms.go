@@ -100,15 +100,7 @@ func MergeNewest(streams [][]Newest, limit int) []Newest {
 	for _, s := range streams {
 		all = append(all, s...)
 	}
-	slices.SortFunc(all, func(a, b Newest) int {
-		switch {
-		case a.before(b):
-			return -1
-		case b.before(a):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(all, compareNewest)
 	all = slices.Compact(all)
 	return all[:min(limit, len(all))]
 }
@@ -122,6 +114,33 @@ func MergeNewest(streams [][]Newest, limit int) []Newest {
 // each round). A Following page of sixty streams read 31 papers of each
 // before; most streams give none or one to a page.
 func NewestPage(streams int, after store.PaperCursor, limit int, fetch func(i int, after store.PaperCursor, n int) ([]Newest, error)) ([]Newest, error) {
+	return NewestPageInRounds(streams, after, limit, func(reads []Read) ([][]Newest, error) {
+		out := make([][]Newest, len(reads))
+		for k, r := range reads {
+			var err error
+			if out[k], err = fetch(r.Stream, r.After, r.N); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	})
+}
+
+// Read is one stream's read in a round of NewestPageInRounds: up to N
+// papers of stream Stream after the cursor After.
+type Read struct {
+	Stream int
+	After  store.PaperCursor
+	N      int
+}
+
+// NewestPageInRounds is NewestPage for a backend that reads a whole round
+// at once: fetch gets every read of a round (each stream at most once, all
+// with the same N) and answers each, in the same order. A round of sixty
+// streams cost sixty queries; a backend can make it one a kind of stream.
+// What a read answers need not be in order: it is sorted newest first
+// here.
+func NewestPageInRounds(streams int, after store.PaperCursor, limit int, fetch func(reads []Read) ([][]Newest, error)) ([]Newest, error) {
 	if streams == 0 || limit <= 0 {
 		return nil, nil
 	}
@@ -142,8 +161,10 @@ func NewestPage(streams int, after store.PaperCursor, limit int, fetch func(i in
 		return s.got[len(s.got)-1].before(*threshold)
 	}
 	var threshold *Newest
+	reads := make([]Read, 0, streams)
+	all := make([][]Newest, streams)
 	for {
-		read := false
+		reads = reads[:0]
 		for i := range st {
 			if !need(i, threshold) {
 				continue
@@ -152,20 +173,28 @@ func NewestPage(streams int, after store.PaperCursor, limit int, fetch func(i in
 			if g := st[i].got; len(g) > 0 {
 				from = store.PaperCursor{Published: g[len(g)-1].Published, Seq: g[len(g)-1].Seq}
 			}
-			more, err := fetch(i, from, n)
+			reads = append(reads, Read{Stream: i, After: from, N: n})
+		}
+		if len(reads) > 0 {
+			got, err := fetch(reads)
 			if err != nil {
 				return nil, err
 			}
-			st[i].got = append(st[i].got, more...)
-			st[i].done = len(more) < n
-			read = true
+			if len(got) != len(reads) {
+				return nil, fmt.Errorf("newest page: %d answers to %d reads", len(got), len(reads))
+			}
+			for k, r := range reads {
+				more := got[k]
+				slices.SortFunc(more, compareNewest)
+				st[r.Stream].got = append(st[r.Stream].got, more...)
+				st[r.Stream].done = len(more) < n
+			}
 		}
-		all := make([][]Newest, streams)
 		for i := range st {
 			all[i] = st[i].got
 		}
 		merged := MergeNewest(all, limit)
-		if !read {
+		if len(reads) == 0 {
 			return merged, nil
 		}
 		if len(merged) == limit {
@@ -174,6 +203,17 @@ func NewestPage(streams int, after store.PaperCursor, limit int, fetch func(i in
 		}
 		n = min(limit, 4*n)
 	}
+}
+
+// compareNewest orders papers newest first.
+func compareNewest(a, b Newest) int {
+	switch {
+	case a.before(b):
+		return -1
+	case b.before(a):
+		return 1
+	}
+	return 0
 }
 
 // CursorAfter is the cursor of the page that follows page, whose reads

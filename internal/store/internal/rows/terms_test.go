@@ -52,6 +52,27 @@ func TestNewestPage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Read in rounds, each answer shuffled as a query of many
+			// streams may give it: the same page.
+			rounds, err := NewestPageInRounds(len(streams), after, limit, func(reads []Read) ([][]Newest, error) {
+				out := make([][]Newest, len(reads))
+				seen := map[int]bool{}
+				for k, r := range reads {
+					if seen[r.Stream] || r.N != reads[0].N {
+						t.Fatalf("trial %d: round %v reads a stream twice or with different sizes", trial, reads)
+					}
+					seen[r.Stream] = true
+					out[k], _ = fetch(r.Stream, r.After, r.N)
+					rng.Shuffle(len(out[k]), func(a, b int) { out[k][a], out[k][b] = out[k][b], out[k][a] })
+				}
+				return out, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(rounds, got) {
+				t.Fatalf("trial %d page %d: in rounds %v, one at a time %v", trial, page, rounds, got)
+			}
 			var whole [][]Newest
 			for i := range streams {
 				s, _ := fetch(i, after, 1<<30)
