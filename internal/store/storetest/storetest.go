@@ -91,6 +91,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CategoryPapers", testCategoryPapers},
 		{"Claims", testClaims},
 		{"Follows", testFollows},
+		{"FollowedPapersBetween", testFollowedPapersBetween},
 		{"ReaderSignals", testReaderSignals},
 		{"ReaderSettings", testReaderSettings},
 		{"ReaderSignalCap", testReaderSignalCap},
