@@ -494,8 +494,14 @@ func (m *Model) Nearest(it *Item) (int, float32) {
 }
 
 // rankItems orders candidates by their scores, best first.
-func rankItems(scores []float64) []int {
-	order := make([]int, len(scores))
+func rankItems(scores []float64) []int { return rankInto(nil, scores) }
+
+// rankInto is rankItems in the space of order.
+func rankInto(order []int, scores []float64) []int {
+	if cap(order) < len(scores) {
+		order = make([]int, len(scores))
+	}
+	order = order[:len(scores)]
 	for i := range order {
 		order[i] = i
 	}
