@@ -249,7 +249,7 @@ func BenchmarkDigestForYou(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r = &digest.Runner{Store: st, Composer: c, Mail: sender, Log: quiet}
+		r = &digest.Runner{Store: st, Composer: c, Mail: sender, Log: quiet, Workers: 2}
 		cpu0, start = processCPU(), time.Now()
 		counts, err := r.Send(ctx, time.Now)
 		sendTook, sendCPU := time.Since(start), processCPU()-cpu0

@@ -69,7 +69,7 @@ func TestDigestFromWhatYouFollow(t *testing.T) {
 	clock := &fixedClock{time.Date(2025, 9, 3, 8, 0, 0, 0, time.UTC)}
 	base := "https://papers.example.org"
 	composer := &digest.Composer{Store: st, Following: st, Signer: newSigner(t), BaseURL: base, SiteName: "Daily Papers", Top: 3}
-	r := &digest.Runner{Store: st, Composer: composer, Mail: smtpTo(t, mp.SMTPHost, mp.SMTPPort), Log: quiet}
+	r := &digest.Runner{Store: st, Composer: composer, Mail: smtpTo(t, mp.SMTPHost, mp.SMTPPort), Log: quiet, Workers: 2}
 	if _, err := r.Run(ctx, []digest.Period{digest.Daily(clock.t)}, clock.now); err != nil {
 		t.Fatal(err)
 	}
