@@ -81,6 +81,7 @@ type scoreScratch struct {
 	parts        [4][]float64
 	out          []float64
 	likes, antis []float32
+	lin          []float32 // the linear part's terms
 	order        []int
 }
 
@@ -250,8 +251,24 @@ func (c *Candidates) score(m *Model, sc *scoreScratch) []float64 {
 	for p := range parts {
 		parts[p] = floats64(parts[p], n)
 	}
+	// The linear part's terms through the postings of the model's terms:
+	// each paper's own terms walked against the model's weights cost a
+	// millisecond a reader for a week's papers, most of the section.
+	if m.linear {
+		sc.lin = floats32(sc.lin, n)
+		for t, w := range m.wTerms[:min(len(m.wTerms), len(c.postings))] {
+			if w == 0 {
+				continue
+			}
+			for _, po := range c.postings[t] {
+				sc.lin[po.item] += w * po.val
+			}
+		}
+	}
 	for i, it := range c.items {
-		parts[0][i] = m.linearScore(it)
+		if m.linear {
+			parts[0][i] = float64(m.bias + sc.lin[i] + m.linearNamed(it))
+		}
 		parts[2][i] = m.catScore(it)
 		parts[3][i] = m.authorScore(it)
 	}
