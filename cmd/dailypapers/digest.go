@@ -28,6 +28,7 @@ type digestFlags struct {
 	email, period string
 	dryRun, wait  bool
 	lease         time.Duration
+	workers       int
 }
 
 var digestPreviewCmd = command{
@@ -75,6 +76,7 @@ while sending are "unknown": delivered or lost, never sent again.`,
 		fs.StringVar(&f.period, "period", "", "queue this period, such as daily:2025-09-03")
 		fs.BoolVar(&f.wait, "wait", false, "wait for digests held by a stopped process or deferred after a temporary failure, and send them")
 		fs.DurationVar(&f.lease, "lease", 0, "how long a digest being sent stays with this process before another run may take it over or give it up as unknown; 0 means 2m (for tests and slow SMTP servers)")
+		fs.IntVar(&f.workers, "workers", digestWorkers, "how many digests are composed and sent at once")
 		return func(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 			return runDigestSend(ctx, cfg, f, args, stdout, stderr)
 		}
@@ -227,6 +229,9 @@ func runDigestSend(ctx context.Context, cfg *config.Config, f digestFlags, args 
 	if len(args) > 0 {
 		return usageError{fmt.Errorf("digest send takes flags only, got %q", args)}
 	}
+	if f.workers < 1 {
+		return usageError{fmt.Errorf("--workers %d: want 1 or more", f.workers)}
+	}
 	if f.lease < 0 {
 		return usageError{fmt.Errorf("--lease %v: want a positive duration, or 0 for the default", f.lease)}
 	}
@@ -250,7 +255,7 @@ func runDigestSend(ctx context.Context, cfg *config.Config, f digestFlags, args 
 	if err != nil {
 		return err
 	}
-	r := &digest.Runner{Store: st, Composer: c, Mail: deliverer, Lease: f.lease, Crash: crashHook()}
+	r := &digest.Runner{Store: st, Composer: c, Mail: deliverer, Lease: f.lease, Crash: crashHook(), Workers: f.workers}
 	counts, err := r.Run(ctx, ps, time.Now)
 	var w waiting
 	for err == nil {
@@ -380,6 +385,11 @@ func digestDryRun(ctx context.Context, st store.Store, c *digest.Composer, ps []
 
 // newMailer is the configured mail transport: SMTP, or the log when no
 // SMTP server is set (development).
+// digestWorkers is how many digests a run composes and sends at once:
+// two, for the two cores the smallest host the site targets has (a
+// For-you section is CPU work); more would only queue for them.
+const digestWorkers = 2
+
 func newMailer(cfg *config.Config) (mail.Sender, digest.Deliverer, error) {
 	if cfg.SMTPHost == "" {
 		s := mail.LogSender{Log: slog.Default()}

@@ -167,7 +167,10 @@ func TestDigestCrashBetweenSteps(t *testing.T) {
 
 			// The crashing run holds its claims for 100ms only, so that
 			// the next run finds the lease of the job it died on run out.
-			_, errOut, err := runBinary(t, bin, []string{"DAILYPAPERS_DIGEST_CRASH=" + tc.step}, append(args, "--lease", "100ms")...)
+			// It sends one digest at a time, so that the crash hits one
+			// job, the one this test follows (TestDigestKilledAtRandom
+			// kills runs of several workers).
+			_, errOut, err := runBinary(t, bin, []string{"DAILYPAPERS_DIGEST_CRASH=" + tc.step}, append(args, "--lease", "100ms", "--workers", "1")...)
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || err.Error() != "signal: killed" {
 				t.Fatalf("the crashing run: %v, want signal: killed\n%s", err, errOut)

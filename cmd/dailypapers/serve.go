@@ -170,7 +170,7 @@ func runServe(ctx context.Context, cfg *config.Config, args []string, stdout, st
 	}
 	loc, _ := time.LoadLocation(cfg.DigestZone) // checked by Validate
 	runner := &digest.Runner{Store: st, Mail: deliverer, Composer: &digest.Composer{Store: st, Following: st, Search: digest.IndexSearcher{Index: idx},
-		ForYou: recommend.NewDigest(st, idx).TrainWith(site.ForYouTrainer()), Accounts: st, Signer: signer, BaseURL: base, SiteName: "Daily Papers"}, Metrics: m}
+		ForYou: recommend.NewDigest(st, idx).TrainWith(site.ForYouTrainer()), Accounts: st, Signer: signer, BaseURL: base, SiteName: "Daily Papers"}, Metrics: m, Workers: digestWorkers}
 	// The scheduled jobs stop with ctx and release their leases on the way
 	// out; the shutdown waits for that (see jobsGrace).
 	var jobs sync.WaitGroup

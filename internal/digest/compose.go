@@ -52,7 +52,7 @@ type FeedSource interface {
 // FollowingSource is what a Composer reads of what subscribers with an
 // account follow (store.Store satisfies it).
 type FollowingSource interface {
-	FollowingPapers(ctx context.Context, userID int64, after store.PaperCursor, limit int) ([]store.FeedItem, store.PaperCursor, error)
+	FollowedPapersBetween(ctx context.Context, userID int64, from, to time.Time, limit int) ([]store.FeedItem, error)
 }
 
 // AccountSource reads a subscriber's account (store.Store satisfies it).
@@ -234,13 +234,10 @@ func (c *Composer) forYou(ctx context.Context, ed *Edition, userID int64) ([]For
 	return out, "", nil
 }
 
-// followedPages bounds the pages of followed papers a digest reads while
-// it looks for those of its period: papers published after the period
-// (a digest sent late) come first, and are passed over.
-const followedPages = 4
-
 // followed lists the papers of what the account follows that were first
-// published in the period, newest first, at most max.
+// published in the period, newest first, at most max. They are read by
+// the period's dates, not paged down from the newest: a digest sent late,
+// or a followed stream busy since, costs no more.
 func (c *Composer) followed(ctx context.Context, userID int64, p Period, max int) ([]store.FeedItem, error) {
 	from, err := time.Parse(time.DateOnly, p.From)
 	if err != nil {
@@ -250,29 +247,9 @@ func (c *Composer) followed(ctx context.Context, userID int64, p Period, max int
 	if err != nil {
 		return nil, err
 	}
-	end := to.AddDate(0, 0, 1)
-	var out []store.FeedItem
-	var after store.PaperCursor
-	for range followedPages {
-		items, next, err := c.Following.FollowingPapers(ctx, userID, after, max)
-		if err != nil {
-			return nil, fmt.Errorf("digest: papers followed by account %d: %w", userID, err)
-		}
-		for _, it := range items {
-			switch pub := it.Paper.Published; {
-			case pub.Before(from):
-				return out, nil // newest first: the rest are older still
-			case pub.Before(end):
-				out = append(out, it)
-				if len(out) == max {
-					return out, nil
-				}
-			}
-		}
-		if next == (store.PaperCursor{}) {
-			break
-		}
-		after = next
+	out, err := c.Following.FollowedPapersBetween(ctx, userID, from, to.AddDate(0, 0, 1), max)
+	if err != nil {
+		return nil, fmt.Errorf("digest: papers followed by account %d: %w", userID, err)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package digest_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func TestDigestFromWhatYouFollow(t *testing.T) {
 	clock := &fixedClock{time.Date(2025, 9, 3, 8, 0, 0, 0, time.UTC)}
 	base := "https://papers.example.org"
 	composer := &digest.Composer{Store: st, Following: st, Signer: newSigner(t), BaseURL: base, SiteName: "Daily Papers", Top: 3}
-	r := &digest.Runner{Store: st, Composer: composer, Mail: smtpTo(t, mp.SMTPHost, mp.SMTPPort), Log: quiet}
+	r := &digest.Runner{Store: st, Composer: composer, Mail: smtpTo(t, mp.SMTPHost, mp.SMTPPort), Log: quiet, Workers: 2}
 	if _, err := r.Run(ctx, []digest.Period{digest.Daily(clock.t)}, clock.now); err != nil {
 		t.Fatal(err)
 	}
@@ -103,4 +104,55 @@ func followedSection(text string) string {
 	}
 	s, _, _ := strings.Cut(after, "TRENDING")
 	return s
+}
+
+// The period's followed papers are found however many papers of what the
+// subscriber follows came after it: a busy category, or a digest sent
+// late, once pushed them past the pages the section read.
+func TestDigestFollowedPastBusyStream(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	const day = "2025-09-02"
+	seedFeed(t, st, []feedPaper{{"2509.00101", day, "Scaling Laws for Language Agents", "Agents.", []string{"cs.CL"}, 50}})
+	im, err := st.BeginImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	period := time.Date(2025, 9, 2, 14, 0, 0, 0, time.UTC)
+	recs := []store.Record{{Paper: paper.Paper{ID: paper.MustParseID("2509.00201"), Title: "Compilers for Everyone",
+		Abstract: "On compilers.", Categories: []string{"cs.PL"}, Published: period}}}
+	// 200 papers of the followed category in the days after the period.
+	for i := range 200 {
+		recs = append(recs, store.Record{Paper: paper.Paper{ID: paper.MustParseID(fmt.Sprintf("2509.%05d", 1000+i)), Title: fmt.Sprintf("Later Paper %d", i),
+			Abstract: "Later.", Categories: []string{"cs.PL"}, Published: period.Add(time.Duration(24+i) * time.Hour)}})
+	}
+	if _, err := im.Write(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	fan, err := st.CreateAccount(ctx, store.Account{User: store.User{Username: "fan"}, Email: "fan@example.org", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Follow(ctx, store.Follow{UserID: fan.ID, Kind: store.FollowCategory, Target: "cs.PL"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	composer := &digest.Composer{Store: st, Following: st, Signer: newSigner(t), BaseURL: "https://papers.example.org", SiteName: "Daily Papers", Top: 3}
+	ed, err := composer.Edition(ctx, digest.Daily(time.Date(2025, 9, 3, 8, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := composer.Compose(ctx, ed, &store.Subscription{ID: 1, Email: "fan@example.org", Frequency: store.Daily, UserID: fan.ID}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Followed) != 1 || d.Followed[0].Paper.ID != "2509.00201" {
+		var ids []paper.ID
+		for _, it := range d.Followed {
+			ids = append(ids, it.Paper.ID)
+		}
+		t.Errorf("followed papers of %s = %v, want [2509.00201]", ed.Period.Key, ids)
+	}
 }

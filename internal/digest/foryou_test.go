@@ -100,7 +100,7 @@ func TestDigestForYou(t *testing.T) {
 	composer := &digest.Composer{Store: st, Following: st, ForYou: recommend.NewDigest(st, ix), Accounts: st, ForYouTop: 5,
 		Signer: newSigner(t), BaseURL: base, SiteName: "Daily Papers", Top: 3}
 	clock := &fixedClock{last.AddDate(0, 0, 3)}
-	r := &digest.Runner{Store: st, Composer: composer, Mail: smtpTo(t, mp.SMTPHost, mp.SMTPPort), Log: quiet}
+	r := &digest.Runner{Store: st, Composer: composer, Mail: smtpTo(t, mp.SMTPHost, mp.SMTPPort), Log: quiet, Workers: 2}
 	if _, err := r.Run(ctx, []digest.Period{period}, clock.now); err != nil {
 		t.Fatal(err)
 	}

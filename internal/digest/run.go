@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dailypapers/dailypapers/internal/mail"
@@ -76,6 +78,12 @@ type Runner struct {
 	Crash func(step string)
 	// Metrics, when set, counts each mail's outcome.
 	Metrics *metrics.Metrics
+	// Workers is how many digests Send composes and sends at once (1
+	// when 0), each claiming its own jobs: composing a digest with a
+	// For-you section is CPU work, and one worker leaves a second core
+	// idle while it waits on the store and the mail server. Mail must
+	// then be safe for concurrent use (mail.SMTPSender is).
+	Workers int
 }
 
 // Counts says what a run did.
@@ -132,6 +140,10 @@ func (r *Runner) Queue(ctx context.Context, p Period, now time.Time) (Counts, er
 }
 
 // Send sends queued jobs until none is due, and returns what it did.
+// With Workers above 1, each worker claims jobs under its own claim, as
+// separate senders do; an error that stops one stops the others from
+// claiming more once their digest in hand is done (never in the middle
+// of one: a mail cut off while the server is told to deliver it is lost).
 func (r *Runner) Send(ctx context.Context, now func() time.Time) (Counts, error) {
 	var c Counts
 	if n, err := r.Store.ExpireSending(ctx, now()); err != nil {
@@ -139,32 +151,75 @@ func (r *Runner) Send(ctx context.Context, now func() time.Time) (Counts, error)
 	} else if n > 0 {
 		r.log().Warn("digests stopped while being sent are not sent again", "jobs", n)
 	}
-	claim := newClaim()
-	editions := map[string]*Edition{}
-	for ctx.Err() == nil {
-		job, err := r.Store.ClaimMailJob(ctx, claim, now(), r.lease())
-		if errors.Is(err, store.ErrNotFound) {
-			return c, nil
-		}
-		if err != nil {
-			return c, err
-		}
-		r.crash("claimed")
-		switch err := r.sendJob(ctx, &job, claim, editions, now); {
-		case err == nil:
-			c.Sent++
-			r.Metrics.Mail("sent")
-		case errors.Is(err, errRetry):
-			c.Retried++
-			r.Metrics.Mail("retried")
-		case errors.Is(err, errFailed):
-			c.Failed++
-			r.Metrics.Mail("failed")
-		default:
-			return c, err
-		}
+	eds := &editions{m: map[string]*Edition{}}
+	var (
+		mu       sync.Mutex // guards c and failure
+		failure  error
+		stopping atomic.Bool
+		wg       sync.WaitGroup
+	)
+	for range max(r.Workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			claim := newClaim()
+			for ctx.Err() == nil && !stopping.Load() {
+				job, err := r.Store.ClaimMailJob(ctx, claim, now(), r.lease())
+				if errors.Is(err, store.ErrNotFound) {
+					return
+				}
+				if err == nil {
+					r.crash("claimed")
+					err = r.sendJob(ctx, &job, claim, eds, now)
+				}
+				mu.Lock()
+				switch {
+				case err == nil:
+					c.Sent++
+					r.Metrics.Mail("sent")
+				case errors.Is(err, errRetry):
+					c.Retried++
+					r.Metrics.Mail("retried")
+				case errors.Is(err, errFailed):
+					c.Failed++
+					r.Metrics.Mail("failed")
+				default:
+					if failure == nil {
+						failure = err
+					}
+					stopping.Store(true)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if failure != nil {
+		return c, failure
 	}
 	return c, ctx.Err()
+}
+
+// editions are the editions a Send has loaded, by period key, shared by
+// its workers: an Edition is safe for concurrent use.
+type editions struct {
+	mu sync.Mutex
+	m  map[string]*Edition
+}
+
+// get loads the period's edition once.
+func (e *editions) get(ctx context.Context, c *Composer, p Period) (*Edition, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ed, ok := e.m[p.Key]; ok {
+		return ed, nil
+	}
+	ed, err := c.Edition(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	e.m[p.Key] = ed
+	return ed, nil
 }
 
 var (
@@ -172,21 +227,18 @@ var (
 	errFailed = errors.New("failed")
 )
 
-func (r *Runner) sendJob(ctx context.Context, job *store.MailJob, claim string, editions map[string]*Edition, now func() time.Time) error {
+func (r *Runner) sendJob(ctx context.Context, job *store.MailJob, claim string, eds *editions, now func() time.Time) error {
 	sub, err := r.Store.SubscriptionByID(ctx, job.SubscriptionID)
 	if err != nil {
 		return err
 	}
-	ed, ok := editions[job.Period]
-	if !ok {
-		p, err := ParsePeriod(job.Period)
-		if err != nil {
-			return r.fail(ctx, job, claim, &sub, err.Error())
-		}
-		if ed, err = r.Composer.Edition(ctx, p); err != nil {
-			return err
-		}
-		editions[job.Period] = ed
+	p, err := ParsePeriod(job.Period)
+	if err != nil {
+		return r.fail(ctx, job, claim, &sub, err.Error())
+	}
+	ed, err := eds.get(ctx, r.Composer, p)
+	if err != nil {
+		return err
 	}
 	d, err := r.Composer.Compose(ctx, ed, &sub, now())
 	var msg mail.Message

@@ -296,7 +296,7 @@ func TestDigestEndToEnd(t *testing.T) {
 
 	clock := &fixedClock{time.Date(2025, 9, 3, 8, 0, 0, 0, time.UTC)}
 	composer := &digest.Composer{Store: st, Signer: newSigner(t), BaseURL: base, SiteName: "Daily Papers", Top: 3}
-	r := &digest.Runner{Store: st, Composer: composer, Mail: smtpTo(t, mp.SMTPHost, mp.SMTPPort), Log: quiet}
+	r := &digest.Runner{Store: st, Composer: composer, Mail: smtpTo(t, mp.SMTPHost, mp.SMTPPort), Log: quiet, Workers: 2}
 	p := digest.Daily(clock.t)
 
 	c, err := r.Run(ctx, []digest.Period{p}, clock.now)
@@ -923,5 +923,37 @@ func TestComposeFailureDoesNotHoldUpOthers(t *testing.T) {
 	j := jobOf(t, st, digest.Daily(clock.t).Key, saved.ID)
 	if j.State != store.JobQueued || !j.NextAt.After(clock.t) || !strings.Contains(j.LastError, "not ready") {
 		t.Errorf("the saved-search job: %+v; want queued for later with the reason", j)
+	}
+}
+
+// Workers send the queue between them: each digest once, none twice, and
+// a second pass finds nothing left.
+func TestSendWithWorkers(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	seedFeed(t, st, []feedPaper{{id: "2509.00002", day: "2025-09-02", title: "Paper", abstract: "Results.", cats: []string{"cs.AI"}, upvotes: 3}})
+	mx := startMX(t)
+	var emails []string
+	for i := range 40 {
+		s := subscribe(t, st, store.Subscription{Email: fmt.Sprintf("reader%02d@example.org", i), Frequency: store.Daily}, true)
+		emails = append(emails, s.Email)
+	}
+	clock := &fixedClock{time.Date(2025, 9, 3, 9, 0, 0, 0, time.UTC)}
+	composer := &digest.Composer{Store: st, Signer: newSigner(t), BaseURL: "https://papers.example.org", SiteName: "Daily Papers"}
+	r := &digest.Runner{Store: st, Composer: composer, Mail: smtpTo(t, mx.host, mx.port), Log: quiet, Workers: 3}
+	c, err := r.Run(ctx, []digest.Period{digest.Daily(clock.t)}, clock.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != (digest.Counts{Queued: 40, Sent: 40}) {
+		t.Errorf("counts %+v, want 40 queued and sent", c)
+	}
+	for _, e := range emails {
+		if _, data := mx.counts(e); data != 1 {
+			t.Errorf("%s got %d mails", e, data)
+		}
+	}
+	if c, err := r.Send(ctx, clock.now); err != nil || c != (digest.Counts{}) {
+		t.Errorf("a second pass: %+v, %v", c, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/dailypapers/dailypapers/internal/paper"
 	"github.com/dailypapers/dailypapers/internal/search"
@@ -68,6 +69,39 @@ type Candidates struct {
 	// postings lists, for each term, the papers holding it and its weight.
 	terms    map[uint32]int32
 	postings [][]posting
+	// scratch holds the buffers scoring a reader needs, one set a worker
+	// at a time: a run ranks thousands of readers over the same papers,
+	// and allocating (and zeroing) them anew for each was a good part of
+	// a reader's cost.
+	scratch sync.Pool
+}
+
+// scoreScratch is one reader's scoring space over a period's papers.
+type scoreScratch struct {
+	parts        [4][]float64
+	out          []float64
+	likes, antis []float32
+	lin          []float32 // the linear part's terms
+	order        []int
+}
+
+// floats64 is buf grown to n and zeroed.
+func floats64(buf []float64, n int) []float64 {
+	if cap(buf) < n {
+		return make([]float64, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
+}
+
+func floats32(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
 }
 
 type posting struct {
@@ -173,15 +207,23 @@ func (c *Candidates) Rank(ctx context.Context, a store.Account, n int) (DigestRa
 	if out.Stale && c.train != nil {
 		c.train.Changed(a.ID)
 	}
-	km, err := decodeModel(kept.Data, c.feats, c.terms)
+	km, err := decodeModel(kept.Data, c.feats, c.terms, c.index)
 	if err != nil {
 		return out, fmt.Errorf("reader %d: %w", a.ID, err)
 	}
 	if len(c.items) == 0 {
 		return out, nil
 	}
-	scores := c.score(km.model)
-	order := rankItems(scores)
+	sc, _ := c.scratch.Get().(*scoreScratch)
+	if sc == nil {
+		sc = &scoreScratch{}
+	}
+	defer c.scratch.Put(sc)
+	scores := c.score(km.model, sc)
+	// The top n, and one more for each paper of the period the reader
+	// already gave a signal on: no need to sort the whole period.
+	sc.order = topInto(sc.order, scores, n+len(km.dismissed))
+	order := sc.order
 	r := &reader{model: km.model, liked: km.liked}
 	names := &Service{feats: c.feats}
 	for _, i := range order {
@@ -201,20 +243,38 @@ func (c *Candidates) Rank(ctx context.Context, a store.Account, n int) (DigestRa
 // all papers at once: the linear part from the model's term weights laid
 // out by the period's numbering, and the nearest interests from the
 // terms' postings and one product of the embeddings' matrices.
-func (c *Candidates) score(m *Model) []float64 {
+//
+// The scores are sc's: they hold until sc scores another reader.
+func (c *Candidates) score(m *Model, sc *scoreScratch) []float64 {
 	n := len(c.items)
-	var parts [4][]float64
+	parts := &sc.parts
 	for p := range parts {
-		parts[p] = make([]float64, n)
+		parts[p] = floats64(parts[p], n)
+	}
+	// The linear part's terms through the postings of the model's terms:
+	// each paper's own terms walked against the model's weights cost a
+	// millisecond a reader for a week's papers, most of the section.
+	if m.linear {
+		sc.lin = floats32(sc.lin, n)
+		for t, w := range m.wTerms[:min(len(m.wTerms), len(c.postings))] {
+			if w == 0 {
+				continue
+			}
+			for _, po := range c.postings[t] {
+				sc.lin[po.item] += w * po.val
+			}
+		}
 	}
 	for i, it := range c.items {
-		parts[0][i] = m.linearScore(it)
+		if m.linear {
+			parts[0][i] = float64(m.bias + sc.lin[i] + m.linearNamed(it))
+		}
 		parts[2][i] = m.catScore(it)
 		parts[3][i] = m.authorScore(it)
 	}
 	if len(m.protos) > 0 || len(m.anti) > 0 {
-		likes := c.similarities(m.protos)
-		antis := c.similarities(m.anti)
+		likes := c.similarities(m.protos, &sc.likes)
+		antis := c.similarities(m.anti, &sc.antis)
 		var best [knnK]float32
 		for i := range n {
 			k := 0
@@ -248,7 +308,8 @@ func (c *Candidates) score(m *Model) []float64 {
 			parts[1][i] = sum - float64(anti)
 		}
 	}
-	out := make([]float64, n)
+	sc.out = floats64(sc.out, n)
+	out := sc.out
 	for p, share := range [4]float64{shareLinear, shareKNN, shareCats, shareAuthors} {
 		standardise(parts[p])
 		for i, v := range parts[p] {
@@ -256,6 +317,27 @@ func (c *Candidates) score(m *Model) []float64 {
 		}
 	}
 	return out
+}
+
+// topInto is the first k of rankItems(scores) in the space of order:
+// the best scores first, ties in the papers' order.
+func topInto(order []int, scores []float64, k int) []int {
+	order = order[:0]
+	for i, x := range scores {
+		if len(order) == k && (k == 0 || x <= scores[order[k-1]]) {
+			continue
+		}
+		if len(order) < k {
+			order = append(order, i)
+		}
+		// Move i up past the lower scores; an equal one came first and stays.
+		j := len(order) - 1
+		for ; j > 0 && scores[order[j-1]] < x; j-- {
+			order[j] = order[j-1]
+		}
+		order[j] = i
+	}
+	return order
 }
 
 // simMatrix is the similarity of every paper (row) to every one of a
@@ -269,10 +351,11 @@ func (s simMatrix) row(i int) []float32 { return s.data[i*s.cols : (i+1)*s.cols]
 
 // similarities is the term cosine of each paper with each of ps, as
 // Model.closeness compares them, through the postings of the interests'
-// terms.
-func (c *Candidates) similarities(ps []proto) simMatrix {
+// terms, in the space of buf.
+func (c *Candidates) similarities(ps []proto, buf *[]float32) simMatrix {
 	n, k := len(c.items), len(ps)
-	s := simMatrix{cols: k, data: make([]float32, n*k)}
+	*buf = floats32(*buf, n*k)
+	s := simMatrix{cols: k, data: *buf}
 	if k == 0 {
 		return s
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,7 +118,7 @@ func TestDigestScoreIsModelScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	km, err := decodeModel(kept.Data, c.feats, c.terms)
+	km, err := decodeModel(kept.Data, c.feats, c.terms, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestDigestScoreIsModelScore(t *testing.T) {
 		t.Fatalf("decoded %d interests and %d disliked, want %d and 3", len(km.model.protos), len(km.model.anti), maxProtos)
 	}
 	want := km.model.Score(c.items)
-	got := c.score(km.model)
+	got := c.score(km.model, &scoreScratch{})
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > 1e-4 {
 			t.Fatalf("paper %d: score %.6f, Model.Score %.6f", i, got[i], want[i])
@@ -211,5 +212,25 @@ func TestDigestAsksForMissingModels(t *testing.T) {
 	}
 	if got, err := c.Rank(ctx, dee, 10); err != nil || got.Stale {
 		t.Errorf("after the training it asked for: stale %v, %v", got.Stale, err)
+	}
+}
+
+// topInto keeps the first k of rankItems' order, ties included.
+func TestTopInto(t *testing.T) {
+	for _, scores := range [][]float64{
+		nil,
+		{1},
+		{3, 1, 2},
+		{1, 1, 1, 1},
+		{0.5, 2, 2, 0.1, 3, 2, -1, 3, 0.5},
+	} {
+		all := rankItems(scores)
+		for k := range len(scores) + 2 {
+			got := topInto(nil, scores, k)
+			want := all[:min(k, len(all))]
+			if !slices.Equal(got, want) {
+				t.Errorf("topInto(%v, %d) = %v, want %v", scores, k, got, want)
+			}
+		}
 	}
 }

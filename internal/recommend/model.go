@@ -226,13 +226,19 @@ func (m *Model) linearScore(it *Item) float64 {
 			s += m.wTerms[t] * it.Terms.Val[k]
 		}
 	}
+	return float64(s + m.linearNamed(it))
+}
+
+// linearNamed is the linear part's categories and authors.
+func (m *Model) linearNamed(it *Item) float32 {
+	var s float32
 	for _, c := range it.Cats {
 		s += m.wCats[c] * catScale / float32(math.Sqrt(float64(len(it.Cats))))
 	}
 	for _, a := range it.Authors {
 		s += m.wAuthors[a] * authorScale / float32(math.Sqrt(float64(len(it.Authors))))
 	}
-	return float64(s)
+	return s
 }
 
 // similarity of two papers: the mean of their term and embedding
@@ -494,8 +500,14 @@ func (m *Model) Nearest(it *Item) (int, float32) {
 }
 
 // rankItems orders candidates by their scores, best first.
-func rankItems(scores []float64) []int {
-	order := make([]int, len(scores))
+func rankItems(scores []float64) []int { return rankInto(nil, scores) }
+
+// rankInto is rankItems in the space of order.
+func rankInto(order []int, scores []float64) []int {
+	if cap(order) < len(scores) {
+		order = make([]int, len(scores))
+	}
+	order = order[:len(scores)]
 	for i := range order {
 		order[i] = i
 	}

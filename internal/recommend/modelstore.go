@@ -230,8 +230,9 @@ func encodeModel(t *trained, feats *Features) []byte {
 
 // decoder reads a kept model's fields; the first error sticks.
 type decoder struct {
-	b   []byte
-	err error
+	b    []byte
+	err  error
+	keys []uint64 // terms' scratch space
 }
 
 func (d *decoder) fail() {
@@ -269,28 +270,29 @@ func (d *decoder) boolean() bool { return d.take(1)[0] == 1 }
 
 // terms reads a sparse vector of term weights, numbered by the reader's
 // own vocabulary through terms; a term no paper there holds is dropped,
-// since it adds nothing to a dot product with them.
+// since it adds nothing to a dot product with them. The terms are put in
+// order as (number, weight bits) keys in the decoder's scratch space:
+// sorting plain integers, with no comparison function, is most of what
+// made decoding cheap enough for a digest run's thousands of readers.
 func (d *decoder) terms(terms map[uint32]int32) Sparse {
 	n := d.uvarint()
-	type tw struct {
-		id int32
-		w  float32
-	}
-	ts := make([]tw, 0, n)
+	keys := d.keys[:0]
 	for range n {
 		h, w := d.u32(), d.f32()
 		if id, ok := terms[h]; ok && w != 0 {
-			ts = append(ts, tw{id, w})
+			keys = append(keys, uint64(id)<<32|uint64(math.Float32bits(w)))
 		}
 	}
-	slices.SortFunc(ts, func(a, b tw) int { return int(a.id - b.id) })
-	s := Sparse{Idx: make([]int32, 0, len(ts)), Val: make([]float32, 0, len(ts))}
-	for _, t := range ts {
-		if k := len(s.Idx); k > 0 && s.Idx[k-1] == t.id {
-			s.Val[k-1] += t.w // two terms of one hash
+	d.keys = keys
+	slices.Sort(keys)
+	s := Sparse{Idx: make([]int32, 0, len(keys)), Val: make([]float32, 0, len(keys))}
+	for _, key := range keys {
+		id, w := int32(key>>32), math.Float32frombits(uint32(key))
+		if k := len(s.Idx); k > 0 && s.Idx[k-1] == id {
+			s.Val[k-1] += w // two terms of one hash
 			continue
 		}
-		s.Idx, s.Val = append(s.Idx, t.id), append(s.Val, t.w)
+		s.Idx, s.Val = append(s.Idx, id), append(s.Val, w)
 	}
 	return s
 }
@@ -332,12 +334,13 @@ type keptModel struct {
 
 // decodeModel reads a kept model, numbering its features by feats (whose
 // terms are numbered by hash in terms). Features feats has never seen
-// are dropped: no paper it numbers holds them.
-func decodeModel(data []byte, feats *Features, terms map[uint32]int32) (*keptModel, error) {
+// are dropped: no paper it numbers holds them. Papers not to recommend
+// are kept only when index holds them (all of them when index is nil).
+func decodeModel(data []byte, feats *Features, terms map[uint32]int32, index map[paper.ID]int) (*keptModel, error) {
 	if len(data) < len(modelMagic) || string(data[:len(modelMagic)]) != modelMagic {
 		return nil, ErrBadModel
 	}
-	d := &decoder{b: data[len(modelMagic):]}
+	d := &decoder{b: data[len(modelMagic):], keys: make([]uint64, 0, storedTerms)}
 	m := &Model{}
 	m.bias = d.f32()
 	m.linear = d.boolean()
@@ -379,7 +382,14 @@ func decodeModel(data []byte, feats *Features, terms map[uint32]int32) (*keptMod
 		m.reasonIdx = append(m.reasonIdx, i)
 	}
 	for range d.uvarint() {
-		km.dismissed[paper.ID(d.str())] = true
+		// Only the papers of index count: their ids are looked up as bytes,
+		// so the 2,000 others a reader may have cost no string each.
+		id := d.take(d.uvarint())
+		if index == nil {
+			km.dismissed[paper.ID(id)] = true
+		} else if _, ok := index[paper.ID(id)]; ok {
+			km.dismissed[paper.ID(id)] = true
+		}
 	}
 	if d.err != nil {
 		return nil, d.err

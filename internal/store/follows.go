@@ -48,6 +48,12 @@ type Follows interface {
 	// people's submissions), each once, newest first as LatestPapers
 	// orders them, after the cursor, at most limit, and the next cursor.
 	FollowingPapers(ctx context.Context, userID int64, after PaperCursor, limit int) ([]FeedItem, PaperCursor, error)
+	// FollowedPapersBetween lists the visible papers of what an account
+	// follows first published in [from, to), each once, newest first as
+	// FollowingPapers orders them, at most limit: a digest's period, read
+	// from each followed stream's range rather than paged down to from
+	// the newest.
+	FollowedPapersBetween(ctx context.Context, userID int64, from, to time.Time, limit int) ([]FeedItem, error)
 	// MarkRead marks a paper read (or unread) by an account; ErrNotFound
 	// for an unknown paper.
 	MarkRead(ctx context.Context, userID int64, id paper.ID, read bool, at time.Time) error

@@ -92,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Claims", testClaims},
 		{"Follows", testFollows},
 		{"FollowsMany", testFollowsMany},
+		{"FollowedPapersBetween", testFollowedPapersBetween},
 		{"ReaderSignals", testReaderSignals},
 		{"ReaderSettings", testReaderSettings},
 		{"ReaderSignalCap", testReaderSignalCap},
